@@ -1,0 +1,128 @@
+// The device's local store: one SQLite file (WAL, synchronous=FULL by default) that
+// holds every record this device can see, the per-field HLC stamps of each record,
+// and the outbox of changes not yet acknowledged by the server.
+//
+// Every write is one transaction that validates the input, updates the record and its
+// stamps, persists the clock (and the receipt counter where a payment needs one) and
+// appends the change to the outbox. When a write returns ok, the record survives an
+// app kill or a power cut; when it returns an error, nothing was written.
+//
+// A DeviceStore is not thread-safe: use one per thread, or guard it. Several stores
+// (in several processes) may open the same file; SQLite serialises their writes.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fieldsync/clock.h"
+#include "fieldsync/hlc.h"
+#include "fieldsync/schema.h"
+#include "fieldsync/status.h"
+
+namespace fieldsync {
+
+struct Record {
+  std::string collection;
+  std::string id;
+  std::string bucket;
+  Json fields = Json::object();  // field name -> value
+  Json stamps = Json::object();  // field name -> encoded Stamp of its current value
+};
+
+// One local change waiting in the outbox, in the order it was made.
+struct OutboxChange {
+  int64_t seq = 0;         // this device's change number: 1, 2, 3, ...
+  std::string change_id;   // global identity (UUID)
+  std::string collection;
+  std::string record_id;
+  std::string kind;        // "create", "update", "status", "reopen"
+  Json fields;             // the values written
+  Json stamps;             // field -> stamp given to the value written
+  Json base;               // field -> stamp of the value it replaced (updates only)
+  int64_t created_ms = 0;
+  std::string state;       // "pending" or "parked"
+  std::string parked_reason;
+};
+
+struct DeviceIdentity {
+  std::string device_code;  // short, unique per enrolled device; starts receipt numbers
+  std::string user;         // the person using the device (collector, patroller, ...)
+  std::string node_id;      // HLC node; a new id when empty
+};
+
+struct DeviceStoreOptions {
+  const Schema* schema = nullptr;  // Schema::property_management() when null
+  const Clock* clock = nullptr;    // Clock::system() when null
+  // FULL survives power loss (default); NORMAL survives an app kill only.
+  bool synchronous_full = true;
+};
+
+struct ListQuery {
+  std::vector<std::pair<std::string, Json>> equals;  // field == value
+  int64_t limit = -1;                                // all when negative
+};
+
+class DeviceStore {
+ public:
+  // Creates a new device database at `path`. Fails, writing nothing, if the file
+  // already exists or the identity is not acceptable.
+  static Result<std::unique_ptr<DeviceStore>> create(const std::string& path,
+                                                     const DeviceIdentity& identity,
+                                                     DeviceStoreOptions options = {});
+  // Opens an existing device database, migrating it to the current layout. A missing
+  // file, a file that is not a fieldsync database, or a damaged one fails with a
+  // clear error and is left untouched.
+  static Result<std::unique_ptr<DeviceStore>> open(const std::string& path,
+                                                   DeviceStoreOptions options = {});
+
+  ~DeviceStore();
+  DeviceStore(const DeviceStore&) = delete;
+  DeviceStore& operator=(const DeviceStore&) = delete;
+
+  const Schema& schema() const;
+  const Clock& clock() const;
+  const DeviceIdentity& identity() const;
+  Stamp last_stamp() const;
+
+  // Creates a record with a new id. Managed fields (receipt numbers, reopen
+  // counters) are filled in here; status fields start at their first stage unless
+  // given. References must name records this device holds.
+  Result<Record> insert(const std::string& collection, const Json& fields);
+  // Edits lww fields of an existing record.
+  Result<Record> update(const std::string& collection, const std::string& id,
+                        const Json& changed);
+  // Moves a status field forward to `stage`. Moving backwards is refused: use reopen.
+  Result<Record> advance_status(const std::string& collection, const std::string& id,
+                                const std::string& stage);
+  // Sends a record's status back to its first stage and bumps the reopen counter, so
+  // the new cycle wins over every stage of the previous one.
+  Result<Record> reopen(const std::string& collection, const std::string& id);
+
+  Result<Record> get(const std::string& collection, const std::string& id) const;
+  Result<std::vector<Record>> list(const std::string& collection,
+                                   const ListQuery& query = {}) const;
+
+  // Changes in the outbox, oldest first.
+  Result<std::vector<OutboxChange>> outbox(int64_t limit = -1) const;
+  Result<int64_t> pending_count() const;
+
+  // Runs a read-only SQL query against the store (for derived views); each row is
+  // a JSON array of column values. Parameters bind as text, integers or null.
+  Result<std::vector<Json>> query(const std::string& sql, const std::vector<Json>& params) const;
+
+  // Runs `PRAGMA integrity_check` and reports anything but "ok" as corruption.
+  Status check_integrity() const;
+
+  class Impl;
+
+ private:
+  explicit DeviceStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// The layout version a newly created database gets (PRAGMA user_version).
+int device_store_layout_version();
+
+}  // namespace fieldsync

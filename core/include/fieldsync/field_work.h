@@ -1,0 +1,165 @@
+// The typed API over the property-management collections: what a fee collector,
+// a patroller and a technician record in the field, and the figures derived from
+// those events. Every call is one DeviceStore write (one transaction) or one read.
+// Derived figures are computed from events each time, never stored as counters.
+//
+// Times default to the store's clock and people default to the device's user.
+// A FieldWork borrows its DeviceStore and shares its threading rules.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fieldsync/device_store.h"
+
+namespace fieldsync {
+
+struct GeoPoint {
+  double lat = 0, lon = 0;
+  std::optional<double> accuracy_m;
+};
+
+struct FeeVisitInput {
+  std::string household;
+  std::string channel = "door";  // door, phone, sms, notice
+  std::string outcome;           // paid_full, promised, not_home, ...
+  std::string person_met;
+  std::optional<std::string> promise_date;  // YYYY-MM-DD
+  std::optional<int64_t> promise_amount;    // minor units
+  std::optional<std::string> work_order;    // when the owner refuses over service
+  std::optional<std::string> complaint;
+  std::string note;
+  std::optional<GeoPoint> location;
+  std::optional<int64_t> visited_at;
+  std::string collector;
+};
+
+struct PaymentInput {
+  std::string household;
+  int64_t amount = 0;  // minor units, more than zero
+  std::string method = "cash";
+  std::vector<std::string> charges;  // charge ids this pays, all of this household
+  std::vector<std::string> periods;  // or billing months, YYYY-MM
+  std::string note;
+  std::optional<int64_t> paid_at;
+  std::string collector;
+};
+
+struct CheckInInput {
+  std::string route;
+  std::string checkpoint;  // must be on the route
+  std::string method = "qr";
+  std::string condition = "normal";
+  std::string note;
+  std::optional<GeoPoint> location;
+  std::optional<int64_t> checked_at;
+  std::string patroller;
+};
+
+struct FindingInput {
+  std::string estate;
+  std::optional<std::string> building;
+  std::string category;
+  std::string severity;
+  std::string description;
+  std::string location_text;
+  std::optional<GeoPoint> location;
+  std::optional<std::string> deadline;  // YYYY-MM-DD
+  std::string assignee;
+  std::optional<int64_t> reported_at;
+  std::string reported_by;
+};
+
+struct WorkOrderInput {
+  std::optional<std::string> household;
+  std::optional<std::string> building;
+  std::string area;  // a public area, when there is no household
+  std::string category;
+  std::string channel = "phone";
+  std::string description;
+  std::string priority = "normal";
+  std::string assignee;
+  std::optional<int64_t> reported_at;
+};
+
+struct ComplaintInput {
+  std::string type = "complaint";  // or enquiry
+  std::optional<std::string> household;
+  std::optional<std::string> building;
+  std::string description;
+  std::string assignee;
+  std::optional<int64_t> received_at;
+};
+
+struct ReturnVisitInput {
+  std::optional<std::string> work_order;
+  std::optional<std::string> complaint;
+  int64_t satisfaction = 0;  // 1 to 5
+  std::string comment;
+  std::optional<int64_t> visited_at;
+  std::string visited_by;
+};
+
+struct Arrears {
+  int64_t charged = 0;  // charges not cancelled
+  int64_t paid = 0;     // every payment recorded
+  int64_t voided = 0;   // payments later voided
+  int64_t balance() const { return charged - paid + voided; }
+};
+
+struct PromiseDue {
+  std::string visit;
+  std::string household;
+  std::string collector;
+  std::string promise_date;
+  std::optional<int64_t> promise_amount;
+  int64_t paid_since = 0;  // unvoided payments since the visit
+  bool broken = false;     // the date has passed without the promise being kept
+};
+
+struct DailyVisits {
+  std::string date;  // YYYY-MM-DD, UTC
+  int64_t visits = 0;
+  int64_t households = 0;             // distinct households visited
+  std::optional<int64_t> target;      // the collection plan's daily target, if any
+};
+
+class FieldWork {
+ public:
+  explicit FieldWork(DeviceStore& store) : store_(store) {}
+
+  Result<Record> record_visit(const FeeVisitInput& visit);
+  Result<Record> record_payment(const PaymentInput& payment);
+  // Records a void of `payment`; a payment can be voided once.
+  Result<Record> void_payment(const std::string& payment, const std::string& reason);
+  Result<Record> check_in(const CheckInInput& check_in);
+  Result<Record> report_finding(const FindingInput& finding);
+  Result<Record> open_work_order(const WorkOrderInput& order);
+  Result<Record> add_work_order_note(const std::string& work_order, const std::string& text);
+  Result<Record> log_complaint(const ComplaintInput& complaint);
+  Result<Record> record_return_visit(const ReturnVisitInput& visit);
+
+  // A household's balance: charges minus payments plus voided payments.
+  Result<Arrears> arrears(const std::string& household) const;
+  // Promises whose date is on or before `as_of` (YYYY-MM-DD) that payments since
+  // the visit have not covered; all collectors when `collector` is empty.
+  Result<std::vector<PromiseDue>> promises_due(const std::string& as_of,
+                                               const std::string& collector = "") const;
+  // Visits per day between two dates (inclusive), with the plan's daily target.
+  Result<std::vector<DailyVisits>> visits_per_day(const std::string& collector,
+                                                  const std::string& from,
+                                                  const std::string& to) const;
+
+ private:
+  int64_t now() const { return store_.clock().now_ms(); }
+  const std::string& me() const { return store_.identity().user; }
+
+  DeviceStore& store_;
+};
+
+// {"lat":..,"lon":..,"accuracy_m":..} as the schema stores a geo point.
+Json geo_to_json(const GeoPoint& point);
+
+}  // namespace fieldsync

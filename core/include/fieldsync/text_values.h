@@ -1,0 +1,46 @@
+// Field values as people type and read them: money as decimal ("120.50"), times as
+// ISO 8601 ("2026-11-28T09:30:00Z" or "2026-11-28 09:30"), dates, months, lists and
+// geo points. Used by the command line and by CSV import; all parsers reject input
+// they cannot read exactly and say why. All functions are pure and thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "fieldsync/schema.h"
+#include "fieldsync/status.h"
+
+namespace fieldsync {
+
+// The largest amount fieldsync stores: 10^15 minor units (ten trillion in major units).
+inline constexpr int64_t kMaxMoneyMinor = 1'000'000'000'000'000LL;
+
+// "120.50" -> 12050, "7" -> 700. Refuses signs, more than two decimals, overflow.
+Result<int64_t> parse_money(std::string_view text);
+// 12050 -> "120.50"; negative amounts (in derived figures) get a leading '-'.
+std::string format_money(int64_t minor_units);
+
+struct CivilDate {
+  int year = 0, month = 0, day = 0;
+};
+Result<CivilDate> parse_date(std::string_view text);   // "YYYY-MM-DD", a real day
+Result<CivilDate> parse_month(std::string_view text);  // "YYYY-MM" (day = 1)
+int64_t days_from_civil(const CivilDate& date);          // days since 1970-01-01
+CivilDate civil_from_days(int64_t days);
+std::string format_date(const CivilDate& date);        // "YYYY-MM-DD"
+
+// ISO 8601 in UTC ("2026-11-28T09:30:00Z", "2026-11-28T09:30", "2026-11-28 09:30:15Z")
+// or a whole date (midnight UTC) -> Unix milliseconds.
+Result<int64_t> parse_timestamp(std::string_view text);
+std::string format_timestamp(int64_t unix_ms);  // "2026-11-28T09:30:00Z"
+std::string date_of_timestamp(int64_t unix_ms);  // "2026-11-28" (UTC)
+
+// Parses `text` as a value of `field` and checks it with Schema::check_value.
+// Lists are comma-separated; geo points are "lat,lon" or "lat,lon,accuracy_m";
+// booleans are true/false/yes/no/1/0.
+Result<Json> parse_field_text(const FieldDef& field, std::string_view text);
+// The reverse: how a person reads the value ("" for null).
+std::string format_field_value(const FieldDef& field, const Json& value);
+
+}  // namespace fieldsync

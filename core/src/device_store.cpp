@@ -1,0 +1,607 @@
+#include "fieldsync/device_store.h"
+
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+
+#include "fieldsync/id.h"
+#include "migrations.h"
+#include "sqlite_db.h"
+
+namespace fieldsync {
+
+class DeviceStore::Impl {
+ public:
+  Impl(std::unique_ptr<SqliteDb> db, const Schema& schema, const Clock& clock,
+       DeviceIdentity identity, Stamp last)
+      : db_(std::move(db)),
+        schema_(schema),
+        clock_(clock),
+        identity_(std::move(identity)),
+        hlc_(clock, identity_.node_id, std::move(last)) {}
+
+  Result<Record> insert(const std::string& collection_name, const Json& input);
+  Result<Record> update(const std::string& collection_name, const std::string& id,
+                        const Json& changed);
+  Result<Record> change_status(const std::string& collection_name, const std::string& id,
+                               const std::string* stage);
+  Result<Record> get(const std::string& collection_name, const std::string& id) const;
+  Result<std::vector<Record>> list(const std::string& collection_name, const ListQuery& query) const;
+  Result<std::vector<OutboxChange>> outbox(int64_t limit) const;
+  Result<std::vector<Json>> query(const std::string& sql, const std::vector<Json>& params) const;
+
+  SqliteDb& db() const { return *db_; }
+  const Schema& schema() const { return schema_; }
+  const Clock& clock() const { return clock_; }
+  const DeviceIdentity& identity() const { return identity_; }
+  const HybridClock& hlc() const { return hlc_; }
+
+ private:
+  struct WriteState {
+    Stamp stamp;
+    int64_t receipt_counter = 0;
+  };
+
+  // Inside a write transaction: folds in the persisted clock (another process may
+  // have written since) and returns a fresh stamp and the current receipt counter.
+  Result<WriteState> begin_write();
+  Status finish_write(const WriteState& state);
+  Status check_references(const CollectionDef& collection, const Json& fields) const;
+  Result<std::string> bucket_for(const CollectionDef& collection, const std::string& id,
+                                 const Json& fields) const;
+  Result<Record> load(const CollectionDef& collection, const std::string& id) const;
+  Status write_record(const Record& record, bool is_new);
+  Status append_outbox(const Record& record, const std::string& kind, const Json& fields,
+                       const Json& stamps, const Json& base);
+
+  std::unique_ptr<SqliteDb> db_;
+  const Schema& schema_;
+  const Clock& clock_;
+  DeviceIdentity identity_;
+  HybridClock hlc_;
+};
+
+namespace {
+
+Status check_identity(const DeviceIdentity& identity) {
+  std::vector<std::string> problems;
+  const auto& code = identity.device_code;
+  bool code_ok = code.size() >= 2 && code.size() <= 8;
+  for (char c : code) code_ok = code_ok && (std::isupper(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)));
+  if (!code_ok) problems.push_back("device code: must be 2 to 8 upper-case letters or digits, like K7Q2");
+  bool user_ok = !identity.user.empty() && identity.user.size() <= 64;
+  for (char c : identity.user) user_ok = user_ok && !std::iscntrl(static_cast<unsigned char>(c));
+  if (!user_ok) problems.push_back("user: must be 1 to 64 printable characters");
+  bool node_ok = identity.node_id.size() <= 64;
+  for (char c : identity.node_id) node_ok = node_ok && std::isalnum(static_cast<unsigned char>(c));
+  if (!node_ok) problems.push_back("node id: must be at most 64 letters or digits");
+  if (problems.empty()) return Status();
+  std::string message = "cannot create the device database: ";
+  for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
+  return Status::invalid_argument(message, problems);
+}
+
+std::string random_node_id(const Clock& clock) {
+  // The random tail of a fresh UUID: 16 hex digits, unique per device in practice.
+  std::string id = new_id(clock);
+  std::string node;
+  for (char c : id.substr(19)) {
+    if (c != '-') node += c;
+  }
+  return node;
+}
+
+Status apply_connection_settings(SqliteDb& db, bool synchronous_full) {
+  FIELDSYNC_RETURN_IF_ERROR(db.exec("PRAGMA journal_mode = WAL"));
+  FIELDSYNC_RETURN_IF_ERROR(
+      db.exec(synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL"));
+  return db.exec("PRAGMA foreign_keys = ON");
+}
+
+// Fails unless the open file is a fieldsync device database (or, when `allow_empty`,
+// a brand-new empty one). Reads only: nothing is written to a foreign file.
+Status check_is_device_database(SqliteDb& db, const std::string& path) {
+  auto app_id = db.pragma_int("application_id");
+  if (!app_id.ok()) return app_id.status().with_context("'" + path + "'");
+  if (*app_id == kDeviceApplicationId) return Status();
+  auto tables = db.pragma_int("schema_version");
+  if (!tables.ok()) return tables.status();
+  if (*app_id == 0 && *tables == 0) {
+    return Status::failed_precondition("'" + path +
+                                       "' is an empty file, not a fieldsync database; create one "
+                                       "with 'fieldsync init'");
+  }
+  return Status::corruption("'" + path + "' is a SQLite database of another application, not a fieldsync database");
+}
+
+Record read_record(const SqliteStatement& stmt, const std::string& collection) {
+  Record r;
+  r.collection = collection;
+  r.id = stmt.column_text(0);
+  r.bucket = stmt.column_text(1);
+  r.fields = Json::parse(stmt.column_text(2), nullptr, false);
+  r.stamps = Json::parse(stmt.column_text(3), nullptr, false);
+  return r;
+}
+
+}  // namespace
+
+Result<DeviceStore::Impl::WriteState> DeviceStore::Impl::begin_write() {
+  auto stmt = db_->cached("SELECT hlc, receipt_counter FROM device WHERE singleton = 1");
+  if (!stmt.ok()) return stmt.status();
+  auto row = (*stmt)->step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::corruption("the device row is missing from the database");
+  auto persisted = Stamp::decode((*stmt)->column_text(0));
+  if (!persisted.ok()) return Status::corruption("the stored clock is damaged: " + persisted.status().message());
+  WriteState state;
+  state.receipt_counter = (*stmt)->column_int(1);
+  (*stmt)->reset();
+  hlc_.observe(*persisted);
+  state.stamp = hlc_.tick();
+  return state;
+}
+
+Status DeviceStore::Impl::finish_write(const WriteState& state) {
+  auto stmt = db_->cached("UPDATE device SET hlc = ?, receipt_counter = ? WHERE singleton = 1");
+  if (!stmt.ok()) return stmt.status();
+  (*stmt)->bind(1, state.stamp.encode()).bind(2, state.receipt_counter);
+  return (*stmt)->run();
+}
+
+Status DeviceStore::Impl::check_references(const CollectionDef& collection, const Json& fields) const {
+  std::vector<std::string> problems;
+  for (const auto& [name, value] : fields.items()) {
+    const FieldDef* field = collection.field(name);
+    if (field == nullptr || field->target.empty() || value.is_null()) continue;
+    std::vector<std::string> ids;
+    if (value.is_string()) ids.push_back(value.get<std::string>());
+    if (value.is_array()) {
+      for (const auto& item : value) ids.push_back(item.get<std::string>());
+    }
+    const CollectionDef* target = schema_.find(field->target);
+    const std::string noun = target != nullptr ? target->record_noun : field->target;
+    for (const auto& ref_id : ids) {
+      auto stmt = db_->cached("SELECT collection FROM records WHERE id = ?");
+      if (!stmt.ok()) return stmt.status();
+      (*stmt)->bind(1, ref_id);
+      auto row = (*stmt)->step();
+      if (!row.ok()) return row.status();
+      if (!*row) {
+        problems.push_back(name + ": no " + noun + " with id " + ref_id + " on this device");
+      } else if ((*stmt)->column_text(0) != field->target) {
+        problems.push_back(name + ": " + ref_id + " is a " + (*stmt)->column_text(0) +
+                           " record, not a " + noun);
+      }
+    }
+  }
+  if (problems.empty()) return Status();
+  std::string message = "invalid " + collection.record_noun + ": ";
+  for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
+  return Status::invalid_argument(message, problems);
+}
+
+Result<std::string> DeviceStore::Impl::bucket_for(const CollectionDef& collection,
+                                                  const std::string& id, const Json& fields) const {
+  const BucketRule& rule = collection.bucket;
+  switch (rule.kind) {
+    case BucketRule::Kind::kOffice:
+      return std::string("office");
+    case BucketRule::Kind::kSelf:
+      return rule.prefix + id;
+    case BucketRule::Kind::kField:
+      return rule.prefix + fields.value(rule.fields.at(0), std::string());
+    case BucketRule::Kind::kInherit:
+      for (const auto& name : rule.fields) {
+        if (!fields.contains(name)) continue;
+        auto stmt = db_->cached("SELECT bucket FROM records WHERE id = ?");
+        if (!stmt.ok()) return stmt.status();
+        (*stmt)->bind(1, fields[name].get<std::string>());
+        auto row = (*stmt)->step();
+        if (!row.ok()) return row.status();
+        if (!*row) return Status::invalid_argument(name + ": the record it names is not on this device");
+        return (*stmt)->column_text(0);
+      }
+      return Status::invalid_argument(collection.record_noun + ": none of the fields that place it (" +
+                                      rule.fields.front() + ") is given");
+  }
+  return Status::internal("unknown bucket rule");
+}
+
+Result<Record> DeviceStore::Impl::load(const CollectionDef& collection, const std::string& id) const {
+  auto canonical = parse_id(id);
+  if (!canonical.ok()) return canonical.status();
+  auto stmt = db_->cached("SELECT id, bucket, fields, stamps, collection FROM records WHERE id = ?");
+  if (!stmt.ok()) return stmt.status();
+  (*stmt)->bind(1, *canonical);
+  auto row = (*stmt)->step();
+  if (!row.ok()) return row.status();
+  if (!*row || (*stmt)->column_text(4) != collection.name) {
+    return Status::not_found("no " + collection.record_noun + " with id " + *canonical + " on this device");
+  }
+  Record r = read_record(**stmt, collection.name);
+  if (r.fields.is_discarded() || r.stamps.is_discarded()) {
+    return Status::corruption("the stored " + collection.record_noun + " " + r.id + " is damaged");
+  }
+  return r;
+}
+
+Status DeviceStore::Impl::write_record(const Record& record, bool is_new) {
+  auto stmt = db_->cached(is_new ? "INSERT INTO records (collection, bucket, fields, stamps, id) VALUES (?, ?, ?, ?, ?)"
+                                 : "UPDATE records SET collection = ?, bucket = ?, fields = ?, stamps = ? WHERE id = ?");
+  if (!stmt.ok()) return stmt.status();
+  (*stmt)->bind(1, record.collection).bind(2, record.bucket).bind(3, record.fields.dump());
+  (*stmt)->bind(4, record.stamps.dump()).bind(5, record.id);
+  return (*stmt)->run();
+}
+
+Status DeviceStore::Impl::append_outbox(const Record& record, const std::string& kind,
+                                        const Json& fields, const Json& stamps, const Json& base) {
+  auto stmt = db_->cached(
+      "INSERT INTO outbox (change_id, collection, record_id, kind, fields, stamps, base, created_ms)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!stmt.ok()) return stmt.status();
+  (*stmt)->bind(1, new_id(clock_)).bind(2, record.collection).bind(3, record.id).bind(4, kind);
+  (*stmt)->bind(5, fields.dump()).bind(6, stamps.dump()).bind(7, base.dump());
+  (*stmt)->bind(8, clock_.now_ms());
+  return (*stmt)->run();
+}
+
+Result<Record> DeviceStore::Impl::insert(const std::string& collection_name, const Json& input) {
+  auto collection = schema_.require(collection_name);
+  if (!collection.ok()) return collection.status();
+  const CollectionDef& c = **collection;
+  if (!input.is_object()) {
+    return Status::invalid_argument(c.name + ": the fields of a record must be a JSON object");
+  }
+  Json fields = Json::object();
+  for (const auto& [name, value] : input.items()) {
+    if (!value.is_null()) fields[name] = value;
+  }
+  FIELDSYNC_RETURN_IF_ERROR(schema_.validate_create(c, fields));
+
+  auto txn = SqliteTransaction::begin_immediate(*db_);
+  if (!txn.ok()) return txn.status();
+  FIELDSYNC_RETURN_IF_ERROR(check_references(c, fields));
+  auto state = begin_write();
+  if (!state.ok()) return state.status();
+
+  Record record;
+  record.collection = c.name;
+  record.id = new_id(clock_);
+  for (const auto& field : c.fields) {
+    if (field.auto_value == AutoValue::kReceiptNumber) {
+      char serial[24];
+      std::snprintf(serial, sizeof serial, "%06lld",
+                    static_cast<long long>(++state->receipt_counter));
+      fields[field.name] = identity_.device_code + "-" + serial;
+    } else if (field.auto_value == AutoValue::kReopenCounter) {
+      fields[field.name] = 0;
+    } else if (field.is_status() && !fields.contains(field.name)) {
+      fields[field.name] = field.choices.front();
+    }
+  }
+  auto bucket = bucket_for(c, record.id, fields);
+  if (!bucket.ok()) return bucket.status();
+  record.bucket = *bucket;
+  record.fields = std::move(fields);
+  const std::string stamp = state->stamp.encode();
+  for (const auto& [name, value] : record.fields.items()) record.stamps[name] = stamp;
+
+  FIELDSYNC_RETURN_IF_ERROR(write_record(record, true));
+  FIELDSYNC_RETURN_IF_ERROR(append_outbox(record, "create", record.fields, record.stamps, Json::object()));
+  FIELDSYNC_RETURN_IF_ERROR(finish_write(*state));
+  FIELDSYNC_RETURN_IF_ERROR((*txn)->commit());
+  return record;
+}
+
+Result<Record> DeviceStore::Impl::update(const std::string& collection_name, const std::string& id,
+                                         const Json& changed) {
+  auto collection = schema_.require(collection_name);
+  if (!collection.ok()) return collection.status();
+  const CollectionDef& c = **collection;
+  FIELDSYNC_RETURN_IF_ERROR(schema_.validate_update(c, changed));
+
+  auto txn = SqliteTransaction::begin_immediate(*db_);
+  if (!txn.ok()) return txn.status();
+  auto record = load(c, id);
+  if (!record.ok()) return record.status();
+  FIELDSYNC_RETURN_IF_ERROR(check_references(c, changed));
+
+  Json written = Json::object();
+  for (const auto& [name, value] : changed.items()) {
+    const Json current = record->fields.value(name, Json());
+    if (current != value) written[name] = value;
+  }
+  if (written.empty()) return std::move(record).value();  // nothing to change, nothing written
+
+  auto state = begin_write();
+  if (!state.ok()) return state.status();
+  const std::string stamp = state->stamp.encode();
+  Json stamps = Json::object(), base = Json::object();
+  for (const auto& [name, value] : written.items()) {
+    base[name] = record->stamps.value(name, std::string());
+    stamps[name] = stamp;
+    record->stamps[name] = stamp;
+    if (value.is_null()) {
+      record->fields.erase(name);
+    } else {
+      record->fields[name] = value;
+    }
+  }
+  FIELDSYNC_RETURN_IF_ERROR(write_record(*record, false));
+  FIELDSYNC_RETURN_IF_ERROR(append_outbox(*record, "update", written, stamps, base));
+  FIELDSYNC_RETURN_IF_ERROR(finish_write(*state));
+  FIELDSYNC_RETURN_IF_ERROR((*txn)->commit());
+  return record;
+}
+
+// Advances the status to *stage, or reopens it when `stage` is null.
+Result<Record> DeviceStore::Impl::change_status(const std::string& collection_name,
+                                                const std::string& id, const std::string* stage) {
+  auto collection = schema_.require(collection_name);
+  if (!collection.ok()) return collection.status();
+  const CollectionDef& c = **collection;
+  const FieldDef* status = c.status_field();
+  if (status == nullptr) {
+    return Status::invalid_argument(c.name + " have no status; only findings, work orders and complaints do");
+  }
+  const std::string reopens_name = status->name + "_reopens";
+  int target_index = 0;
+  if (stage != nullptr) {
+    target_index = status->stage_index(*stage);
+    if (target_index < 0) {
+      std::string stages;
+      for (const auto& s : status->choices) stages += (stages.empty() ? "" : ", ") + s;
+      return Status::invalid_argument("'" + stage->substr(0, 60) + "' is not a stage of a " +
+                                      c.record_noun + "; the stages are " + stages);
+    }
+  }
+
+  auto txn = SqliteTransaction::begin_immediate(*db_);
+  if (!txn.ok()) return txn.status();
+  auto record = load(c, id);
+  if (!record.ok()) return record.status();
+  const std::string current = record->fields.value(status->name, status->choices.front());
+  const int current_index = status->stage_index(current);
+  int64_t reopens = record->fields.value(reopens_name, int64_t{0});
+  if (stage != nullptr && target_index <= current_index) {
+    return Status::failed_precondition(
+        "the " + c.record_noun + " is already '" + current + "'; a status only moves forward" +
+        (target_index < current_index ? " (reopen it to start again)" : ""));
+  }
+  if (stage == nullptr) {
+    if (current_index == 0) {
+      return Status::failed_precondition("the " + c.record_noun + " is still '" + current +
+                                         "'; there is nothing to reopen");
+    }
+    ++reopens;
+  }
+
+  auto state = begin_write();
+  if (!state.ok()) return state.status();
+  const std::string stamp = state->stamp.encode();
+  const std::string new_stage = status->choices[static_cast<size_t>(target_index)];
+  Json written = {{status->name, new_stage}, {reopens_name, reopens}};
+  Json stamps = Json::object(), base = Json::object();
+  for (const auto& [name, value] : written.items()) {
+    base[name] = record->stamps.value(name, std::string());
+    stamps[name] = stamp;
+    record->stamps[name] = stamp;
+    record->fields[name] = value;
+  }
+  FIELDSYNC_RETURN_IF_ERROR(write_record(*record, false));
+  FIELDSYNC_RETURN_IF_ERROR(append_outbox(*record, stage ? "status" : "reopen", written, stamps, base));
+  FIELDSYNC_RETURN_IF_ERROR(finish_write(*state));
+  FIELDSYNC_RETURN_IF_ERROR((*txn)->commit());
+  return record;
+}
+
+Result<Record> DeviceStore::Impl::get(const std::string& collection_name, const std::string& id) const {
+  auto collection = schema_.require(collection_name);
+  if (!collection.ok()) return collection.status();
+  return load(**collection, id);
+}
+
+Result<std::vector<Record>> DeviceStore::Impl::list(const std::string& collection_name,
+                                                    const ListQuery& query) const {
+  auto collection = schema_.require(collection_name);
+  if (!collection.ok()) return collection.status();
+  const CollectionDef& c = **collection;
+  std::string sql = "SELECT id, bucket, fields, stamps FROM records WHERE collection = ?";
+  for (const auto& [name, value] : query.equals) {
+    if (c.field(name) == nullptr) {
+      return Status::invalid_argument("cannot filter " + c.name + " by '" + name.substr(0, 60) +
+                                      "': there is no such field");
+    }
+    // The name comes from the schema, never from the caller's text.
+    sql += " AND json_extract(fields, '$." + c.field(name)->name + "') = ?";
+  }
+  sql += " ORDER BY id";
+  if (query.limit >= 0) sql += " LIMIT " + std::to_string(query.limit);
+  auto stmt = db_->prepare(sql);
+  if (!stmt.ok()) return stmt.status();
+  (*stmt)->bind(1, c.name);
+  int index = 2;
+  for (const auto& [name, value] : query.equals) (*stmt)->bind_json(index++, value);
+  std::vector<Record> out;
+  while (true) {
+    auto row = (*stmt)->step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    out.push_back(read_record(**stmt, c.name));
+  }
+  return out;
+}
+
+Result<std::vector<OutboxChange>> DeviceStore::Impl::outbox(int64_t limit) const {
+  auto stmt = db_->prepare(
+      "SELECT seq, change_id, collection, record_id, kind, fields, stamps, base, created_ms, state,"
+      " parked_reason FROM outbox ORDER BY seq" +
+      (limit >= 0 ? " LIMIT " + std::to_string(limit) : std::string()));
+  if (!stmt.ok()) return stmt.status();
+  std::vector<OutboxChange> out;
+  while (true) {
+    auto row = (*stmt)->step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    OutboxChange change;
+    change.seq = (*stmt)->column_int(0);
+    change.change_id = (*stmt)->column_text(1);
+    change.collection = (*stmt)->column_text(2);
+    change.record_id = (*stmt)->column_text(3);
+    change.kind = (*stmt)->column_text(4);
+    change.fields = Json::parse((*stmt)->column_text(5), nullptr, false);
+    change.stamps = Json::parse((*stmt)->column_text(6), nullptr, false);
+    change.base = Json::parse((*stmt)->column_text(7), nullptr, false);
+    change.created_ms = (*stmt)->column_int(8);
+    change.state = (*stmt)->column_text(9);
+    change.parked_reason = (*stmt)->column_text(10);
+    out.push_back(std::move(change));
+  }
+  return out;
+}
+
+Result<std::vector<Json>> DeviceStore::Impl::query(const std::string& sql,
+                                                   const std::vector<Json>& params) const {
+  auto stmt = db_->prepare(sql);
+  if (!stmt.ok()) return stmt.status().with_context("query");
+  if (!(*stmt)->readonly()) {
+    return Status::invalid_argument("query: only statements that read are allowed here");
+  }
+  for (size_t i = 0; i < params.size(); ++i) (*stmt)->bind_json(static_cast<int>(i + 1), params[i]);
+  std::vector<Json> rows;
+  while (true) {
+    auto row = (*stmt)->step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    Json values = Json::array();
+    for (int col = 0; col < (*stmt)->column_count(); ++col) values.push_back((*stmt)->column_json(col));
+    rows.push_back(std::move(values));
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------
+
+DeviceStore::DeviceStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+DeviceStore::~DeviceStore() = default;
+
+Result<std::unique_ptr<DeviceStore>> DeviceStore::create(const std::string& path,
+                                                         const DeviceIdentity& identity_in,
+                                                         DeviceStoreOptions options) {
+  const Schema& schema = options.schema ? *options.schema : Schema::property_management();
+  const Clock& clock = options.clock ? *options.clock : Clock::system();
+  DeviceIdentity identity = identity_in;
+  if (identity.node_id.empty()) identity.node_id = random_node_id(clock);
+  FIELDSYNC_RETURN_IF_ERROR(check_identity(identity));
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) {
+    return Status::already_exists("'" + path + "' already exists; open it, or choose another path");
+  }
+  auto db = SqliteDb::open(path, /*create=*/true);
+  if (!db.ok()) return db.status();
+  auto fail = [&](Status s) {
+    db = Status::internal("closed");  // close before removing the half-made file
+    std::filesystem::remove(path, ec);
+    std::filesystem::remove(path + "-wal", ec);
+    std::filesystem::remove(path + "-shm", ec);
+    return s;
+  };
+  if (Status s = apply_connection_settings(**db, options.synchronous_full); !s.ok()) return fail(s);
+  if (Status s = migrate_device_layout(**db); !s.ok()) return fail(s);
+  auto stmt = (*db)->prepare(
+      "INSERT INTO device (singleton, device_code, user_name, node_id, hlc, receipt_counter,"
+      " schema_version, created_ms) VALUES (1, ?, ?, ?, ?, 0, ?, ?)");
+  if (!stmt.ok()) return fail(stmt.status());
+  const Stamp start{0, 0, identity.node_id};
+  (*stmt)->bind(1, identity.device_code).bind(2, identity.user).bind(3, identity.node_id);
+  (*stmt)->bind(4, start.encode()).bind(5, int64_t{schema.version()}).bind(6, clock.now_ms());
+  if (Status s = (*stmt)->run(); !s.ok()) return fail(s);
+  stmt = Status::internal("finalized");
+  auto impl = std::make_unique<Impl>(std::move(db).value(), schema, clock, identity, start);
+  return std::unique_ptr<DeviceStore>(new DeviceStore(std::move(impl)));
+}
+
+Result<std::unique_ptr<DeviceStore>> DeviceStore::open(const std::string& path,
+                                                       DeviceStoreOptions options) {
+  const Schema& schema = options.schema ? *options.schema : Schema::property_management();
+  const Clock& clock = options.clock ? *options.clock : Clock::system();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return Status::not_found("no fieldsync database at '" + path + "' (create one with 'fieldsync init')");
+  }
+  auto db = SqliteDb::open(path, /*create=*/false);
+  if (!db.ok()) return db.status();
+  FIELDSYNC_RETURN_IF_ERROR(check_is_device_database(**db, path));
+  FIELDSYNC_RETURN_IF_ERROR(apply_connection_settings(**db, options.synchronous_full));
+  FIELDSYNC_RETURN_IF_ERROR(migrate_device_layout(**db));
+  auto stmt = (*db)->prepare("SELECT device_code, user_name, node_id, hlc FROM device WHERE singleton = 1");
+  if (!stmt.ok()) return stmt.status();
+  auto row = (*stmt)->step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::corruption("'" + path + "' has no device row; it was never initialised");
+  DeviceIdentity identity{(*stmt)->column_text(0), (*stmt)->column_text(1), (*stmt)->column_text(2)};
+  auto last = Stamp::decode((*stmt)->column_text(3));
+  if (!last.ok()) return Status::corruption("'" + path + "': the stored clock is damaged");
+  stmt = Status::internal("finalized");
+  auto impl = std::make_unique<Impl>(std::move(db).value(), schema, clock, identity, *last);
+  return std::unique_ptr<DeviceStore>(new DeviceStore(std::move(impl)));
+}
+
+const Schema& DeviceStore::schema() const { return impl_->schema(); }
+const Clock& DeviceStore::clock() const { return impl_->clock(); }
+const DeviceIdentity& DeviceStore::identity() const { return impl_->identity(); }
+Stamp DeviceStore::last_stamp() const { return impl_->hlc().last(); }
+
+Result<Record> DeviceStore::insert(const std::string& collection, const Json& fields) {
+  return impl_->insert(collection, fields);
+}
+Result<Record> DeviceStore::update(const std::string& collection, const std::string& id,
+                                   const Json& changed) {
+  return impl_->update(collection, id, changed);
+}
+Result<Record> DeviceStore::advance_status(const std::string& collection, const std::string& id,
+                                           const std::string& stage) {
+  return impl_->change_status(collection, id, &stage);
+}
+Result<Record> DeviceStore::reopen(const std::string& collection, const std::string& id) {
+  return impl_->change_status(collection, id, nullptr);
+}
+Result<Record> DeviceStore::get(const std::string& collection, const std::string& id) const {
+  return impl_->get(collection, id);
+}
+Result<std::vector<Record>> DeviceStore::list(const std::string& collection,
+                                              const ListQuery& query) const {
+  return impl_->list(collection, query);
+}
+Result<std::vector<OutboxChange>> DeviceStore::outbox(int64_t limit) const {
+  return impl_->outbox(limit);
+}
+Result<int64_t> DeviceStore::pending_count() const {
+  auto rows = impl_->query("SELECT count(*) FROM outbox WHERE state = 'pending'", {});
+  if (!rows.ok()) return rows.status();
+  return rows->at(0).at(0).get<int64_t>();
+}
+Result<std::vector<Json>> DeviceStore::query(const std::string& sql,
+                                             const std::vector<Json>& params) const {
+  return impl_->query(sql, params);
+}
+
+Status DeviceStore::check_integrity() const {
+  auto stmt = impl_->db().prepare("PRAGMA integrity_check");
+  if (!stmt.ok()) return stmt.status();
+  std::string problems;
+  while (true) {
+    auto row = (*stmt)->step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    if ((*stmt)->column_text(0) != "ok") problems += (problems.empty() ? "" : "; ") + (*stmt)->column_text(0);
+  }
+  if (problems.empty()) return Status();
+  return Status::corruption("integrity check failed: " + problems);
+}
+
+int device_store_layout_version() { return latest_device_layout(); }
+
+}  // namespace fieldsync

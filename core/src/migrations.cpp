@@ -1,0 +1,62 @@
+#include "migrations.h"
+
+#include <string>
+#include <vector>
+
+namespace fieldsync {
+namespace {
+
+// Index i holds the SQL that takes the layout from version i to version i + 1.
+const std::vector<std::string>& steps() {
+  static const std::vector<std::string> kSteps = {
+      // 0 -> 1: the device, its records with per-field stamps, and the outbox.
+      "PRAGMA application_id = 1179867470;"
+      "CREATE TABLE device ("
+      "  singleton INTEGER PRIMARY KEY CHECK (singleton = 1),"
+      "  device_code TEXT NOT NULL, user_name TEXT NOT NULL, node_id TEXT NOT NULL,"
+      "  hlc TEXT NOT NULL, receipt_counter INTEGER NOT NULL DEFAULT 0,"
+      "  schema_version INTEGER NOT NULL, created_ms INTEGER NOT NULL);"
+      "CREATE TABLE records ("
+      "  id TEXT PRIMARY KEY, collection TEXT NOT NULL, bucket TEXT NOT NULL,"
+      "  fields TEXT NOT NULL, stamps TEXT NOT NULL);"
+      "CREATE INDEX records_by_collection ON records (collection, id);"
+      "CREATE TABLE outbox ("
+      "  seq INTEGER PRIMARY KEY AUTOINCREMENT, change_id TEXT NOT NULL UNIQUE,"
+      "  collection TEXT NOT NULL, record_id TEXT NOT NULL, kind TEXT NOT NULL,"
+      "  fields TEXT NOT NULL, stamps TEXT NOT NULL, base TEXT NOT NULL,"
+      "  created_ms INTEGER NOT NULL);",
+      // 1 -> 2: parked changes (rejected by the server, kept for the user), and an
+      // index for the per-household derived views (arrears, visits, promises).
+      "ALTER TABLE outbox ADD COLUMN state TEXT NOT NULL DEFAULT 'pending';"
+      "ALTER TABLE outbox ADD COLUMN parked_reason TEXT;"
+      "CREATE INDEX records_by_household ON records"
+      "  (collection, json_extract(fields, '$.household'));",
+  };
+  return kSteps;
+}
+
+}  // namespace
+
+int latest_device_layout() { return static_cast<int>(steps().size()); }
+
+Status migrate_device_layout(SqliteDb& db, int target) {
+  if (target < 0) target = latest_device_layout();
+  auto current = db.pragma_int("user_version");
+  if (!current.ok()) return current.status();
+  if (*current > latest_device_layout()) {
+    return Status::failed_precondition(
+        "this database was written by a newer fieldsync (layout " + std::to_string(*current) +
+        ", this build knows up to " + std::to_string(latest_device_layout()) + "); update the app");
+  }
+  for (int version = static_cast<int>(*current); version < target; ++version) {
+    auto txn = SqliteTransaction::begin_immediate(db);
+    if (!txn.ok()) return txn.status();
+    FIELDSYNC_RETURN_IF_ERROR(db.exec(steps()[static_cast<size_t>(version)]).with_context(
+        "migrating the database to layout " + std::to_string(version + 1)));
+    FIELDSYNC_RETURN_IF_ERROR(db.exec("PRAGMA user_version = " + std::to_string(version + 1)));
+    FIELDSYNC_RETURN_IF_ERROR((*txn)->commit());
+  }
+  return Status();
+}
+
+}  // namespace fieldsync

@@ -1,0 +1,255 @@
+#include "fieldsync/schema.h"
+
+#include <cctype>
+
+#include "fieldsync/id.h"
+#include "fieldsync/text_values.h"
+
+namespace fieldsync {
+
+const char* field_type_name(FieldType type) {
+  switch (type) {
+    case FieldType::kText: return "text";
+    case FieldType::kInteger: return "integer";
+    case FieldType::kMoney: return "money";
+    case FieldType::kTimestamp: return "timestamp";
+    case FieldType::kDate: return "date";
+    case FieldType::kMonth: return "month";
+    case FieldType::kEnum: return "enumeration";
+    case FieldType::kReference: return "reference";
+    case FieldType::kReferenceList: return "reference list";
+    case FieldType::kTextList: return "text list";
+    case FieldType::kGeo: return "geo point";
+    case FieldType::kBoolean: return "boolean";
+  }
+  return "unknown";
+}
+
+const char* merge_kind_name(MergeKind kind) {
+  switch (kind) {
+    case MergeKind::kImmutable: return "immutable";
+    case MergeKind::kLww: return "lww";
+    case MergeKind::kStatus: return "status";
+  }
+  return "unknown";
+}
+
+int FieldDef::stage_index(std::string_view stage) const {
+  for (size_t i = 0; i < choices.size(); ++i) {
+    if (choices[i] == stage) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+const FieldDef* CollectionDef::field(std::string_view field_name) const {
+  for (const auto& f : fields) {
+    if (f.name == field_name) return &f;
+  }
+  return nullptr;
+}
+
+const FieldDef* CollectionDef::status_field() const {
+  for (const auto& f : fields) {
+    if (f.is_status()) return &f;
+  }
+  return nullptr;
+}
+
+Schema::Schema(int version, std::vector<CollectionDef> collections)
+    : version_(version), collections_(std::move(collections)) {}
+
+const CollectionDef* Schema::find(std::string_view name) const {
+  for (const auto& c : collections_) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+Result<const CollectionDef*> Schema::require(std::string_view name) const {
+  if (const CollectionDef* c = find(name)) return c;
+  std::string known;
+  for (const auto& c : collections_) known += (known.empty() ? "" : ", ") + c.name;
+  return Status::invalid_argument("unknown collection '" + std::string(name.substr(0, 80)) +
+                                  "'; the collections are: " + known);
+}
+
+namespace {
+
+std::string join_choices(const std::vector<std::string>& choices) {
+  std::string out;
+  for (const auto& c : choices) out += (out.empty() ? "" : ", ") + c;
+  return out;
+}
+
+std::optional<std::string> check_text(const FieldDef& field, const Json& value) {
+  if (!value.is_string()) return std::string("must be text");
+  const auto& s = value.get_ref<const std::string&>();
+  if (s.size() > field.max_length) {
+    return "is " + std::to_string(s.size()) + " characters long; at most " +
+           std::to_string(field.max_length) + " are allowed";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_bounds(const FieldDef& field, int64_t v) {
+  if (field.min && v < *field.min) return "must be at least " + std::to_string(*field.min);
+  if (field.max && v > *field.max) return "must be at most " + std::to_string(*field.max);
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> Schema::check_value(const FieldDef& field, const Json& value) {
+  switch (field.type) {
+    case FieldType::kText:
+      return check_text(field, value);
+    case FieldType::kInteger:
+      if (!value.is_number_integer()) return std::string("must be a whole number");
+      return check_bounds(field, value.get<int64_t>());
+    case FieldType::kMoney: {
+      if (!value.is_number_integer()) return std::string("must be an amount in minor units (cents)");
+      if (value.is_number_unsigned() && value.get<uint64_t>() > uint64_t{kMaxMoneyMinor}) {
+        return std::string("is too large an amount");
+      }
+      const int64_t v = value.get<int64_t>();
+      if (v < 0) return std::string("must not be negative");
+      if (v > kMaxMoneyMinor) return std::string("is too large an amount");
+      return check_bounds(field, v);
+    }
+    case FieldType::kTimestamp: {
+      if (!value.is_number_integer()) return std::string("must be a time in Unix milliseconds");
+      const int64_t v = value.get<int64_t>();
+      // 2000-01-01 .. 2200-01-01: anything outside is a unit mistake, not a date.
+      if (v < 946684800000LL || v > 7258118400000LL) {
+        return std::string("is not a plausible time (expected Unix milliseconds between 2000 and 2200)");
+      }
+      return std::nullopt;
+    }
+    case FieldType::kDate:
+      if (!value.is_string() || !parse_date(value.get_ref<const std::string&>()).ok()) {
+        return std::string("must be a date written YYYY-MM-DD");
+      }
+      return std::nullopt;
+    case FieldType::kMonth:
+      if (!value.is_string() || !parse_month(value.get_ref<const std::string&>()).ok()) {
+        return std::string("must be a month written YYYY-MM");
+      }
+      return std::nullopt;
+    case FieldType::kEnum:
+      if (!value.is_string() || field.stage_index(value.get_ref<const std::string&>()) < 0) {
+        std::string shown = value.is_string() ? "'" + value.get<std::string>().substr(0, 60) + "'"
+                                              : value.dump().substr(0, 60);
+        return shown + " is not one of " + join_choices(field.choices);
+      }
+      return std::nullopt;
+    case FieldType::kReference:
+      if (!value.is_string()) return std::string("must be the id of a ") + field.target + " record";
+      if (auto id = parse_id(value.get_ref<const std::string&>()); !id.ok()) {
+        return id.status().message();
+      }
+      return std::nullopt;
+    case FieldType::kReferenceList:
+    case FieldType::kTextList: {
+      if (!value.is_array()) return std::string("must be a list");
+      if (value.size() > 500) return std::string("has more than 500 entries");
+      for (size_t i = 0; i < value.size(); ++i) {
+        const Json& item = value[i];
+        std::optional<std::string> problem;
+        if (field.type == FieldType::kTextList) {
+          problem = check_text(field, item);
+        } else if (!item.is_string()) {
+          problem = "must be an id";
+        } else if (auto id = parse_id(item.get_ref<const std::string&>()); !id.ok()) {
+          problem = id.status().message();
+        }
+        if (problem) return "entry " + std::to_string(i + 1) + " " + *problem;
+      }
+      return std::nullopt;
+    }
+    case FieldType::kGeo: {
+      if (!value.is_object()) return std::string("must be {\"lat\", \"lon\", \"accuracy_m\"}");
+      for (const auto& [key, item] : value.items()) {
+        if (key != "lat" && key != "lon" && key != "accuracy_m") {
+          return "has an unknown key '" + key.substr(0, 40) + "'";
+        }
+        if (!item.is_number()) return key + " must be a number";
+      }
+      if (!value.contains("lat") || !value.contains("lon")) return std::string("needs lat and lon");
+      const double lat = value["lat"].get<double>();
+      const double lon = value["lon"].get<double>();
+      if (lat < -90 || lat > 90) return std::string("lat must be between -90 and 90");
+      if (lon < -180 || lon > 180) return std::string("lon must be between -180 and 180");
+      if (value.contains("accuracy_m") && value["accuracy_m"].get<double>() < 0) {
+        return std::string("accuracy_m must not be negative");
+      }
+      return std::nullopt;
+    }
+    case FieldType::kBoolean:
+      if (!value.is_boolean()) return std::string("must be true or false");
+      return std::nullopt;
+  }
+  return std::string("has an unknown type");
+}
+
+Status Schema::validate_create(const CollectionDef& collection, const Json& fields) const {
+  if (!fields.is_object()) {
+    return Status::invalid_argument(collection.name + ": the fields of a record must be a JSON object");
+  }
+  std::vector<std::string> problems;
+  for (const auto& [name, value] : fields.items()) {
+    const FieldDef* field = collection.field(name);
+    if (field == nullptr) {
+      problems.push_back(name.substr(0, 80) + ": " + collection.name + " have no such field");
+      continue;
+    }
+    if (field->is_managed()) {
+      problems.push_back(name + ": is set by fieldsync and cannot be given");
+      continue;
+    }
+    if (value.is_null()) {
+      if (field->required) problems.push_back(name + ": is required");
+      continue;
+    }
+    if (auto problem = check_value(*field, value)) problems.push_back(name + ": " + *problem);
+  }
+  for (const auto& field : collection.fields) {
+    if (!field.required || field.is_managed() || field.is_status()) continue;
+    if (!fields.contains(field.name)) problems.push_back(field.name + ": is required");
+  }
+  if (problems.empty() && collection.check) collection.check(fields, problems);
+  if (problems.empty()) return Status();
+  std::string message = "invalid " + collection.record_noun + ": ";
+  for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
+  return Status::invalid_argument(message, problems);
+}
+
+Status Schema::validate_update(const CollectionDef& collection, const Json& changed) const {
+  if (collection.append_only) {
+    return Status::invalid_argument(collection.name + " are append-only: record a correction as a new " +
+                                    collection.record_noun + " instead of editing one");
+  }
+  if (!changed.is_object() || changed.empty()) {
+    return Status::invalid_argument(collection.name + ": an edit needs at least one field to change");
+  }
+  std::vector<std::string> problems;
+  for (const auto& [name, value] : changed.items()) {
+    const FieldDef* field = collection.field(name);
+    if (field == nullptr) {
+      problems.push_back(name.substr(0, 80) + ": " + collection.name + " have no such field");
+    } else if (field->merge == MergeKind::kImmutable) {
+      problems.push_back(name + ": is immutable once the " + collection.record_noun + " is created");
+    } else if (field->merge == MergeKind::kStatus) {
+      problems.push_back(name + ": is a status; advance or reopen it instead of editing it");
+    } else if (value.is_null()) {
+      if (field->required) problems.push_back(name + ": is required and cannot be cleared");
+    } else if (auto problem = check_value(*field, value)) {
+      problems.push_back(name + ": " + *problem);
+    }
+  }
+  if (problems.empty()) return Status();
+  std::string message = "invalid edit of " + collection.record_noun + ": ";
+  for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
+  return Status::invalid_argument(message, problems);
+}
+
+}  // namespace fieldsync

@@ -1,0 +1,90 @@
+// A thin RAII layer over the SQLite C API, private to core: a connection that caches
+// its prepared statements, a statement with typed binding, and a transaction guard
+// that rolls back unless committed. Not thread-safe; one per DeviceStore.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "fieldsync/schema.h"
+#include "fieldsync/status.h"
+
+namespace fieldsync {
+
+class SqliteStatement {
+ public:
+  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~SqliteStatement() { sqlite3_finalize(stmt_); }
+  SqliteStatement(const SqliteStatement&) = delete;
+  SqliteStatement& operator=(const SqliteStatement&) = delete;
+
+  SqliteStatement& bind(int index, int64_t value);
+  SqliteStatement& bind(int index, const std::string& value);
+  SqliteStatement& bind_null(int index);
+  // Strings and integers bind as themselves, null as NULL, anything else as JSON text.
+  SqliteStatement& bind_json(int index, const Json& value);
+
+  // Advances one row: true when a row is ready, false when done.
+  Result<bool> step();
+  // Runs to completion, ignoring rows.
+  Status run();
+  void reset();
+
+  int64_t column_int(int index) const { return sqlite3_column_int64(stmt_, index); }
+  std::string column_text(int index) const;
+  bool column_is_null(int index) const { return sqlite3_column_type(stmt_, index) == SQLITE_NULL; }
+  // The column as JSON: integer, real, text or null.
+  Json column_json(int index) const;
+  int column_count() const { return sqlite3_column_count(stmt_); }
+  // True when the statement cannot change the database.
+  bool readonly() const { return sqlite3_stmt_readonly(stmt_) != 0; }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+class SqliteDb {
+ public:
+  // Opens `path`; with `create` false a missing file is an error (never created).
+  static Result<std::unique_ptr<SqliteDb>> open(const std::string& path, bool create);
+  ~SqliteDb();
+
+  sqlite3* handle() const { return db_; }
+  Status exec(const std::string& sql);
+  // A statement prepared once and reused; reset before it is returned.
+  Result<SqliteStatement*> cached(const std::string& sql);
+  // A fresh statement owned by the caller.
+  Result<std::unique_ptr<SqliteStatement>> prepare(const std::string& sql) const;
+  Result<int64_t> pragma_int(const std::string& pragma);
+
+  // The Status for the connection's last error, with what we were doing.
+  Status error(const std::string& doing) const;
+
+ private:
+  explicit SqliteDb(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+  std::map<std::string, std::unique_ptr<SqliteStatement>> cache_;
+};
+
+// Rolls back on destruction unless commit() succeeded.
+class SqliteTransaction {
+ public:
+  static Result<std::unique_ptr<SqliteTransaction>> begin_immediate(SqliteDb& db);
+  ~SqliteTransaction();
+  Status commit();
+
+ private:
+  explicit SqliteTransaction(SqliteDb& db) : db_(db) {}
+  SqliteDb& db_;
+  bool done_ = false;
+};
+
+// Maps a SQLite result code to a Status, with what we were doing.
+Status sqlite_status(int rc, sqlite3* db, const std::string& doing);
+
+}  // namespace fieldsync

@@ -1,0 +1,292 @@
+#include "fieldsync/text_values.h"
+
+#include <cctype>
+#include <charconv>
+#include <cstdio>
+
+namespace fieldsync {
+namespace {
+
+std::string shown(std::string_view text) {
+  return "'" + std::string(text.substr(0, 60)) + (text.size() > 60 ? "...'" : "'");
+}
+
+bool all_digits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+int to_int(std::string_view digits) {
+  int v = 0;
+  std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  return v;
+}
+
+bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+int days_in_month(int y, int m) {
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && is_leap(y) ? 29 : kDays[m - 1];
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+Result<int64_t> parse_money(std::string_view text) {
+  const std::string_view t = trim(text);
+  if (!t.empty() && t.front() == '-') {
+    return Status::invalid_argument(shown(text) + " is negative; amounts must be zero or more");
+  }
+  const size_t dot = t.find('.');
+  const std::string_view whole = t.substr(0, dot);
+  const std::string_view frac = dot == std::string_view::npos ? std::string_view() : t.substr(dot + 1);
+  if (!all_digits(whole) || (dot != std::string_view::npos && !all_digits(frac))) {
+    return Status::invalid_argument(shown(text) + " is not an amount; write it like 120 or 120.50");
+  }
+  if (frac.size() > 2) {
+    return Status::invalid_argument(shown(text) + " has more than two decimals");
+  }
+  if (whole.size() > 13) return Status::invalid_argument(shown(text) + " is too large an amount");
+  int64_t units = 0;
+  for (char c : whole) units = units * 10 + (c - '0');
+  int64_t cents = 0;
+  if (!frac.empty()) cents = frac.size() == 1 ? (frac[0] - '0') * 10 : to_int(frac);
+  const int64_t total = units * 100 + cents;
+  if (total > kMaxMoneyMinor) return Status::invalid_argument(shown(text) + " is too large an amount");
+  return total;
+}
+
+std::string format_money(int64_t minor) {
+  const bool negative = minor < 0;
+  const uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(minor) : static_cast<uint64_t>(minor);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%s%llu.%02llu", negative ? "-" : "",
+                static_cast<unsigned long long>(magnitude / 100),
+                static_cast<unsigned long long>(magnitude % 100));
+  return buf;
+}
+
+Result<CivilDate> parse_date(std::string_view text) {
+  const std::string_view t = trim(text);
+  if (t.size() != 10 || t[4] != '-' || t[7] != '-' || !all_digits(t.substr(0, 4)) ||
+      !all_digits(t.substr(5, 2)) || !all_digits(t.substr(8, 2))) {
+    return Status::invalid_argument(shown(text) + " is not a date; write it YYYY-MM-DD");
+  }
+  CivilDate d{to_int(t.substr(0, 4)), to_int(t.substr(5, 2)), to_int(t.substr(8, 2))};
+  if (d.year < 1900 || d.month < 1 || d.month > 12 || d.day < 1 ||
+      d.day > days_in_month(d.year, d.month)) {
+    return Status::invalid_argument(shown(text) + " is not a real day");
+  }
+  return d;
+}
+
+Result<CivilDate> parse_month(std::string_view text) {
+  const std::string_view t = trim(text);
+  if (t.size() != 7 || t[4] != '-' || !all_digits(t.substr(0, 4)) || !all_digits(t.substr(5, 2))) {
+    return Status::invalid_argument(shown(text) + " is not a month; write it YYYY-MM");
+  }
+  CivilDate d{to_int(t.substr(0, 4)), to_int(t.substr(5, 2)), 1};
+  if (d.year < 1900 || d.month < 1 || d.month > 12) {
+    return Status::invalid_argument(shown(text) + " is not a real month");
+  }
+  return d;
+}
+
+// Howard Hinnant's civil-calendar algorithms (public domain), proleptic Gregorian.
+int64_t days_from_civil(const CivilDate& date) {
+  const int64_t y = date.year - (date.month <= 2 ? 1 : 0);
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t mp = (date.month + 9) % 12;
+  const int64_t doy = (153 * mp + 2) / 5 + date.day - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+CivilDate civil_from_days(int64_t z) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  const int m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  return CivilDate{static_cast<int>(yoe + era * 400 + (m <= 2 ? 1 : 0)), m, d};
+}
+
+std::string format_date(const CivilDate& d) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d.year, d.month, d.day);
+  return buf;
+}
+
+Result<int64_t> parse_timestamp(std::string_view text) {
+  std::string_view t = trim(text);
+  auto bad = [&] {
+    return Status::invalid_argument(shown(text) +
+                                    " is not a time; write it like 2026-11-28T09:30:00Z (UTC)");
+  };
+  if (t.size() < 10) return bad();
+  auto date = parse_date(t.substr(0, 10));
+  if (!date.ok()) return bad();
+  int64_t ms = days_from_civil(*date) * 86400000LL;
+  t.remove_prefix(10);
+  if (t.empty()) return ms;
+  if (t.front() != 'T' && t.front() != ' ') return bad();
+  t.remove_prefix(1);
+  if (!t.empty() && t.back() == 'Z') t.remove_suffix(1);
+  if (t.size() != 5 && t.size() != 8) return bad();
+  if (t[2] != ':' || !all_digits(t.substr(0, 2)) || !all_digits(t.substr(3, 2))) return bad();
+  const int hour = to_int(t.substr(0, 2)), minute = to_int(t.substr(3, 2));
+  int second = 0;
+  if (t.size() == 8) {
+    if (t[5] != ':' || !all_digits(t.substr(6, 2))) return bad();
+    second = to_int(t.substr(6, 2));
+  }
+  if (hour > 23 || minute > 59 || second > 59) return bad();
+  return ms + ((hour * 60 + minute) * 60 + second) * 1000LL;
+}
+
+std::string format_timestamp(int64_t unix_ms) {
+  const int64_t days = unix_ms >= 0 ? unix_ms / 86400000 : (unix_ms - 86399999) / 86400000;
+  const int64_t in_day = (unix_ms - days * 86400000) / 1000;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02dZ", format_date(civil_from_days(days)).c_str(),
+                static_cast<int>(in_day / 3600), static_cast<int>(in_day / 60 % 60),
+                static_cast<int>(in_day % 60));
+  return buf;
+}
+
+std::string date_of_timestamp(int64_t unix_ms) {
+  const int64_t days = unix_ms >= 0 ? unix_ms / 86400000 : (unix_ms - 86399999) / 86400000;
+  return format_date(civil_from_days(days));
+}
+
+namespace {
+
+std::vector<std::string> split_commas(std::string_view text) {
+  std::vector<std::string> parts;
+  if (trim(text).empty()) return parts;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = text.find(',', start);
+    parts.emplace_back(trim(text.substr(start, comma - start)));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return parts;
+}
+
+Result<double> parse_number(std::string_view text) {
+  const std::string_view t = trim(text);
+  double v = 0;
+  auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (ec != std::errc() || end != t.data() + t.size() || t.empty()) {
+    return Status::invalid_argument(shown(text) + " is not a number");
+  }
+  return v;
+}
+
+Result<Json> parse_raw(const FieldDef& field, std::string_view text) {
+  switch (field.type) {
+    case FieldType::kText:
+    case FieldType::kEnum:
+    case FieldType::kReference:
+    case FieldType::kDate:
+    case FieldType::kMonth:
+      return Json(std::string(field.type == FieldType::kText ? text : trim(text)));
+    case FieldType::kInteger: {
+      const std::string_view t = trim(text);
+      int64_t v = 0;
+      auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+      if (ec != std::errc() || end != t.data() + t.size() || t.empty()) {
+        return Status::invalid_argument(shown(text) + " is not a whole number");
+      }
+      return Json(v);
+    }
+    case FieldType::kMoney: {
+      auto v = parse_money(text);
+      if (!v.ok()) return v.status();
+      return Json(*v);
+    }
+    case FieldType::kTimestamp: {
+      auto v = parse_timestamp(text);
+      if (!v.ok()) return v.status();
+      return Json(*v);
+    }
+    case FieldType::kReferenceList:
+    case FieldType::kTextList: {
+      Json list = Json::array();
+      for (auto& part : split_commas(text)) list.push_back(part);
+      return list;
+    }
+    case FieldType::kGeo: {
+      auto parts = split_commas(text);
+      if (parts.size() != 2 && parts.size() != 3) {
+        return Status::invalid_argument(shown(text) + " is not a place; write lat,lon or lat,lon,accuracy_m");
+      }
+      Json geo = Json::object();
+      const char* keys[] = {"lat", "lon", "accuracy_m"};
+      for (size_t i = 0; i < parts.size(); ++i) {
+        auto v = parse_number(parts[i]);
+        if (!v.ok()) return v.status();
+        geo[keys[i]] = *v;
+      }
+      return geo;
+    }
+    case FieldType::kBoolean: {
+      const std::string_view t = trim(text);
+      if (t == "true" || t == "yes" || t == "1") return Json(true);
+      if (t == "false" || t == "no" || t == "0") return Json(false);
+      return Status::invalid_argument(shown(text) + " is not true or false");
+    }
+  }
+  return Status::internal("unknown field type");
+}
+
+}  // namespace
+
+Result<Json> parse_field_text(const FieldDef& field, std::string_view text) {
+  auto value = parse_raw(field, text);
+  if (!value.ok()) return value.status().with_context(field.name);
+  if (auto problem = Schema::check_value(field, *value)) {
+    return Status::invalid_argument(field.name + ": " + *problem);
+  }
+  return value;
+}
+
+std::string format_field_value(const FieldDef& field, const Json& value) {
+  if (value.is_null()) return "";
+  switch (field.type) {
+    case FieldType::kMoney:
+      return value.is_number_integer() ? format_money(value.get<int64_t>()) : value.dump();
+    case FieldType::kTimestamp:
+      return value.is_number_integer() ? format_timestamp(value.get<int64_t>()) : value.dump();
+    case FieldType::kReferenceList:
+    case FieldType::kTextList: {
+      std::string out;
+      for (const auto& item : value) {
+        out += (out.empty() ? "" : ",") + (item.is_string() ? item.get<std::string>() : item.dump());
+      }
+      return out;
+    }
+    case FieldType::kGeo: {
+      std::string out = value.value("lat", Json()).dump() + "," + value.value("lon", Json()).dump();
+      if (value.contains("accuracy_m")) out += "," + value["accuracy_m"].dump();
+      return out;
+    }
+    default:
+      return value.is_string() ? value.get<std::string>() : value.dump();
+  }
+}
+
+}  // namespace fieldsync
