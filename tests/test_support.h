@@ -47,6 +47,13 @@ T must(Result<T> result) {
 // 2026-11-28T09:00:00Z, a Saturday.
 inline constexpr int64_t kSaturdayMorning = 1795856400000LL;
 
+inline PaymentInput payment(const std::string& household, int64_t amount) {
+  PaymentInput p;
+  p.household = household;
+  p.amount = amount;
+  return p;
+}
+
 struct Estate {
   std::string estate, building, unit, household, charge_nov, charge_dec;
 };

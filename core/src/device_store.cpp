@@ -466,7 +466,9 @@ Result<std::vector<Json>> DeviceStore::Impl::query(const std::string& sql,
                                                    const std::vector<Json>& params) const {
   auto stmt = db_->prepare(sql);
   if (!stmt.ok()) return stmt.status().with_context("query");
-  if (!(*stmt)->readonly()) {
+  // sqlite3_stmt_readonly() counts every pragma as a write; a pragma without '=' reads.
+  const bool reading_pragma = sql.rfind("PRAGMA ", 0) == 0 && sql.find('=') == std::string::npos;
+  if (!(*stmt)->readonly() && !reading_pragma) {
     return Status::invalid_argument("query: only statements that read are allowed here");
   }
   for (size_t i = 0; i < params.size(); ++i) (*stmt)->bind_json(static_cast<int>(i + 1), params[i]);

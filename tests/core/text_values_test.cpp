@@ -1,1 +1,86 @@
+#include "fieldsync/text_values.h"
+
 #include <gtest/gtest.h>
+
+namespace fieldsync {
+namespace {
+
+TEST(Money, ParsesDecimalsIntoMinorUnits) {
+  EXPECT_EQ(*parse_money("120.50"), 12050);
+  EXPECT_EQ(*parse_money("120.5"), 12050);
+  EXPECT_EQ(*parse_money("7"), 700);
+  EXPECT_EQ(*parse_money("0.05"), 5);
+  EXPECT_EQ(*parse_money(" 3.00 "), 300);
+}
+
+TEST(Money, RefusesWhatIsNotExactlyAnAmount) {
+  for (const char* bad : {"-5", "12.345", "abc", "", "1,000", "1e3", "12.", ".5", "99999999999999999"}) {
+    auto result = parse_money(bad);
+    EXPECT_FALSE(result.ok()) << bad;
+    EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument) << bad;
+  }
+  EXPECT_NE(parse_money("-5").status().message().find("negative"), std::string::npos);
+  EXPECT_NE(parse_money("12.345").status().message().find("two decimals"), std::string::npos);
+}
+
+TEST(Money, FormatsMinorUnitsAsDecimals) {
+  EXPECT_EQ(format_money(12050), "120.50");
+  EXPECT_EQ(format_money(5), "0.05");
+  EXPECT_EQ(format_money(0), "0.00");
+  EXPECT_EQ(format_money(-12050), "-120.50");
+}
+
+TEST(Dates, ParseRealDaysOnly) {
+  EXPECT_TRUE(parse_date("2028-02-29").ok());
+  EXPECT_FALSE(parse_date("2026-02-29").ok());
+  EXPECT_FALSE(parse_date("2026-13-01").ok());
+  EXPECT_FALSE(parse_date("2026-1-01").ok());
+  EXPECT_TRUE(parse_month("2026-11").ok());
+  EXPECT_FALSE(parse_month("2026-00").ok());
+}
+
+TEST(Dates, CivilDaysRoundTrip) {
+  for (int64_t days : {-1000, 0, 1, 20000, 20785, 50000}) {
+    EXPECT_EQ(days_from_civil(civil_from_days(days)), days);
+  }
+  EXPECT_EQ(days_from_civil({1970, 1, 1}), 0);
+}
+
+TEST(Timestamps, ParseIso8601InUtc) {
+  EXPECT_EQ(*parse_timestamp("2026-11-28T09:00:00Z"), 1795856400000LL);
+  EXPECT_EQ(*parse_timestamp("2026-11-28 09:00"), 1795856400000LL);
+  EXPECT_EQ(*parse_timestamp("2026-11-28"), 1795824000000LL);
+  EXPECT_FALSE(parse_timestamp("2026-11-28T25:00").ok());
+  EXPECT_FALSE(parse_timestamp("yesterday").ok());
+  EXPECT_EQ(format_timestamp(1795856400000LL), "2026-11-28T09:00:00Z");
+  EXPECT_EQ(date_of_timestamp(1795856400000LL), "2026-11-28");
+}
+
+TEST(FieldText, ParsesEachTypeFromText) {
+  const Schema& schema = Schema::property_management();
+  const CollectionDef& payments = *schema.find("payments");
+  EXPECT_EQ(*parse_field_text(*payments.field("amount"), "120.50"), Json(12050));
+  EXPECT_EQ(*parse_field_text(*payments.field("periods"), "2026-11, 2026-12"),
+            Json({"2026-11", "2026-12"}));
+  const CollectionDef& checkpoints = *schema.find("checkpoints");
+  Json geo = *parse_field_text(*checkpoints.field("location"), "31.2,121.5,8");
+  EXPECT_DOUBLE_EQ(geo["lat"].get<double>(), 31.2);
+  EXPECT_DOUBLE_EQ(geo["accuracy_m"].get<double>(), 8);
+  EXPECT_FALSE(parse_field_text(*checkpoints.field("location"), "95,10").ok());
+  const CollectionDef& visits = *schema.find("fee_visits");
+  auto bad = parse_field_text(*visits.field("outcome"), "maybe");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("paid_full"), std::string::npos);
+}
+
+TEST(FieldText, FormatsValuesForPeople) {
+  const CollectionDef& payments = *Schema::property_management().find("payments");
+  EXPECT_EQ(format_field_value(*payments.field("amount"), Json(12050)), "120.50");
+  EXPECT_EQ(format_field_value(*payments.field("paid_at"), Json(1795856400000LL)),
+            "2026-11-28T09:00:00Z");
+  EXPECT_EQ(format_field_value(*payments.field("periods"), Json({"2026-11", "2026-12"})),
+            "2026-11,2026-12");
+}
+
+}  // namespace
+}  // namespace fieldsync
