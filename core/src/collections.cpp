@@ -243,6 +243,22 @@ std::vector<CollectionDef> property_management_collections() {
     }
   };
   all.push_back(std::move(return_visits));
+
+  // Concurrent edits that lost, kept for a person to review. The server creates
+  // them in the bucket of the record concerned; resolving one is an ordinary edit.
+  // Values are JSON text, since a conflict can be about a field of any type.
+  CollectionDef conflicts = collection(
+      "conflicts", "conflict", inherit({"record"}),
+      plus({once("collection", T::kText), once("record", T::kText), once("field", T::kText),
+            once("winner_value", T::kText), once("winner_stamp", T::kText),
+            once("winner_device", T::kText), once("loser_value", T::kText),
+            once("loser_stamp", T::kText), once("loser_device", T::kText),
+            once("detected_at", T::kTimestamp),
+            choice(editable("resolution", T::kText), {"kept_winner", "kept_loser", "new_value"}),
+            editable("resolved_by", T::kText)},
+           lifecycle({"open", "resolved"})));
+  conflicts.server_created = true;
+  all.push_back(std::move(conflicts));
   return all;
 }
 

@@ -251,6 +251,9 @@ Result<Record> DeviceStore::Impl::insert(const std::string& collection_name, con
   auto collection = schema_.require(collection_name);
   if (!collection.ok()) return collection.status();
   const CollectionDef& c = **collection;
+  if (c.server_created) {
+    return Status::invalid_argument(c.name + " are created by the server, not on a device");
+  }
   if (!input.is_object()) {
     return Status::invalid_argument(c.name + ": the fields of a record must be a JSON object");
   }

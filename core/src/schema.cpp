@@ -191,7 +191,8 @@ std::optional<std::string> Schema::check_value(const FieldDef& field, const Json
   return std::string("has an unknown type");
 }
 
-Status Schema::validate_create(const CollectionDef& collection, const Json& fields) const {
+Status Schema::validate_create(const CollectionDef& collection, const Json& fields,
+                               bool managed_given) const {
   if (!fields.is_object()) {
     return Status::invalid_argument(collection.name + ": the fields of a record must be a JSON object");
   }
@@ -202,7 +203,7 @@ Status Schema::validate_create(const CollectionDef& collection, const Json& fiel
       problems.push_back(name.substr(0, 80) + ": " + collection.name + " have no such field");
       continue;
     }
-    if (field->is_managed()) {
+    if (field->is_managed() && !managed_given) {
       problems.push_back(name + ": is set by fieldsync and cannot be given");
       continue;
     }
@@ -213,7 +214,9 @@ Status Schema::validate_create(const CollectionDef& collection, const Json& fiel
     if (auto problem = check_value(*field, value)) problems.push_back(name + ": " + *problem);
   }
   for (const auto& field : collection.fields) {
-    if (!field.required || field.is_managed() || field.is_status()) continue;
+    const bool filled_in_later = !managed_given && (field.is_managed() || field.is_status());
+    const bool needed = field.required || (managed_given && field.is_managed());
+    if (!needed || filled_in_later) continue;
     if (!fields.contains(field.name)) problems.push_back(field.name + ": is required");
   }
   if (problems.empty() && collection.check) collection.check(fields, problems);

@@ -26,7 +26,7 @@ TEST(Schema, DeclaresEveryPropertyManagementCollection) {
   for (const char* name :
        {"estates", "buildings", "units", "households", "charges", "collection_plans",
         "patrol_routes", "checkpoints", "fee_visits", "payments", "payment_voids", "checkins",
-        "findings", "work_orders", "work_order_notes", "return_visits", "complaints"}) {
+        "findings", "work_orders", "work_order_notes", "return_visits", "complaints", "conflicts"}) {
     EXPECT_NE(schema().find(name), nullptr) << name;
   }
 }

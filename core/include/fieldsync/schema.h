@@ -87,6 +87,7 @@ struct CollectionDef {
   std::string name;         // plural, snake_case: "fee_visits"
   std::string record_noun;  // singular, for messages: "fee visit"
   bool append_only = false;
+  bool server_created = false;  // only the server creates these (conflict records)
   std::vector<FieldDef> fields;
   BucketRule bucket;
   RecordCheck check;  // may be empty
@@ -108,10 +109,13 @@ class Schema {
   // find(), or an invalid_argument that lists the collections there are.
   Result<const CollectionDef*> require(std::string_view name) const;
 
-  // Checks the fields of a new record: every required field present, no unknown or
-  // managed field, every value of the right type and range, the collection's own
-  // cross-field check. Returns every problem at once, one detail per problem.
-  Status validate_create(const CollectionDef& collection, const Json& fields) const;
+  // Checks the fields of a new record: every required field present, no unknown
+  // field, every value of the right type and range, the collection's own cross-field
+  // check. Managed fields are refused when a caller creates the record, and required
+  // when `managed_given` (a create replayed from a device's outbox carries them).
+  // Returns every problem at once, one detail per problem.
+  Status validate_create(const CollectionDef& collection, const Json& fields,
+                         bool managed_given = false) const;
   // Checks an edit of an existing record: only lww fields may be edited directly.
   Status validate_update(const CollectionDef& collection, const Json& changed) const;
   // Checks one value against its field (type, range, choices). Empty when fine.
