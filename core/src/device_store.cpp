@@ -5,61 +5,10 @@
 #include <filesystem>
 
 #include "fieldsync/id.h"
+#include "device_store_impl.h"
 #include "migrations.h"
-#include "sqlite_db.h"
 
 namespace fieldsync {
-
-class DeviceStore::Impl {
- public:
-  Impl(std::unique_ptr<SqliteDb> db, const Schema& schema, const Clock& clock,
-       DeviceIdentity identity, Stamp last)
-      : db_(std::move(db)),
-        schema_(schema),
-        clock_(clock),
-        identity_(std::move(identity)),
-        hlc_(clock, identity_.node_id, std::move(last)) {}
-
-  Result<Record> insert(const std::string& collection_name, const Json& input);
-  Result<Record> update(const std::string& collection_name, const std::string& id,
-                        const Json& changed);
-  Result<Record> change_status(const std::string& collection_name, const std::string& id,
-                               const std::string* stage);
-  Result<Record> get(const std::string& collection_name, const std::string& id) const;
-  Result<std::vector<Record>> list(const std::string& collection_name, const ListQuery& query) const;
-  Result<std::vector<OutboxChange>> outbox(int64_t limit) const;
-  Result<std::vector<Json>> query(const std::string& sql, const std::vector<Json>& params) const;
-
-  SqliteDb& db() const { return *db_; }
-  const Schema& schema() const { return schema_; }
-  const Clock& clock() const { return clock_; }
-  const DeviceIdentity& identity() const { return identity_; }
-  const HybridClock& hlc() const { return hlc_; }
-
- private:
-  struct WriteState {
-    Stamp stamp;
-    int64_t receipt_counter = 0;
-  };
-
-  // Inside a write transaction: folds in the persisted clock (another process may
-  // have written since) and returns a fresh stamp and the current receipt counter.
-  Result<WriteState> begin_write();
-  Status finish_write(const WriteState& state);
-  Status check_references(const CollectionDef& collection, const Json& fields) const;
-  Result<std::string> bucket_for(const CollectionDef& collection, const std::string& id,
-                                 const Json& fields) const;
-  Result<Record> load(const CollectionDef& collection, const std::string& id) const;
-  Status write_record(const Record& record, bool is_new);
-  Status append_outbox(const Record& record, const std::string& kind, const Json& fields,
-                       const Json& stamps, const Json& base);
-
-  std::unique_ptr<SqliteDb> db_;
-  const Schema& schema_;
-  const Clock& clock_;
-  DeviceIdentity identity_;
-  HybridClock hlc_;
-};
 
 namespace {
 
@@ -438,11 +387,17 @@ Result<std::vector<Record>> DeviceStore::Impl::list(const std::string& collectio
 }
 
 Result<std::vector<OutboxChange>> DeviceStore::Impl::outbox(int64_t limit) const {
+  return outbox_where("", limit);
+}
+
+Result<std::vector<OutboxChange>> DeviceStore::Impl::outbox_where(const std::string& state,
+                                                                  int64_t limit) const {
   auto stmt = db_->prepare(
       "SELECT seq, change_id, collection, record_id, kind, fields, stamps, base, created_ms, state,"
-      " parked_reason FROM outbox ORDER BY seq" +
+      " parked_reason FROM outbox WHERE ?1 = '' OR state = ?1 ORDER BY seq" +
       (limit >= 0 ? " LIMIT " + std::to_string(limit) : std::string()));
   if (!stmt.ok()) return stmt.status();
+  (*stmt)->bind(1, state);
   std::vector<OutboxChange> out;
   while (true) {
     auto row = (*stmt)->step();

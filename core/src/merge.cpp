@@ -39,7 +39,7 @@ MergeResult merge_create(const CollectionDef& c, const Schema& schema,
     return rejected("a record with id " + change.record_id + " already exists");
   }
   if (c.server_created) return rejected(c.name + " are created by the server, not by a device");
-  if (Status s = schema.validate_create(c, change.fields, /*managed_given=*/true); !s.ok()) {
+  if (Status s = schema.validate_create(c, change.fields, /*managed_given=*/true, change.schema_version); !s.ok()) {
     return rejected(s.message());
   }
   MergeResult r;

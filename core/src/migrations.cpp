@@ -31,6 +31,12 @@ const std::vector<std::string>& steps() {
       "ALTER TABLE outbox ADD COLUMN parked_reason TEXT;"
       "CREATE INDEX records_by_household ON records"
       "  (collection, json_extract(fields, '$.household'));",
+      // 2 -> 3: sync state: per-bucket cursors and settings; indexes for the rebase
+      // (pending changes of a record) and for evicting a bucket.
+      "CREATE TABLE cursors (bucket TEXT PRIMARY KEY, seq INTEGER NOT NULL);"
+      "CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+      "CREATE INDEX outbox_by_record ON outbox (record_id, state);"
+      "CREATE INDEX records_by_bucket ON records (bucket);",
   };
   return kSteps;
 }

@@ -7,7 +7,7 @@
 #include <cstdint>
 
 #include "fieldsync/status.h"
-#include "sqlite_db.h"
+#include "fieldsync/sqlite_db.h"
 
 namespace fieldsync {
 

@@ -192,7 +192,8 @@ std::optional<std::string> Schema::check_value(const FieldDef& field, const Json
 }
 
 Status Schema::validate_create(const CollectionDef& collection, const Json& fields,
-                               bool managed_given) const {
+                               bool managed_given, int client_version) const {
+  if (client_version <= 0) client_version = version_;
   if (!fields.is_object()) {
     return Status::invalid_argument(collection.name + ": the fields of a record must be a JSON object");
   }
@@ -216,7 +217,7 @@ Status Schema::validate_create(const CollectionDef& collection, const Json& fiel
   for (const auto& field : collection.fields) {
     const bool filled_in_later = !managed_given && (field.is_managed() || field.is_status());
     const bool needed = field.required || (managed_given && field.is_managed());
-    if (!needed || filled_in_later) continue;
+    if (!needed || filled_in_later || field.since_version > client_version) continue;
     if (!fields.contains(field.name)) problems.push_back(field.name + ": is required");
   }
   if (problems.empty() && collection.check) collection.check(fields, problems);

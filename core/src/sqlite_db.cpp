@@ -1,4 +1,4 @@
-#include "sqlite_db.h"
+#include "fieldsync/sqlite_db.h"
 
 namespace fieldsync {
 

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +45,13 @@ struct OutboxChange {
   int64_t created_ms = 0;
   std::string state;       // "pending" or "parked"
   std::string parked_reason;
+};
+
+// The server's answer to one pushed change, as the outbox needs it.
+struct ChangeAck {
+  int64_t seq = 0;
+  bool rejected = false;  // parked with `reason`; otherwise the change leaves the outbox
+  std::string reason;
 };
 
 struct DeviceIdentity {
@@ -111,6 +119,32 @@ class DeviceStore {
   // Runs a read-only SQL query against the store (for derived views); each row is
   // a JSON array of column values. Parameters bind as text, integers or null.
   Result<std::vector<Json>> query(const std::string& sql, const std::vector<Json>& params) const;
+
+  // ---- What the replicator needs (see sync/) ----
+
+  // Changes waiting to be pushed, oldest first; parked ones are left out.
+  Result<std::vector<OutboxChange>> pending_changes(int64_t limit) const;
+  // Changes the server rejected, kept for the user to see; they never block the rest.
+  Result<std::vector<OutboxChange>> parked_changes() const;
+  // Records the server's answers in one transaction: answered changes leave the
+  // outbox, rejected ones are parked with their reason. Unknown seqs are ignored, so
+  // a replayed answer is harmless.
+  Status acknowledge(const std::vector<ChangeAck>& acks);
+  // Applies one pulled page in one transaction: each record replaces the local copy
+  // except the fields that still have pending local changes, the cursors advance,
+  // and the clock observes the page's stamps. With `scope` (on the last page), every
+  // bucket outside it is evicted: its records without pending changes and its cursor.
+  Status apply_pull_page(const std::vector<Record>& records,
+                         const std::map<std::string, int64_t>& cursors,
+                         const std::vector<std::string>* scope = nullptr);
+  Result<std::map<std::string, int64_t>> cursors() const;
+  // Small settings kept with the data: server address, token, last sync, warnings.
+  // An unset key reads as "".
+  Result<std::string> sync_value(const std::string& key) const;
+  Status set_sync_value(const std::string& key, const std::string& value);
+  // Adopts the device code the server issued at enrollment. Refused once this
+  // device has issued a receipt number under its old code.
+  Status set_device_code(const std::string& code);
 
   // Runs `PRAGMA integrity_check` and reports anything but "ok" as corruption.
   Status check_integrity() const;

@@ -40,6 +40,7 @@ struct IncomingChange {
   Json fields = Json::object();
   Json stamps = Json::object();  // field -> encoded Stamp
   Json base = Json::object();    // field -> encoded Stamp it replaced ("" if none)
+  int schema_version = 0;        // of the device that made it; 0: the current one
 };
 
 struct FieldConflict {

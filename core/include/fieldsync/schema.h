@@ -59,6 +59,7 @@ struct FieldDef {
   std::optional<int64_t> max;
   size_t max_length = 2000;          // text and each list element
   AutoValue auto_value = AutoValue::kNone;
+  int since_version = 1;  // the schema version that added the field
   std::string description;
 
   bool is_status() const { return merge == MergeKind::kStatus && auto_value == AutoValue::kNone; }
@@ -114,8 +115,9 @@ class Schema {
   // check. Managed fields are refused when a caller creates the record, and required
   // when `managed_given` (a create replayed from a device's outbox carries them).
   // Returns every problem at once, one detail per problem.
+  // A device `client_version` behind is not asked for required fields added since.
   Status validate_create(const CollectionDef& collection, const Json& fields,
-                         bool managed_given = false) const;
+                         bool managed_given = false, int client_version = 0) const;
   // Checks an edit of an existing record: only lww fields may be edited directly.
   Status validate_update(const CollectionDef& collection, const Json& changed) const;
   // Checks one value against its field (type, range, choices). Empty when fine.

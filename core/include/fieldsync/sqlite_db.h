@@ -1,6 +1,7 @@
-// A thin RAII layer over the SQLite C API, private to core: a connection that caches
-// its prepared statements, a statement with typed binding, and a transaction guard
-// that rolls back unless committed. Not thread-safe; one per DeviceStore.
+// A thin RAII layer over the SQLite C API, shared by the device store (core) and the
+// server store (server-stub); not part of the embedding API. A connection caches its
+// prepared statements; a statement binds typed values; a transaction guard rolls back
+// unless committed. Not thread-safe: one connection per thread.
 #pragma once
 
 #include <sqlite3.h>

@@ -1,0 +1,180 @@
+// The parts of DeviceStore the replicator uses: acknowledging pushed changes,
+// applying pulled pages with their cursors, evicting buckets, and sync settings.
+#include <cctype>
+#include <set>
+
+#include "device_store_impl.h"
+
+namespace fieldsync {
+
+Status DeviceStore::Impl::acknowledge(const std::vector<ChangeAck>& acks) {
+  auto txn = SqliteTransaction::begin_immediate(*db_);
+  if (!txn.ok()) return txn.status();
+  for (const ChangeAck& ack : acks) {
+    auto stmt = db_->cached(ack.rejected
+                                ? "UPDATE outbox SET state = 'parked', parked_reason = ?2 WHERE seq = ?1"
+                                : "DELETE FROM outbox WHERE seq = ?1 AND state = 'pending'");
+    if (!stmt.ok()) return stmt.status();
+    (*stmt)->bind(1, ack.seq);
+    if (ack.rejected) (*stmt)->bind(2, ack.reason);
+    FIELDSYNC_RETURN_IF_ERROR((*stmt)->run());
+  }
+  return (*txn)->commit();
+}
+
+Status DeviceStore::Impl::rebase_record(const Record& pulled) {
+  auto pending = db_->cached("SELECT fields FROM outbox WHERE record_id = ? AND state = 'pending'");
+  if (!pending.ok()) return pending.status();
+  (*pending)->bind(1, pulled.id);
+  std::set<std::string> pending_fields;
+  while (true) {
+    auto row = (*pending)->step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    Json fields = Json::parse((*pending)->column_text(0), nullptr, false);
+    if (fields.is_object()) {
+      for (const auto& [name, value] : fields.items()) pending_fields.insert(name);
+    }
+  }
+  (*pending)->reset();
+
+  Record merged = pulled;
+  bool exists = false;
+  auto local = db_->cached("SELECT fields, stamps FROM records WHERE id = ?");
+  if (!local.ok()) return local.status();
+  (*local)->bind(1, pulled.id);
+  auto row = (*local)->step();
+  if (!row.ok()) return row.status();
+  if (*row) {
+    exists = true;
+    const Json fields = Json::parse((*local)->column_text(0), nullptr, false);
+    const Json stamps = Json::parse((*local)->column_text(1), nullptr, false);
+    for (const std::string& name : pending_fields) {
+      if (fields.is_object() && fields.contains(name)) {
+        merged.fields[name] = fields[name];
+      } else {
+        merged.fields.erase(name);
+      }
+      if (stamps.is_object() && stamps.contains(name)) merged.stamps[name] = stamps[name];
+    }
+  }
+  (*local)->reset();
+  return write_record(merged, !exists);
+}
+
+Status DeviceStore::Impl::evict_outside(const std::vector<std::string>& scope) {
+  FIELDSYNC_RETURN_IF_ERROR(db_->exec("CREATE TEMP TABLE IF NOT EXISTS scope (bucket TEXT PRIMARY KEY)"));
+  FIELDSYNC_RETURN_IF_ERROR(db_->exec("DELETE FROM temp.scope"));
+  for (const auto& bucket : scope) {
+    auto insert = db_->cached("INSERT OR IGNORE INTO temp.scope VALUES (?)");
+    if (!insert.ok()) return insert.status();
+    (*insert)->bind(1, bucket);
+    FIELDSYNC_RETURN_IF_ERROR((*insert)->run());
+  }
+  FIELDSYNC_RETURN_IF_ERROR(db_->exec(
+      "DELETE FROM records WHERE bucket NOT IN (SELECT bucket FROM temp.scope)"
+      " AND id NOT IN (SELECT record_id FROM outbox)"));
+  return db_->exec("DELETE FROM cursors WHERE bucket NOT IN (SELECT bucket FROM temp.scope)");
+}
+
+Status DeviceStore::Impl::apply_pull_page(const std::vector<Record>& records,
+                                          const std::map<std::string, int64_t>& cursors,
+                                          const std::vector<std::string>* scope) {
+  auto txn = SqliteTransaction::begin_immediate(*db_);
+  if (!txn.ok()) return txn.status();
+  auto state = begin_write();  // folds in the persisted clock; the tick is harmless
+  if (!state.ok()) return state.status();
+  for (const Record& record : records) {
+    for (const auto& [name, encoded] : record.stamps.items()) {
+      if (!encoded.is_string()) continue;
+      if (auto stamp = Stamp::decode(encoded.get<std::string>()); stamp.ok()) hlc_.observe(*stamp);
+    }
+    FIELDSYNC_RETURN_IF_ERROR(rebase_record(record));
+  }
+  for (const auto& [bucket, seq] : cursors) {
+    auto stmt = db_->cached(
+        "INSERT INTO cursors (bucket, seq) VALUES (?1, ?2)"
+        " ON CONFLICT (bucket) DO UPDATE SET seq = max(seq, excluded.seq)");
+    if (!stmt.ok()) return stmt.status();
+    (*stmt)->bind(1, bucket).bind(2, seq);
+    FIELDSYNC_RETURN_IF_ERROR((*stmt)->run());
+  }
+  if (scope != nullptr) FIELDSYNC_RETURN_IF_ERROR(evict_outside(*scope));
+  state->stamp = hlc_.last();
+  FIELDSYNC_RETURN_IF_ERROR(finish_write(*state));
+  return (*txn)->commit();
+}
+
+Result<std::map<std::string, int64_t>> DeviceStore::Impl::cursors() const {
+  auto rows = query("SELECT bucket, seq FROM cursors ORDER BY bucket", {});
+  if (!rows.ok()) return rows.status();
+  std::map<std::string, int64_t> out;
+  for (const Json& row : *rows) out[row[0].get<std::string>()] = row[1].get<int64_t>();
+  return out;
+}
+
+Result<std::string> DeviceStore::Impl::sync_value(const std::string& key) const {
+  auto rows = query("SELECT value FROM sync_state WHERE key = ?", {key});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return std::string();
+  return rows->front()[0].get<std::string>();
+}
+
+Status DeviceStore::Impl::set_sync_value(const std::string& key, const std::string& value) {
+  auto stmt = db_->cached(
+      "INSERT INTO sync_state (key, value) VALUES (?1, ?2)"
+      " ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  if (!stmt.ok()) return stmt.status();
+  (*stmt)->bind(1, key).bind(2, value);
+  return (*stmt)->run();
+}
+
+Status DeviceStore::Impl::set_device_code(const std::string& code) {
+  bool ok = code.size() >= 2 && code.size() <= 8;
+  for (char c : code) {
+    ok = ok && (std::isupper(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)));
+  }
+  if (!ok) return Status::invalid_argument("device code: must be 2 to 8 upper-case letters or digits");
+  auto txn = SqliteTransaction::begin_immediate(*db_);
+  if (!txn.ok()) return txn.status();
+  auto counter = query("SELECT receipt_counter, device_code FROM device", {});
+  if (!counter.ok()) return counter.status();
+  const Json& row = counter->at(0);
+  if (row[0].get<int64_t>() > 0 && row[1].get<std::string>() != code) {
+    return Status::failed_precondition(
+        "this device has already issued receipts under code " + row[1].get<std::string>() +
+        "; enroll a fresh device database instead");
+  }
+  auto stmt = db_->cached("UPDATE device SET device_code = ? WHERE singleton = 1");
+  if (!stmt.ok()) return stmt.status();
+  (*stmt)->bind(1, code);
+  FIELDSYNC_RETURN_IF_ERROR((*stmt)->run());
+  FIELDSYNC_RETURN_IF_ERROR((*txn)->commit());
+  identity_.device_code = code;
+  return Status();
+}
+
+// ---------------------------------------------------------------------------------
+
+Result<std::vector<OutboxChange>> DeviceStore::pending_changes(int64_t limit) const {
+  return impl_->outbox_where("pending", limit);
+}
+Result<std::vector<OutboxChange>> DeviceStore::parked_changes() const {
+  return impl_->outbox_where("parked", -1);
+}
+Status DeviceStore::acknowledge(const std::vector<ChangeAck>& acks) { return impl_->acknowledge(acks); }
+Status DeviceStore::apply_pull_page(const std::vector<Record>& records,
+                                    const std::map<std::string, int64_t>& cursors,
+                                    const std::vector<std::string>* scope) {
+  return impl_->apply_pull_page(records, cursors, scope);
+}
+Result<std::map<std::string, int64_t>> DeviceStore::cursors() const { return impl_->cursors(); }
+Result<std::string> DeviceStore::sync_value(const std::string& key) const {
+  return impl_->sync_value(key);
+}
+Status DeviceStore::set_sync_value(const std::string& key, const std::string& value) {
+  return impl_->set_sync_value(key, value);
+}
+Status DeviceStore::set_device_code(const std::string& code) { return impl_->set_device_code(code); }
+
+}  // namespace fieldsync

@@ -1,0 +1,126 @@
+// The server's storage, as an interface so a larger database can take SQLite's place
+// later. Everything happens inside a ServerTransaction: the sync service opens one
+// per request, does its reads and writes, and commits; a transaction destroyed
+// without commit() rolls back, so a failed request changes nothing.
+//
+// Records are stored in their latest version only, each with the sequence number of
+// that version; pulls read "records of bucket B with seq > cursor" in seq order.
+// Tokens and enrollment codes are stored only as hashes.
+//
+// A ServerStore is thread-safe; a ServerTransaction belongs to the thread that began
+// it. Only one write transaction runs at a time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fieldsync/device_store.h"
+#include "fieldsync/hlc.h"
+#include "fieldsync/status.h"
+
+namespace fieldsync::server {
+
+inline const std::vector<std::string>& roles() {
+  static const std::vector<std::string> kRoles = {"office", "collector", "patrol", "technician",
+                                                  "customer_service"};
+  return kRoles;
+}
+
+struct User {
+  std::string name;
+  std::string role;  // one of roles()
+  bool active = true;
+};
+
+struct Assignment {
+  std::string user;
+  std::string kind;    // "estate" or "building"
+  std::string target;  // the estate's or building's id
+};
+
+struct Device {
+  std::string id;
+  std::string user;
+  std::string device_code;
+  bool revoked = false;
+  int64_t last_seq = 0;  // the highest change number applied from this device
+  int64_t created_ms = 0;
+  int64_t last_seen_ms = 0;
+};
+
+struct StoredRecord {
+  Record record;
+  int64_t seq = 0;
+};
+
+class ServerTransaction {
+ public:
+  virtual ~ServerTransaction() = default;
+
+  // Records.
+  virtual Result<std::optional<StoredRecord>> get_record(const std::string& id) = 0;
+  // Inserts or replaces a record, giving it the next sequence number (returned).
+  virtual Result<int64_t> put_record(const Record& record) = 0;
+  // Records of `bucket` with seq > after_seq, in seq order, at most `limit`.
+  virtual Result<std::vector<StoredRecord>> records_since(const std::string& bucket,
+                                                          int64_t after_seq, int64_t limit) = 0;
+  // Every record of a collection, in id order; stops early when `visit` returns false.
+  virtual Status for_each_record(const std::string& collection,
+                                 const std::function<bool(const StoredRecord&)>& visit) = 0;
+  // Every bucket that holds at least one record.
+  virtual Result<std::vector<std::string>> list_buckets() = 0;
+  // Ids of records of `collection` whose field `field` equals `value`.
+  virtual Result<std::vector<std::string>> find_ids(const std::string& collection,
+                                                    const std::string& field,
+                                                    const std::string& value) = 0;
+
+  // Exactly-once bookkeeping: the answer given to a device's change number.
+  virtual Result<std::optional<std::string>> change_result(const std::string& device_id,
+                                                           int64_t seq) = 0;
+  virtual Status put_change_result(const std::string& device_id, int64_t seq,
+                                   const std::string& change_id, const std::string& result_json) = 0;
+
+  // Users, assignments, devices, enrollment codes.
+  virtual Status put_user(const User& user) = 0;
+  virtual Result<std::optional<User>> get_user(const std::string& name) = 0;
+  virtual Result<std::vector<User>> list_users() = 0;
+  virtual Status put_assignment(const Assignment& assignment) = 0;
+  virtual Status delete_assignment(const Assignment& assignment) = 0;
+  virtual Result<std::vector<Assignment>> assignments_of(const std::string& user) = 0;
+  virtual Status put_enrollment_code(const std::string& code_hash, const std::string& user,
+                                     int64_t expires_ms) = 0;
+  // The user of an unused, unexpired code, marking it used; nullopt otherwise.
+  virtual Result<std::optional<std::string>> redeem_enrollment_code(const std::string& code_hash,
+                                                                    int64_t now_ms) = 0;
+  virtual Status put_device(const Device& device, const std::string& token_hash) = 0;
+  virtual Result<std::optional<Device>> device_by_token(const std::string& token_hash) = 0;
+  virtual Result<std::optional<Device>> device_by_code(const std::string& device_code) = 0;
+  virtual Result<std::vector<Device>> list_devices() = 0;
+  virtual Status set_device_progress(const std::string& device_id, int64_t last_seq,
+                                     int64_t seen_ms) = 0;
+  virtual Status revoke_device(const std::string& device_id) = 0;
+
+  // The server's own clock, persisted: the newest stamp it issued or saw.
+  virtual Result<Stamp> load_clock() = 0;
+  virtual Status save_clock(const Stamp& stamp) = 0;
+
+  virtual Status commit() = 0;
+};
+
+class ServerStore {
+ public:
+  virtual ~ServerStore() = default;
+  // A write transaction waits for the previous one to finish.
+  virtual Result<std::unique_ptr<ServerTransaction>> begin(bool write) = 0;
+  virtual Status check_integrity() = 0;
+};
+
+// The SQLite server store (WAL, synchronous=FULL): creates the file when missing;
+// refuses a file that is not a fieldsync server database.
+Result<std::unique_ptr<ServerStore>> open_sqlite_server_store(const std::string& path);
+
+}  // namespace fieldsync::server

@@ -1,0 +1,198 @@
+#include "fieldsync/server/office_admin.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "fieldsync/id.h"
+#include "fieldsync/merge.h"
+#include "fieldsync/server/secrets.h"
+
+namespace fieldsync::server {
+namespace {
+
+Status check_user_name(const std::string& name) {
+  bool ok = !name.empty() && name.size() <= 64;
+  for (char c : name) {
+    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.');
+  }
+  if (!ok) {
+    return Status::invalid_argument("user name '" + name.substr(0, 64) +
+                                    "': use 1 to 64 letters, digits, '.', '_' or '-'");
+  }
+  return Status();
+}
+
+// Runs `body` in a write transaction and commits when it succeeds.
+template <class Body>
+Status in_write(ServerStore& store, Body body) {
+  auto txn = store.begin(true);
+  if (!txn.ok()) return txn.status();
+  FIELDSYNC_RETURN_IF_ERROR(body(**txn));
+  return (*txn)->commit();
+}
+
+Status require_user(ServerTransaction& txn, const std::string& name) {
+  auto user = txn.get_user(name);
+  if (!user.ok()) return user.status();
+  if (!*user) return Status::not_found("no user named '" + name.substr(0, 64) + "'");
+  return Status();
+}
+
+}  // namespace
+
+Status OfficeAdmin::add_user(const std::string& name, const std::string& role) {
+  FIELDSYNC_RETURN_IF_ERROR(check_user_name(name));
+  if (std::find(roles().begin(), roles().end(), role) == roles().end()) {
+    std::string known;
+    for (const auto& r : roles()) known += (known.empty() ? "" : ", ") + r;
+    return Status::invalid_argument("role '" + role.substr(0, 40) + "' is not one of " + known);
+  }
+  return in_write(store_, [&](ServerTransaction& txn) { return txn.put_user({name, role, true}); });
+}
+
+Status OfficeAdmin::deactivate_user(const std::string& name) {
+  return in_write(store_, [&](ServerTransaction& txn) -> Status {
+    auto user = txn.get_user(name);
+    if (!user.ok()) return user.status();
+    if (!*user) return Status::not_found("no user named '" + name.substr(0, 64) + "'");
+    (*user)->active = false;
+    return txn.put_user(**user);
+  });
+}
+
+Status OfficeAdmin::assign(const std::string& user, const std::string& kind, const std::string& target) {
+  if (kind != "estate" && kind != "building") {
+    return Status::invalid_argument("assignments are to an 'estate' or a 'building', not '" + kind.substr(0, 40) + "'");
+  }
+  auto id = parse_id(target);
+  if (!id.ok()) return id.status();
+  return in_write(store_, [&](ServerTransaction& txn) -> Status {
+    FIELDSYNC_RETURN_IF_ERROR(require_user(txn, user));
+    auto record = txn.get_record(*id);
+    if (!record.ok()) return record.status();
+    if (!*record || (*record)->record.collection != kind + "s") {
+      return Status::not_found("no " + kind + " with id " + *id + " on the server");
+    }
+    return txn.put_assignment({user, kind, *id});
+  });
+}
+
+Status OfficeAdmin::unassign(const std::string& user, const std::string& kind, const std::string& target) {
+  auto id = parse_id(target);
+  if (!id.ok()) return id.status();
+  return in_write(store_, [&](ServerTransaction& txn) -> Status {
+    FIELDSYNC_RETURN_IF_ERROR(require_user(txn, user));
+    return txn.delete_assignment({user, kind, *id});
+  });
+}
+
+Result<std::string> OfficeAdmin::issue_enrollment_code(const std::string& user, int64_t ttl_ms) {
+  const std::string code = random_code(8);
+  Status s = in_write(store_, [&](ServerTransaction& txn) -> Status {
+    FIELDSYNC_RETURN_IF_ERROR(require_user(txn, user));
+    return txn.put_enrollment_code(secret_hash(code), user, clock_.now_ms() + ttl_ms);
+  });
+  if (!s.ok()) return s;
+  return code;
+}
+
+Status OfficeAdmin::revoke_device(const std::string& device_code) {
+  return in_write(store_, [&](ServerTransaction& txn) -> Status {
+    auto device = txn.device_by_code(device_code);
+    if (!device.ok()) return device.status();
+    if (!*device) return Status::not_found("no device with code '" + device_code.substr(0, 16) + "'");
+    return txn.revoke_device((*device)->id);
+  });
+}
+
+Result<Record> OfficeAdmin::create_record(const std::string& collection, const Json& fields,
+                                          const std::string& id) {
+  auto txn = store_.begin(true);
+  if (!txn.ok()) return txn.status();
+  auto record = create_record_in(**txn, collection, fields, id);
+  if (!record.ok()) return record;
+  FIELDSYNC_RETURN_IF_ERROR((*txn)->commit());
+  return record;
+}
+
+Result<Record> OfficeAdmin::create_record_in(ServerTransaction& txn, const std::string& collection,
+                                             const Json& fields, const std::string& id_text) {
+  auto c = schema_.require(collection);
+  if (!c.ok()) return c.status();
+  std::string id = id_text.empty() ? new_id(clock_) : id_text;
+  if (!id_text.empty()) {
+    auto parsed = parse_id(id_text);
+    if (!parsed.ok()) return parsed.status().with_context("id");
+    id = *parsed;
+  }
+  Json full = fields;
+  for (const auto& field : (*c)->fields) {
+    if (field.is_status() && !full.contains(field.name)) full[field.name] = field.choices.front();
+    if (field.auto_value == AutoValue::kReopenCounter) full[field.name] = 0;
+    if (field.auto_value == AutoValue::kReceiptNumber) {
+      return Status::invalid_argument(collection + " are recorded by a device, not created by the office");
+    }
+  }
+  auto clock = txn.load_clock();
+  if (!clock.ok()) return clock.status();
+  HybridClock hlc(clock_, "server", *clock);
+  IncomingChange change;
+  change.collection = collection;
+  change.record_id = id;
+  change.kind = "create";
+  change.fields = full;
+  const std::string stamp = hlc.tick().encode();
+  for (const auto& [name, value] : full.items()) change.stamps[name] = stamp;
+  auto existing = txn.get_record(id);
+  if (!existing.ok()) return existing.status();
+  if (*existing) return Status::already_exists("a record with id " + id + " already exists");
+  MergeResult merged = merge_change(**c, schema_, std::nullopt, change);
+  if (merged.outcome == ChangeOutcome::kRejected) return Status::invalid_argument(merged.reason);
+  Record record = merged.record;
+  // Place the record and check what it refers to, as the push path does.
+  std::vector<std::string> problems;
+  for (const auto& [name, value] : full.items()) {
+    const FieldDef* f = (*c)->field(name);
+    if (f == nullptr || f->target.empty()) continue;
+    std::vector<std::string> ids;
+    if (value.is_string()) ids.push_back(value.get<std::string>());
+    if (value.is_array()) {
+      for (const auto& v : value) ids.push_back(v.get<std::string>());
+    }
+    for (const auto& ref : ids) {
+      auto target = txn.get_record(ref);
+      if (!target.ok()) return target.status();
+      if (!*target || (*target)->record.collection != f->target) {
+        problems.push_back(name + ": no " + f->target + " record " + ref + " on the server");
+      }
+    }
+  }
+  if (!problems.empty()) {
+    std::string message = "invalid " + (*c)->record_noun + ": ";
+    for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
+    return Status::invalid_argument(message, problems);
+  }
+  const BucketRule& rule = (*c)->bucket;
+  if (rule.kind == BucketRule::Kind::kSelf) {
+    record.bucket = rule.prefix + id;
+  } else if (rule.kind == BucketRule::Kind::kField) {
+    record.bucket = rule.prefix + full.value(rule.fields.at(0), std::string());
+  } else if (rule.kind == BucketRule::Kind::kOffice) {
+    record.bucket = "office";
+  } else {
+    for (const auto& name : rule.fields) {
+      if (!full.contains(name)) continue;
+      auto parent = txn.get_record(full[name].get<std::string>());
+      if (!parent.ok()) return parent.status();
+      if (*parent) record.bucket = (*parent)->record.bucket;
+      break;
+    }
+  }
+  if (record.bucket.empty()) return Status::invalid_argument((*c)->record_noun + ": cannot tell where it belongs");
+  auto seq = txn.put_record(record);
+  if (!seq.ok()) return seq.status();
+  FIELDSYNC_RETURN_IF_ERROR(txn.save_clock(hlc.last()));
+  return record;
+}
+
+}  // namespace fieldsync::server

@@ -1,0 +1,230 @@
+#include "push_batch.h"
+
+#include "fieldsync/id.h"
+
+namespace fieldsync::server {
+namespace {
+
+ChangeResult result_of(const WireChange& w, ChangeOutcome outcome, std::string reason = {}) {
+  ChangeResult r;
+  r.seq = w.seq;
+  r.change_id = w.change.change_id;
+  r.outcome = outcome;
+  r.reason = std::move(reason);
+  return r;
+}
+
+Stamp loaded_clock(ServerTransaction& txn) {
+  auto stamp = txn.load_clock();
+  return stamp.ok() ? *stamp : Stamp{0, 0, "server"};
+}
+
+}  // namespace
+
+PushBatch::PushBatch(ServerTransaction& txn, const Schema& schema, const Clock& clock,
+                     const SyncServiceOptions& options, const Device& device, const User& user,
+                     const Scope& scope, int client_schema_version)
+    : txn_(txn),
+      schema_(schema),
+      clock_(clock),
+      options_(options),
+      device_(device),
+      user_(user),
+      scope_(scope),
+      client_schema_version_(client_schema_version),
+      hlc_(clock, "server", loaded_clock(txn)),
+      last_seq_(device.last_seq) {}
+
+Result<ChangeResult> PushBatch::apply(const WireChange& wire) {
+  // Exactly once: a change number already answered gets the same answer again.
+  if (wire.seq <= last_seq_) {
+    auto stored = txn_.change_result(device_.id, wire.seq);
+    if (!stored.ok()) return stored.status();
+    if (*stored) {
+      auto previous = change_result_from_json(Json::parse(**stored, nullptr, false));
+      if (!previous.ok()) return previous.status();
+      if (previous->change_id == wire.change.change_id) return previous;
+      return result_of(wire, ChangeOutcome::kRejected,
+                       "change number " + std::to_string(wire.seq) +
+                           " was already used by another change of this device");
+    }
+  }
+  auto result = merge(wire);
+  if (!result.ok()) return result;
+  FIELDSYNC_RETURN_IF_ERROR(txn_.put_change_result(device_.id, wire.seq, wire.change.change_id,
+                                                   change_result_to_json(*result).dump()));
+  last_seq_ = std::max(last_seq_, wire.seq);
+  return result;
+}
+
+void PushBatch::clamp_stamps(IncomingChange& change) {
+  const int64_t now = clock_.now_ms();
+  for (auto& [name, value] : change.stamps.items()) {
+    if (!value.is_string()) continue;
+    const std::string original = value.get<std::string>();
+    auto stamp = Stamp::decode(original);
+    if (!stamp.ok()) continue;  // the merge rejects malformed stamps
+    if (stamp->wall_ms > now + options_.max_clock_skew_ms) {
+      auto it = clamped_.find(original);
+      if (it == clamped_.end()) {
+        Stamp server = hlc_.tick();
+        server.node = stamp->node;  // still this device's write
+        it = clamped_.emplace(original, server.encode()).first;
+      }
+      clock_ahead_ms_ = std::max(clock_ahead_ms_, stamp->wall_ms - now);
+      value = it->second;
+    } else {
+      hlc_.observe(*stamp);
+    }
+  }
+}
+
+Result<std::string> PushBatch::check_references(const CollectionDef& c, const Json& fields) {
+  for (const auto& [name, value] : fields.items()) {
+    const FieldDef* field = c.field(name);
+    if (field == nullptr || field->target.empty()) continue;
+    std::vector<std::string> ids;
+    if (value.is_string()) ids.push_back(value.get<std::string>());
+    if (value.is_array()) {
+      for (const auto& item : value) {
+        if (item.is_string()) ids.push_back(item.get<std::string>());
+      }
+    }
+    for (const auto& id : ids) {
+      auto target = txn_.get_record(id);
+      if (!target.ok()) return target.status();
+      if (!*target || (*target)->record.collection != field->target) {
+        return name + ": no " + field->target + " record " + id + " on the server";
+      }
+      if (!scope_.contains((*target)->record.bucket)) {
+        return name + ": " + id + " is outside this device's buckets";
+      }
+    }
+  }
+  return std::string();
+}
+
+Result<std::string> PushBatch::bucket_for(const CollectionDef& c, const Record& record,
+                                          std::string& refusal) {
+  const BucketRule& rule = c.bucket;
+  switch (rule.kind) {
+    case BucketRule::Kind::kOffice: return std::string("office");
+    case BucketRule::Kind::kSelf: return rule.prefix + record.id;
+    case BucketRule::Kind::kField:
+      return rule.prefix + record.fields.value(rule.fields.at(0), std::string());
+    case BucketRule::Kind::kInherit:
+      for (const auto& name : rule.fields) {
+        if (!record.fields.contains(name) || !record.fields[name].is_string()) continue;
+        auto parent = txn_.get_record(record.fields[name].get<std::string>());
+        if (!parent.ok()) return parent.status();
+        if (!*parent) break;
+        return (*parent)->record.bucket;
+      }
+  }
+  refusal = c.record_noun + ": the record it belongs to is not on the server";
+  return std::string();
+}
+
+Result<std::string> PushBatch::check_receipt(const Record& payment) {
+  const std::string receipt = payment.fields.value("receipt_number", std::string());
+  if (receipt.rfind(device_.device_code + "-", 0) != 0) {
+    return "receipt_number: '" + receipt.substr(0, 40) + "' does not start with this device's code " +
+           device_.device_code;
+  }
+  auto same = txn_.find_ids("payments", "receipt_number", receipt);
+  if (!same.ok()) return same.status();
+  if (!same->empty()) return "receipt_number: " + receipt + " is already used by another payment";
+  return std::string();
+}
+
+Status PushBatch::store_conflicts(const CollectionDef& c, const MergeResult& merged,
+                                  const IncomingChange& /*change*/) {
+  for (const FieldConflict& conflict : merged.conflicts) {
+    Record record;
+    record.collection = "conflicts";
+    record.id = new_id(clock_);
+    record.bucket = merged.record.bucket;
+    const std::string incoming_node = device_.device_code + " (" + user_.name + ")";
+    auto node_of = [](const std::string& stamp) {
+      auto s = Stamp::decode(stamp);
+      return s.ok() ? s->node : std::string("unknown");
+    };
+    record.fields = {{"collection", c.name},
+                     {"record", merged.record.id},
+                     {"field", conflict.field},
+                     {"winner_value", conflict.winner_value.dump()},
+                     {"winner_stamp", conflict.winner_stamp},
+                     {"winner_device", conflict.incoming_won ? incoming_node : node_of(conflict.winner_stamp)},
+                     {"loser_value", conflict.loser_value.dump()},
+                     {"loser_stamp", conflict.loser_stamp},
+                     {"loser_device", conflict.incoming_won ? node_of(conflict.loser_stamp) : incoming_node},
+                     {"detected_at", clock_.now_ms()},
+                     {"status", "open"},
+                     {"status_reopens", 0}};
+    const std::string stamp = hlc_.tick().encode();
+    for (const auto& [name, value] : record.fields.items()) record.stamps[name] = stamp;
+    auto seq = txn_.put_record(record);
+    if (!seq.ok()) return seq.status();
+  }
+  return Status();
+}
+
+Result<ChangeResult> PushBatch::merge(const WireChange& wire) {
+  IncomingChange change = wire.change;
+  change.schema_version = client_schema_version_;
+  const CollectionDef* c = schema_.find(change.collection);
+  if (c == nullptr) {
+    return result_of(wire, ChangeOutcome::kRejected, "unknown collection '" + change.collection.substr(0, 60) + "'");
+  }
+  auto id = parse_id(change.record_id);
+  if (!id.ok()) return result_of(wire, ChangeOutcome::kRejected, "record_id: " + id.status().message());
+  change.record_id = *id;
+  if (std::string refusal = write_refusal(user_.role, *c, change.kind); !refusal.empty()) {
+    return result_of(wire, ChangeOutcome::kRejected, refusal);
+  }
+  auto current = txn_.get_record(change.record_id);
+  if (!current.ok()) return current.status();
+  std::optional<Record> existing;
+  if (*current) {
+    existing = (*current)->record;
+    if (!scope_.contains(existing->bucket)) {
+      return result_of(wire, ChangeOutcome::kRejected, "the record is outside this device's buckets");
+    }
+  }
+  clamp_stamps(change);
+  MergeResult merged = merge_change(*c, schema_, existing, change);
+  if (merged.outcome == ChangeOutcome::kRejected) {
+    return result_of(wire, merged.outcome, merged.reason);
+  }
+  auto references = check_references(*c, change.kind == "create" ? change.fields : Json::object());
+  if (!references.ok()) return references.status();
+  if (!references->empty()) return result_of(wire, ChangeOutcome::kRejected, *references);
+  if (!existing) {
+    std::string refusal;
+    auto bucket = bucket_for(*c, merged.record, refusal);
+    if (!bucket.ok()) return bucket.status();
+    if (!refusal.empty()) return result_of(wire, ChangeOutcome::kRejected, refusal);
+    if (!scope_.contains(*bucket)) {
+      return result_of(wire, ChangeOutcome::kRejected, "the record would be outside this device's buckets");
+    }
+    merged.record.bucket = *bucket;
+    if (c->name == "payments") {
+      auto receipt = check_receipt(merged.record);
+      if (!receipt.ok()) return receipt.status();
+      if (!receipt->empty()) return result_of(wire, ChangeOutcome::kRejected, *receipt);
+    }
+  }
+  if (merged.changed) {
+    auto seq = txn_.put_record(merged.record);
+    if (!seq.ok()) return seq.status();
+  }
+  FIELDSYNC_RETURN_IF_ERROR(store_conflicts(*c, merged, change));
+  return result_of(wire, merged.outcome, merged.reason);
+}
+
+Status PushBatch::finish() {
+  FIELDSYNC_RETURN_IF_ERROR(txn_.save_clock(hlc_.last()));
+  return txn_.set_device_progress(device_.id, last_seq_, clock_.now_ms());
+}
+
+}  // namespace fieldsync::server

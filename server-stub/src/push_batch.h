@@ -1,0 +1,52 @@
+// Applies one device's push inside one server transaction: exactly-once replay of
+// answered changes, permission and scope checks, stamp clamping, the shared merge
+// rules, conflict records, receipt-number checks. Private to server-stub.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "access_policy.h"
+#include "fieldsync/protocol.h"
+#include "fieldsync/server/sync_service.h"
+
+namespace fieldsync::server {
+
+class PushBatch {
+ public:
+  PushBatch(ServerTransaction& txn, const Schema& schema, const Clock& clock,
+            const SyncServiceOptions& options, const Device& device, const User& user,
+            const Scope& scope, int client_schema_version);
+
+  // The answer to one change; a non-ok Status only for storage failures (the whole
+  // request then fails and nothing is kept).
+  Result<ChangeResult> apply(const WireChange& change);
+  // Persists the server clock and the device's progress.
+  Status finish();
+  int64_t clock_ahead_ms() const { return clock_ahead_ms_; }
+
+ private:
+  Result<ChangeResult> merge(const WireChange& wire);
+  // Gives stamps too far ahead of the server's clock a server stamp (same node).
+  void clamp_stamps(IncomingChange& change);
+  // The bucket a new record belongs to; a refusal message when it cannot be placed.
+  Result<std::string> bucket_for(const CollectionDef& c, const Record& record, std::string& refusal);
+  Result<std::string> check_references(const CollectionDef& c, const Json& fields);
+  Result<std::string> check_receipt(const Record& payment);
+  Status store_conflicts(const CollectionDef& c, const MergeResult& merged, const IncomingChange& change);
+
+  ServerTransaction& txn_;
+  const Schema& schema_;
+  const Clock& clock_;
+  const SyncServiceOptions& options_;
+  const Device& device_;
+  const User& user_;
+  const Scope& scope_;
+  int client_schema_version_;
+  HybridClock hlc_;
+  std::map<std::string, std::string> clamped_;  // original stamp -> server stamp
+  int64_t clock_ahead_ms_ = 0;
+  int64_t last_seq_ = 0;
+};
+
+}  // namespace fieldsync::server

@@ -1,0 +1,390 @@
+// The SQLite ServerStore: one connection behind a mutex, held by a transaction for
+// its whole life, so requests are serialised (SQLite has one writer anyway).
+#include <cstdio>
+#include <mutex>
+
+#include "fieldsync/server/server_store.h"
+#include "fieldsync/sqlite_db.h"
+
+namespace fieldsync::server {
+namespace {
+
+constexpr int64_t kServerApplicationId = 0x46535356;  // "FSSV"
+
+const char* kLayout =
+    "PRAGMA application_id = 1179865942;"
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE records ("
+    "  id TEXT PRIMARY KEY, collection TEXT NOT NULL, bucket TEXT NOT NULL,"
+    "  fields TEXT NOT NULL, stamps TEXT NOT NULL, seq INTEGER NOT NULL UNIQUE);"
+    "CREATE INDEX records_by_bucket ON records (bucket, seq);"
+    "CREATE INDEX records_by_collection ON records (collection, id);"
+    "CREATE INDEX payments_by_receipt ON records (json_extract(fields, '$.receipt_number'))"
+    "  WHERE collection = 'payments';"
+    "CREATE TABLE change_results ("
+    "  device_id TEXT NOT NULL, seq INTEGER NOT NULL, change_id TEXT NOT NULL,"
+    "  result TEXT NOT NULL, PRIMARY KEY (device_id, seq)) WITHOUT ROWID;"
+    "CREATE TABLE users (name TEXT PRIMARY KEY, role TEXT NOT NULL, active INTEGER NOT NULL);"
+    "CREATE TABLE assignments ("
+    "  user TEXT NOT NULL REFERENCES users (name), kind TEXT NOT NULL, target TEXT NOT NULL,"
+    "  PRIMARY KEY (user, kind, target));"
+    "CREATE TABLE enrollment_codes ("
+    "  code_hash TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES users (name),"
+    "  expires_ms INTEGER NOT NULL, used_ms INTEGER);"
+    "CREATE TABLE devices ("
+    "  id TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES users (name),"
+    "  device_code TEXT NOT NULL UNIQUE, token_hash TEXT NOT NULL UNIQUE,"
+    "  revoked INTEGER NOT NULL DEFAULT 0, last_seq INTEGER NOT NULL DEFAULT 0,"
+    "  created_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL DEFAULT 0);"
+    "PRAGMA user_version = 1;";
+
+StoredRecord read_stored(const SqliteStatement& s) {
+  StoredRecord r;
+  r.record.id = s.column_text(0);
+  r.record.collection = s.column_text(1);
+  r.record.bucket = s.column_text(2);
+  r.record.fields = Json::parse(s.column_text(3), nullptr, false);
+  r.record.stamps = Json::parse(s.column_text(4), nullptr, false);
+  r.seq = s.column_int(5);
+  return r;
+}
+
+Device read_device(const SqliteStatement& s) {
+  Device d;
+  d.id = s.column_text(0);
+  d.user = s.column_text(1);
+  d.device_code = s.column_text(2);
+  d.revoked = s.column_int(3) != 0;
+  d.last_seq = s.column_int(4);
+  d.created_ms = s.column_int(5);
+  d.last_seen_ms = s.column_int(6);
+  return d;
+}
+
+constexpr const char* kDeviceColumns =
+    "SELECT id, user, device_code, revoked, last_seq, created_ms, last_seen_ms FROM devices";
+
+class SqliteServerTransaction final : public ServerTransaction {
+ public:
+  SqliteServerTransaction(SqliteDb& db, std::unique_lock<std::mutex> lock)
+      : db_(db), lock_(std::move(lock)) {}
+  ~SqliteServerTransaction() override {
+    if (!done_) (void)db_.exec("ROLLBACK");
+  }
+
+  Result<std::optional<StoredRecord>> get_record(const std::string& id) override {
+    auto s = db_.cached("SELECT id, collection, bucket, fields, stamps, seq FROM records WHERE id = ?");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, id);
+    auto row = (*s)->step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::optional<StoredRecord>();
+    return std::optional<StoredRecord>(read_stored(**s));
+  }
+
+  Result<int64_t> put_record(const Record& r) override {
+    auto next = db_.cached("SELECT coalesce(max(seq), 0) + 1 FROM records");
+    if (!next.ok()) return next.status();
+    auto row = (*next)->step();
+    if (!row.ok()) return row.status();
+    const int64_t seq = (*next)->column_int(0);
+    (*next)->reset();
+    auto s = db_.cached(
+        "INSERT INTO records (id, collection, bucket, fields, stamps, seq) VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (id) DO UPDATE SET collection = excluded.collection, bucket = excluded.bucket,"
+        " fields = excluded.fields, stamps = excluded.stamps, seq = excluded.seq");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, r.id).bind(2, r.collection).bind(3, r.bucket).bind(4, r.fields.dump());
+    (*s)->bind(5, r.stamps.dump()).bind(6, seq);
+    FIELDSYNC_RETURN_IF_ERROR((*s)->run());
+    return seq;
+  }
+
+  Result<std::vector<StoredRecord>> records_since(const std::string& bucket, int64_t after_seq,
+                                                  int64_t limit) override {
+    auto s = db_.cached(
+        "SELECT id, collection, bucket, fields, stamps, seq FROM records"
+        " WHERE bucket = ? AND seq > ? ORDER BY seq LIMIT ?");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, bucket).bind(2, after_seq).bind(3, limit);
+    std::vector<StoredRecord> out;
+    while (true) {
+      auto row = (*s)->step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      out.push_back(read_stored(**s));
+    }
+    return out;
+  }
+
+  Status for_each_record(const std::string& collection,
+                         const std::function<bool(const StoredRecord&)>& visit) override {
+    auto s = db_.prepare(
+        "SELECT id, collection, bucket, fields, stamps, seq FROM records WHERE collection = ? ORDER BY id");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, collection);
+    while (true) {
+      auto row = (*s)->step();
+      if (!row.ok()) return row.status();
+      if (!*row || !visit(read_stored(**s))) return Status();
+    }
+  }
+
+  Result<std::vector<std::string>> list_buckets() override {
+    auto s = db_.prepare("SELECT DISTINCT bucket FROM records ORDER BY bucket");
+    if (!s.ok()) return s.status();
+    std::vector<std::string> out;
+    while (true) {
+      auto row = (*s)->step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      out.push_back((*s)->column_text(0));
+    }
+  }
+
+  Result<std::vector<std::string>> find_ids(const std::string& collection, const std::string& field,
+                                            const std::string& value) override {
+    auto s = db_.prepare("SELECT id FROM records WHERE collection = ? AND json_extract(fields, ?) = ?");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, collection).bind(2, "$." + field).bind(3, value);
+    std::vector<std::string> ids;
+    while (true) {
+      auto row = (*s)->step();
+      if (!row.ok()) return row.status();
+      if (!*row) return ids;
+      ids.push_back((*s)->column_text(0));
+    }
+  }
+
+  Result<std::optional<std::string>> change_result(const std::string& device_id, int64_t seq) override {
+    auto s = db_.cached("SELECT result FROM change_results WHERE device_id = ? AND seq = ?");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, device_id).bind(2, seq);
+    auto row = (*s)->step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::optional<std::string>();
+    return std::optional<std::string>((*s)->column_text(0));
+  }
+
+  Status put_change_result(const std::string& device_id, int64_t seq, const std::string& change_id,
+                           const std::string& result_json) override {
+    auto s = db_.cached("INSERT OR REPLACE INTO change_results VALUES (?, ?, ?, ?)");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, device_id).bind(2, seq).bind(3, change_id).bind(4, result_json);
+    return (*s)->run();
+  }
+
+  Status put_user(const User& u) override {
+    auto s = db_.cached(
+        "INSERT INTO users VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET role = excluded.role,"
+        " active = excluded.active");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, u.name).bind(2, u.role).bind(3, int64_t{u.active ? 1 : 0});
+    return (*s)->run();
+  }
+
+  Result<std::optional<User>> get_user(const std::string& name) override {
+    auto s = db_.cached("SELECT name, role, active FROM users WHERE name = ?");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, name);
+    auto row = (*s)->step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::optional<User>();
+    return std::optional<User>(User{(*s)->column_text(0), (*s)->column_text(1), (*s)->column_int(2) != 0});
+  }
+
+  Result<std::vector<User>> list_users() override {
+    auto s = db_.prepare("SELECT name, role, active FROM users ORDER BY name");
+    if (!s.ok()) return s.status();
+    std::vector<User> out;
+    while (true) {
+      auto row = (*s)->step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      out.push_back(User{(*s)->column_text(0), (*s)->column_text(1), (*s)->column_int(2) != 0});
+    }
+  }
+
+  Status put_assignment(const Assignment& a) override {
+    auto s = db_.cached("INSERT OR IGNORE INTO assignments VALUES (?, ?, ?)");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, a.user).bind(2, a.kind).bind(3, a.target);
+    return (*s)->run();
+  }
+
+  Status delete_assignment(const Assignment& a) override {
+    auto s = db_.cached("DELETE FROM assignments WHERE user = ? AND kind = ? AND target = ?");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, a.user).bind(2, a.kind).bind(3, a.target);
+    return (*s)->run();
+  }
+
+  Result<std::vector<Assignment>> assignments_of(const std::string& user) override {
+    auto s = db_.cached("SELECT user, kind, target FROM assignments WHERE user = ? ORDER BY kind, target");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, user);
+    std::vector<Assignment> out;
+    while (true) {
+      auto row = (*s)->step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      out.push_back({(*s)->column_text(0), (*s)->column_text(1), (*s)->column_text(2)});
+    }
+  }
+
+  Status put_enrollment_code(const std::string& code_hash, const std::string& user,
+                             int64_t expires_ms) override {
+    auto s = db_.cached("INSERT INTO enrollment_codes VALUES (?, ?, ?, NULL)");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, code_hash).bind(2, user).bind(3, expires_ms);
+    return (*s)->run();
+  }
+
+  Result<std::optional<std::string>> redeem_enrollment_code(const std::string& code_hash,
+                                                            int64_t now_ms) override {
+    auto s = db_.cached(
+        "UPDATE enrollment_codes SET used_ms = ?2 WHERE code_hash = ?1 AND used_ms IS NULL"
+        " AND expires_ms > ?2 RETURNING user");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, code_hash).bind(2, now_ms);
+    auto row = (*s)->step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::optional<std::string>();
+    std::string user = (*s)->column_text(0);
+    FIELDSYNC_RETURN_IF_ERROR((*s)->run());
+    return std::optional<std::string>(user);
+  }
+
+  Status put_device(const Device& d, const std::string& token_hash) override {
+    auto s = db_.cached(
+        "INSERT INTO devices (id, user, device_code, token_hash, revoked, last_seq, created_ms,"
+        " last_seen_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, d.id).bind(2, d.user).bind(3, d.device_code).bind(4, token_hash);
+    (*s)->bind(5, int64_t{d.revoked ? 1 : 0}).bind(6, d.last_seq).bind(7, d.created_ms);
+    (*s)->bind(8, d.last_seen_ms);
+    return (*s)->run();
+  }
+
+  Result<std::optional<Device>> device_by(const char* column, const std::string& value) {
+    auto s = db_.cached(std::string(kDeviceColumns) + " WHERE " + column + " = ?");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, value);
+    auto row = (*s)->step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::optional<Device>();
+    return std::optional<Device>(read_device(**s));
+  }
+  Result<std::optional<Device>> device_by_token(const std::string& token_hash) override {
+    return device_by("token_hash", token_hash);
+  }
+  Result<std::optional<Device>> device_by_code(const std::string& code) override {
+    return device_by("device_code", code);
+  }
+
+  Result<std::vector<Device>> list_devices() override {
+    auto s = db_.prepare(std::string(kDeviceColumns) + " ORDER BY user, device_code");
+    if (!s.ok()) return s.status();
+    std::vector<Device> out;
+    while (true) {
+      auto row = (*s)->step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      out.push_back(read_device(**s));
+    }
+  }
+
+  Status set_device_progress(const std::string& device_id, int64_t last_seq, int64_t seen_ms) override {
+    auto s = db_.cached("UPDATE devices SET last_seq = max(last_seq, ?), last_seen_ms = ? WHERE id = ?");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, last_seq).bind(2, seen_ms).bind(3, device_id);
+    return (*s)->run();
+  }
+
+  Status revoke_device(const std::string& device_id) override {
+    auto s = db_.cached("UPDATE devices SET revoked = 1 WHERE id = ?");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, device_id);
+    return (*s)->run();
+  }
+
+  Result<Stamp> load_clock() override {
+    auto s = db_.cached("SELECT value FROM meta WHERE key = 'clock'");
+    if (!s.ok()) return s.status();
+    auto row = (*s)->step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Stamp{0, 0, "server"};
+    return Stamp::decode((*s)->column_text(0));
+  }
+
+  Status save_clock(const Stamp& stamp) override {
+    auto s = db_.cached("INSERT OR REPLACE INTO meta VALUES ('clock', ?)");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, stamp.encode());
+    return (*s)->run();
+  }
+
+  Status commit() override {
+    Status s = db_.exec("COMMIT");
+    if (s.ok()) done_ = true;
+    return s;
+  }
+
+ private:
+  SqliteDb& db_;
+  std::unique_lock<std::mutex> lock_;
+  bool done_ = false;
+};
+
+class SqliteServerStore final : public ServerStore {
+ public:
+  explicit SqliteServerStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+
+  Result<std::unique_ptr<ServerTransaction>> begin(bool write) override {
+    std::unique_lock<std::mutex> lock(mutex_);
+    FIELDSYNC_RETURN_IF_ERROR(db_->exec(write ? "BEGIN IMMEDIATE" : "BEGIN"));
+    return std::unique_ptr<ServerTransaction>(new SqliteServerTransaction(*db_, std::move(lock)));
+  }
+
+  Status check_integrity() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto s = db_->prepare("PRAGMA integrity_check");
+    if (!s.ok()) return s.status();
+    auto row = (*s)->step();
+    if (!row.ok()) return row.status();
+    if (*row && (*s)->column_text(0) == "ok") return Status();
+    return Status::corruption("server database integrity check failed: " + (*s)->column_text(0));
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unique_ptr<SqliteDb> db_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ServerStore>> open_sqlite_server_store(const std::string& path) {
+  auto db = SqliteDb::open(path, /*create=*/true);
+  if (!db.ok()) return db.status();
+  auto app_id = (*db)->pragma_int("application_id");
+  if (!app_id.ok()) return app_id.status().with_context("'" + path + "'");
+  auto version = (*db)->pragma_int("user_version");
+  if (!version.ok()) return version.status();
+  auto tables = (*db)->pragma_int("schema_version");
+  if (!tables.ok()) return tables.status();
+  if (*app_id != kServerApplicationId && !(*app_id == 0 && *tables == 0)) {
+    return Status::corruption("'" + path + "' is not a fieldsync server database");
+  }
+  FIELDSYNC_RETURN_IF_ERROR((*db)->exec("PRAGMA journal_mode = WAL"));
+  FIELDSYNC_RETURN_IF_ERROR((*db)->exec("PRAGMA synchronous = FULL"));
+  FIELDSYNC_RETURN_IF_ERROR((*db)->exec("PRAGMA foreign_keys = ON"));
+  if (*app_id == 0) {
+    FIELDSYNC_RETURN_IF_ERROR((*db)->exec(std::string("BEGIN;") + kLayout + "COMMIT;"));
+  } else if (*version != 1) {
+    return Status::failed_precondition("'" + path + "' has server layout " + std::to_string(*version) +
+                                       "; this build knows layout 1");
+  }
+  return std::unique_ptr<ServerStore>(new SqliteServerStore(std::move(db).value()));
+}
+
+}  // namespace fieldsync::server

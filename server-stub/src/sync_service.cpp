@@ -1,0 +1,205 @@
+#include "fieldsync/server/sync_service.h"
+
+#include "access_policy.h"
+#include "fieldsync/id.h"
+#include "fieldsync/protocol.h"
+#include "fieldsync/server/secrets.h"
+#include "push_batch.h"
+
+namespace fieldsync::server {
+namespace {
+
+HttpResponse ok_response(std::string body) { return HttpResponse{200, std::move(body)}; }
+
+HttpResponse from_status(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument: return error_response(400, "invalid_argument", s.message());
+    case StatusCode::kPermissionDenied: return error_response(403, "forbidden", s.message());
+    case StatusCode::kNotFound: return error_response(404, "not_found", s.message());
+    default: return error_response(500, "internal", s.message(), /*retryable=*/true);
+  }
+}
+
+// The device and user behind a bearer token, or the 401 to answer.
+struct Caller {
+  Device device;
+  User user;
+};
+
+std::optional<HttpResponse> authenticate(ServerTransaction& txn, const std::string& token, Caller& caller) {
+  if (token.empty()) return error_response(401, "unauthenticated", "this request needs a device token");
+  auto device = txn.device_by_token(secret_hash(token));
+  if (!device.ok()) return from_status(device.status());
+  if (!*device) return error_response(401, "unauthenticated", "the device token is not known");
+  if ((*device)->revoked) {
+    return error_response(401, "unauthenticated", "this device was revoked by the office; enroll it again");
+  }
+  auto user = txn.get_user((*device)->user);
+  if (!user.ok()) return from_status(user.status());
+  if (!*user || !(*user)->active) {
+    return error_response(401, "unauthenticated", "the user of this device is no longer active");
+  }
+  caller.device = **device;
+  caller.user = **user;
+  return std::nullopt;
+}
+
+std::optional<HttpResponse> check_versions(int protocol, int schema_version, const Schema& schema) {
+  if (protocol != kProtocolVersion) {
+    return error_response(400, "unsupported_protocol",
+                          "protocol version " + std::to_string(protocol) + " is not supported; this server speaks " +
+                              std::to_string(kProtocolVersion));
+  }
+  if (schema_version < schema.version() - 1) {
+    return error_response(426, "upgrade_required",
+                          "this app is too old for the server (schema " + std::to_string(schema_version) +
+                              ", the server needs at least " + std::to_string(schema.version() - 1) +
+                              "); update the app: your unsent records are kept on the phone");
+  }
+  if (schema_version > schema.version()) {
+    return error_response(400, "server_too_old",
+                          "the app is newer than the server (schema " + std::to_string(schema_version) +
+                              ", server " + std::to_string(schema.version()) + "); ask the office to update the server");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+HttpResponse error_response(int status, const std::string& code, const std::string& message, bool retryable) {
+  return HttpResponse{status, encode(ErrorBody{code, message, retryable})};
+}
+
+SyncService::SyncService(ServerStore& store, const Schema& schema, const Clock& clock,
+                         SyncServiceOptions options)
+    : store_(store), schema_(schema), clock_(clock), options_(options) {}
+
+HttpResponse SyncService::handle(const HttpRequest& request) {
+  try {
+    return route(request);
+  } catch (const std::exception& e) {
+    return error_response(500, "internal", std::string("the server failed: ") + e.what(), true);
+  }
+}
+
+HttpResponse SyncService::route(const HttpRequest& request) {
+  if (request.body.size() > options_.max_body_bytes) {
+    return error_response(413, "too_large", "the request body is larger than " +
+                                                std::to_string(options_.max_body_bytes) + " bytes");
+  }
+  const bool post = request.method == "POST";
+  if (request.path == "/v1/health") {
+    return ok_response(Json{{"ok", true}, {"server_time_ms", clock_.now_ms()},
+                            {"protocol_version", kProtocolVersion}, {"schema_version", schema_.version()}}
+                           .dump());
+  }
+  if (request.path != "/v1/enroll" && request.path != "/v1/push" && request.path != "/v1/pull") {
+    return error_response(404, "not_found", "no such endpoint: " + request.path.substr(0, 100));
+  }
+  if (!post) return error_response(405, "method_not_allowed", request.path + " takes POST");
+  if (request.path == "/v1/enroll") return enroll(request.body);
+  if (request.path == "/v1/push") return push(request.bearer_token, request.body);
+  return pull(request.bearer_token, request.body);
+}
+
+HttpResponse SyncService::enroll(const std::string& body) {
+  auto request = decode_enroll_request(body);
+  if (!request.ok()) return from_status(request.status());
+  if (auto bad = check_versions(request->protocol_version, request->schema_version, schema_)) return *bad;
+  auto txn = store_.begin(true);
+  if (!txn.ok()) return from_status(txn.status());
+  auto user_name = (*txn)->redeem_enrollment_code(secret_hash(request->enrollment_code), clock_.now_ms());
+  if (!user_name.ok()) return from_status(user_name.status());
+  if (!*user_name) {
+    return error_response(401, "unauthenticated",
+                          "the enrollment code is not valid: it is unknown, already used or expired");
+  }
+  auto user = (*txn)->get_user(**user_name);
+  if (!user.ok()) return from_status(user.status());
+  if (!*user || !(*user)->active) return error_response(401, "unauthenticated", "the user is not active");
+  Device device;
+  device.id = new_id(clock_);
+  device.user = (*user)->name;
+  device.created_ms = clock_.now_ms();
+  for (int attempt = 0; attempt < 20 && device.device_code.empty(); ++attempt) {
+    std::string code = random_code(4);
+    auto taken = (*txn)->device_by_code(code);
+    if (!taken.ok()) return from_status(taken.status());
+    if (!*taken) device.device_code = code;
+  }
+  if (device.device_code.empty()) return error_response(500, "internal", "no free device code", true);
+  const std::string token = random_token();
+  if (Status s = (*txn)->put_device(device, secret_hash(token)); !s.ok()) return from_status(s);
+  if (Status s = (*txn)->commit(); !s.ok()) return from_status(s);
+  return ok_response(encode(EnrollResponse{device.id, device.device_code, token, device.user,
+                                           (*user)->role, clock_.now_ms()}));
+}
+
+HttpResponse SyncService::push(const std::string& token, const std::string& body) {
+  auto request = decode_push_request(body);
+  auto txn = store_.begin(true);
+  if (!txn.ok()) return from_status(txn.status());
+  Caller caller;
+  if (auto denied = authenticate(**txn, token, caller)) return *denied;
+  if (!request.ok()) return from_status(request.status());
+  if (auto bad = check_versions(request->protocol_version, request->schema_version, schema_)) return *bad;
+  auto scope = scope_of(**txn, caller.user);
+  if (!scope.ok()) return from_status(scope.status());
+  PushBatch batch(**txn, schema_, clock_, options_, caller.device, caller.user, *scope,
+                  request->schema_version);
+  PushResponse response;
+  for (const WireChange& change : request->changes) {
+    auto result = batch.apply(change);
+    if (!result.ok()) return from_status(result.status());
+    response.results.push_back(std::move(result).value());
+  }
+  if (Status s = batch.finish(); !s.ok()) return from_status(s);
+  if (Status s = (*txn)->commit(); !s.ok()) return from_status(s);
+  response.server_time_ms = clock_.now_ms();
+  response.clock_ahead_ms = batch.clock_ahead_ms();
+  return ok_response(encode(response));
+}
+
+HttpResponse SyncService::pull(const std::string& token, const std::string& body) {
+  auto request = decode_pull_request(body);
+  auto txn = store_.begin(false);
+  if (!txn.ok()) return from_status(txn.status());
+  Caller caller;
+  if (auto denied = authenticate(**txn, token, caller)) return *denied;
+  if (!request.ok()) return from_status(request.status());
+  if (auto bad = check_versions(request->protocol_version, request->schema_version, schema_)) return *bad;
+  auto scope = scope_of(**txn, caller.user);
+  if (!scope.ok()) return from_status(scope.status());
+  std::vector<std::string> buckets;
+  if (scope->everything) {
+    auto all = (*txn)->list_buckets();
+    if (!all.ok()) return from_status(all.status());
+    buckets = std::move(all).value();
+  } else {
+    buckets.assign(scope->buckets.begin(), scope->buckets.end());
+  }
+  PullResponse response;
+  response.buckets = buckets;
+  int64_t room = request->limit;
+  for (const std::string& bucket : buckets) {
+    auto cursor = request->cursors.find(bucket);
+    const int64_t after = cursor == request->cursors.end() ? 0 : cursor->second;
+    auto records = (*txn)->records_since(bucket, after, room + 1);
+    if (!records.ok()) return from_status(records.status());
+    const bool bucket_has_more = static_cast<int64_t>(records->size()) > room;
+    if (bucket_has_more) records->resize(static_cast<size_t>(room));
+    for (auto& stored : *records) {
+      response.cursors[bucket] = stored.seq;
+      response.records.push_back(WireRecord{std::move(stored.record), stored.seq});
+    }
+    room -= static_cast<int64_t>(records->size());
+    if (bucket_has_more || room == 0) {
+      response.more = bucket_has_more || &bucket != &buckets.back();
+      break;
+    }
+  }
+  response.server_time_ms = clock_.now_ms();
+  return ok_response(encode(response));
+}
+
+}  // namespace fieldsync::server

@@ -1,0 +1,113 @@
+// The sync protocol's messages and their JSON codec (docs/protocol.md describes the
+// wire format with examples). Decoders are strict: malformed JSON, a missing or
+// extra field, or a value of the wrong type is an invalid_argument that names the
+// field, so the server can answer 400 with a message a developer can act on.
+// Pure functions: thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fieldsync/device_store.h"
+#include "fieldsync/merge.h"
+#include "fieldsync/status.h"
+
+namespace fieldsync {
+
+inline constexpr int kProtocolVersion = 1;
+// Bounds the server enforces and the replicator respects.
+inline constexpr size_t kMaxPushChanges = 500;
+inline constexpr int64_t kMaxPullLimit = 5000;
+
+struct EnrollRequest {
+  int protocol_version = kProtocolVersion;
+  int schema_version = 0;
+  std::string enrollment_code;
+};
+
+struct EnrollResponse {
+  std::string device_id;
+  std::string device_code;   // starts this device's receipt numbers
+  std::string device_token;  // bearer token for every later request; shown once
+  std::string user;
+  std::string role;
+  int64_t server_time_ms = 0;
+};
+
+// One outbox change on the wire.
+struct WireChange {
+  int64_t seq = 0;  // the device's change number
+  IncomingChange change;
+};
+
+struct PushRequest {
+  int protocol_version = kProtocolVersion;
+  int schema_version = 0;
+  std::vector<WireChange> changes;
+};
+
+struct ChangeResult {
+  int64_t seq = 0;
+  std::string change_id;
+  ChangeOutcome outcome = ChangeOutcome::kApplied;
+  std::string reason;  // for rejected and merged
+};
+
+struct PushResponse {
+  std::vector<ChangeResult> results;
+  int64_t server_time_ms = 0;
+  int64_t clock_ahead_ms = 0;  // > 0: the device's clock is ahead and was clamped
+};
+
+struct PullRequest {
+  int protocol_version = kProtocolVersion;
+  int schema_version = 0;
+  std::map<std::string, int64_t> cursors;  // bucket -> last sequence number pulled
+  int64_t limit = 1000;
+};
+
+struct WireRecord {
+  Record record;
+  int64_t seq = 0;
+};
+
+struct PullResponse {
+  std::vector<std::string> buckets;  // every bucket the device may hold now
+  std::vector<WireRecord> records;   // in sequence order within each bucket
+  std::map<std::string, int64_t> cursors;
+  bool more = false;  // another page is waiting
+  int64_t server_time_ms = 0;
+};
+
+struct ErrorBody {
+  std::string code;  // "invalid_argument", "unauthenticated", "upgrade_required", ...
+  std::string message;
+  bool retryable = false;
+};
+
+std::string encode(const EnrollRequest& m);
+std::string encode(const EnrollResponse& m);
+std::string encode(const PushRequest& m);
+std::string encode(const PushResponse& m);
+std::string encode(const PullRequest& m);
+std::string encode(const PullResponse& m);
+std::string encode(const ErrorBody& m);
+
+Result<EnrollRequest> decode_enroll_request(const std::string& body);
+Result<EnrollResponse> decode_enroll_response(const std::string& body);
+Result<PushRequest> decode_push_request(const std::string& body);
+Result<PushResponse> decode_push_response(const std::string& body);
+Result<PullRequest> decode_pull_request(const std::string& body);
+Result<PullResponse> decode_pull_response(const std::string& body);
+Result<ErrorBody> decode_error(const std::string& body);
+
+// Building blocks shared with the server's store: a change result and a wire record
+// as JSON.
+Json change_result_to_json(const ChangeResult& r);
+Result<ChangeResult> change_result_from_json(const Json& j);
+Json wire_record_to_json(const WireRecord& r);
+
+}  // namespace fieldsync

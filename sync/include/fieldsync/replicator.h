@@ -1,0 +1,113 @@
+// The replicator: pushes the outbox in bounded batches, then pulls every bucket in
+// pages, retrying retryable failures with exponential backoff and jitter. Every step
+// commits locally before the next request, so a sync killed at any point resumes
+// where it stopped, and the server's exactly-once answers make re-sending harmless.
+//
+// A Replicator borrows its DeviceStore and HttpTransport, which must outlive it. It is
+// not thread-safe: run one sync at a time per store. The progress callback is called
+// on the syncing thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "fieldsync/device_store.h"
+#include "fieldsync/http_transport.h"
+#include "fieldsync/protocol.h"
+
+namespace fieldsync {
+
+// Waits between retries. Tests and simulations replace it to run without waiting.
+class Sleeper {
+ public:
+  virtual ~Sleeper() = default;
+  virtual void sleep_ms(int64_t ms) = 0;
+  static Sleeper& real();
+};
+
+struct ReplicatorOptions {
+  size_t push_batch = 200;          // changes per push, at most kMaxPushChanges
+  int64_t pull_page = 1000;         // records per pull page, at most kMaxPullLimit
+  int max_attempts = 6;             // per request, for retryable failures
+  int64_t backoff_initial_ms = 200;
+  int64_t backoff_max_ms = 10'000;
+  uint64_t jitter_seed = 0;         // 0: seeded from the clock
+  Sleeper* sleeper = nullptr;       // Sleeper::real() when null
+};
+
+struct SyncProgress {
+  std::string phase;  // "push" or "pull"
+  int64_t pushed = 0;
+  int64_t to_push = 0;
+  int64_t pulled = 0;
+  int64_t retries = 0;
+};
+using ProgressCallback = std::function<void(const SyncProgress&)>;
+
+struct SyncReport {
+  int64_t pushed = 0;
+  int64_t applied = 0;
+  int64_t merged = 0;
+  int64_t conflicts = 0;
+  int64_t rejected = 0;
+  int64_t pulled = 0;
+  int64_t pull_pages = 0;
+  int64_t retries = 0;
+  int64_t clock_ahead_ms = 0;  // > 0 when the server found this device's clock ahead
+};
+
+struct SyncStatus {
+  bool enrolled = false;
+  std::string server;
+  int64_t pending = 0;
+  int64_t parked = 0;
+  int64_t last_success_ms = 0;  // 0: never
+  int64_t clock_ahead_ms = 0;   // the last clock warning, 0 when none
+};
+
+// Keys of DeviceStore::sync_value used by the replicator.
+inline constexpr const char* kSyncServer = "server";
+inline constexpr const char* kSyncToken = "device_token";
+inline constexpr const char* kSyncDeviceId = "device_id";
+inline constexpr const char* kSyncRole = "role";
+inline constexpr const char* kSyncLastSuccess = "last_success_ms";
+inline constexpr const char* kSyncClockAhead = "clock_ahead_ms";
+
+// Exchanges a one-time enrollment code for this device's token and code.
+Result<EnrollResponse> request_enrollment(HttpTransport& transport, const std::string& code,
+                                          int schema_version);
+// Stores an enrollment in the device database: the server's device code (refused if
+// receipts were already issued under another), the token and the server address.
+Status adopt_enrollment(DeviceStore& store, const EnrollResponse& enrollment,
+                        const std::string& server);
+
+class Replicator {
+ public:
+  Replicator(DeviceStore& store, HttpTransport& transport, ReplicatorOptions options = {});
+
+  // Pushes everything pending, then pulls until the server has nothing more.
+  Result<SyncReport> sync(const ProgressCallback& progress = {});
+  Result<SyncStatus> status() const;
+
+ private:
+  Result<HttpResponse> send_with_retry(const HttpRequest& request, SyncProgress& progress);
+  Status push_all(const std::string& token, SyncReport& report, SyncProgress& progress,
+                  const ProgressCallback& callback);
+  Status pull_all(const std::string& token, SyncReport& report, SyncProgress& progress,
+                  const ProgressCallback& callback);
+  int64_t backoff_ms(int attempt);
+
+  DeviceStore& store_;
+  HttpTransport& transport_;
+  ReplicatorOptions options_;
+  Sleeper& sleeper_;
+  uint64_t rng_state_;
+};
+
+// The Status an HTTP error response stands for (401 -> permission_denied, 426 ->
+// failed_precondition "update the app", 5xx -> unavailable, ...), with the server's
+// message.
+Status status_from_response(const HttpResponse& response);
+
+}  // namespace fieldsync

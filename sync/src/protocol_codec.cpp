@@ -1,0 +1,278 @@
+#include "fieldsync/protocol.h"
+#include "json_reader.h"
+
+namespace fieldsync {
+namespace {
+
+constexpr int64_t kMaxSeq = INT64_MAX / 2;
+
+Json cursors_to_json(const std::map<std::string, int64_t>& cursors) {
+  Json j = Json::object();
+  for (const auto& [bucket, seq] : cursors) j[bucket] = seq;
+  return j;
+}
+
+Result<std::map<std::string, int64_t>> cursors_from_json(const Json& j, const std::string& where) {
+  std::map<std::string, int64_t> cursors;
+  if (j.size() > 10000) return Status::invalid_argument(where + ": too many cursors");
+  for (const auto& [bucket, seq] : j.items()) {
+    if (bucket.empty() || bucket.size() > 128) {
+      return Status::invalid_argument(where + ": a bucket name must have 1 to 128 characters");
+    }
+    if (!seq.is_number_integer() || seq.get<int64_t>() < 0) {
+      return Status::invalid_argument(where + ": cursor of '" + bucket.substr(0, 60) +
+                                      "' must be a whole number, zero or more");
+    }
+    cursors[bucket] = seq.get<int64_t>();
+  }
+  return cursors;
+}
+
+ChangeOutcome outcome_from_name(const std::string& name, bool& ok) {
+  ok = true;
+  for (auto o : {ChangeOutcome::kApplied, ChangeOutcome::kMerged, ChangeOutcome::kConflict,
+                 ChangeOutcome::kRejected}) {
+    if (name == change_outcome_name(o)) return o;
+  }
+  ok = false;
+  return ChangeOutcome::kRejected;
+}
+
+Json record_fields_to_json(const Record& r) {
+  return {{"collection", r.collection}, {"id", r.id},         {"bucket", r.bucket},
+          {"fields", r.fields},         {"stamps", r.stamps}};
+}
+
+}  // namespace
+
+Json change_result_to_json(const ChangeResult& r) {
+  Json j = {{"seq", r.seq}, {"change_id", r.change_id}, {"outcome", change_outcome_name(r.outcome)}};
+  if (!r.reason.empty()) j["reason"] = r.reason;
+  return j;
+}
+
+Result<ChangeResult> change_result_from_json(const Json& j) {
+  JsonReader in(j, "change result");
+  ChangeResult r;
+  r.seq = in.integer("seq", 1, kMaxSeq);
+  r.change_id = in.text("change_id", 64);
+  const std::string outcome = in.text("outcome", 16);
+  r.reason = in.optional_text("reason", 4096);
+  FIELDSYNC_RETURN_IF_ERROR(in.finish());
+  bool known = false;
+  r.outcome = outcome_from_name(outcome, known);
+  if (!known) return Status::invalid_argument("change result: unknown outcome '" + outcome + "'");
+  return r;
+}
+
+Json wire_record_to_json(const WireRecord& r) {
+  Json j = record_fields_to_json(r.record);
+  j["seq"] = r.seq;
+  return j;
+}
+
+std::string encode(const EnrollRequest& m) {
+  return Json{{"protocol_version", m.protocol_version},
+              {"schema_version", m.schema_version},
+              {"enrollment_code", m.enrollment_code}}
+      .dump();
+}
+
+std::string encode(const EnrollResponse& m) {
+  return Json{{"device_id", m.device_id},       {"device_code", m.device_code},
+              {"device_token", m.device_token}, {"user", m.user},
+              {"role", m.role},                 {"server_time_ms", m.server_time_ms}}
+      .dump();
+}
+
+std::string encode(const PushRequest& m) {
+  Json changes = Json::array();
+  for (const auto& w : m.changes) {
+    const IncomingChange& c = w.change;
+    changes.push_back({{"seq", w.seq},       {"change_id", c.change_id}, {"collection", c.collection},
+                       {"record_id", c.record_id}, {"kind", c.kind},    {"fields", c.fields},
+                       {"stamps", c.stamps}, {"base", c.base}});
+  }
+  return Json{{"protocol_version", m.protocol_version},
+              {"schema_version", m.schema_version},
+              {"changes", std::move(changes)}}
+      .dump();
+}
+
+std::string encode(const PushResponse& m) {
+  Json results = Json::array();
+  for (const auto& r : m.results) results.push_back(change_result_to_json(r));
+  return Json{{"results", std::move(results)},
+              {"server_time_ms", m.server_time_ms},
+              {"clock_ahead_ms", m.clock_ahead_ms}}
+      .dump();
+}
+
+std::string encode(const PullRequest& m) {
+  return Json{{"protocol_version", m.protocol_version},
+              {"schema_version", m.schema_version},
+              {"cursors", cursors_to_json(m.cursors)},
+              {"limit", m.limit}}
+      .dump();
+}
+
+std::string encode(const PullResponse& m) {
+  Json records = Json::array();
+  for (const auto& r : m.records) records.push_back(wire_record_to_json(r));
+  return Json{{"buckets", m.buckets},
+              {"records", std::move(records)},
+              {"cursors", cursors_to_json(m.cursors)},
+              {"more", m.more},
+              {"server_time_ms", m.server_time_ms}}
+      .dump();
+}
+
+std::string encode(const ErrorBody& m) {
+  return Json{{"error", {{"code", m.code}, {"message", m.message}, {"retryable", m.retryable}}}}.dump();
+}
+
+Result<EnrollRequest> decode_enroll_request(const std::string& body) {
+  auto j = parse_json_object(body, "enroll request");
+  if (!j.ok()) return j.status();
+  JsonReader in(*j, "enroll request");
+  EnrollRequest m;
+  m.protocol_version = static_cast<int>(in.integer("protocol_version", 0, 1000000));
+  m.schema_version = static_cast<int>(in.integer("schema_version", 0, 1000000));
+  m.enrollment_code = in.text("enrollment_code", 64);
+  FIELDSYNC_RETURN_IF_ERROR(in.finish());
+  return m;
+}
+
+Result<EnrollResponse> decode_enroll_response(const std::string& body) {
+  auto j = parse_json_object(body, "enroll response");
+  if (!j.ok()) return j.status();
+  JsonReader in(*j, "enroll response");
+  EnrollResponse m;
+  m.device_id = in.text("device_id", 64);
+  m.device_code = in.text("device_code", 16);
+  m.device_token = in.text("device_token", 256);
+  m.user = in.text("user", 64);
+  m.role = in.text("role", 32);
+  m.server_time_ms = in.integer("server_time_ms", 0, INT64_MAX);
+  FIELDSYNC_RETURN_IF_ERROR(in.finish());
+  return m;
+}
+
+Result<PushRequest> decode_push_request(const std::string& body) {
+  auto j = parse_json_object(body, "push request");
+  if (!j.ok()) return j.status();
+  JsonReader in(*j, "push request");
+  PushRequest m;
+  m.protocol_version = static_cast<int>(in.integer("protocol_version", 0, 1000000));
+  m.schema_version = static_cast<int>(in.integer("schema_version", 0, 1000000));
+  const Json& changes = in.array("changes");
+  FIELDSYNC_RETURN_IF_ERROR(in.finish());
+  if (changes.size() > kMaxPushChanges) {
+    return Status::invalid_argument("push request: at most " + std::to_string(kMaxPushChanges) +
+                                    " changes per push; send the rest in another");
+  }
+  int64_t previous_seq = 0;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    const std::string where = "push request: change " + std::to_string(i + 1);
+    JsonReader c(changes[i], where);
+    WireChange w;
+    w.seq = c.integer("seq", 1, kMaxSeq);
+    w.change.change_id = c.text("change_id", 64);
+    w.change.collection = c.text("collection", 64);
+    w.change.record_id = c.text("record_id", 64);
+    w.change.kind = c.text("kind", 16);
+    w.change.fields = c.object("fields");
+    w.change.stamps = c.object("stamps");
+    w.change.base = c.object("base");
+    FIELDSYNC_RETURN_IF_ERROR(c.finish());
+    if (w.seq <= previous_seq) {
+      return Status::invalid_argument(where + ": seq must increase through the batch");
+    }
+    previous_seq = w.seq;
+    m.changes.push_back(std::move(w));
+  }
+  return m;
+}
+
+Result<PushResponse> decode_push_response(const std::string& body) {
+  auto j = parse_json_object(body, "push response");
+  if (!j.ok()) return j.status();
+  JsonReader in(*j, "push response");
+  PushResponse m;
+  const Json& results = in.array("results");
+  m.server_time_ms = in.integer("server_time_ms", 0, INT64_MAX);
+  m.clock_ahead_ms = in.integer("clock_ahead_ms", 0, INT64_MAX);
+  FIELDSYNC_RETURN_IF_ERROR(in.finish());
+  for (const auto& r : results) {
+    auto result = change_result_from_json(r);
+    if (!result.ok()) return result.status().with_context("push response");
+    m.results.push_back(std::move(result).value());
+  }
+  return m;
+}
+
+Result<PullRequest> decode_pull_request(const std::string& body) {
+  auto j = parse_json_object(body, "pull request");
+  if (!j.ok()) return j.status();
+  JsonReader in(*j, "pull request");
+  PullRequest m;
+  m.protocol_version = static_cast<int>(in.integer("protocol_version", 0, 1000000));
+  m.schema_version = static_cast<int>(in.integer("schema_version", 0, 1000000));
+  const Json& cursors = in.object("cursors");
+  m.limit = in.optional_integer("limit", 1, kMaxPullLimit, 1000);
+  FIELDSYNC_RETURN_IF_ERROR(in.finish());
+  auto parsed = cursors_from_json(cursors, "pull request: cursors");
+  if (!parsed.ok()) return parsed.status();
+  m.cursors = std::move(parsed).value();
+  return m;
+}
+
+Result<PullResponse> decode_pull_response(const std::string& body) {
+  auto j = parse_json_object(body, "pull response");
+  if (!j.ok()) return j.status();
+  JsonReader in(*j, "pull response");
+  PullResponse m;
+  const Json& buckets = in.array("buckets");
+  const Json& records = in.array("records");
+  const Json& cursors = in.object("cursors");
+  m.more = in.boolean("more");
+  m.server_time_ms = in.integer("server_time_ms", 0, INT64_MAX);
+  FIELDSYNC_RETURN_IF_ERROR(in.finish());
+  for (const auto& b : buckets) {
+    if (!b.is_string()) return Status::invalid_argument("pull response: buckets must be strings");
+    m.buckets.push_back(b.get<std::string>());
+  }
+  for (size_t i = 0; i < records.size(); ++i) {
+    JsonReader r(records[i], "pull response: record " + std::to_string(i + 1));
+    WireRecord w;
+    w.record.collection = r.text("collection", 64);
+    w.record.id = r.text("id", 64);
+    w.record.bucket = r.text("bucket", 128);
+    w.record.fields = r.object("fields");
+    w.record.stamps = r.object("stamps");
+    w.seq = r.integer("seq", 1, kMaxSeq);
+    FIELDSYNC_RETURN_IF_ERROR(r.finish());
+    m.records.push_back(std::move(w));
+  }
+  auto parsed = cursors_from_json(cursors, "pull response: cursors");
+  if (!parsed.ok()) return parsed.status();
+  m.cursors = std::move(parsed).value();
+  return m;
+}
+
+Result<ErrorBody> decode_error(const std::string& body) {
+  auto j = parse_json_object(body, "error response");
+  if (!j.ok()) return j.status();
+  JsonReader outer(*j, "error response");
+  const Json& error = outer.object("error");
+  FIELDSYNC_RETURN_IF_ERROR(outer.finish());
+  JsonReader in(error, "error response");
+  ErrorBody m;
+  m.code = in.text("code", 64);
+  m.message = in.text("message", 8192);
+  m.retryable = in.boolean("retryable");
+  FIELDSYNC_RETURN_IF_ERROR(in.finish());
+  return m;
+}
+
+}  // namespace fieldsync

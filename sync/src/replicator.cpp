@@ -1,0 +1,235 @@
+#include "fieldsync/replicator.h"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+namespace fieldsync {
+namespace {
+
+class RealSleeper final : public Sleeper {
+ public:
+  void sleep_ms(int64_t ms) override { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+};
+
+WireChange to_wire(const OutboxChange& c) {
+  WireChange w;
+  w.seq = c.seq;
+  w.change.change_id = c.change_id;
+  w.change.collection = c.collection;
+  w.change.record_id = c.record_id;
+  w.change.kind = c.kind;
+  w.change.fields = c.fields;
+  w.change.stamps = c.stamps;
+  w.change.base = c.base;
+  return w;
+}
+
+int64_t to_int(const std::string& text) {
+  try {
+    return text.empty() ? 0 : std::stoll(text);
+  } catch (...) {
+    return 0;
+  }
+}
+
+}  // namespace
+
+Sleeper& Sleeper::real() {
+  static RealSleeper sleeper;
+  return sleeper;
+}
+
+Status status_from_response(const HttpResponse& response) {
+  if (response.status >= 200 && response.status < 300) return Status();
+  auto error = decode_error(response.body);
+  const std::string message = error.ok() ? error->message
+                                         : "the server answered HTTP " + std::to_string(response.status);
+  if (response.status >= 500 || response.status == 429 || (error.ok() && error->retryable)) {
+    return Status::unavailable(message);
+  }
+  switch (response.status) {
+    case 401:
+    case 403: return Status::permission_denied(message);
+    case 404: return Status::not_found(message);
+    case 409: return Status::already_exists(message);
+    case 426: return Status::failed_precondition(message);
+    default: return Status::invalid_argument(message);
+  }
+}
+
+Result<EnrollResponse> request_enrollment(HttpTransport& transport, const std::string& code,
+                                          int schema_version) {
+  EnrollRequest request;
+  request.enrollment_code = code;
+  request.schema_version = schema_version;
+  auto response = transport.send({"POST", "/v1/enroll", "", encode(request)});
+  if (!response.ok()) return response.status();
+  FIELDSYNC_RETURN_IF_ERROR(status_from_response(*response).with_context("enrollment"));
+  return decode_enroll_response(response->body);
+}
+
+Status adopt_enrollment(DeviceStore& store, const EnrollResponse& enrollment,
+                        const std::string& server) {
+  if (store.identity().user != enrollment.user) {
+    return Status::failed_precondition("this device database belongs to '" + store.identity().user +
+                                       "' but the enrollment code was issued to '" +
+                                       enrollment.user + "'");
+  }
+  FIELDSYNC_RETURN_IF_ERROR(store.set_device_code(enrollment.device_code));
+  FIELDSYNC_RETURN_IF_ERROR(store.set_sync_value(kSyncServer, server));
+  FIELDSYNC_RETURN_IF_ERROR(store.set_sync_value(kSyncDeviceId, enrollment.device_id));
+  FIELDSYNC_RETURN_IF_ERROR(store.set_sync_value(kSyncRole, enrollment.role));
+  return store.set_sync_value(kSyncToken, enrollment.device_token);
+}
+
+Replicator::Replicator(DeviceStore& store, HttpTransport& transport, ReplicatorOptions options)
+    : store_(store),
+      transport_(transport),
+      options_(options),
+      sleeper_(options.sleeper ? *options.sleeper : Sleeper::real()),
+      rng_state_(options.jitter_seed ? options.jitter_seed
+                                     : static_cast<uint64_t>(store.clock().now_ms()) | 1) {
+  options_.push_batch = std::clamp<size_t>(options_.push_batch, 1, kMaxPushChanges);
+  options_.pull_page = std::clamp<int64_t>(options_.pull_page, 1, kMaxPullLimit);
+  options_.max_attempts = std::max(options_.max_attempts, 1);
+}
+
+int64_t Replicator::backoff_ms(int attempt) {
+  // Exponential backoff with "equal jitter": half fixed, half random, so retries of
+  // many phones after an outage spread out instead of arriving together.
+  const int64_t ceiling = std::min(options_.backoff_max_ms,
+                                   options_.backoff_initial_ms << std::min(attempt, 20));
+  rng_state_ ^= rng_state_ << 13;
+  rng_state_ ^= rng_state_ >> 7;
+  rng_state_ ^= rng_state_ << 17;
+  const int64_t half = ceiling / 2;
+  return half + (half > 0 ? static_cast<int64_t>(rng_state_ % static_cast<uint64_t>(half + 1)) : 0);
+}
+
+Result<HttpResponse> Replicator::send_with_retry(const HttpRequest& request, SyncProgress& progress) {
+  Status last;
+  for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
+    if (attempt > 0) {
+      ++progress.retries;
+      sleeper_.sleep_ms(backoff_ms(attempt - 1));
+    }
+    auto response = transport_.send(request);
+    if (response.ok()) {
+      Status s = status_from_response(*response);
+      if (s.ok()) return response;
+      last = s;
+    } else {
+      last = response.status();
+    }
+    if (!last.retryable()) return last;
+  }
+  return last.with_context("gave up after " + std::to_string(options_.max_attempts) + " attempts");
+}
+
+Status Replicator::push_all(const std::string& token, SyncReport& report, SyncProgress& progress,
+                            const ProgressCallback& callback) {
+  auto total = store_.pending_count();
+  if (!total.ok()) return total.status();
+  progress.phase = "push";
+  progress.to_push = *total;
+  if (callback) callback(progress);
+  while (true) {
+    auto batch = store_.pending_changes(static_cast<int64_t>(options_.push_batch));
+    if (!batch.ok()) return batch.status();
+    if (batch->empty()) return Status();
+    PushRequest request;
+    request.schema_version = store_.schema().version();
+    for (const auto& change : *batch) request.changes.push_back(to_wire(change));
+    auto response = send_with_retry({"POST", "/v1/push", token, encode(request)}, progress);
+    if (!response.ok()) return response.status().with_context("push");
+    auto decoded = decode_push_response(response->body);
+    if (!decoded.ok()) return decoded.status();
+    std::vector<ChangeAck> acks;
+    for (const auto& result : decoded->results) {
+      acks.push_back({result.seq, result.outcome == ChangeOutcome::kRejected, result.reason});
+      switch (result.outcome) {
+        case ChangeOutcome::kApplied: ++report.applied; break;
+        case ChangeOutcome::kMerged: ++report.merged; break;
+        case ChangeOutcome::kConflict: ++report.conflicts; break;
+        case ChangeOutcome::kRejected: ++report.rejected; break;
+      }
+    }
+    if (acks.empty()) return Status::internal("the server answered a push with no results");
+    FIELDSYNC_RETURN_IF_ERROR(store_.acknowledge(acks));
+    report.pushed += static_cast<int64_t>(acks.size());
+    if (decoded->clock_ahead_ms > 0) report.clock_ahead_ms = decoded->clock_ahead_ms;
+    progress.pushed = report.pushed;
+    if (callback) callback(progress);
+  }
+}
+
+Status Replicator::pull_all(const std::string& token, SyncReport& report, SyncProgress& progress,
+                            const ProgressCallback& callback) {
+  progress.phase = "pull";
+  if (callback) callback(progress);
+  while (true) {
+    auto cursors = store_.cursors();
+    if (!cursors.ok()) return cursors.status();
+    PullRequest request;
+    request.schema_version = store_.schema().version();
+    request.cursors = *cursors;
+    request.limit = options_.pull_page;
+    auto response = send_with_retry({"POST", "/v1/pull", token, encode(request)}, progress);
+    if (!response.ok()) return response.status().with_context("pull");
+    auto page = decode_pull_response(response->body);
+    if (!page.ok()) return page.status();
+    std::vector<Record> records;
+    records.reserve(page->records.size());
+    for (auto& wire : page->records) records.push_back(std::move(wire.record));
+    FIELDSYNC_RETURN_IF_ERROR(
+        store_.apply_pull_page(records, page->cursors, page->more ? nullptr : &page->buckets));
+    report.pulled += static_cast<int64_t>(records.size());
+    ++report.pull_pages;
+    progress.pulled = report.pulled;
+    if (callback) callback(progress);
+    if (!page->more) return Status();
+  }
+}
+
+Result<SyncReport> Replicator::sync(const ProgressCallback& callback) {
+  auto token = store_.sync_value(kSyncToken);
+  if (!token.ok()) return token.status();
+  if (token->empty()) {
+    return Status::failed_precondition("this device is not enrolled; run 'fieldsync enroll' first");
+  }
+  SyncReport report;
+  SyncProgress progress;
+  FIELDSYNC_RETURN_IF_ERROR(push_all(*token, report, progress, callback));
+  FIELDSYNC_RETURN_IF_ERROR(pull_all(*token, report, progress, callback));
+  report.retries = progress.retries;
+  FIELDSYNC_RETURN_IF_ERROR(store_.set_sync_value(kSyncClockAhead, std::to_string(report.clock_ahead_ms)));
+  FIELDSYNC_RETURN_IF_ERROR(
+      store_.set_sync_value(kSyncLastSuccess, std::to_string(store_.clock().now_ms())));
+  return report;
+}
+
+Result<SyncStatus> Replicator::status() const {
+  SyncStatus s;
+  auto token = store_.sync_value(kSyncToken);
+  if (!token.ok()) return token.status();
+  s.enrolled = !token->empty();
+  auto server = store_.sync_value(kSyncServer);
+  if (!server.ok()) return server.status();
+  s.server = *server;
+  auto pending = store_.pending_count();
+  if (!pending.ok()) return pending.status();
+  s.pending = *pending;
+  auto parked = store_.parked_changes();
+  if (!parked.ok()) return parked.status();
+  s.parked = static_cast<int64_t>(parked->size());
+  auto last = store_.sync_value(kSyncLastSuccess);
+  if (!last.ok()) return last.status();
+  s.last_success_ms = to_int(*last);
+  auto ahead = store_.sync_value(kSyncClockAhead);
+  if (!ahead.ok()) return ahead.status();
+  s.clock_ahead_ms = to_int(*ahead);
+  return s;
+}
+
+}  // namespace fieldsync
