@@ -1,0 +1,80 @@
+#include "fieldsync/protocol.h"
+
+#include <gtest/gtest.h>
+
+namespace fieldsync {
+namespace {
+
+TEST(ProtocolCodec, PushRequestsRoundTrip) {
+  PushRequest request;
+  request.schema_version = 1;
+  WireChange w;
+  w.seq = 7;
+  w.change.change_id = "c";
+  w.change.collection = "households";
+  w.change.record_id = "r";
+  w.change.kind = "update";
+  w.change.fields = {{"phones", {"1"}}};
+  w.change.stamps = {{"phones", "s"}};
+  w.change.base = {{"phones", ""}};
+  request.changes.push_back(w);
+  auto decoded = decode_push_request(encode(request));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().to_string();
+  ASSERT_EQ(decoded->changes.size(), 1u);
+  EXPECT_EQ(decoded->changes[0].seq, 7);
+  EXPECT_EQ(decoded->changes[0].change.fields, w.change.fields);
+}
+
+TEST(ProtocolCodec, DecodersNameWhatIsWrong) {
+  auto not_json = decode_push_request("{\"changes\": [");
+  ASSERT_FALSE(not_json.ok());
+  EXPECT_NE(not_json.status().message().find("not valid JSON"), std::string::npos);
+
+  auto wrong_type = decode_push_request(R"({"protocol_version": "1", "schema_version": 1, "changes": []})");
+  ASSERT_FALSE(wrong_type.ok());
+  EXPECT_NE(wrong_type.status().message().find("protocol_version must be a whole number"), std::string::npos);
+
+  auto missing = decode_pull_request(R"({"protocol_version": 1, "schema_version": 1})");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("cursors is missing"), std::string::npos);
+
+  auto extra = decode_pull_request(R"({"protocol_version": 1, "schema_version": 1, "cursors": {}, "admin": true})");
+  ASSERT_FALSE(extra.ok());
+  EXPECT_NE(extra.status().message().find("unknown field 'admin'"), std::string::npos);
+
+  auto bad_change = decode_push_request(
+      R"({"protocol_version": 1, "schema_version": 1, "changes": [{"seq": 1, "change_id": "c",
+          "collection": "payments", "record_id": "r", "kind": "create", "fields": [], "stamps": {},
+          "base": {}}]})");
+  ASSERT_FALSE(bad_change.ok());
+  EXPECT_NE(bad_change.status().message().find("change 1: fields must be an object"), std::string::npos);
+
+  auto negative_cursor = decode_pull_request(
+      R"({"protocol_version": 1, "schema_version": 1, "cursors": {"building:x": -4}})");
+  EXPECT_FALSE(negative_cursor.ok());
+  auto big_limit = decode_pull_request(
+      R"({"protocol_version": 1, "schema_version": 1, "cursors": {}, "limit": 999999999})");
+  EXPECT_FALSE(big_limit.ok());
+  EXPECT_FALSE(decode_push_request("[1, 2]").ok());
+}
+
+TEST(ProtocolCodec, SeqsMustIncreaseThroughABatch) {
+  auto decoded = decode_push_request(
+      R"({"protocol_version": 1, "schema_version": 1, "changes": [
+          {"seq": 2, "change_id": "a", "collection": "c", "record_id": "r", "kind": "update",
+           "fields": {"x": 1}, "stamps": {"x": "s"}, "base": {}},
+          {"seq": 2, "change_id": "b", "collection": "c", "record_id": "r", "kind": "update",
+           "fields": {"x": 1}, "stamps": {"x": "s"}, "base": {}}]})");
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_NE(decoded.status().message().find("seq must increase"), std::string::npos);
+}
+
+TEST(ProtocolCodec, ErrorsRoundTrip) {
+  auto e = decode_error(encode(ErrorBody{"upgrade_required", "update the app", false}));
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->code, "upgrade_required");
+  EXPECT_FALSE(e->retryable);
+}
+
+}  // namespace
+}  // namespace fieldsync

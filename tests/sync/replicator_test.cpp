@@ -1,0 +1,272 @@
+// The replicator against the real sync service and server store, in process.
+#include "fieldsync/replicator.h"
+
+#include <gtest/gtest.h>
+
+#include "support/sync_world.h"
+
+namespace fieldsync {
+namespace {
+
+using testing::device_records;
+using testing::must;
+using testing::SyncWorld;
+
+// Every record the device holds equals the server's, and it holds every server record
+// of its buckets.
+void expect_converged(SyncWorld& world, DeviceStore& store) {
+  auto server = world.server_records();
+  auto local = device_records(store);
+  std::set<std::string> buckets;
+  for (const auto& [bucket, seq] : must(store.cursors())) buckets.insert(bucket);
+  for (const auto& [id, record] : local) {
+    ASSERT_TRUE(server.count(id)) << "device has a record the server lacks: " << id;
+    EXPECT_EQ(record.fields, server[id].fields) << record.collection << " " << id;
+    EXPECT_EQ(record.stamps, server[id].stamps) << record.collection << " " << id;
+    EXPECT_EQ(record.bucket, server[id].bucket);
+  }
+  for (const auto& [id, record] : server) {
+    if (buckets.count(record.bucket)) {
+      EXPECT_TRUE(local.count(id)) << "missing " << record.collection << " " << id;
+    }
+  }
+}
+
+TEST(Replicator, DevicesConvergeThroughTheServer) {
+  SyncWorld world;
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  auto& office = world.enroll("office", "office");
+  alice.sync();
+  EXPECT_TRUE(must(alice.store->get("households", world.household_a)).fields.contains("owner_name"));
+  EXPECT_FALSE(alice.store->get("households", world.household_b).ok());  // another building
+
+  FeeVisitInput visit;
+  visit.household = world.household_a;
+  visit.outcome = "paid_full";
+  must(alice.work().record_visit(visit));
+  Record payment = must(alice.work().record_payment(testing::payment(world.household_a, 12000)));
+  EXPECT_EQ(payment.fields["receipt_number"].get<std::string>().rfind(alice.store->identity().device_code + "-", 0), 0u);
+  SyncReport report = alice.sync();
+  EXPECT_EQ(report.pushed, 2);
+  EXPECT_EQ(report.applied, 2);
+  EXPECT_EQ(must(alice.store->pending_count()), 0);
+
+  office.sync();
+  EXPECT_EQ(must(office.store->get("payments", payment.id)).fields["amount"], 12000);
+  expect_converged(world, *alice.store);
+  expect_converged(world, *office.store);
+  EXPECT_EQ(must(office.work().arrears(world.household_a)).balance(), 0);
+}
+
+TEST(Replicator, ALostResponseIsRetriedWithoutDuplicates) {
+  SyncWorld world;
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  alice.sync();
+  for (int i = 0; i < 3; ++i) must(alice.work().record_payment(testing::payment(world.household_a, 1000 + i)));
+  alice.transport->drop_next_responses(1);  // the server commits, the phone never hears
+  SyncReport report = alice.sync();
+  EXPECT_EQ(report.retries, 1);
+  EXPECT_EQ(report.pushed, 3);
+  EXPECT_EQ(world.sleeper.slept.size(), 1u);
+  int payments = 0;
+  for (const auto& [id, r] : world.server_records()) payments += r.collection == "payments";
+  EXPECT_EQ(payments, 3);
+  expect_converged(world, *alice.store);
+}
+
+TEST(Replicator, ADroppedRequestIsRetriedWithGrowingBackoff) {
+  SyncWorld world;
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  alice.transport->drop_next_requests(3);
+  SyncReport report = alice.sync();
+  EXPECT_EQ(report.retries, 3);
+  ASSERT_EQ(world.sleeper.slept.size(), 3u);
+  EXPECT_GE(world.sleeper.slept[0], 100);  // half of the first step, at least
+  EXPECT_LE(world.sleeper.slept[0], 200);
+  EXPECT_GE(world.sleeper.slept[2], 400);
+  EXPECT_LE(world.sleeper.slept[2], 800);
+}
+
+TEST(Replicator, GivesUpAfterTheLastAttemptKeepingTheOutbox) {
+  SyncWorld world;
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  alice.sync();
+  must(alice.work().record_payment(testing::payment(world.household_a, 500)));
+  alice.transport->drop_next_requests(100);
+  auto failed = alice.replicator->sync();
+  ASSERT_FALSE(failed.ok());
+  EXPECT_TRUE(failed.status().retryable());
+  EXPECT_EQ(must(alice.store->pending_count()), 1);
+  alice.transport->drop_next_requests(0);
+  EXPECT_EQ(alice.sync().pushed, 1);
+}
+
+TEST(Replicator, ARejectedChangeIsParkedAndTheRestSyncs) {
+  SyncWorld world;
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  alice.sync();
+  // Collectors may not create estates: the server refuses, the visit still syncs.
+  Record estate = must(alice.store->insert("estates", {{"name", "Shadow estate"}}));
+  FeeVisitInput visit;
+  visit.household = world.household_a;
+  visit.outcome = "not_home";
+  Record v = must(alice.work().record_visit(visit));
+  SyncReport report = alice.sync();
+  EXPECT_EQ(report.rejected, 1);
+  EXPECT_EQ(report.applied, 1);
+  auto parked = must(alice.store->parked_changes());
+  ASSERT_EQ(parked.size(), 1u);
+  EXPECT_EQ(parked[0].record_id, estate.id);
+  EXPECT_NE(parked[0].parked_reason.find("may not write estates"), std::string::npos);
+  EXPECT_TRUE(world.server_records().count(v.id));
+  EXPECT_FALSE(world.server_records().count(estate.id));
+  EXPECT_EQ(must(alice.replicator->status()).parked, 1);
+  EXPECT_EQ(must(alice.replicator->status()).pending, 0);
+}
+
+TEST(Replicator, ConcurrentEditsBecomeAConflictThatCanBeResolved) {
+  SyncWorld world;
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  auto& office = world.enroll("office", "office");
+  alice.sync();
+  office.sync();
+  must(office.store->update("households", world.household_a, {{"phones", {"222"}}}));
+  world.clock.advance(60000);
+  must(alice.store->update("households", world.household_a, {{"phones", {"333"}}}));
+  office.sync();
+  SyncReport report = alice.sync();
+  EXPECT_EQ(report.conflicts, 1);
+  office.sync();
+
+  // The later edit (alice's) won; the office's value is kept in a conflict record.
+  EXPECT_EQ(must(office.store->get("households", world.household_a)).fields["phones"], Json({"333"}));
+  auto conflicts = must(office.store->list("conflicts"));
+  ASSERT_EQ(conflicts.size(), 1u);
+  const Record& conflict = conflicts[0];
+  EXPECT_EQ(conflict.fields["field"], "phones");
+  EXPECT_EQ(conflict.fields["loser_value"], Json({"222"}).dump());
+  EXPECT_EQ(conflict.fields["winner_value"], Json({"333"}).dump());
+  EXPECT_EQ(conflict.fields["status"], "open");
+  EXPECT_EQ(must(alice.store->list("conflicts")).size(), 1u);  // the device concerned sees it
+
+  // The office keeps its own value: an ordinary edit plus the conflict's resolution.
+  must(office.store->update("households", world.household_a, {{"phones", {"222"}}}));
+  must(office.store->update("conflicts", conflict.id, {{"resolution", "kept_loser"}, {"resolved_by", "office"}}));
+  must(office.store->advance_status("conflicts", conflict.id, "resolved"));
+  EXPECT_EQ(office.sync().conflicts, 0);
+  alice.sync();
+  EXPECT_EQ(must(alice.store->get("households", world.household_a)).fields["phones"], Json({"222"}));
+  EXPECT_EQ(must(alice.store->get("conflicts", conflict.id)).fields["status"], "resolved");
+  expect_converged(world, *alice.store);
+  expect_converged(world, *office.store);
+}
+
+TEST(Replicator, AStaleStatusCannotReopenAClosedWorkOrderButAReopenCan) {
+  SyncWorld world;
+  auto& tech = world.enroll("tom", "technician", {world.building_a});
+  auto& office = world.enroll("office", "office");
+  WorkOrderInput order;
+  order.household = world.household_a;
+  order.category = "plumbing";
+  order.description = "leak";
+  office.sync();
+  Record wo = must(office.work().open_work_order(order));
+  office.sync();
+  tech.sync();
+  must(tech.store->advance_status("work_orders", wo.id, "in_progress"));  // offline, from an old view
+  must(office.store->advance_status("work_orders", wo.id, "closed"));
+  office.sync();
+  SyncReport stale = tech.sync();
+  EXPECT_EQ(stale.merged, 1);
+  EXPECT_EQ(must(tech.store->get("work_orders", wo.id)).fields["status"], "closed");
+
+  must(tech.store->reopen("work_orders", wo.id));
+  EXPECT_EQ(tech.sync().applied, 1);
+  office.sync();
+  Record reopened = must(office.store->get("work_orders", wo.id));
+  EXPECT_EQ(reopened.fields["status"], "reported");
+  EXPECT_EQ(reopened.fields["status_reopens"], 1);
+}
+
+TEST(Replicator, AClockFarAheadIsClampedAndReported) {
+  SyncWorld world;
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  alice.sync();
+  ManualClock phone_clock(testing::kSaturdayMorning + 365LL * 24 * 3600 * 1000);  // a year ahead
+  DeviceStoreOptions options;
+  options.clock = &phone_clock;
+  alice.store.reset();
+  alice.store = must(DeviceStore::open(world.dir.file("alice.db"), options));
+  testing::RecordingSleeper sleeper;
+  ReplicatorOptions ro;
+  ro.sleeper = &sleeper;
+  alice.replicator = std::make_unique<Replicator>(*alice.store, *alice.transport, ro);
+  must(alice.store->update("households", world.household_a, {{"notes", "dog in the yard"}}));
+  SyncReport report = alice.sync();
+  EXPECT_GT(report.clock_ahead_ms, 364LL * 24 * 3600 * 1000);
+  EXPECT_GT(must(alice.replicator->status()).clock_ahead_ms, 0);
+  // The stored stamp is the server's time, so an honest later edit still wins.
+  Record server = world.server_records()[world.household_a];
+  EXPECT_LT(Stamp::decode(server.stamps["notes"].get<std::string>())->wall_ms,
+            testing::kSaturdayMorning + 3600 * 1000);
+  auto& office = world.enroll("office", "office");
+  office.sync();
+  world.clock.advance(1000);
+  must(office.store->update("households", world.household_a, {{"notes", "dog rehomed"}}));
+  EXPECT_EQ(office.sync().conflicts, 0);
+  alice.sync();
+  EXPECT_EQ(must(alice.store->get("households", world.household_a)).fields["notes"], "dog rehomed");
+}
+
+TEST(Replicator, AReassignedBuildingSyncsFromItsStartAndTheOldOneIsEvicted) {
+  SyncWorld world;
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  alice.sync();
+  FeeVisitInput visit;
+  visit.household = world.household_a;
+  visit.outcome = "not_home";
+  must(alice.work().record_visit(visit));  // pending when the building is taken away
+  ASSERT_TRUE(world.admin->unassign("alice", "building", world.building_a).ok());
+  ASSERT_TRUE(world.admin->assign("alice", "building", world.building_b).ok());
+  SyncReport report = alice.sync();
+  EXPECT_EQ(report.rejected, 1);  // the visit is outside her buckets now: parked, not lost
+  EXPECT_TRUE(alice.store->get("households", world.household_b).ok());
+  EXPECT_FALSE(alice.store->get("charges", world.charge_a).ok());  // evicted
+  auto cursors = must(alice.store->cursors());
+  EXPECT_FALSE(cursors.count("building:" + world.building_a));
+  EXPECT_TRUE(cursors.count("building:" + world.building_b));
+  EXPECT_EQ(must(alice.store->parked_changes()).size(), 1u);
+}
+
+TEST(Replicator, PullsInPagesAndResumes) {
+  SyncWorld world;
+  for (int i = 0; i < 25; ++i) {
+    must(world.admin->create_record("charges", {{"household", world.household_a},
+                                                {"fee_item", "parking"},
+                                                {"period", "2026-11"},
+                                                {"amount", 100 + i}}));
+  }
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  ReplicatorOptions ro;
+  ro.sleeper = &world.sleeper;
+  ro.pull_page = 7;
+  alice.replicator = std::make_unique<Replicator>(*alice.store, *alice.transport, ro);
+  SyncReport report = alice.sync();
+  EXPECT_GE(report.pull_pages, 4);
+  expect_converged(world, *alice.store);
+  EXPECT_EQ(alice.sync().pulled, 0);  // nothing new
+}
+
+TEST(Replicator, RefusesToSyncBeforeEnrollment) {
+  testing::TempDir dir;
+  auto store = must(DeviceStore::create(dir.file("d.db"), {"AB12", "bob", ""}));
+  SyncWorld world;
+  testing::LoopbackTransport transport(*world.service);
+  Replicator replicator(*store, transport);
+  auto result = replicator.sync();
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.status().message().find("enroll"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fieldsync
