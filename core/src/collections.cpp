@@ -150,7 +150,7 @@ std::vector<CollectionDef> property_management_collections() {
 
   FieldDef receipt = once("receipt_number", T::kText, false);
   receipt.auto_value = AutoValue::kReceiptNumber;
-  all.push_back(collection(
+  CollectionDef payments = collection(
       "payments", "payment", inherit({"household"}),
       {ref(once("household", T::kReference), "households"),
        ref(once("charges", T::kReferenceList, false), "charges"),
@@ -158,7 +158,15 @@ std::vector<CollectionDef> property_management_collections() {
        choice(once("method", T::kText), {"cash", "card", "bank_transfer", "mobile", "cheque"}),
        once("collector", T::kText), once("paid_at", T::kTimestamp), receipt,
        once("note", T::kText, false)},
-      true));
+      true);
+  payments.check = [](const Json& f, std::vector<std::string>& problems) {
+    for (const auto& period : f.value("periods", Json::array())) {
+      if (!period.is_string() || !parse_month(period.get<std::string>()).ok()) {
+        problems.push_back("periods: " + period.dump().substr(0, 40) + " is not a month written YYYY-MM");
+      }
+    }
+  };
+  all.push_back(std::move(payments));
   all.push_back(collection("payment_voids", "payment void", inherit({"payment"}),
                            {ref(once("payment", T::kReference), "payments"),
                             once("reason", T::kText), once("voided_by", T::kText),

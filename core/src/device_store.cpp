@@ -51,7 +51,12 @@ Status apply_connection_settings(SqliteDb& db, bool synchronous_full) {
 // a brand-new empty one). Reads only: nothing is written to a foreign file.
 Status check_is_device_database(SqliteDb& db, const std::string& path) {
   auto app_id = db.pragma_int("application_id");
-  if (!app_id.ok()) return app_id.status().with_context("'" + path + "'");
+  if (!app_id.ok()) {
+    if (app_id.status().code() == StatusCode::kCorruption) {
+      return Status::corruption("'" + path + "' is not a fieldsync database (not a SQLite file at all)");
+    }
+    return app_id.status().with_context("'" + path + "'");
+  }
   if (*app_id == kDeviceApplicationId) return Status();
   auto tables = db.pragma_int("schema_version");
   if (!tables.ok()) return tables.status();

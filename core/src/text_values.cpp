@@ -1,5 +1,7 @@
 #include "fieldsync/text_values.h"
 
+#include "fieldsync/id.h"
+
 #include <cctype>
 #include <charconv>
 #include <cstdio>
@@ -260,6 +262,11 @@ Result<Json> parse_field_text(const FieldDef& field, std::string_view text) {
   if (!value.ok()) return value.status().with_context(field.name);
   if (auto problem = Schema::check_value(field, *value)) {
     return Status::invalid_argument(field.name + ": " + *problem);
+  }
+  // Ids are stored in their canonical (lower-case) form, however they were typed.
+  if (field.type == FieldType::kReference) return Json(*parse_id(value->get<std::string>()));
+  if (field.type == FieldType::kReferenceList) {
+    for (auto& item : *value) item = *parse_id(item.get<std::string>());
   }
   return value;
 }

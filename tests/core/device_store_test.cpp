@@ -230,7 +230,7 @@ TEST(DeviceStoreFiles, OpeningAFileThatIsNotADatabaseChangesNothing) {
   auto opened = DeviceStore::open(path);
   ASSERT_FALSE(opened.ok());
   EXPECT_EQ(opened.status().code(), StatusCode::kCorruption);
-  EXPECT_NE(opened.status().message().find("not a database"), std::string::npos);
+  EXPECT_NE(opened.status().message().find("not a fieldsync database"), std::string::npos);
   EXPECT_EQ(read_file(path), before);
 }
 

@@ -92,6 +92,24 @@ TEST(Schema, ChecksTypesAndRanges) {
   EXPECT_TRUE(Schema::check_value(note, Json(std::string(5000, 'x'))).has_value());
 }
 
+TEST(Schema, TextMustBeValidUtf8) {
+  const FieldDef& note = *schema().find("fee_visits")->field("note");
+  EXPECT_FALSE(Schema::check_value(note, Json("caf\xc3\xa9 \xe4\xb8\xad")).has_value());
+  EXPECT_TRUE(Schema::check_value(note, Json("bad \xff byte")).has_value());
+  EXPECT_TRUE(Schema::check_value(note, Json("truncated \xe4\xb8")).has_value());
+  EXPECT_TRUE(Schema::check_value(note, Json("overlong \xc0\xaf")).has_value());
+  EXPECT_TRUE(Schema::check_value(note, Json("surrogate \xed\xa0\x80")).has_value());
+}
+
+TEST(Schema, PaymentPeriodsAreMonths) {
+  Json payment = {{"household", "0193a6f2-7c1e-7b3a-9f00-1c2d3e4f5a6b"}, {"amount", 100},
+                  {"method", "cash"}, {"collector", "alice"}, {"paid_at", 1795856400000LL},
+                  {"periods", {"2026-11", "soon"}}};
+  Status s = schema().validate_create(*schema().find("payments"), payment);
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(has_detail(s, "periods"));
+}
+
 TEST(Schema, ManagedFieldsCannotBeGiven) {
   Json payment = {{"household", "0193a6f2-7c1e-7b3a-9f00-1c2d3e4f5a6b"},
                   {"amount", 100},

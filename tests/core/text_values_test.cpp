@@ -73,6 +73,12 @@ TEST(FieldText, ParsesEachTypeFromText) {
   EXPECT_NE(bad.status().message().find("paid_full"), std::string::npos);
 }
 
+TEST(FieldText, IdsAreStoredInCanonicalForm) {
+  const FieldDef& household = *Schema::property_management().find("fee_visits")->field("household");
+  EXPECT_EQ(*parse_field_text(household, "0193A6F2-7C1E-7B3A-9F00-1C2D3E4F5A6B"),
+            Json("0193a6f2-7c1e-7b3a-9f00-1c2d3e4f5a6b"));
+}
+
 TEST(FieldText, FormatsValuesForPeople) {
   const CollectionDef& payments = *Schema::property_management().find("payments");
   EXPECT_EQ(format_field_value(*payments.field("amount"), Json(12050)), "120.50");

@@ -223,7 +223,7 @@ class CliForeignFileTest : public CliTest {
 TEST_F(CliForeignFileTest, ATextFileIsNotADatabase) {
   const std::string path = dir_.file("notes.txt");
   write_bytes(path, "shopping list\nmilk\neggs\n");
-  expect_untouched(path, "not a database");
+  expect_untouched(path, "not a fieldsync database");
 }
 
 TEST_F(CliForeignFileTest, AnotherApplicationsSqliteDatabaseIsLeftAlone) {
