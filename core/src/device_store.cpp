@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "fieldsync/buckets.h"
 #include "fieldsync/id.h"
 #include "device_store_impl.h"
 #include "migrations.h"
@@ -105,28 +106,19 @@ Status DeviceStore::Impl::finish_write(const WriteState& state) {
 
 Status DeviceStore::Impl::check_references(const CollectionDef& collection, const Json& fields) const {
   std::vector<std::string> problems;
-  for (const auto& [name, value] : fields.items()) {
-    const FieldDef* field = collection.field(name);
-    if (field == nullptr || field->target.empty() || value.is_null()) continue;
-    std::vector<std::string> ids;
-    if (value.is_string()) ids.push_back(value.get<std::string>());
-    if (value.is_array()) {
-      for (const auto& item : value) ids.push_back(item.get<std::string>());
-    }
-    const CollectionDef* target = schema_.find(field->target);
-    const std::string noun = target != nullptr ? target->record_noun : field->target;
-    for (const auto& ref_id : ids) {
-      auto stmt = db_->cached("SELECT collection FROM records WHERE id = ?");
-      if (!stmt.ok()) return stmt.status();
-      (*stmt)->bind(1, ref_id);
-      auto row = (*stmt)->step();
-      if (!row.ok()) return row.status();
-      if (!*row) {
-        problems.push_back(name + ": no " + noun + " with id " + ref_id + " on this device");
-      } else if ((*stmt)->column_text(0) != field->target) {
-        problems.push_back(name + ": " + ref_id + " is a " + (*stmt)->column_text(0) +
-                           " record, not a " + noun);
-      }
+  for (const Reference& ref : references_in(collection, fields)) {
+    const CollectionDef* target = schema_.find(ref.target);
+    const std::string noun = target != nullptr ? target->record_noun : ref.target;
+    auto stmt = db_->cached("SELECT collection FROM records WHERE id = ?");
+    if (!stmt.ok()) return stmt.status();
+    (*stmt)->bind(1, ref.id);
+    auto row = (*stmt)->step();
+    if (!row.ok()) return row.status();
+    if (!*row) {
+      problems.push_back(ref.field + ": no " + noun + " with id " + ref.id + " on this device");
+    } else if ((*stmt)->column_text(0) != ref.target) {
+      problems.push_back(ref.field + ": " + ref.id + " is a " + (*stmt)->column_text(0) +
+                         " record, not a " + noun);
     }
   }
   if (problems.empty()) return Status();
@@ -135,31 +127,14 @@ Status DeviceStore::Impl::check_references(const CollectionDef& collection, cons
   return Status::invalid_argument(message, problems);
 }
 
-Result<std::string> DeviceStore::Impl::bucket_for(const CollectionDef& collection,
-                                                  const std::string& id, const Json& fields) const {
-  const BucketRule& rule = collection.bucket;
-  switch (rule.kind) {
-    case BucketRule::Kind::kOffice:
-      return std::string("office");
-    case BucketRule::Kind::kSelf:
-      return rule.prefix + id;
-    case BucketRule::Kind::kField:
-      return rule.prefix + fields.value(rule.fields.at(0), std::string());
-    case BucketRule::Kind::kInherit:
-      for (const auto& name : rule.fields) {
-        if (!fields.contains(name)) continue;
-        auto stmt = db_->cached("SELECT bucket FROM records WHERE id = ?");
-        if (!stmt.ok()) return stmt.status();
-        (*stmt)->bind(1, fields[name].get<std::string>());
-        auto row = (*stmt)->step();
-        if (!row.ok()) return row.status();
-        if (!*row) return Status::invalid_argument(name + ": the record it names is not on this device");
-        return (*stmt)->column_text(0);
-      }
-      return Status::invalid_argument(collection.record_noun + ": none of the fields that place it (" +
-                                      rule.fields.front() + ") is given");
-  }
-  return Status::internal("unknown bucket rule");
+Result<std::optional<std::string>> DeviceStore::Impl::bucket_of(const std::string& id) const {
+  auto stmt = db_->cached("SELECT bucket FROM records WHERE id = ?");
+  if (!stmt.ok()) return stmt.status();
+  (*stmt)->bind(1, id);
+  auto row = (*stmt)->step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>((*stmt)->column_text(0));
 }
 
 Result<Record> DeviceStore::Impl::load(const CollectionDef& collection, const std::string& id) const {
@@ -238,9 +213,10 @@ Result<Record> DeviceStore::Impl::insert(const std::string& collection_name, con
       fields[field.name] = field.choices.front();
     }
   }
-  auto bucket = bucket_for(c, record.id, fields);
+  auto bucket = derive_bucket(c, record.id, fields, [this](const std::string& id) { return bucket_of(id); });
   if (!bucket.ok()) return bucket.status();
-  record.bucket = *bucket;
+  if (!*bucket) return Status::invalid_argument(c.record_noun + ": the record it belongs to is not on this device");
+  record.bucket = **bucket;
   record.fields = std::move(fields);
   const std::string stamp = state->stamp.encode();
   for (const auto& [name, value] : record.fields.items()) record.stamps[name] = stamp;

@@ -64,8 +64,8 @@ class DeviceStore::Impl {
   Result<WriteState> begin_write();
   Status finish_write(const WriteState& state);
   Status check_references(const CollectionDef& collection, const Json& fields) const;
-  Result<std::string> bucket_for(const CollectionDef& collection, const std::string& id,
-                                 const Json& fields) const;
+  // The bucket of a record this device holds; nullopt when it holds none by that id.
+  Result<std::optional<std::string>> bucket_of(const std::string& id) const;
   Result<Record> load(const CollectionDef& collection, const std::string& id) const;
   Status write_record(const Record& record, bool is_new);
   Status append_outbox(const Record& record, const std::string& kind, const Json& fields,

@@ -55,6 +55,20 @@ const FieldDef* CollectionDef::status_field() const {
   return nullptr;
 }
 
+std::vector<Reference> references_in(const CollectionDef& collection, const Json& fields) {
+  std::vector<Reference> out;
+  for (const auto& [name, value] : fields.items()) {
+    const FieldDef* field = collection.field(name);
+    if (field == nullptr || field->target.empty()) continue;
+    if (value.is_string()) out.push_back({name, field->target, value.get<std::string>()});
+    if (!value.is_array()) continue;
+    for (const auto& item : value) {
+      if (item.is_string()) out.push_back({name, field->target, item.get<std::string>()});
+    }
+  }
+  return out;
+}
+
 Schema::Schema(int version, std::vector<CollectionDef> collections)
     : version_(version), collections_(std::move(collections)) {}
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "fieldsync/buckets.h"
 #include "fieldsync/id.h"
 #include "fieldsync/merge.h"
 #include "fieldsync/server/secrets.h"
@@ -151,20 +152,11 @@ Result<Record> OfficeAdmin::create_record_in(ServerTransaction& txn, const std::
   Record record = merged.record;
   // Place the record and check what it refers to, as the push path does.
   std::vector<std::string> problems;
-  for (const auto& [name, value] : full.items()) {
-    const FieldDef* f = (*c)->field(name);
-    if (f == nullptr || f->target.empty()) continue;
-    std::vector<std::string> ids;
-    if (value.is_string()) ids.push_back(value.get<std::string>());
-    if (value.is_array()) {
-      for (const auto& v : value) ids.push_back(v.get<std::string>());
-    }
-    for (const auto& ref : ids) {
-      auto target = txn.get_record(ref);
-      if (!target.ok()) return target.status();
-      if (!*target || (*target)->record.collection != f->target) {
-        problems.push_back(name + ": no " + f->target + " record " + ref + " on the server");
-      }
+  for (const Reference& ref : references_in(**c, full)) {
+    auto target = txn.get_record(ref.id);
+    if (!target.ok()) return target.status();
+    if (!*target || (*target)->record.collection != ref.target) {
+      problems.push_back(ref.field + ": no " + ref.target + " record " + ref.id + " on the server");
     }
   }
   if (!problems.empty()) {
@@ -172,23 +164,10 @@ Result<Record> OfficeAdmin::create_record_in(ServerTransaction& txn, const std::
     for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
     return Status::invalid_argument(message, problems);
   }
-  const BucketRule& rule = (*c)->bucket;
-  if (rule.kind == BucketRule::Kind::kSelf) {
-    record.bucket = rule.prefix + id;
-  } else if (rule.kind == BucketRule::Kind::kField) {
-    record.bucket = rule.prefix + full.value(rule.fields.at(0), std::string());
-  } else if (rule.kind == BucketRule::Kind::kOffice) {
-    record.bucket = "office";
-  } else {
-    for (const auto& name : rule.fields) {
-      if (!full.contains(name)) continue;
-      auto parent = txn.get_record(full[name].get<std::string>());
-      if (!parent.ok()) return parent.status();
-      if (*parent) record.bucket = (*parent)->record.bucket;
-      break;
-    }
-  }
-  if (record.bucket.empty()) return Status::invalid_argument((*c)->record_noun + ": cannot tell where it belongs");
+  auto bucket = derive_bucket(**c, id, full, server_bucket_lookup(txn));
+  if (!bucket.ok()) return bucket.status();
+  if (!*bucket) return Status::invalid_argument((*c)->record_noun + ": the record it belongs to is not on the server");
+  record.bucket = **bucket;
   auto seq = txn.put_record(record);
   if (!seq.ok()) return seq.status();
   FIELDSYNC_RETURN_IF_ERROR(txn.save_clock(hlc.last()));

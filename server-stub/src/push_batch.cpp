@@ -1,5 +1,6 @@
 #include "push_batch.h"
 
+#include "fieldsync/buckets.h"
 #include "fieldsync/id.h"
 
 namespace fieldsync::server {
@@ -80,48 +81,16 @@ void PushBatch::clamp_stamps(IncomingChange& change) {
 }
 
 Result<std::string> PushBatch::check_references(const CollectionDef& c, const Json& fields) {
-  for (const auto& [name, value] : fields.items()) {
-    const FieldDef* field = c.field(name);
-    if (field == nullptr || field->target.empty()) continue;
-    std::vector<std::string> ids;
-    if (value.is_string()) ids.push_back(value.get<std::string>());
-    if (value.is_array()) {
-      for (const auto& item : value) {
-        if (item.is_string()) ids.push_back(item.get<std::string>());
-      }
+  for (const Reference& ref : references_in(c, fields)) {
+    auto target = txn_.get_record(ref.id);
+    if (!target.ok()) return target.status();
+    if (!*target || (*target)->record.collection != ref.target) {
+      return ref.field + ": no " + ref.target + " record " + ref.id + " on the server";
     }
-    for (const auto& id : ids) {
-      auto target = txn_.get_record(id);
-      if (!target.ok()) return target.status();
-      if (!*target || (*target)->record.collection != field->target) {
-        return name + ": no " + field->target + " record " + id + " on the server";
-      }
-      if (!scope_.contains((*target)->record.bucket)) {
-        return name + ": " + id + " is outside this device's buckets";
-      }
+    if (!scope_.contains((*target)->record.bucket)) {
+      return ref.field + ": " + ref.id + " is outside this device's buckets";
     }
   }
-  return std::string();
-}
-
-Result<std::string> PushBatch::bucket_for(const CollectionDef& c, const Record& record,
-                                          std::string& refusal) {
-  const BucketRule& rule = c.bucket;
-  switch (rule.kind) {
-    case BucketRule::Kind::kOffice: return std::string("office");
-    case BucketRule::Kind::kSelf: return rule.prefix + record.id;
-    case BucketRule::Kind::kField:
-      return rule.prefix + record.fields.value(rule.fields.at(0), std::string());
-    case BucketRule::Kind::kInherit:
-      for (const auto& name : rule.fields) {
-        if (!record.fields.contains(name) || !record.fields[name].is_string()) continue;
-        auto parent = txn_.get_record(record.fields[name].get<std::string>());
-        if (!parent.ok()) return parent.status();
-        if (!*parent) break;
-        return (*parent)->record.bucket;
-      }
-  }
-  refusal = c.record_noun + ": the record it belongs to is not on the server";
   return std::string();
 }
 
@@ -200,14 +169,16 @@ Result<ChangeResult> PushBatch::merge(const WireChange& wire) {
   if (!references.ok()) return references.status();
   if (!references->empty()) return result_of(wire, ChangeOutcome::kRejected, *references);
   if (!existing) {
-    std::string refusal;
-    auto bucket = bucket_for(*c, merged.record, refusal);
+    auto bucket = derive_bucket(*c, merged.record.id, merged.record.fields, server_bucket_lookup(txn_));
     if (!bucket.ok()) return bucket.status();
-    if (!refusal.empty()) return result_of(wire, ChangeOutcome::kRejected, refusal);
-    if (!scope_.contains(*bucket)) {
+    if (!*bucket) {
+      return result_of(wire, ChangeOutcome::kRejected,
+                       c->record_noun + ": the record it belongs to is not on the server");
+    }
+    if (!scope_.contains(**bucket)) {
       return result_of(wire, ChangeOutcome::kRejected, "the record would be outside this device's buckets");
     }
-    merged.record.bucket = *bucket;
+    merged.record.bucket = **bucket;
     if (c->name == "payments") {
       auto receipt = check_receipt(merged.record);
       if (!receipt.ok()) return receipt.status();

@@ -29,8 +29,6 @@ class PushBatch {
   Result<ChangeResult> merge(const WireChange& wire);
   // Gives stamps too far ahead of the server's clock a server stamp (same node).
   void clamp_stamps(IncomingChange& change);
-  // The bucket a new record belongs to; a refusal message when it cannot be placed.
-  Result<std::string> bucket_for(const CollectionDef& c, const Record& record, std::string& refusal);
   Result<std::string> check_references(const CollectionDef& c, const Json& fields);
   Result<std::string> check_receipt(const Record& payment);
   Status store_conflicts(const CollectionDef& c, const MergeResult& merged, const IncomingChange& change);

@@ -97,6 +97,15 @@ struct CollectionDef {
   const FieldDef* status_field() const;  // the first status field, or null
 };
 
+// One record id a record refers to: through `field`, to a record of `target`.
+struct Reference {
+  std::string field;
+  std::string target;
+  std::string id;
+};
+// Every reference in `fields` (references and reference lists), in field order.
+std::vector<Reference> references_in(const CollectionDef& collection, const Json& fields);
+
 class Schema {
  public:
   Schema(int version, std::vector<CollectionDef> collections);

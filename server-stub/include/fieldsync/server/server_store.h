@@ -119,6 +119,16 @@ class ServerStore {
   virtual Status check_integrity() = 0;
 };
 
+// derive_bucket()'s lookup over the server's records.
+inline auto server_bucket_lookup(ServerTransaction& txn) {
+  return [&txn](const std::string& id) -> Result<std::optional<std::string>> {
+    auto parent = txn.get_record(id);
+    if (!parent.ok()) return parent.status();
+    if (!*parent) return std::optional<std::string>();
+    return std::optional<std::string>((*parent)->record.bucket);
+  };
+}
+
 // The SQLite server store (WAL, synchronous=FULL): creates the file when missing;
 // refuses a file that is not a fieldsync server database.
 Result<std::unique_ptr<ServerStore>> open_sqlite_server_store(const std::string& path);
