@@ -156,6 +156,13 @@ Status DeviceStore::Impl::set_device_code(const std::string& code) {
 
 // ---------------------------------------------------------------------------------
 
+Status DeviceStore::write_together(const std::function<Status()>& writes) {
+  auto txn = SqliteTransaction::begin_immediate(impl_->db());
+  if (!txn.ok()) return txn.status();
+  FIELDSYNC_RETURN_IF_ERROR(writes());
+  return (*txn)->commit();
+}
+
 Result<std::vector<OutboxChange>> DeviceStore::pending_changes(int64_t limit) const {
   return impl_->outbox_where("pending", limit);
 }

@@ -195,6 +195,44 @@ Result<Record> FieldWork::record_return_visit(const ReturnVisitInput& r) {
   return store_.insert("return_visits", fields);
 }
 
+Result<Record> FieldWork::resolve_conflict(const std::string& conflict_id, ConflictChoice choice,
+                                           const Json& new_value) {
+  auto conflict = store_.get("conflicts", conflict_id);
+  if (!conflict.ok()) return conflict.status();
+  if (conflict->fields.value("status", "") != "open") {
+    return Status::failed_precondition("conflict " + conflict->id + " is already resolved");
+  }
+  const Json& f = conflict->fields;
+  Json value = new_value;
+  const char* resolution = "new_value";
+  if (choice != ConflictChoice::kNewValue) {
+    const bool winner = choice == ConflictChoice::kKeepWinner;
+    value = Json::parse(f.value(winner ? "winner_value" : "loser_value", "null"), nullptr, false);
+    if (value.is_discarded()) return Status::corruption("conflict " + conflict->id + " holds a damaged value");
+    resolution = winner ? "kept_winner" : "kept_loser";
+  }
+  const std::string collection = f.value("collection", "");
+  const std::string record = f.value("record", "");
+  const std::string field = f.value("field", "");
+  Record resolved;
+  Status s = store_.write_together([&]() -> Status {
+    auto current = store_.get(collection, record);
+    if (!current.ok()) return current.status();
+    if (current->fields.value(field, Json()) != value) {
+      auto edited = store_.update(collection, record, Json{{field, value}});
+      if (!edited.ok()) return edited.status();
+    }
+    auto marked = store_.update("conflicts", conflict->id, {{"resolution", resolution}, {"resolved_by", me()}});
+    if (!marked.ok()) return marked.status();
+    auto closed = store_.advance_status("conflicts", conflict->id, "resolved");
+    if (!closed.ok()) return closed.status();
+    resolved = std::move(closed).value();
+    return Status();
+  });
+  if (!s.ok()) return s;
+  return resolved;
+}
+
 Result<Arrears> FieldWork::arrears(const std::string& household) const {
   auto record = store_.get("households", household);
   if (!record.ok()) return record.status();

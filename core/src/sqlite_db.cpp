@@ -154,8 +154,11 @@ Status SqliteDb::error(const std::string& doing) const {
 }
 
 Result<std::unique_ptr<SqliteTransaction>> SqliteTransaction::begin_immediate(SqliteDb& db) {
+  if (sqlite3_get_autocommit(db.handle()) == 0) {
+    return std::unique_ptr<SqliteTransaction>(new SqliteTransaction(db, /*nested=*/true));
+  }
   FIELDSYNC_RETURN_IF_ERROR(db.exec("BEGIN IMMEDIATE"));
-  return std::unique_ptr<SqliteTransaction>(new SqliteTransaction(db));
+  return std::unique_ptr<SqliteTransaction>(new SqliteTransaction(db, /*nested=*/false));
 }
 
 SqliteTransaction::~SqliteTransaction() {
@@ -163,6 +166,7 @@ SqliteTransaction::~SqliteTransaction() {
 }
 
 Status SqliteTransaction::commit() {
+  if (done_) return Status();  // nested: the outer transaction commits
   Status s = db_.exec("COMMIT");
   if (s.ok()) done_ = true;
   return s;

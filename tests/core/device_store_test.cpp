@@ -188,6 +188,26 @@ TEST_F(DeviceStoreTest, ReceiptNumbersAndTheClockSurviveAReopen) {
   EXPECT_EQ(store_->identity().user, "alice");
 }
 
+TEST_F(DeviceStoreTest, WritesTogetherLandTogetherOrNotAtAll) {
+  auto e = testing::seed_estate(*store_);
+  const int64_t changes = count("outbox");
+  Status failed = store_->write_together([&]() -> Status {
+    auto first = store_->update("households", e.household, {{"notes", "first"}});
+    if (!first.ok()) return first.status();
+    return store_->update("households", e.household, {{"unit", e.unit}}).status();  // refused
+  });
+  EXPECT_FALSE(failed.ok());
+  EXPECT_EQ(count("outbox"), changes);
+  EXPECT_FALSE(must(store_->get("households", e.household)).fields.contains("notes"));
+
+  ASSERT_TRUE(store_->write_together([&]() -> Status {
+    auto first = store_->update("households", e.household, {{"notes", "first"}});
+    if (!first.ok()) return first.status();
+    return store_->update("households", e.household, {{"owner_name", "Wang Li (estate)"}}).status();
+  }).ok());
+  EXPECT_EQ(count("outbox"), changes + 2);
+}
+
 TEST_F(DeviceStoreTest, ReadOnlyQueriesOnly) {
   auto write = store_->query("DELETE FROM records", {});
   ASSERT_FALSE(write.ok());

@@ -150,9 +150,10 @@ TEST(Replicator, ConcurrentEditsBecomeAConflictThatCanBeResolved) {
   EXPECT_EQ(must(alice.store->list("conflicts")).size(), 1u);  // the device concerned sees it
 
   // The office keeps its own value: an ordinary edit plus the conflict's resolution.
-  must(office.store->update("households", world.household_a, {{"phones", {"222"}}}));
-  must(office.store->update("conflicts", conflict.id, {{"resolution", "kept_loser"}, {"resolved_by", "office"}}));
-  must(office.store->advance_status("conflicts", conflict.id, "resolved"));
+  Record resolved = must(office.work().resolve_conflict(conflict.id, ConflictChoice::kKeepLoser));
+  EXPECT_EQ(resolved.fields["resolution"], "kept_loser");
+  EXPECT_EQ(resolved.fields["resolved_by"], "office");
+  EXPECT_FALSE(office.work().resolve_conflict(conflict.id, ConflictChoice::kKeepWinner).ok());
   EXPECT_EQ(office.sync().conflicts, 0);
   alice.sync();
   EXPECT_EQ(must(alice.store->get("households", world.household_a)).fields["phones"], Json({"222"}));

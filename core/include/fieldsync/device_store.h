@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -107,6 +108,10 @@ class DeviceStore {
   // Sends a record's status back to its first stage and bumps the reopen counter, so
   // the new cycle wins over every stage of the previous one.
   Result<Record> reopen(const std::string& collection, const std::string& id);
+
+  // Runs several writes as one transaction: all of them land, or none (when `writes`
+  // returns an error or the process dies before the commit).
+  Status write_together(const std::function<Status()>& writes);
 
   Result<Record> get(const std::string& collection, const std::string& id) const;
   Result<std::vector<Record>> list(const std::string& collection,

@@ -102,6 +102,9 @@ struct ReturnVisitInput {
   std::string visited_by;
 };
 
+// How a conflict is settled: keep the value that won, the one that lost, or a new one.
+enum class ConflictChoice { kKeepWinner, kKeepLoser, kNewValue };
+
 struct Arrears {
   int64_t charged = 0;  // charges not cancelled
   int64_t paid = 0;     // every payment recorded
@@ -140,6 +143,12 @@ class FieldWork {
   Result<Record> add_work_order_note(const std::string& work_order, const std::string& text);
   Result<Record> log_complaint(const ComplaintInput& complaint);
   Result<Record> record_return_visit(const ReturnVisitInput& visit);
+
+  // Settles an open conflict: writes the chosen value to the record's field (an
+  // ordinary edit, which syncs) and marks the conflict resolved, in one transaction.
+  // `new_value` is used with kNewValue only.
+  Result<Record> resolve_conflict(const std::string& conflict, ConflictChoice choice,
+                                  const Json& new_value = Json());
 
   // A household's balance: charges minus payments plus voided payments.
   Result<Arrears> arrears(const std::string& household) const;

@@ -72,7 +72,8 @@ class SqliteDb {
   std::map<std::string, std::unique_ptr<SqliteStatement>> cache_;
 };
 
-// Rolls back on destruction unless commit() succeeded.
+// Rolls back on destruction unless commit() succeeded. Begun inside another
+// transaction it is a no-op guard: the outer one commits or rolls back for both.
 class SqliteTransaction {
  public:
   static Result<std::unique_ptr<SqliteTransaction>> begin_immediate(SqliteDb& db);
@@ -80,7 +81,7 @@ class SqliteTransaction {
   Status commit();
 
  private:
-  explicit SqliteTransaction(SqliteDb& db) : db_(db) {}
+  SqliteTransaction(SqliteDb& db, bool nested) : db_(db), done_(nested) {}
   SqliteDb& db_;
   bool done_ = false;
 };
