@@ -44,6 +44,7 @@ std::vector<CommandDef> fee_commands();      // visit, pay, void
 std::vector<CommandDef> patrol_commands();   // check-in, finding
 std::vector<CommandDef> service_commands();  // work-order, note, return-visit, complaint
 std::vector<CommandDef> view_commands();     // arrears, promises, visits
+std::vector<CommandDef> sync_commands();     // enroll, sync, status, parked, conflicts
 std::vector<CommandDef> help_commands();     // help
 
 // The commands grouped by area, as help lists them.

@@ -209,7 +209,7 @@ Result<SyncReport> Replicator::sync(const ProgressCallback& callback) {
   return report;
 }
 
-Result<SyncStatus> Replicator::status() const {
+Result<SyncStatus> Replicator::read_status(const DeviceStore& store_) {
   SyncStatus s;
   auto token = store_.sync_value(kSyncToken);
   if (!token.ok()) return token.status();

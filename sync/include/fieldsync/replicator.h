@@ -88,7 +88,9 @@ class Replicator {
 
   // Pushes everything pending, then pulls until the server has nothing more.
   Result<SyncReport> sync(const ProgressCallback& progress = {});
-  Result<SyncStatus> status() const;
+  Result<SyncStatus> status() const { return read_status(store_); }
+  // The same without a transport, for a status screen while offline.
+  static Result<SyncStatus> read_status(const DeviceStore& store);
 
  private:
   Result<HttpResponse> send_with_retry(const HttpRequest& request, SyncProgress& progress);

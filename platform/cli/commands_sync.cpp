@@ -1,0 +1,230 @@
+// Sync commands: enroll this device with the office server, sync (push then pull,
+// with a progress bar), the sync status, the changes the server refused (parked),
+// and the conflicts to review and resolve.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include "cli/command.h"
+#include "cli/record_output.h"
+#include "cli/table.h"
+#include "cpprest_transport.h"
+#include "fieldsync/field_work.h"
+#include "fieldsync/replicator.h"
+#include "fieldsync/text_values.h"
+
+namespace fieldsync::cli {
+namespace {
+
+Result<std::unique_ptr<CpprestTransport>> transport_for(const CommandContext& context) {
+  std::string server = context.args.value("server").value_or("");
+  if (server.empty() && context.store != nullptr) {
+    auto stored = context.store->sync_value(kSyncServer);
+    if (!stored.ok()) return stored.status();
+    server = *stored;
+  }
+  if (server.empty()) {
+    return Status::invalid_argument("no server address: pass --server http://HOST:PORT");
+  }
+  return CpprestTransport::create(server);
+}
+
+CliStatus run_enroll(CommandContext& context) {
+  FIELDSYNC_CLI_RETURN_IF_ERROR(expect_positional(context, 0, 0, ""));
+  auto transport = transport_for(context);
+  if (!transport.ok()) return transport.status();
+  const std::string server = *context.args.value("server");
+  auto enrollment = request_enrollment(**transport, *context.args.value("code"),
+                                       Schema::property_management().version());
+  if (!enrollment.ok()) return enrollment.status();
+  std::error_code ec;
+  auto store = std::filesystem::exists(context.db_path, ec)
+                   ? DeviceStore::open(context.db_path)
+                   : DeviceStore::create(context.db_path, {enrollment->device_code, enrollment->user, ""});
+  if (!store.ok()) return CliStatus::database(store.status());
+  if (Status s = adopt_enrollment(**store, *enrollment, server); !s.ok()) return s;
+  if (context.json) {
+    print_json(context.out, Json{{"device_code", enrollment->device_code}, {"user", enrollment->user},
+                                 {"role", enrollment->role}, {"server", server}});
+  } else {
+    render_pairs(context.out, {{"enrolled as", enrollment->user + " (" + enrollment->role + ")"},
+                               {"device code", enrollment->device_code},
+                               {"server", server}});
+  }
+  return CliStatus();
+}
+
+// A one-line progress bar on a terminal; nothing when stderr is not one.
+void show_progress(const SyncProgress& p) {
+  if (!isatty(STDERR_FILENO)) return;
+  if (p.phase == "push") {
+    const int64_t total = std::max<int64_t>(p.to_push, 1);
+    const int filled = static_cast<int>(20 * std::min(p.pushed, total) / total);
+    std::fprintf(stderr, "\rpush [%-20s] %lld/%lld   ", std::string(static_cast<size_t>(filled), '#').c_str(),
+                 static_cast<long long>(p.pushed), static_cast<long long>(p.to_push));
+  } else {
+    std::fprintf(stderr, "\rpull: %lld records%s   ", static_cast<long long>(p.pulled),
+                 p.retries ? (" (" + std::to_string(p.retries) + " retries)").c_str() : "");
+  }
+  std::fflush(stderr);
+}
+
+CliStatus run_sync(CommandContext& context) {
+  FIELDSYNC_CLI_RETURN_IF_ERROR(expect_positional(context, 0, 0, ""));
+  auto transport = transport_for(context);
+  if (!transport.ok()) return transport.status();
+  Replicator replicator(*context.store, **transport);
+  auto report = replicator.sync(context.json ? ProgressCallback() : show_progress);
+  if (!context.json && isatty(STDERR_FILENO)) std::fputs("\n", stderr);
+  if (!report.ok()) return report.status();
+  if (context.json) {
+    print_json(context.out, Json{{"pushed", report->pushed}, {"applied", report->applied},
+                                 {"merged", report->merged}, {"conflicts", report->conflicts},
+                                 {"rejected", report->rejected}, {"pulled", report->pulled},
+                                 {"retries", report->retries}, {"clock_ahead_ms", report->clock_ahead_ms}});
+    return CliStatus();
+  }
+  render_pairs(context.out, {{"pushed", std::to_string(report->pushed)},
+                             {"  applied", std::to_string(report->applied)},
+                             {"  merged by rule", std::to_string(report->merged)},
+                             {"  conflicts", std::to_string(report->conflicts)},
+                             {"  refused (parked)", std::to_string(report->rejected)},
+                             {"pulled", std::to_string(report->pulled)},
+                             {"retries", std::to_string(report->retries)}});
+  if (report->clock_ahead_ms > 0) {
+    context.out << "warning: this device's clock is " << report->clock_ahead_ms / 60000
+                << " minutes ahead of the server; set the right time\n";
+  }
+  return CliStatus();
+}
+
+CliStatus run_status(CommandContext& context) {
+  FIELDSYNC_CLI_RETURN_IF_ERROR(expect_positional(context, 0, 0, ""));
+  auto status = Replicator::read_status(*context.store);
+  if (!status.ok()) return status.status();
+  const std::string last = status->last_success_ms ? format_timestamp(status->last_success_ms) : "never";
+  if (context.json) {
+    print_json(context.out, Json{{"enrolled", status->enrolled}, {"server", status->server},
+                                 {"pending_changes", status->pending}, {"parked_changes", status->parked},
+                                 {"last_success_ms", status->last_success_ms},
+                                 {"clock_ahead_ms", status->clock_ahead_ms}});
+    return CliStatus();
+  }
+  render_pairs(context.out, {{"enrolled", status->enrolled ? "yes" : "no"},
+                             {"server", status->server.empty() ? "-" : status->server},
+                             {"pending changes", std::to_string(status->pending)},
+                             {"parked changes", std::to_string(status->parked)},
+                             {"last sync", last},
+                             {"clock", status->clock_ahead_ms > 0
+                                           ? std::to_string(status->clock_ahead_ms / 60000) + " minutes ahead"
+                                           : "ok"}});
+  return CliStatus();
+}
+
+CliStatus run_parked(CommandContext& context) {
+  FIELDSYNC_CLI_RETURN_IF_ERROR(expect_positional(context, 0, 0, ""));
+  auto parked = context.store->parked_changes();
+  if (!parked.ok()) return parked.status();
+  if (context.json) {
+    Json out = Json::array();
+    for (const auto& c : *parked) {
+      out.push_back({{"seq", c.seq}, {"change_id", c.change_id}, {"kind", c.kind}, {"collection", c.collection},
+                     {"record_id", c.record_id}, {"fields", c.fields}, {"reason", c.parked_reason}});
+    }
+    print_json(context.out, out);
+    return CliStatus();
+  }
+  Table table({"seq", "kind", "collection", "record", "why the server refused it"});
+  for (const auto& c : *parked) {
+    table.add_row({std::to_string(c.seq), c.kind, c.collection, c.record_id, c.parked_reason});
+  }
+  table.render(context.out);
+  return CliStatus();
+}
+
+CliStatus list_conflicts(CommandContext& context) {
+  ListQuery open;
+  if (!context.args.has("all")) open.equals.push_back({"status", "open"});
+  auto conflicts = context.store->list("conflicts", open);
+  if (!conflicts.ok()) return conflicts.status();
+  if (context.json) {
+    print_json(context.out, records_json(*conflicts));
+    return CliStatus();
+  }
+  Table table({"id", "record", "field", "kept (winner)", "lost", "status"});
+  for (const auto& c : *conflicts) {
+    const Json& f = c.fields;
+    table.add_row({c.id, f.value("collection", "") + " " + f.value("record", ""), f.value("field", ""),
+                   f.value("winner_value", "") + " by " + f.value("winner_device", ""),
+                   f.value("loser_value", "") + " by " + f.value("loser_device", ""), f.value("status", "")});
+  }
+  table.render(context.out);
+  return CliStatus();
+}
+
+CliStatus resolve_conflict(CommandContext& context) {
+  FIELDSYNC_CLI_RETURN_IF_ERROR(expect_positional(context, 2, 2, "resolve <conflict-id>"));
+  const std::string keep = context.args.value("keep").value_or("");
+  const auto value_text = context.args.value("value");
+  if ((keep.empty()) == (!value_text.has_value())) {
+    return CliStatus::usage("resolve takes either --keep winner|loser or --value VALUE");
+  }
+  if (!keep.empty() && keep != "winner" && keep != "loser") {
+    return CliStatus::usage("--keep takes 'winner' or 'loser', not '" + keep.substr(0, 40) + "'");
+  }
+  const std::string id = context.args.positional[1];
+  ConflictChoice choice = keep == "winner" ? ConflictChoice::kKeepWinner : ConflictChoice::kKeepLoser;
+  Json value;
+  if (value_text) {
+    choice = ConflictChoice::kNewValue;
+    auto conflict = context.store->get("conflicts", id);
+    if (!conflict.ok()) return conflict.status();
+    auto collection = context.store->schema().require(conflict->fields.value("collection", ""));
+    if (!collection.ok()) return collection.status();
+    const FieldDef* field = (*collection)->field(conflict->fields.value("field", ""));
+    if (field == nullptr) return Status::corruption("the conflict names a field the schema does not have");
+    auto parsed = parse_field_text(*field, *value_text);
+    if (!parsed.ok()) return parsed.status();
+    value = *parsed;
+  }
+  return print_written(context, FieldWork(*context.store).resolve_conflict(id, choice, value));
+}
+
+CliStatus run_conflicts(CommandContext& context) {
+  const auto& words = context.args.positional;
+  if (words.empty() || words[0] == "list") {
+    FIELDSYNC_CLI_RETURN_IF_ERROR(expect_positional(context, 0, 1, "list"));
+    return list_conflicts(context);
+  }
+  if (words[0] == "resolve") return resolve_conflict(context);
+  return CliStatus::usage("conflicts takes 'list' or 'resolve <conflict-id>', not '" + words[0].substr(0, 40) + "'");
+}
+
+}  // namespace
+
+std::vector<CommandDef> sync_commands() {
+  return {
+      {"enroll", "", "enroll this device with the office server (creates the database if needed)",
+       {option("server", "URL", "the server, e.g. http://127.0.0.1:8080", true),
+        option("code", "CODE", "the one-time enrollment code from the office", true)},
+       NeedsDatabase::kPathOnly, run_enroll, "enroll --server http://127.0.0.1:8080 --code K7Q2M9XA", ""},
+      {"sync", "", "push pending changes, then pull what changed, with a progress bar",
+       {option("server", "URL", "another server address than the enrolled one")},
+       NeedsDatabase::kOpen, run_sync, "sync", ""},
+      {"status", "", "pending and parked changes, the last sync, clock warnings", {}, NeedsDatabase::kOpen,
+       run_status, "status", ""},
+      {"parked", "", "changes the server refused, with the reason; they never block the rest", {},
+       NeedsDatabase::kOpen, run_parked, "parked", ""},
+      {"conflicts", "[list | resolve <conflict-id>]",
+       "concurrent edits that lost: list the open ones, or resolve one",
+       {{"all", false, false, "", "list resolved conflicts too"},
+        option("keep", "winner|loser", "resolve by keeping the value that won or the one that lost"),
+        option("value", "VALUE", "resolve with a new value, typed as for the field")},
+       NeedsDatabase::kOpen, run_conflicts, "conflicts resolve 0193a6f2-... --keep loser", ""},
+  };
+}
+
+}  // namespace fieldsync::cli
