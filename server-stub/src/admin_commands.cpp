@@ -1,0 +1,188 @@
+// Office administration commands: users and roles, assignments, enrollment codes,
+// devices. Each is one OfficeAdmin call (one transaction) or one read.
+#include "fieldsync/clock.h"
+#include "fieldsync/schema.h"
+#include "fieldsync/server/office_admin.h"
+#include "fieldsync/server/office_report.h"
+#include "fieldsync/text_values.h"
+#include "server_cli.h"
+
+namespace fieldsync::server::cli {
+namespace {
+
+OfficeAdmin admin_of(CommandContext& context) {
+  return OfficeAdmin(*context.store, Schema::property_management(), Clock::system());
+}
+
+std::string roles_text() {
+  std::string all;
+  for (const auto& r : roles()) all += (all.empty() ? "" : ", ") + r;
+  return all;
+}
+
+Outcome run_user(CommandContext& context) {
+  const auto& words = context.args.positional;
+  if (words.empty() || (words[0] != "add" && words[0] != "deactivate")) {
+    return Outcome::usage("expected `user add NAME --role ROLE` or `user deactivate NAME`");
+  }
+  FIELDSYNC_SERVER_RETURN_IF_FAILED(expect_positional(context, 2, 2, "user " + words[0] + " NAME"));
+  OfficeAdmin admin = admin_of(context);
+  if (words[0] == "deactivate") {
+    if (context.args.has("role")) return Outcome::usage("user deactivate takes no --role");
+    FIELDSYNC_SERVER_RETURN_IF_FAILED(admin.deactivate_user(words[1]));
+    context.out << "deactivated " << words[1] << "\n";
+    return Outcome();
+  }
+  auto role = context.args.value("role");
+  if (!role) return Outcome::usage("user add needs --role (" + roles_text() + ")");
+  FIELDSYNC_SERVER_RETURN_IF_FAILED(admin.add_user(words[1], *role));
+  context.out << "user " << words[1] << " (" << *role << ")\n";
+  return Outcome();
+}
+
+// "estate <id> (<name>)" for each assignment of `user`.
+Result<std::string> assignments_text(ServerTransaction& txn, const std::string& user) {
+  auto assignments = txn.assignments_of(user);
+  if (!assignments.ok()) return assignments.status();
+  std::string text;
+  for (const auto& a : *assignments) {
+    auto target = txn.get_record(a.target);
+    if (!target.ok()) return target.status();
+    text += (text.empty() ? "" : ", ") + a.kind + " " + a.target;
+    if (*target) text += " (" + (*target)->record.fields.value("name", std::string()) + ")";
+  }
+  return text.empty() ? std::string("-") : text;
+}
+
+Outcome run_users(CommandContext& context) {
+  FIELDSYNC_SERVER_RETURN_IF_FAILED(expect_positional(context, 0, 0, "no arguments"));
+  auto txn = context.store->begin(false);
+  if (!txn.ok()) return txn.status();
+  auto users = (*txn)->list_users();
+  if (!users.ok()) return users.status();
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& u : *users) {
+    auto assigned = assignments_text(**txn, u.name);
+    if (!assigned.ok()) return assigned.status();
+    rows.push_back({u.name, u.role, u.active ? "yes" : "no", *assigned});
+  }
+  context.out << format_table({"user", "role", "active", "assignments"}, rows);
+  return Outcome();
+}
+
+// The kind and target of --estate ID or --building ID, exactly one of them.
+Outcome assignment_target(const CommandContext& context, std::string& kind, std::string& target) {
+  const bool estate = context.args.has("estate"), building = context.args.has("building");
+  if (estate == building) return Outcome::usage("give exactly one of --estate ID or --building ID");
+  kind = estate ? "estate" : "building";
+  target = *context.args.value(kind);
+  return Outcome();
+}
+
+Outcome run_assign(CommandContext& context) {
+  FIELDSYNC_SERVER_RETURN_IF_FAILED(expect_positional(context, 1, 1, "USER"));
+  std::string kind, target;
+  FIELDSYNC_SERVER_RETURN_IF_FAILED(assignment_target(context, kind, target));
+  const std::string& user = context.args.positional[0];
+  FIELDSYNC_SERVER_RETURN_IF_FAILED(admin_of(context).assign(user, kind, target));
+  context.out << "assigned " << user << " to " << kind << " " << target << "\n";
+  return Outcome();
+}
+
+Outcome run_unassign(CommandContext& context) {
+  FIELDSYNC_SERVER_RETURN_IF_FAILED(expect_positional(context, 1, 1, "USER"));
+  std::string kind, target;
+  FIELDSYNC_SERVER_RETURN_IF_FAILED(assignment_target(context, kind, target));
+  const std::string& user = context.args.positional[0];
+  FIELDSYNC_SERVER_RETURN_IF_FAILED(admin_of(context).unassign(user, kind, target));
+  context.out << "unassigned " << user << " from " << kind << " " << target << "\n";
+  return Outcome();
+}
+
+Outcome run_enroll_code(CommandContext& context) {
+  FIELDSYNC_SERVER_RETURN_IF_FAILED(expect_positional(context, 1, 1, "USER"));
+  int64_t hours = 168;
+  FIELDSYNC_SERVER_RETURN_IF_FAILED(read_number(context.args, "ttl-hours", 1, 24 * 366, hours));
+  auto code =
+      admin_of(context).issue_enrollment_code(context.args.positional[0], hours * 3600 * 1000);
+  if (!code.ok()) return code.status();
+  context.out << *code << "\n";
+  return Outcome();
+}
+
+Outcome run_devices(CommandContext& context) {
+  FIELDSYNC_SERVER_RETURN_IF_FAILED(expect_positional(context, 0, 0, "no arguments"));
+  auto txn = context.store->begin(false);
+  if (!txn.ok()) return txn.status();
+  auto devices = (*txn)->list_devices();
+  if (!devices.ok()) return devices.status();
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& d : *devices) {
+    rows.push_back({d.device_code, d.user, d.revoked ? "yes" : "no", std::to_string(d.last_seq),
+                    d.last_seen_ms > 0 ? format_timestamp(d.last_seen_ms) : "never",
+                    d.created_ms > 0 ? format_timestamp(d.created_ms) : "-"});
+  }
+  context.out << format_table({"code", "user", "revoked", "last change", "last seen", "enrolled"},
+                              rows, {3});
+  return Outcome();
+}
+
+Outcome run_revoke(CommandContext& context) {
+  FIELDSYNC_SERVER_RETURN_IF_FAILED(expect_positional(context, 1, 1, "DEVICE_CODE"));
+  FIELDSYNC_SERVER_RETURN_IF_FAILED(admin_of(context).revoke_device(context.args.positional[0]));
+  context.out << "revoked " << context.args.positional[0] << "\n";
+  return Outcome();
+}
+
+}  // namespace
+
+std::vector<CommandDef> admin_commands() {
+  const std::vector<OptionDef> target = {{"estate", true, "ID"}, {"building", true, "ID"}};
+  return {
+      {"user",
+       "add NAME --role ROLE | deactivate NAME",
+       "add a user (or change their role), or deactivate one; roles: office, collector, "
+       "patrol, technician, customer_service",
+       {{"role", true, "ROLE"}},
+       Database::kCreate,
+       run_user,
+       "user add alice --role collector"},
+      {"users",
+       "",
+       "list users with their role, whether active, and their assignments",
+       {},
+       Database::kExisting,
+       run_users,
+       "users"},
+      {"assign", "USER (--estate ID | --building ID)",
+       "let a user's devices hold an estate (all its buildings) or one building", target,
+       Database::kExisting, run_assign,
+       "assign alice --building 0193a6f2-7c1e-7b3a-9f00-1c2d3e4f5a6b"},
+      {"unassign", "USER (--estate ID | --building ID)", "take an assignment away", target,
+       Database::kExisting, run_unassign,
+       "unassign alice --estate 0193a6f2-7c1e-7b3a-9f00-1c2d3e4f5a6b"},
+      {"enroll-code",
+       "USER [--ttl-hours 168]",
+       "print a one-time code the user types into a new phone",
+       {{"ttl-hours", true, "HOURS"}},
+       Database::kExisting,
+       run_enroll_code,
+       "enroll-code alice --ttl-hours 24"},
+      {"devices",
+       "",
+       "list enrolled devices: code, user, revoked, last change number, last seen",
+       {},
+       Database::kExisting,
+       run_devices,
+       "devices"},
+      {"revoke",
+       "DEVICE_CODE",
+       "refuse a lost or stolen phone from now on",
+       {},
+       Database::kExisting,
+       run_revoke,
+       "revoke K7QM"},
+  };
+}
+
+}  // namespace fieldsync::server::cli

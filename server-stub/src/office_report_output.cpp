@@ -1,0 +1,309 @@
+// The office report for people (aligned tables) and for programs (one JSON document),
+// and the table layout the command line shares.
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+#include "fieldsync/server/office_report.h"
+#include "fieldsync/text_values.h"
+
+namespace fieldsync::server {
+namespace {
+
+size_t code_points(const std::string& text) {
+  size_t n = 0;
+  for (unsigned char c : text) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+// Control characters shown as spaces, so a value cannot break the layout.
+std::string cell_text(const std::string& text) {
+  std::string out = text;
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = ' ';
+  }
+  return out;
+}
+
+// At most `max` code points of `text`, "..." marking a cut.
+std::string cut(const std::string& text, size_t max = 40) {
+  size_t points = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80 && ++points > max) {
+      return text.substr(0, i) + "...";
+    }
+  }
+  return text;
+}
+
+std::string percent(std::optional<double> rate) {
+  if (!rate) return "-";
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.1f%%", *rate * 100.0);
+  return buffer;
+}
+
+std::optional<double> ratio(int64_t part, std::optional<int64_t> whole) {
+  if (!whole || *whole <= 0) return std::nullopt;
+  return static_cast<double>(part) / static_cast<double>(*whole);
+}
+
+Json money_or_null(std::optional<int64_t> minor) {
+  return minor ? Json(format_money(*minor)) : Json();
+}
+Json rate_or_null(std::optional<double> rate) {
+  return rate ? Json(*rate) : Json();
+}
+Json text_or_null(const std::string& text) {
+  return text.empty() ? Json() : Json(text);
+}
+std::string or_dash(const std::string& text) {
+  return text.empty() ? "-" : text;
+}
+std::string time_text(int64_t ms) {
+  return ms > 0 ? format_timestamp(ms) : "-";
+}
+// A conflict value is stored as JSON text; it reads back as JSON when it parses.
+Json stored_value(const std::string& text) {
+  Json value = Json::parse(text, nullptr, false);
+  return value.is_discarded() ? Json(text) : value;
+}
+
+Json figures_json(const CollectionFigures& f) {
+  return {{"due", format_money(f.due)},
+          {"collected", format_money(f.collected)},
+          {"rate", rate_or_null(f.rate())}};
+}
+
+Json collector_json(const CollectorFigures& c) {
+  Json days = Json::array();
+  for (const auto& d : c.days) {
+    days.push_back({{"date", d.date}, {"visits", d.visits}, {"households", d.households}});
+  }
+  return {{"collector", c.collector},
+          {"daily_visit_target", c.daily_visit_target ? Json(*c.daily_visit_target) : Json()},
+          {"visits", c.visits},
+          {"days_on_target", c.days_on_target},
+          {"collected", format_money(c.collected)},
+          {"amount_target", money_or_null(c.amount_target)},
+          {"amount_rate", rate_or_null(ratio(c.collected, c.amount_target))},
+          {"days", days}};
+}
+
+Json promises_json(const OfficeReport& r) {
+  Json list = Json::array();
+  for (const auto& p : r.promises) {
+    auto owner = r.household_names.find(p.household);
+    list.push_back({{"visit", p.visit},
+                    {"household", p.household},
+                    {"owner_name", owner != r.household_names.end() ? owner->second : ""},
+                    {"collector", p.collector},
+                    {"promise_date", p.promise_date},
+                    {"promise_amount", money_or_null(p.promise_amount)},
+                    {"paid_since", format_money(p.paid_since)},
+                    {"broken", p.broken}});
+  }
+  return {{"due", r.promises.size()}, {"broken", r.promises_broken()}, {"list", list}};
+}
+
+Json findings_json(const OfficeReport& r) {
+  Json by_severity = Json::array();
+  int64_t open = 0, overdue = 0;
+  for (const auto& s : r.findings) {
+    by_severity.push_back({{"severity", s.severity}, {"open", s.open}, {"overdue", s.overdue}});
+    open += s.open;
+    overdue += s.overdue;
+  }
+  Json list = Json::array();
+  for (const auto& f : r.overdue_findings) {
+    list.push_back({{"id", f.id},
+                    {"estate", f.estate},
+                    {"building", text_or_null(f.building)},
+                    {"category", f.category},
+                    {"severity", f.severity},
+                    {"deadline", f.deadline},
+                    {"status", f.status},
+                    {"assignee", text_or_null(f.assignee)}});
+  }
+  return {
+      {"open", open}, {"overdue", overdue}, {"by_severity", by_severity}, {"overdue_list", list}};
+}
+
+void add_lifecycle_json(const OfficeReport& r, Json& out) {
+  Json orders = Json::array();
+  for (const auto& w : r.awaiting_return_visit) {
+    orders.push_back(
+        {{"id", w.id},
+         {"category", w.category},
+         {"household", text_or_null(w.household)},
+         {"building", text_or_null(w.building)},
+         {"area", text_or_null(w.area)},
+         {"assignee", text_or_null(w.assignee)},
+         {"completed_at", w.completed_ms > 0 ? Json(format_timestamp(w.completed_ms)) : Json()}});
+  }
+  Json conflicts = Json::array();
+  for (const auto& c : r.conflicts) {
+    conflicts.push_back({{"id", c.id},
+                         {"collection", c.collection},
+                         {"record", c.record},
+                         {"field", c.field},
+                         {"winner_value", stored_value(c.winner_value)},
+                         {"winner_device", c.winner_device},
+                         {"loser_value", stored_value(c.loser_value)},
+                         {"loser_device", c.loser_device},
+                         {"detected_at", time_text(c.detected_ms)}});
+  }
+  out["work_orders_awaiting_return_visit"] = orders;
+  out["open_conflicts"] = conflicts;
+}
+
+void collection_table(const OfficeReport& r, std::ostream& out) {
+  const CollectionFigures& p = r.period_collection;
+  const CollectionFigures& a = r.arrears;
+  out << format_table(
+      {"collection", "due", "collected", "rate"},
+      {{r.period + " charges", format_money(p.due), format_money(p.collected), percent(p.rate())},
+       {"arrears before " + r.period, format_money(a.due), format_money(a.collected),
+        percent(a.rate())}},
+      {1, 2, 3});
+  out << "collected in " << r.period << ": " << format_money(r.collected_in_period)
+      << " (credit attributed to no charge: " << format_money(r.credit_in_period) << ")\n";
+}
+
+void collectors_table(const OfficeReport& r, std::ostream& out) {
+  std::vector<std::vector<std::string>> totals, days;
+  for (const auto& c : r.collectors) {
+    const std::string target = c.daily_visit_target ? std::to_string(*c.daily_visit_target) : "-";
+    totals.push_back({c.collector, std::to_string(c.visits), target,
+                      std::to_string(c.days_on_target), format_money(c.collected),
+                      c.amount_target ? format_money(*c.amount_target) : "-",
+                      percent(ratio(c.collected, c.amount_target))});
+    for (const auto& d : c.days) {
+      days.push_back({c.collector, d.date, std::to_string(d.visits), std::to_string(d.households),
+                      target,
+                      c.daily_visit_target && d.visits >= *c.daily_visit_target ? "yes" : "no"});
+    }
+  }
+  out << "\nCollectors (" << r.period << ")\n";
+  out << format_table({"collector", "visits", "daily target", "days on target", "collected",
+                       "amount target", "of target"},
+                      totals, {1, 2, 3, 4, 5, 6});
+  out << "\nVisits per day\n";
+  out << format_table({"collector", "date", "visits", "households", "target", "met"}, days,
+                      {2, 3, 4});
+}
+
+void promises_table(const OfficeReport& r, std::ostream& out) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& p : r.promises) {
+    auto owner = r.household_names.find(p.household);
+    rows.push_back({p.promise_date, p.broken ? "broken" : "due today",
+                    owner != r.household_names.end() ? or_dash(owner->second) : "-", p.collector,
+                    p.promise_amount ? format_money(*p.promise_amount) : "-",
+                    format_money(p.paid_since), p.household, p.visit});
+  }
+  out << "\nPromises to pay due by " << r.as_of << " (" << r.promises.size() << ", "
+      << r.promises_broken() << " broken)\n";
+  out << format_table({"promise date", "state", "owner", "collector", "promised", "paid since",
+                       "household", "visit"},
+                      rows, {4, 5});
+}
+
+void findings_table(const OfficeReport& r, std::ostream& out) {
+  std::vector<std::vector<std::string>> counts, overdue;
+  for (const auto& s : r.findings) {
+    counts.push_back({s.severity, std::to_string(s.open), std::to_string(s.overdue)});
+  }
+  for (const auto& f : r.overdue_findings) {
+    overdue.push_back({f.deadline, f.severity, f.category, f.status, or_dash(f.assignee), f.id});
+  }
+  out << "\nOpen findings\n" << format_table({"severity", "open", "overdue"}, counts, {1, 2});
+  out << "\nOverdue findings (deadline before " << r.as_of << ")\n";
+  out << format_table({"deadline", "severity", "category", "status", "assignee", "finding"},
+                      overdue);
+}
+
+void lifecycle_tables(const OfficeReport& r, std::ostream& out) {
+  std::vector<std::vector<std::string>> orders, conflicts;
+  for (const auto& w : r.awaiting_return_visit) {
+    const std::string where =
+        !w.household.empty() ? "household " + w.household : "building " + w.building + " " + w.area;
+    orders.push_back({time_text(w.completed_ms), w.category, or_dash(w.assignee), where, w.id});
+  }
+  for (const auto& c : r.conflicts) {
+    conflicts.push_back({time_text(c.detected_ms), c.collection, c.field, cut(c.winner_value),
+                         c.winner_device, cut(c.loser_value), c.loser_device, c.record, c.id});
+  }
+  out << "\nWork orders awaiting a return visit (" << orders.size() << ")\n";
+  out << format_table({"completed", "category", "assignee", "where", "work order"}, orders);
+  out << "\nOpen conflicts (" << conflicts.size() << ")\n";
+  out << format_table({"detected", "collection", "field", "winner", "winner device", "loser",
+                       "loser device", "record", "conflict"},
+                      conflicts);
+}
+
+}  // namespace
+
+std::string format_table(const std::vector<std::string>& headers,
+                         const std::vector<std::vector<std::string>>& rows,
+                         const std::vector<size_t>& right_aligned) {
+  std::vector<std::vector<std::string>> lines = {headers};
+  for (const auto& row : rows) {
+    std::vector<std::string> cells;
+    for (size_t i = 0; i < headers.size(); ++i)
+      cells.push_back(cell_text(i < row.size() ? row[i] : ""));
+    lines.push_back(std::move(cells));
+  }
+  std::vector<size_t> widths(headers.size(), 0);
+  for (const auto& line : lines) {
+    for (size_t i = 0; i < line.size(); ++i) widths[i] = std::max(widths[i], code_points(line[i]));
+  }
+  std::string out;
+  auto emit = [&](const std::vector<std::string>& line) {
+    std::string text;
+    for (size_t i = 0; i < line.size(); ++i) {
+      const std::string pad(widths[i] - code_points(line[i]), ' ');
+      const bool right =
+          std::find(right_aligned.begin(), right_aligned.end(), i) != right_aligned.end();
+      text += (i ? "  " : "") + (right ? pad + line[i] : line[i] + pad);
+    }
+    out += text.substr(0, text.find_last_not_of(' ') + 1) + "\n";
+  };
+  emit(lines[0]);
+  size_t rule = 0;
+  for (size_t w : widths) rule += w;
+  out += std::string(rule + 2 * (widths.empty() ? 0 : widths.size() - 1), '-') + "\n";
+  for (size_t i = 1; i < lines.size(); ++i) emit(lines[i]);
+  if (rows.empty()) out += "(none)\n";
+  return out;
+}
+
+Json to_json(const OfficeReport& r) {
+  Json collectors = Json::array();
+  for (const auto& c : r.collectors) collectors.push_back(collector_json(c));
+  Json out = {{"period", r.period},
+              {"as_of", r.as_of},
+              {"collection",
+               {{"period", figures_json(r.period_collection)},
+                {"arrears", figures_json(r.arrears)},
+                {"collected_in_period", format_money(r.collected_in_period)},
+                {"credit_in_period", format_money(r.credit_in_period)}}},
+              {"collectors", collectors},
+              {"promises", promises_json(r)},
+              {"findings", findings_json(r)}};
+  add_lifecycle_json(r, out);
+  return out;
+}
+
+std::string to_table(const OfficeReport& r) {
+  std::ostringstream out;
+  out << "Office report for " << r.period << ", as of " << r.as_of << "\n\n";
+  collection_table(r, out);
+  collectors_table(r, out);
+  promises_table(r, out);
+  findings_table(r, out);
+  lifecycle_tables(r, out);
+  return out.str();
+}
+
+}  // namespace fieldsync::server

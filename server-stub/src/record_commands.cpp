@@ -1,0 +1,147 @@
+// Reference data the office creates: `add` (one record from field=value words) and
+// `import` (a CSV file, all rows or none; see csv_import.h).
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "fieldsync/clock.h"
+#include "fieldsync/schema.h"
+#include "fieldsync/server/csv_import.h"
+#include "fieldsync/server/office_admin.h"
+#include "fieldsync/text_values.h"
+#include "server_cli.h"
+
+namespace fieldsync::server::cli {
+namespace {
+
+constexpr uintmax_t kMaxImportBytes = 64LL * 1024 * 1024;
+
+// The collection named, when the office creates records of it.
+Result<const CollectionDef*> office_collection(const std::string& name) {
+  auto c = Schema::property_management().require(name);
+  if (!c.ok()) return c.status();
+  if ((*c)->append_only || (*c)->server_created) {
+    return Status::invalid_argument(name + " are recorded " +
+                                    ((*c)->server_created ? "by the server" : "in the field") +
+                                    ", not created by the office");
+  }
+  return c;
+}
+
+// The fields of "field=value" words; every problem at once.
+Result<Json> fields_of(const CollectionDef& c, const std::vector<std::string>& words) {
+  Json fields = Json::object();
+  std::vector<std::string> problems;
+  std::set<std::string> seen;
+  for (const auto& word : words) {
+    const size_t equals = word.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      return Status::invalid_argument("'" + word.substr(0, 60) + "' is not field=value");
+    }
+    const std::string name = word.substr(0, equals);
+    const FieldDef* field = c.field(name);
+    if (!seen.insert(name).second) {
+      problems.push_back(name + ": given twice");
+    } else if (field == nullptr || field->is_managed()) {
+      std::string known;
+      for (const auto& f : c.fields)
+        known += f.is_managed() ? "" : (known.empty() ? "" : ", ") + f.name;
+      problems.push_back(name.substr(0, 60) + ": " + c.name + " have no such field (" + known +
+                         ")");
+    } else if (auto value = parse_field_text(*field, word.substr(equals + 1)); value.ok()) {
+      fields[name] = *value;
+    } else {
+      problems.push_back(value.status().message());
+    }
+  }
+  if (problems.empty()) return fields;
+  return Status::invalid_argument("invalid " + c.record_noun + ": " +
+                                      std::to_string(problems.size()) +
+                                      (problems.size() == 1 ? " problem" : " problems"),
+                                  problems);
+}
+
+Outcome run_add(CommandContext& context) {
+  const auto& words = context.args.positional;
+  if (words.empty()) return Outcome::usage("expected COLLECTION field=value ...");
+  auto c = office_collection(words[0]);
+  if (!c.ok()) return c.status();
+  for (size_t i = 1; i < words.size(); ++i) {
+    if (words[i].find('=') == std::string::npos) {
+      return Outcome::usage("'" + words[i].substr(0, 60) + "' is not field=value");
+    }
+  }
+  auto fields = fields_of(**c, {words.begin() + 1, words.end()});
+  if (!fields.ok()) return fields.status();
+  OfficeAdmin admin(*context.store, Schema::property_management(), Clock::system());
+  auto record = admin.create_record(words[0], *fields);
+  if (!record.ok()) return record.status();
+  context.out << record->id << "\n";
+  return Outcome();
+}
+
+// The text of the file at `path`: not_found when there is no such file, io_error when
+// it cannot be read.
+Result<std::string> read_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return Status::not_found("no file '" + path + "'");
+  }
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > kMaxImportBytes) {
+    return Status::invalid_argument("'" + path +
+                                    "' is larger than 64 MiB; split it into several files");
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in || ec) return Status::io_error("cannot read '" + path + "'");
+  return text.str();
+}
+
+Outcome run_import(CommandContext& context) {
+  FIELDSYNC_SERVER_RETURN_IF_FAILED(expect_positional(context, 2, 2, "COLLECTION FILE.csv"));
+  const std::string& collection = context.args.positional[0];
+  auto c = office_collection(collection);
+  if (!c.ok()) return c.status();
+  auto text = read_file(context.args.positional[1]);
+  if (!text.ok()) {
+    // A file that cannot be read is not a database problem.
+    const bool unreadable = text.status().code() == StatusCode::kIOError;
+    return unreadable ? Outcome::with_exit(text.status(), ExitCode::kOther)
+                      : Outcome(text.status());
+  }
+  auto summary =
+      import_csv(*context.store, Schema::property_management(), Clock::system(), collection, *text);
+  if (!summary.ok()) return summary.status();
+  const size_t n = summary->ids.size();
+  context.out << "imported " << n << (n == 1 ? " record" : " records") << " into " << collection
+              << "\n";
+  return Outcome();
+}
+
+}  // namespace
+
+std::vector<CommandDef> record_commands() {
+  return {
+      {"add",
+       "COLLECTION field=value ...",
+       "create one record of reference data as the office and print its id (money as 120.50, "
+       "lists comma-separated)",
+       {},
+       Database::kCreate,
+       run_add,
+       "add estates name=Riverside \"address=1 River Road\""},
+      {"import",
+       "COLLECTION FILE.csv",
+       "import reference data from CSV: a header of field names (and an optional id column), "
+       "one record per line, all rows or none",
+       {},
+       Database::kCreate,
+       run_import,
+       "import units units.csv"},
+  };
+}
+
+}  // namespace fieldsync::server::cli

@@ -1,0 +1,175 @@
+// The office side of `fieldsync-server`, run as a subprocess of the real binary
+// (FIELDSYNC_SERVER_PATH): what it prints, its exit codes, and that refused commands
+// leave the server database as it was.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "fieldsync/server/server_store.h"
+#include "platform/subprocess.h"
+#include "test_support.h"
+
+namespace fieldsync::server {
+namespace {
+
+using testing::must;
+using testing::ProcessResult;
+
+class ServerCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override { db_ = dir_.file("server.db"); }
+
+  // Runs `fieldsync-server --db <db> args...`.
+  ProcessResult run(std::vector<std::string> args) const {
+    args.insert(args.begin(), {"--db", db_});
+    return testing::run_process(FIELDSYNC_SERVER_PATH, args);
+  }
+  // Runs a command that must succeed and returns what it printed.
+  std::string ok(const std::vector<std::string>& args) const {
+    ProcessResult r = run(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  }
+  std::string write(const std::string& name, const std::string& text) const {
+    const std::string path = dir_.file(name);
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
+  }
+  // Users and records on the server, to prove a refused command wrote nothing.
+  std::pair<size_t, size_t> snapshot() const {
+    auto store = must(open_sqlite_server_store(db_));
+    auto txn = must(store->begin(false));
+    size_t records = 0;
+    for (const auto& c : Schema::property_management().collections()) {
+      Status s = txn->for_each_record(c.name, [&](const StoredRecord&) {
+        ++records;
+        return true;
+      });
+      EXPECT_TRUE(s.ok()) << s.to_string();
+    }
+    return {must(txn->list_users()).size(), records};
+  }
+  std::string last_line(const std::string& out) const {
+    std::string text = out;
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    return text.substr(text.find_last_of('\n') == std::string::npos ? 0
+                                                                    : text.find_last_of('\n') + 1);
+  }
+
+  testing::TempDir dir_;
+  std::string db_;
+};
+
+TEST_F(ServerCliTest, AddsUsersAndRefusesAnUnknownRoleWritingNothing) {
+  EXPECT_EQ(ok({"user", "add", "alice", "--role", "collector"}), "user alice (collector)\n");
+  const auto before = snapshot();
+  ProcessResult bad = run({"user", "add", "bob", "--role", "boss"});
+  EXPECT_EQ(bad.exit_code, 3);
+  EXPECT_NE(bad.err.find("role 'boss' is not one of"), std::string::npos) << bad.err;
+  EXPECT_EQ(bad.out, "");
+  EXPECT_EQ(snapshot(), before);
+  const std::string users = ok({"users"});
+  EXPECT_NE(users.find("alice"), std::string::npos);
+  EXPECT_EQ(users.find("bob"), std::string::npos);
+
+  EXPECT_EQ(run({"user", "add", "carl"}).exit_code, 2);  // no --role
+  EXPECT_EQ(run({"user", "deactivate", "nobody"}).exit_code, 4);
+  ok({"user", "deactivate", "alice"});
+  EXPECT_NE(ok({"users"}).find("alice  collector  no"), std::string::npos);
+}
+
+TEST_F(ServerCliTest, IssuesAnEnrollmentCodeForAKnownUser) {
+  ok({"user", "add", "alice", "--role", "collector"});
+  const std::string code = ok({"enroll-code", "alice", "--ttl-hours", "24"});
+  EXPECT_EQ(code.size(), 9u) << code;  // eight characters and a newline
+  EXPECT_EQ(run({"enroll-code", "nobody"}).exit_code, 4);
+  EXPECT_EQ(run({"enroll-code", "alice", "--ttl-hours", "soon"}).exit_code, 2);
+  EXPECT_EQ(ok({"devices"}).find("alice"), std::string::npos);  // not enrolled yet
+}
+
+TEST_F(ServerCliTest, AddsAndAssignsReferenceData) {
+  const std::string estate = last_line(ok({"add", "estates", "name=Riverside"}));
+  const std::string building =
+      last_line(ok({"add", "buildings", "estate=" + estate, "name=Block A"}));
+  ok({"user", "add", "alice", "--role", "collector"});
+  ok({"assign", "alice", "--building", building});
+  EXPECT_NE(ok({"users"}).find("building " + building + " (Block A)"), std::string::npos);
+  ok({"unassign", "alice", "--building", building});
+  EXPECT_EQ(ok({"users"}).find(building), std::string::npos);
+
+  const auto before = snapshot();
+  ProcessResult bad = run({"add", "charges", "amount=12.345", "colour=red"});
+  EXPECT_EQ(bad.exit_code, 3);
+  EXPECT_NE(bad.err.find("amount:"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("colour:"), std::string::npos) << bad.err;
+  EXPECT_EQ(run({"assign", "alice", "--estate", building}).exit_code, 4);  // not an estate
+  EXPECT_EQ(run({"assign", "alice"}).exit_code, 2);
+  EXPECT_EQ(run({"add", "payments", "amount=1"}).exit_code, 3);
+  EXPECT_EQ(snapshot(), before);
+}
+
+TEST_F(ServerCliTest, ImportsAGoodFileAndRefusesABadOneWithLineNumbers) {
+  const std::string estates =
+      write("estates.csv",
+            "id,name,address\n"
+            "11111111-1111-7111-8111-111111111111,Riverside,\"1 River Rd, East\"\n");
+  EXPECT_EQ(ok({"import", "estates", estates}), "imported 1 record into estates\n");
+  const auto before = snapshot();
+  const std::string bad = write("buildings.csv",
+                                "estate,name\n"
+                                "11111111-1111-7111-8111-111111111111,Block A\n"
+                                "99999999-9999-7999-8999-999999999999,Block B\n"
+                                "11111111-1111-7111-8111-111111111111,\n"
+                                "11111111-1111-7111-8111-111111111111,Block \"D\"\n");
+  ProcessResult r = run({"import", "buildings", bad});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("3 bad rows; nothing was imported"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("line 3: estate: no estates record"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("line 4: name:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("line 5: a quote inside an unquoted value"), std::string::npos) << r.err;
+  EXPECT_EQ(snapshot(), before);
+
+  EXPECT_EQ(run({"import", "buildings", dir_.file("missing.csv")}).exit_code, 4);
+  EXPECT_EQ(run({"import", "buildings", write("empty.csv", "")}).exit_code, 3);
+  EXPECT_EQ(run({"import", "buildings"}).exit_code, 2);
+}
+
+TEST_F(ServerCliTest, ReportsAsJsonAndAsATable) {
+  ok({"user", "add", "alice", "--role", "collector"});
+  ProcessResult r = run({"report", "--period", "2026-11", "--as-of", "2026-11-30", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Json report = Json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << r.out;
+  EXPECT_EQ(report["period"], "2026-11");
+  EXPECT_TRUE(report["collection"]["period"]["rate"].is_null());  // nothing charged
+  EXPECT_EQ(report["open_conflicts"], Json::array());
+  EXPECT_NE(ok({"report", "--period=2026-11"}).find("Office report for 2026-11"),
+            std::string::npos);
+  EXPECT_EQ(run({"report", "--period", "November"}).exit_code, 3);
+  EXPECT_EQ(run({"report", "--colour"}).exit_code, 2);
+}
+
+TEST_F(ServerCliTest, UsageDatabaseAndEnvironment) {
+  EXPECT_EQ(testing::run_process(FIELDSYNC_SERVER_PATH, {}).exit_code, 2);
+  EXPECT_EQ(testing::run_process(FIELDSYNC_SERVER_PATH, {"users"}).exit_code, 2);  // no --db
+  EXPECT_EQ(run({"frobnicate"}).exit_code, 2);
+  EXPECT_EQ(run({"users"}).exit_code, 4);  // no database yet, and none is made
+  EXPECT_EQ(run({"report"}).exit_code, 4);
+  ok({"user", "add", "alice", "--role", "office"});
+  ProcessResult from_env =
+      testing::run_process(FIELDSYNC_SERVER_PATH, {"users"}, {"FIELDSYNC_SERVER_DB=" + db_});
+  EXPECT_EQ(from_env.exit_code, 0) << from_env.err;
+  EXPECT_NE(from_env.out.find("alice"), std::string::npos);
+
+  const std::string not_a_db = write("notes.txt", "these are not the tables you are looking for\n");
+  ProcessResult foreign = testing::run_process(FIELDSYNC_SERVER_PATH, {"--db", not_a_db, "users"});
+  EXPECT_EQ(foreign.exit_code, 5) << foreign.err;
+
+  ProcessResult help = testing::run_process(FIELDSYNC_SERVER_PATH, {"help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("import COLLECTION FILE.csv"), std::string::npos);
+  EXPECT_EQ(testing::run_process(FIELDSYNC_SERVER_PATH, {"help", "report"}).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace fieldsync::server
