@@ -129,7 +129,7 @@ Result<std::unique_ptr<SqliteStatement>> SqliteDb::prepare(const std::string& sq
   return std::make_unique<SqliteStatement>(db_, stmt);
 }
 
-Result<SqliteStatement*> SqliteDb::cached(const std::string& sql) {
+Result<CachedStatement> SqliteDb::cached(const std::string& sql) {
   auto it = cache_.find(sql);
   if (it == cache_.end()) {
     auto stmt = prepare(sql);
@@ -137,7 +137,7 @@ Result<SqliteStatement*> SqliteDb::cached(const std::string& sql) {
     it = cache_.emplace(sql, std::move(stmt).value()).first;
   }
   it->second->reset();
-  return it->second.get();
+  return CachedStatement(it->second.get());
 }
 
 Result<int64_t> SqliteDb::pragma_int(const std::string& pragma) {

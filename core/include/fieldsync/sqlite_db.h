@@ -49,6 +49,25 @@ class SqliteStatement {
   sqlite3_stmt* stmt_;
 };
 
+// A statement from a connection's cache, reset when this handle goes away so that
+// no finished query keeps a read transaction (and its snapshot) open.
+class CachedStatement {
+ public:
+  explicit CachedStatement(SqliteStatement* statement) : statement_(statement) {}
+  CachedStatement(CachedStatement&& other) noexcept : statement_(other.statement_) {
+    other.statement_ = nullptr;
+  }
+  CachedStatement& operator=(CachedStatement&&) = delete;
+  ~CachedStatement() {
+    if (statement_ != nullptr) statement_->reset();
+  }
+  SqliteStatement* operator->() const { return statement_; }
+  SqliteStatement& operator*() const { return *statement_; }
+
+ private:
+  SqliteStatement* statement_;
+};
+
 class SqliteDb {
  public:
   // Opens `path`; with `create` false a missing file is an error (never created).
@@ -57,8 +76,9 @@ class SqliteDb {
 
   sqlite3* handle() const { return db_; }
   Status exec(const std::string& sql);
-  // A statement prepared once and reused; reset before it is returned.
-  Result<SqliteStatement*> cached(const std::string& sql);
+  // A statement prepared once and reused; reset before it is returned and again when
+  // the handle is destroyed.
+  Result<CachedStatement> cached(const std::string& sql);
   // A fresh statement owned by the caller.
   Result<std::unique_ptr<SqliteStatement>> prepare(const std::string& sql) const;
   Result<int64_t> pragma_int(const std::string& pragma);

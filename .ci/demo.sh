@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The README's run command: installs what is missing, builds, and plays a field day
+# against a real fieldsync-server on 127.0.0.1 (see platform/demo/field_day.cpp).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash .ci/build.sh
+"${FIELDSYNC_BUILD_DIR:-build}/platform/fieldsync-demo"

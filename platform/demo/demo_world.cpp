@@ -1,0 +1,123 @@
+#include "demo_world.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <iostream>
+
+namespace fieldsync::demo {
+
+Result<HttpResponse> FlakyTransport::send(const HttpRequest& request) {
+  if (lose_requests_ > 0) {
+    --lose_requests_;
+    ++lost_;
+    return Status::unavailable("the connection dropped before the request left the phone");
+  }
+  auto response = inner_.send(request);
+  if (lose_responses_ > 0 && response.ok()) {
+    --lose_responses_;
+    ++lost_;
+    return Status::unavailable("the connection dropped before the answer arrived");
+  }
+  return response;
+}
+
+int free_loopback_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof address;
+  int port = -1;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+    port = ntohs(address.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
+DemoWorld::DemoWorld(std::string server_binary, std::string folder)
+    : server_binary_(std::move(server_binary)), folder_(std::move(folder)) {}
+
+DemoWorld::~DemoWorld() {
+  staff_.clear();
+  if (server_) stop_server();
+}
+
+Result<std::string> DemoWorld::admin(const std::vector<std::string>& args) {
+  std::vector<std::string> full = {"--db", server_db()};
+  full.insert(full.end(), args.begin(), args.end());
+  ProcessResult result = run_process(server_binary_, full);
+  if (result.exit_code != 0) {
+    return Status::internal("fieldsync-server " + args.at(0) + " failed (exit " +
+                            std::to_string(result.exit_code) + "): " + result.err);
+  }
+  return result.out;
+}
+
+Status DemoWorld::start_server() {
+  const int port = free_loopback_port();
+  if (port <= 0) return Status::unavailable("no free port on 127.0.0.1");
+  std::string error;
+  server_ = ChildProcess::start(server_binary_,
+                                {"--db", server_db(), "serve", "--listen", "127.0.0.1", "--port",
+                                 std::to_string(port)},
+                                error);
+  if (!server_) return Status::unavailable(error);
+  auto line = server_->read_line(std::chrono::seconds(20));
+  if (!line || line->find("listening on") == std::string::npos) {
+    return Status::unavailable("fieldsync-server did not start: " + line.value_or("(no output)"));
+  }
+  url_ = "http://127.0.0.1:" + std::to_string(port);
+  return Status();
+}
+
+int DemoWorld::stop_server() {
+  if (!server_) return -1;
+  server_->signal(SIGTERM);
+  const int code = server_->wait();
+  server_.reset();
+  return code;
+}
+
+Result<Staff*> DemoWorld::enroll(const std::string& user, const std::string& role,
+                                 const std::vector<std::pair<std::string, std::string>>& assignments) {
+  auto added = admin({"user", "add", user, "--role", role});
+  if (!added.ok()) return added.status();
+  for (const auto& [kind, id] : assignments) {
+    auto assigned = admin({"assign", user, "--" + kind, id});
+    if (!assigned.ok()) return assigned.status();
+  }
+  auto code_out = admin({"enroll-code", user});
+  if (!code_out.ok()) return code_out.status();
+  std::string code = *code_out;
+  while (!code.empty() && (code.back() == '\n' || code.back() == ' ')) code.pop_back();
+
+  Staff& s = staff_[user];
+  s.user = user;
+  s.role = role;
+  auto http = CpprestTransport::create(url_);
+  if (!http.ok()) return http.status();
+  s.http = std::move(http).value();
+  s.link = std::make_unique<FlakyTransport>(*s.http);
+  auto enrollment = request_enrollment(*s.link, code, Schema::property_management().version());
+  if (!enrollment.ok()) return enrollment.status();
+  auto store = DeviceStore::create(folder_ + "/" + user + ".db", {enrollment->device_code, user, ""});
+  if (!store.ok()) return store.status();
+  s.store = std::move(store).value();
+  FIELDSYNC_RETURN_IF_ERROR(adopt_enrollment(*s.store, *enrollment, url_));
+  ReplicatorOptions options;
+  options.backoff_initial_ms = 50;  // a demo need not wait long between retries
+  s.replicator = std::make_unique<Replicator>(*s.store, *s.link, options);
+  return &s;
+}
+
+Result<SyncReport> DemoWorld::sync(Staff& staff) { return staff.replicator->sync(); }
+
+}  // namespace fieldsync::demo

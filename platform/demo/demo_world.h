@@ -1,0 +1,79 @@
+// The field-day demo's world: a temporary folder, the real `fieldsync-server` process
+// on a free loopback port, the office's set-up through the server's own command line,
+// and one in-process device per member of staff talking HTTP to the server.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cpprest_transport.h"
+#include "fieldsync/field_work.h"
+#include "fieldsync/replicator.h"
+#include "process.h"
+
+namespace fieldsync::demo {
+
+// Drops traffic on demand, to play a phone losing its connection mid-sync.
+class FlakyTransport final : public HttpTransport {
+ public:
+  explicit FlakyTransport(HttpTransport& inner) : inner_(inner) {}
+  Result<HttpResponse> send(const HttpRequest& request) override;
+  // The next `n` responses are lost after the server has answered.
+  void lose_responses(int n) { lose_responses_ = n; }
+  // The next `n` requests never reach the server.
+  void lose_requests(int n) { lose_requests_ = n; }
+  int lost() const { return lost_; }
+
+ private:
+  HttpTransport& inner_;
+  int lose_responses_ = 0;
+  int lose_requests_ = 0;
+  int lost_ = 0;
+};
+
+struct Staff {
+  std::string user;
+  std::string role;
+  std::unique_ptr<DeviceStore> store;
+  std::unique_ptr<CpprestTransport> http;
+  std::unique_ptr<FlakyTransport> link;
+  std::unique_ptr<Replicator> replicator;
+
+  FieldWork work() { return FieldWork(*store); }
+};
+
+class DemoWorld {
+ public:
+  DemoWorld(std::string server_binary, std::string folder);
+  ~DemoWorld();
+
+  // Runs `fieldsync-server --db <server.db> args...`; fails loudly on a non-zero exit.
+  Result<std::string> admin(const std::vector<std::string>& args);
+  Status start_server();
+  // Stops the server with SIGTERM; its exit code.
+  int stop_server();
+  // Creates the user, assigns them, enrolls a device for them over HTTP.
+  Result<Staff*> enroll(const std::string& user, const std::string& role,
+                        const std::vector<std::pair<std::string, std::string>>& assignments);
+  Result<SyncReport> sync(Staff& staff);
+
+  const std::string& folder() const { return folder_; }
+  std::string server_db() const { return folder_ + "/server.db"; }
+  const std::string& url() const { return url_; }
+  std::map<std::string, Staff>& staff() { return staff_; }
+
+ private:
+  std::string server_binary_;
+  std::string folder_;
+  std::string url_;
+  std::unique_ptr<ChildProcess> server_;
+  std::map<std::string, Staff> staff_;
+};
+
+// A free TCP port on 127.0.0.1 (bound, read and released).
+int free_loopback_port();
+
+}  // namespace fieldsync::demo

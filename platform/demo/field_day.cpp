@@ -1,0 +1,181 @@
+// fieldsync-demo: a field day, end to end. Starts the real fieldsync-server on an
+// embedded SQLite database in a temporary folder, sets the office up through the
+// server's command line (CSV imports, plans, staff), enrolls seven phones, plays a
+// weekend offline, syncs everyone at the end of the day (one phone losing its
+// connection mid-sync), prints the office report and checks that everything adds up.
+// Exits non-zero if any check fails.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "fieldsync/server/server_store.h"
+#include "fieldsync/text_values.h"
+#include "weekend.h"
+
+namespace fieldsync::demo {
+namespace {
+
+struct Checks {
+  int failed = 0;
+  void expect(bool ok, const std::string& what) {
+    std::cout << (ok ? "  ok    " : "  FAIL  ") << what << "\n";
+    if (!ok) ++failed;
+  }
+};
+
+Result<std::map<std::string, server::StoredRecord>> server_records(const std::string& path) {
+  auto store = server::open_sqlite_server_store(path);
+  if (!store.ok()) return store.status();
+  auto txn = (*store)->begin(false);
+  if (!txn.ok()) return txn.status();
+  std::map<std::string, server::StoredRecord> out;
+  for (const auto& c : Schema::property_management().collections()) {
+    FIELDSYNC_RETURN_IF_ERROR((*txn)->for_each_record(c.name, [&](const server::StoredRecord& r) {
+      out[r.record.id] = r;
+      return true;
+    }));
+  }
+  return out;
+}
+
+// The phone holds exactly the server's records of its buckets, field for field.
+bool converged(Staff& s, const std::map<std::string, server::StoredRecord>& server, std::string& why) {
+  auto cursors = s.store->cursors();
+  if (!cursors.ok()) return why = cursors.status().to_string(), false;
+  std::set<std::string> held;
+  for (const auto& c : s.store->schema().collections()) {
+    auto records = s.store->list(c.name);
+    if (!records.ok()) return why = records.status().to_string(), false;
+    for (const auto& r : *records) {
+      held.insert(r.id);
+      auto it = server.find(r.id);
+      if (it == server.end()) return why = "has " + r.collection + " " + r.id + " the server lacks", false;
+      if (it->second.record.fields != r.fields) return why = r.collection + " " + r.id + " differs", false;
+    }
+  }
+  for (const auto& [id, stored] : server) {
+    if (cursors->count(stored.record.bucket) && !held.count(id)) {
+      return why = "lacks " + stored.record.collection + " " + id, false;
+    }
+  }
+  return true;
+}
+
+int check_outcome(DemoWorld& world, const Expected& expected) {
+  Checks checks;
+  auto server = server_records(world.server_db());
+  if (!server.ok()) {
+    std::cerr << "fieldsync-demo: " << server.status().to_string() << "\n";
+    return 1;
+  }
+  for (auto& [user, s] : world.staff()) {
+    std::string why;
+    checks.expect(converged(s, *server, why), user + "'s phone equals the server within its buckets" +
+                                                  (why.empty() ? "" : " (" + why + ")"));
+    auto pending = s.store->pending_count();
+    checks.expect(pending.ok() && *pending == 0, user + "'s phone has nothing left to send");
+  }
+  std::set<std::string> voided;
+  for (const auto& [id, r] : *server) {
+    if (r.record.collection == "payment_voids") voided.insert(r.record.fields.value("payment", ""));
+  }
+  int64_t payments = 0, total = 0;
+  std::set<std::string> receipts;
+  for (const auto& [id, r] : *server) {
+    if (r.record.collection != "payments") continue;
+    ++payments;
+    receipts.insert(r.record.fields.value("receipt_number", ""));
+    if (!voided.count(id)) total += r.record.fields.value("amount", int64_t{0});
+  }
+  checks.expect(payments == expected.payments, "every payment reached the server exactly once (" +
+                                                   std::to_string(payments) + " of " +
+                                                   std::to_string(expected.payments) + ")");
+  checks.expect(receipts.size() == static_cast<size_t>(payments), "receipt numbers are unique");
+  checks.expect(total == expected.payments_total,
+                "payments sum correctly: " + format_money(total) + " collected after voids");
+  int conflicts = 0;
+  for (const auto& [id, r] : *server) {
+    const Json& f = r.record.fields;
+    if (r.record.collection == "conflicts" && f.value("record", "") == expected.contested_household &&
+        f.value("field", "") == "phones" && f.value("status", "") == "open") {
+      ++conflicts;
+    }
+  }
+  checks.expect(conflicts == 1, "the concurrent phone-number edits show up as one open conflict");
+  const Json& finding = server->at(expected.shared_finding).record.fields;
+  checks.expect(finding.value("status", "") == "notified" &&
+                    finding.value("description", "").find("with a brick") != std::string::npos,
+                "the finding kept both the status change and the other phone's edit");
+  auto ben = world.staff()["ben"].link->lost();
+  checks.expect(ben == 2, "ben's phone lost its connection twice mid-sync and recovered");
+  std::cout << (checks.failed ? "\nFAILED: " + std::to_string(checks.failed) + " check(s)\n"
+                              : "\nAll checks passed.\n");
+  return checks.failed ? 1 : 0;
+}
+
+int run(const std::string& server_binary) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::string folder = (std::filesystem::temp_directory_path() /
+                              ("fieldsync-demo-" + std::to_string(getpid()))).string();
+  std::filesystem::create_directories(folder);
+  int code = 1;
+  {
+    DemoWorld world(server_binary, folder);
+    auto fail = [&](const Status& s) {
+      std::cerr << "fieldsync-demo: " << s.to_string() << "\n";
+      return 1;
+    };
+    std::cout << "== The office sets up Riverside Gardens (CSV import, plans, staff)\n";
+    auto data = set_up_office(world);
+    if (!data.ok()) return fail(data.status());
+    if (Status s = world.start_server(); !s.ok()) return fail(s);
+    std::cout << "  fieldsync-server is listening on " << world.url() << " (database " << world.server_db()
+              << ")\n";
+    if (Status s = enroll_staff(world, *data); !s.ok()) return fail(s);
+    std::cout << "\n== Morning: every phone syncs its buckets\n";
+    if (Status s = morning_sync(world); !s.ok()) return fail(s);
+    std::cout << "\n== The weekend, offline\n";
+    auto expected = play_weekend(world, *data);
+    if (!expected.ok()) return fail(expected.status());
+    std::cout << "\n== End of the day: everyone syncs\n";
+    if (Status s = evening_sync(world); !s.ok()) return fail(s);
+    std::cout << "\n== The office report\n";
+    auto report = world.admin({"report", "--period", data->period});
+    if (!report.ok()) return fail(report.status());
+    std::cout << *report;
+    std::cout << "\n== Checks\n";
+    code = check_outcome(world, *expected);
+    std::cout.flush();
+    const int server_exit = world.stop_server();
+    if (server_exit != 0) {
+      std::cout << "  FAIL  fieldsync-server stopped with exit code " << server_exit << "\n";
+      code = 1;
+    }
+  }
+  const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::cout << "(" << seconds << " s)\n";
+  if (code == 0) std::filesystem::remove_all(folder);
+  return code;
+}
+
+}  // namespace
+}  // namespace fieldsync::demo
+
+int main(int argc, char** argv) {
+  std::string server_binary = FIELDSYNC_SERVER_PATH;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--server-binary" && i + 1 < argc) {
+      server_binary = argv[++i];
+    } else {
+      std::cerr << "usage: fieldsync-demo [--server-binary PATH]\n";
+      return 2;
+    }
+  }
+  return fieldsync::demo::run(server_binary);
+}
