@@ -34,7 +34,8 @@ PushBatch::PushBatch(ServerTransaction& txn, const Schema& schema, const Clock& 
       scope_(scope),
       client_schema_version_(client_schema_version),
       hlc_(clock, "server", loaded_clock(txn)),
-      last_seq_(device.last_seq) {}
+      last_seq_(device.last_seq),
+      node_id_(device.node_id) {}
 
 Result<ChangeResult> PushBatch::apply(const WireChange& wire) {
   // Exactly once: a change number already answered gets the same answer again.
@@ -48,6 +49,14 @@ Result<ChangeResult> PushBatch::apply(const WireChange& wire) {
       return result_of(wire, ChangeOutcome::kRejected,
                        "change number " + std::to_string(wire.seq) +
                            " was already used by another change of this device");
+    }
+  }
+  // Learn the device's HLC node, so conflicts can name the phone behind a stamp.
+  if (!wire.change.stamps.empty() && wire.change.stamps.begin()->is_string()) {
+    auto stamp = Stamp::decode(wire.change.stamps.begin()->get<std::string>());
+    if (stamp.ok() && stamp->node != node_id_ && stamp->node != "server") {
+      node_id_ = stamp->node;
+      FIELDSYNC_RETURN_IF_ERROR(txn_.set_device_node(device_.id, node_id_));
     }
   }
   auto result = merge(wire);
@@ -106,6 +115,16 @@ Result<std::string> PushBatch::check_receipt(const Record& payment) {
   return std::string();
 }
 
+Result<std::string> PushBatch::writer_of(const std::string& encoded) {
+  auto stamp = Stamp::decode(encoded);
+  if (!stamp.ok()) return std::string("unknown");
+  if (stamp->node == "server") return std::string("office (server)");
+  auto device = txn_.device_by_node(stamp->node);
+  if (!device.ok()) return device.status();
+  if (!*device) return stamp->node;
+  return (*device)->device_code + " (" + (*device)->user + ")";
+}
+
 Status PushBatch::store_conflicts(const CollectionDef& c, const MergeResult& merged,
                                   const IncomingChange& /*change*/) {
   for (const FieldConflict& conflict : merged.conflicts) {
@@ -113,20 +132,19 @@ Status PushBatch::store_conflicts(const CollectionDef& c, const MergeResult& mer
     record.collection = "conflicts";
     record.id = new_id(clock_);
     record.bucket = merged.record.bucket;
-    const std::string incoming_node = device_.device_code + " (" + user_.name + ")";
-    auto node_of = [](const std::string& stamp) {
-      auto s = Stamp::decode(stamp);
-      return s.ok() ? s->node : std::string("unknown");
-    };
+    auto winner = writer_of(conflict.winner_stamp);
+    if (!winner.ok()) return winner.status();
+    auto loser = writer_of(conflict.loser_stamp);
+    if (!loser.ok()) return loser.status();
     record.fields = {{"collection", c.name},
                      {"record", merged.record.id},
                      {"field", conflict.field},
                      {"winner_value", conflict.winner_value.dump()},
                      {"winner_stamp", conflict.winner_stamp},
-                     {"winner_device", conflict.incoming_won ? incoming_node : node_of(conflict.winner_stamp)},
+                     {"winner_device", *winner},
                      {"loser_value", conflict.loser_value.dump()},
                      {"loser_stamp", conflict.loser_stamp},
-                     {"loser_device", conflict.incoming_won ? node_of(conflict.loser_stamp) : incoming_node},
+                     {"loser_device", *loser},
                      {"detected_at", clock_.now_ms()},
                      {"status", "open"},
                      {"status_reopens", 0}};

@@ -31,6 +31,8 @@ class PushBatch {
   void clamp_stamps(IncomingChange& change);
   Result<std::string> check_references(const CollectionDef& c, const Json& fields);
   Result<std::string> check_receipt(const Record& payment);
+  // Who wrote a stamp, for a person: "CODE (user)", the office, or the raw node id.
+  Result<std::string> writer_of(const std::string& stamp);
   Status store_conflicts(const CollectionDef& c, const MergeResult& merged, const IncomingChange& change);
 
   ServerTransaction& txn_;
@@ -45,6 +47,7 @@ class PushBatch {
   std::map<std::string, std::string> clamped_;  // original stamp -> server stamp
   int64_t clock_ahead_ms_ = 0;
   int64_t last_seq_ = 0;
+  std::string node_id_;  // this device's HLC node, as its stamps carry it
 };
 
 }  // namespace fieldsync::server

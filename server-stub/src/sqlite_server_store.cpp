@@ -35,7 +35,9 @@ const char* kLayout =
     "  id TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES users (name),"
     "  device_code TEXT NOT NULL UNIQUE, token_hash TEXT NOT NULL UNIQUE,"
     "  revoked INTEGER NOT NULL DEFAULT 0, last_seq INTEGER NOT NULL DEFAULT 0,"
-    "  created_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL DEFAULT 0);"
+    "  created_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL DEFAULT 0,"
+    "  node_id TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX devices_by_node ON devices (node_id);"
     "PRAGMA user_version = 1;";
 
 StoredRecord read_stored(const SqliteStatement& s) {
@@ -58,11 +60,12 @@ Device read_device(const SqliteStatement& s) {
   d.last_seq = s.column_int(4);
   d.created_ms = s.column_int(5);
   d.last_seen_ms = s.column_int(6);
+  d.node_id = s.column_text(7);
   return d;
 }
 
 constexpr const char* kDeviceColumns =
-    "SELECT id, user, device_code, revoked, last_seq, created_ms, last_seen_ms FROM devices";
+    "SELECT id, user, device_code, revoked, last_seq, created_ms, last_seen_ms, node_id FROM devices";
 
 class SqliteServerTransaction final : public ServerTransaction {
  public:
@@ -280,6 +283,17 @@ class SqliteServerTransaction final : public ServerTransaction {
   }
   Result<std::optional<Device>> device_by_code(const std::string& code) override {
     return device_by("device_code", code);
+  }
+
+  Result<std::optional<Device>> device_by_node(const std::string& node_id) override {
+    return device_by("node_id", node_id);
+  }
+
+  Status set_device_node(const std::string& device_id, const std::string& node_id) override {
+    auto s = db_.cached("UPDATE devices SET node_id = ? WHERE id = ?");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, node_id).bind(2, device_id);
+    return (*s)->run();
   }
 
   Result<std::vector<Device>> list_devices() override {

@@ -147,6 +147,9 @@ TEST(Replicator, ConcurrentEditsBecomeAConflictThatCanBeResolved) {
   EXPECT_EQ(conflict.fields["loser_value"], Json({"222"}).dump());
   EXPECT_EQ(conflict.fields["winner_value"], Json({"333"}).dump());
   EXPECT_EQ(conflict.fields["status"], "open");
+  const std::string alice_code = alice.store->identity().device_code;
+  EXPECT_EQ(conflict.fields["winner_device"], alice_code + " (alice)");
+  EXPECT_EQ(conflict.fields["loser_device"], office.store->identity().device_code + " (office)");
   EXPECT_EQ(must(alice.store->list("conflicts")).size(), 1u);  // the device concerned sees it
 
   // The office keeps its own value: an ordinary edit plus the conflict's resolution.

@@ -46,6 +46,7 @@ struct Device {
   std::string id;
   std::string user;
   std::string device_code;
+  std::string node_id;  // the HLC node its stamps carry, learnt from its first push
   bool revoked = false;
   int64_t last_seq = 0;  // the highest change number applied from this device
   int64_t created_ms = 0;
@@ -99,6 +100,8 @@ class ServerTransaction {
   virtual Status put_device(const Device& device, const std::string& token_hash) = 0;
   virtual Result<std::optional<Device>> device_by_token(const std::string& token_hash) = 0;
   virtual Result<std::optional<Device>> device_by_code(const std::string& device_code) = 0;
+  virtual Result<std::optional<Device>> device_by_node(const std::string& node_id) = 0;
+  virtual Status set_device_node(const std::string& device_id, const std::string& node_id) = 0;
   virtual Result<std::vector<Device>> list_devices() = 0;
   virtual Status set_device_progress(const std::string& device_id, int64_t last_seq,
                                      int64_t seen_ms) = 0;
