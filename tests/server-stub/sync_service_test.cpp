@@ -1,0 +1,210 @@
+// The sync service at the HTTP level, in process: authentication, versions, scope,
+// exactly-once replay and receipt numbers, with raw requests a misbehaving or hostile
+// client could send. Each refusal is checked to leave the server database unchanged.
+#include "fieldsync/server/sync_service.h"
+
+#include <gtest/gtest.h>
+
+#include "fieldsync/id.h"
+#include "fieldsync/protocol.h"
+#include "support/sync_world.h"
+
+namespace fieldsync {
+namespace {
+
+using testing::must;
+using testing::SyncWorld;
+
+std::string token_of(testing::TestDevice& device) { return must(device.store->sync_value(kSyncToken)); }
+
+HttpResponse post(SyncWorld& world, const std::string& path, const std::string& token, const Json& body) {
+  return world.service->handle({"POST", path, token, body.dump()});
+}
+
+Json push_body(int schema_version, Json changes) {
+  return {{"protocol_version", kProtocolVersion}, {"schema_version", schema_version}, {"changes", std::move(changes)}};
+}
+
+Json payment_change(int64_t seq, const std::string& change_id, const std::string& household,
+                    const std::string& receipt, const std::string& node) {
+  const std::string stamp = Stamp{testing::kSaturdayMorning, 0, node}.encode();
+  Json fields = {{"household", household}, {"amount", 500}, {"method", "cash"}, {"collector", "alice"},
+                 {"paid_at", testing::kSaturdayMorning}, {"receipt_number", receipt}};
+  Json stamps = Json::object();
+  for (const auto& [name, value] : fields.items()) stamps[name] = stamp;
+  return {{"seq", seq}, {"change_id", change_id}, {"collection", "payments"}, {"record_id", new_id()},
+          {"kind", "create"}, {"fields", fields}, {"stamps", stamps}, {"base", Json::object()}};
+}
+
+std::string outcome(const HttpResponse& response, size_t i = 0) {
+  auto decoded = decode_push_response(response.body);
+  if (!decoded.ok() || decoded->results.size() <= i) return "no result: " + response.body;
+  return change_outcome_name(decoded->results[i].outcome);
+}
+
+TEST(SyncService, UnknownAndRevokedTokensGetNothing) {
+  SyncWorld world;
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  const Json pull = {{"protocol_version", 1}, {"schema_version", 1}, {"cursors", Json::object()}};
+  EXPECT_EQ(post(world, "/v1/pull", "", pull).status, 401);
+  EXPECT_EQ(post(world, "/v1/pull", "not-a-token", pull).status, 401);
+  EXPECT_EQ(post(world, "/v1/pull", token_of(alice), pull).status, 200);
+  ASSERT_TRUE(world.admin->revoke_device(alice.store->identity().device_code).ok());
+  const auto before = world.server_records();
+  HttpResponse revoked = post(world, "/v1/push", token_of(alice),
+                              push_body(1, {payment_change(1, new_id(), world.household_a,
+                                                           alice.store->identity().device_code + "-000001", "n1")}));
+  EXPECT_EQ(revoked.status, 401);
+  EXPECT_NE(revoked.body.find("revoked"), std::string::npos);
+  EXPECT_EQ(world.server_records().size(), before.size());
+}
+
+TEST(SyncService, AnEnrollmentCodeWorksOnce) {
+  SyncWorld world;
+  ASSERT_TRUE(world.admin->add_user("bob", "collector").ok());
+  const std::string code = must(world.admin->issue_enrollment_code("bob"));
+  const Json body = {{"protocol_version", 1}, {"schema_version", 1}, {"enrollment_code", code}};
+  EXPECT_EQ(post(world, "/v1/enroll", "", body).status, 200);
+  EXPECT_EQ(post(world, "/v1/enroll", "", body).status, 401);
+  world.clock.advance(8LL * 24 * 3600 * 1000);
+  const std::string stale = must(world.admin->issue_enrollment_code("bob", 1000));
+  world.clock.advance(2000);
+  EXPECT_EQ(post(world, "/v1/enroll", "", {{"protocol_version", 1}, {"schema_version", 1}, {"enrollment_code", stale}}).status,
+            401);
+}
+
+TEST(SyncService, AReplayedBatchGetsTheSameAnswersAndChangesNothing) {
+  SyncWorld world;
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  const std::string code = alice.store->identity().device_code;
+  const Json batch = push_body(1, {payment_change(1, new_id(), world.household_a, code + "-000001", "n1"),
+                                   payment_change(2, new_id(), world.household_a, code + "-000002", "n1")});
+  HttpResponse first = post(world, "/v1/push", token_of(alice), batch);
+  ASSERT_EQ(first.status, 200) << first.body;
+  const auto after_first = world.server_records();
+  HttpResponse again = post(world, "/v1/push", token_of(alice), batch);
+  ASSERT_EQ(again.status, 200);
+  EXPECT_EQ(must(decode_push_response(again.body)).results.size(), 2u);
+  EXPECT_EQ(outcome(again, 0), "applied");
+  EXPECT_EQ(outcome(again, 1), "applied");
+  EXPECT_EQ(world.server_records().size(), after_first.size());
+
+  // The same change number for a different change is refused.
+  HttpResponse reused = post(world, "/v1/push", token_of(alice),
+                             push_body(1, {payment_change(2, new_id(), world.household_a, code + "-000003", "n1")}));
+  EXPECT_EQ(outcome(reused), "rejected");
+  EXPECT_EQ(world.server_records().size(), after_first.size());
+}
+
+TEST(SyncService, ReceiptNumbersMustBeTheDevicesOwnAndUnique) {
+  SyncWorld world;
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  const std::string code = alice.store->identity().device_code;
+  HttpResponse foreign = post(world, "/v1/push", token_of(alice),
+                              push_body(1, {payment_change(1, new_id(), world.household_a, "ZZZZ-000001", "n1")}));
+  EXPECT_EQ(outcome(foreign), "rejected");
+  EXPECT_NE(foreign.body.find("does not start with this device's code"), std::string::npos);
+  post(world, "/v1/push", token_of(alice),
+       push_body(1, {payment_change(2, new_id(), world.household_a, code + "-000001", "n1")}));
+  HttpResponse twice = post(world, "/v1/push", token_of(alice),
+                            push_body(1, {payment_change(3, new_id(), world.household_a, code + "-000001", "n1")}));
+  EXPECT_EQ(outcome(twice), "rejected");
+  EXPECT_NE(twice.body.find("already used"), std::string::npos);
+}
+
+TEST(SyncService, ADeviceCanNeitherReadNorWriteOutsideItsBuckets) {
+  SyncWorld world;
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  const std::string code = alice.store->identity().device_code;
+  const auto before = world.server_records();
+  HttpResponse outside = post(world, "/v1/push", token_of(alice),
+                              push_body(1, {payment_change(1, new_id(), world.household_b, code + "-000001", "n1")}));
+  EXPECT_EQ(outcome(outside), "rejected");
+  EXPECT_NE(outside.body.find("outside this device's buckets"), std::string::npos);
+
+  Json edit = {{"seq", 2}, {"change_id", new_id()}, {"collection", "households"}, {"record_id", world.household_b},
+               {"kind", "update"}, {"fields", {{"notes", "x"}}},
+               {"stamps", {{"notes", Stamp{testing::kSaturdayMorning, 0, "n1"}.encode()}}}, {"base", {{"notes", ""}}}};
+  EXPECT_EQ(outcome(post(world, "/v1/push", token_of(alice), push_body(1, {edit}))), "rejected");
+  EXPECT_EQ(world.server_records().size(), before.size());
+  EXPECT_EQ(world.server_records()[world.household_b].fields, before.at(world.household_b).fields);
+
+  // Asking for another building's bucket by name brings nothing from it.
+  Json pull = {{"protocol_version", 1}, {"schema_version", 1},
+               {"cursors", {{"building:" + world.building_b, 0}}}};
+  auto page = must(decode_pull_response(post(world, "/v1/pull", token_of(alice), pull).body));
+  for (const auto& r : page.records) EXPECT_NE(r.record.bucket, "building:" + world.building_b);
+}
+
+TEST(SyncService, MalformedRequestsGetAClearErrorAndChangeNothing) {
+  SyncWorld world;
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  const auto before = world.server_records();
+  for (const std::string& body : {std::string("{"), std::string("[]"), std::string("{\"changes\": 5}"),
+                                  push_body(1, Json::array()).dump() + "x"}) {
+    HttpResponse r = world.service->handle({"POST", "/v1/push", token_of(alice), body});
+    EXPECT_EQ(r.status, 400) << body;
+    auto error = decode_error(r.body);
+    ASSERT_TRUE(error.ok()) << r.body;
+    EXPECT_FALSE(error->message.empty());
+  }
+  EXPECT_EQ(world.service->handle({"GET", "/v1/push", token_of(alice), ""}).status, 405);
+  EXPECT_EQ(world.service->handle({"POST", "/v2/push", token_of(alice), "{}"}).status, 404);
+  EXPECT_EQ(world.service->handle({"POST", "/v1/push", token_of(alice), std::string(9 * 1024 * 1024, ' ')}).status, 413);
+  EXPECT_EQ(world.server_records().size(), before.size());
+}
+
+// A schema one version ahead of the devices: `email` is new and required.
+Schema next_schema() {
+  std::vector<CollectionDef> collections = Schema::property_management().collections();
+  for (auto& c : collections) {
+    if (c.name != "households") continue;
+    FieldDef email;
+    email.name = "email";
+    email.type = FieldType::kText;
+    email.required = true;
+    email.merge = MergeKind::kLww;
+    email.since_version = Schema::property_management().version() + 1;
+    c.fields.push_back(email);
+  }
+  return Schema(Schema::property_management().version() + 1, collections);
+}
+
+TEST(SyncService, DevicesOneSchemaVersionBehindAreServedAndTooOldOnesAreToldToUpdate) {
+  SyncWorld world;
+  auto& office = world.enroll("office", "office");
+  static const Schema next = next_schema();
+  server::SyncService service(*world.server_store, next, world.clock);
+  const int current = Schema::property_management().version();
+  const std::string token = token_of(office);
+  // The office on the current app creates a household without the new field: accepted.
+  const std::string id = new_id();
+  const std::string stamp = Stamp{testing::kSaturdayMorning, 0, "n1"}.encode();
+  Json create = {{"seq", 1}, {"change_id", new_id()}, {"collection", "households"}, {"record_id", id},
+                 {"kind", "create"}, {"fields", {{"unit", world.unit_a}, {"owner_name", "Li"}}},
+                 {"stamps", {{"unit", stamp}, {"owner_name", stamp}}}, {"base", Json::object()}};
+  HttpResponse accepted = service.handle({"POST", "/v1/push", token, push_body(current, {create}).dump()});
+  EXPECT_EQ(outcome(accepted), "applied") << accepted.body;
+
+  // A device on the new schema sets the email; an old one edits the name: the email stays.
+  Json email = {{"seq", 2}, {"change_id", new_id()}, {"collection", "households"}, {"record_id", id},
+                {"kind", "update"}, {"fields", {{"email", "li@example.com"}}},
+                {"stamps", {{"email", Stamp{testing::kSaturdayMorning + 1, 0, "n2"}.encode()}}},
+                {"base", {{"email", ""}}}};
+  EXPECT_EQ(outcome(service.handle({"POST", "/v1/push", token, push_body(current + 1, {email}).dump()})), "applied");
+  Json rename = {{"seq", 3}, {"change_id", new_id()}, {"collection", "households"}, {"record_id", id},
+                 {"kind", "update"}, {"fields", {{"owner_name", "Li Na"}}},
+                 {"stamps", {{"owner_name", Stamp{testing::kSaturdayMorning + 2, 0, "n1"}.encode()}}},
+                 {"base", {{"owner_name", stamp}}}};
+  EXPECT_EQ(outcome(service.handle({"POST", "/v1/push", token, push_body(current, {rename}).dump()})), "applied");
+  EXPECT_EQ(world.server_records()[id].fields["email"], "li@example.com");
+  EXPECT_EQ(world.server_records()[id].fields["owner_name"], "Li Na");
+
+  HttpResponse too_old = service.handle({"POST", "/v1/push", token, push_body(current - 1, Json::array()).dump()});
+  EXPECT_EQ(too_old.status, 426);
+  EXPECT_NE(too_old.body.find("update the app"), std::string::npos);
+  EXPECT_EQ(world.service->handle({"POST", "/v1/push", token, push_body(current + 1, Json::array()).dump()}).status, 400);
+}
+
+}  // namespace
+}  // namespace fieldsync
