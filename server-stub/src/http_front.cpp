@@ -17,8 +17,10 @@
 // needs a reverse proxy with its own body limit in front.
 #include "http_front.h"
 
+#include <arpa/inet.h>
 #include <cpprest/http_listener.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -86,6 +88,35 @@ Status check_can_listen(const std::string& address, int port) {
   if (error != 0)
     return Status::io_error("cannot listen on " + where + ": " + std::strerror(error));
   return Status();
+}
+
+// A port on `address` that the kernel handed out a moment ago (bound to port 0, read
+// and released): what `port = 0` listens on, since cpprestsdk cannot report the port
+// its own acceptor would pick.
+Result<int> free_port(const std::string& address) {
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (int rc = ::getaddrinfo(address.c_str(), "0", &hints, &found)) {
+    return Status::invalid_argument("cannot listen on " + address + ": " + ::gai_strerror(rc));
+  }
+  int port = 0, error = 0;
+  sockaddr_storage bound{};
+  socklen_t length = sizeof bound;
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0 || ::bind(fd, found->ai_addr, found->ai_addrlen) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length) != 0) {
+    error = errno;
+  } else {
+    port = ntohs(reinterpret_cast<const sockaddr_in&>(bound).sin_port);
+  }
+  if (fd >= 0) ::close(fd);
+  ::freeaddrinfo(found);
+  if (error != 0) {
+    return Status::io_error("cannot listen on " + address + ": " + std::strerror(error));
+  }
+  return port;
 }
 
 HttpResponse too_large(size_t limit) {
@@ -296,8 +327,25 @@ class CpprestHttpFront final : public HttpFront {
 
 Result<std::unique_ptr<HttpFront>> HttpFront::start(SyncService& service,
                                                     const HttpFrontOptions& options) {
+  if (options.port != 0) return start_on_port(service, options);
+  // Any free port: another process may take the one picked before the listener binds
+  // it, so a failure to bind is retried with another.
+  Result<std::unique_ptr<HttpFront>> started = Status::internal("no port tried");
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    auto port = free_port(options.address);
+    if (!port.ok()) return port.status();
+    HttpFrontOptions on_port = options;
+    on_port.port = *port;
+    started = start_on_port(service, on_port);
+    if (started.ok() || started.status().code() != StatusCode::kIOError) return started;
+  }
+  return started;
+}
+
+Result<std::unique_ptr<HttpFront>> HttpFront::start_on_port(SyncService& service,
+                                                            const HttpFrontOptions& options) {
   if (options.port < 1 || options.port > 65535) {
-    return Status::invalid_argument("the port must be between 1 and 65535, not " +
+    return Status::invalid_argument("the port must be between 0 and 65535, not " +
                                     std::to_string(options.port));
   }
   if (options.address.empty() || options.address.find(':') != std::string::npos) {

@@ -13,7 +13,7 @@ namespace fieldsync::server {
 
 struct HttpFrontOptions {
   std::string address = "127.0.0.1";
-  int port = 8080;
+  int port = 8080;  // 0: any free port (url() says which)
   size_t max_body_bytes = 8 * 1024 * 1024;
   int workers = 2;  // threads that run the sync service
 };
@@ -26,6 +26,10 @@ class HttpFront {
   // Stops accepting, lets requests in flight finish, and returns. Idempotent.
   virtual void stop() = 0;
   virtual std::string url() const = 0;
+
+ private:
+  static Result<std::unique_ptr<HttpFront>> start_on_port(SyncService& service,
+                                                          const HttpFrontOptions& options);
 };
 
 }  // namespace fieldsync::server

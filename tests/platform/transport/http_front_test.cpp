@@ -1,5 +1,5 @@
 // HttpFront's own behaviour over real HTTP: body limits (declared and chunked), error
-// answers as JSON, a port in use, concurrent clients, stop and start.
+// answers as JSON, a port in use, any free port, concurrent clients, stop and start.
 #include "http_front.h"
 
 #include <gtest/gtest.h>
@@ -7,6 +7,7 @@
 #include <atomic>
 #include <thread>
 
+#include "cpprest_transport.h"
 #include "fieldsync/protocol.h"
 #include "http_world.h"
 #include "loopback_sockets.h"
@@ -131,6 +132,21 @@ TEST(HttpFront, StopIsIdempotentAndTheFrontCanStartAgain) {
   http.stop_front();
   http.start_front();
   EXPECT_EQ(http.send({"GET", "/v1/health", "", ""}).status, 200);
+}
+
+TEST(HttpFront, PortZeroListensOnAFreePortAndTheUrlSaysWhich) {
+  HttpWorld http;
+  server::HttpFrontOptions options;
+  options.port = 0;
+  auto front = must(server::HttpFront::start(*http.world.service, options));
+  const std::string prefix = "http://127.0.0.1:";
+  ASSERT_EQ(front->url().rfind(prefix, 0), 0u) << front->url();
+  const int port = std::stoi(front->url().substr(prefix.size()));
+  EXPECT_GT(port, 0);
+  EXPECT_NE(port, http.port());
+  auto transport = must(CpprestTransport::create(front->url()));
+  EXPECT_EQ(must(transport->send({"GET", "/v1/health", "", ""})).status, 200);
+  front->stop();
 }
 
 TEST(HttpFront, RefusesABadPortOrAddress) {
