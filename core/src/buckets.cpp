@@ -20,7 +20,9 @@ Result<std::optional<std::string>> derive_bucket(const CollectionDef& collection
     case BucketRule::Kind::kInherit:
       for (const auto& name : rule.fields) {
         const Json& parent = fields.value(name, Json());
-        if (parent.is_string()) return lookup(parent.get<std::string>());
+        if (!parent.is_string()) continue;
+        const FieldDef* field = collection.field(name);
+        return lookup(field != nullptr ? field->target : std::string(), parent.get<std::string>());
       }
       return Found();
   }

@@ -82,7 +82,7 @@ Record read_record(const SqliteStatement& stmt, const std::string& collection) {
 }  // namespace
 
 Result<DeviceStore::Impl::WriteState> DeviceStore::Impl::begin_write() {
-  auto stmt = db_->cached("SELECT hlc, receipt_counter FROM device WHERE singleton = 1");
+  auto stmt = db_->cached("SELECT hlc, receipt_counter, change_counter FROM device WHERE singleton = 1");
   if (!stmt.ok()) return stmt.status();
   auto row = (*stmt)->step();
   if (!row.ok()) return row.status();
@@ -91,6 +91,7 @@ Result<DeviceStore::Impl::WriteState> DeviceStore::Impl::begin_write() {
   if (!persisted.ok()) return Status::corruption("the stored clock is damaged: " + persisted.status().message());
   WriteState state;
   state.receipt_counter = (*stmt)->column_int(1);
+  state.change_counter = (*stmt)->column_int(2);
   (*stmt)->reset();
   hlc_.observe(*persisted);
   state.stamp = hlc_.tick();
@@ -98,9 +99,10 @@ Result<DeviceStore::Impl::WriteState> DeviceStore::Impl::begin_write() {
 }
 
 Status DeviceStore::Impl::finish_write(const WriteState& state) {
-  auto stmt = db_->cached("UPDATE device SET hlc = ?, receipt_counter = ? WHERE singleton = 1");
+  auto stmt = db_->cached(
+      "UPDATE device SET hlc = ?, receipt_counter = ?, change_counter = ? WHERE singleton = 1");
   if (!stmt.ok()) return stmt.status();
-  (*stmt)->bind(1, state.stamp.encode()).bind(2, state.receipt_counter);
+  (*stmt)->bind(1, state.stamp.encode()).bind(2, state.receipt_counter).bind(3, state.change_counter);
   return (*stmt)->run();
 }
 
@@ -109,15 +111,16 @@ Status DeviceStore::Impl::check_references(const CollectionDef& collection, cons
   for (const Reference& ref : references_in(collection, fields)) {
     const CollectionDef* target = schema_.find(ref.target);
     const std::string noun = target != nullptr ? target->record_noun : ref.target;
-    auto stmt = db_->cached("SELECT collection FROM records WHERE id = ?");
-    if (!stmt.ok()) return stmt.status();
-    (*stmt)->bind(1, ref.id);
-    auto row = (*stmt)->step();
-    if (!row.ok()) return row.status();
-    if (!*row) {
+    auto found = bucket_of(ref.target, ref.id);
+    if (!found.ok()) return found.status();
+    if (*found) continue;
+    // Only to say what is wrong: is it some other kind of record? (a full scan)
+    auto other = query("SELECT collection FROM records WHERE id = ? LIMIT 1", {ref.id});
+    if (!other.ok()) return other.status();
+    if (other->empty()) {
       problems.push_back(ref.field + ": no " + noun + " with id " + ref.id + " on this device");
-    } else if ((*stmt)->column_text(0) != ref.target) {
-      problems.push_back(ref.field + ": " + ref.id + " is a " + (*stmt)->column_text(0) +
+    } else {
+      problems.push_back(ref.field + ": " + ref.id + " is a " + other->front()[0].get<std::string>() +
                          " record, not a " + noun);
     }
   }
@@ -127,10 +130,13 @@ Status DeviceStore::Impl::check_references(const CollectionDef& collection, cons
   return Status::invalid_argument(message, problems);
 }
 
-Result<std::optional<std::string>> DeviceStore::Impl::bucket_of(const std::string& id) const {
-  auto stmt = db_->cached("SELECT bucket FROM records WHERE id = ?");
+Result<std::optional<std::string>> DeviceStore::Impl::bucket_of(const std::string& collection,
+                                                               const std::string& id) const {
+  auto stmt = collection.empty() ? db_->cached("SELECT bucket FROM records WHERE id = ?2")
+                                 : db_->cached("SELECT bucket FROM records WHERE collection = ?1 AND id = ?2");
   if (!stmt.ok()) return stmt.status();
-  (*stmt)->bind(1, id);
+  if (!collection.empty()) (*stmt)->bind(1, collection);
+  (*stmt)->bind(2, id);
   auto row = (*stmt)->step();
   if (!row.ok()) return row.status();
   if (!*row) return std::optional<std::string>();
@@ -140,12 +146,12 @@ Result<std::optional<std::string>> DeviceStore::Impl::bucket_of(const std::strin
 Result<Record> DeviceStore::Impl::load(const CollectionDef& collection, const std::string& id) const {
   auto canonical = parse_id(id);
   if (!canonical.ok()) return canonical.status();
-  auto stmt = db_->cached("SELECT id, bucket, fields, stamps, collection FROM records WHERE id = ?");
+  auto stmt = db_->cached("SELECT id, bucket, fields, stamps FROM records WHERE collection = ? AND id = ?");
   if (!stmt.ok()) return stmt.status();
-  (*stmt)->bind(1, *canonical);
+  (*stmt)->bind(1, collection.name).bind(2, *canonical);
   auto row = (*stmt)->step();
   if (!row.ok()) return row.status();
-  if (!*row || (*stmt)->column_text(4) != collection.name) {
+  if (!*row) {
     return Status::not_found("no " + collection.record_noun + " with id " + *canonical + " on this device");
   }
   Record r = read_record(**stmt, collection.name);
@@ -155,24 +161,26 @@ Result<Record> DeviceStore::Impl::load(const CollectionDef& collection, const st
   return r;
 }
 
-Status DeviceStore::Impl::write_record(const Record& record, bool is_new) {
-  auto stmt = db_->cached(is_new ? "INSERT INTO records (collection, bucket, fields, stamps, id) VALUES (?, ?, ?, ?, ?)"
-                                 : "UPDATE records SET collection = ?, bucket = ?, fields = ?, stamps = ? WHERE id = ?");
+Status DeviceStore::Impl::write_record(const Record& record, bool is_new, const std::string& fields_json,
+                                       const std::string& stamps_json) {
+  auto stmt = db_->cached(is_new ? "INSERT INTO records (bucket, fields, stamps, collection, id) VALUES (?, ?, ?, ?, ?)"
+                                 : "UPDATE records SET bucket = ?, fields = ?, stamps = ? WHERE collection = ? AND id = ?");
   if (!stmt.ok()) return stmt.status();
-  (*stmt)->bind(1, record.collection).bind(2, record.bucket).bind(3, record.fields.dump());
-  (*stmt)->bind(4, record.stamps.dump()).bind(5, record.id);
+  (*stmt)->bind(1, record.bucket).bind(2, fields_json).bind(3, stamps_json);
+  (*stmt)->bind(4, record.collection).bind(5, record.id);
   return (*stmt)->run();
 }
 
-Status DeviceStore::Impl::append_outbox(const Record& record, const std::string& kind,
-                                        const Json& fields, const Json& stamps, const Json& base) {
+Status DeviceStore::Impl::append_outbox(WriteState& state, const Record& record, const std::string& kind,
+                                        const std::string& fields_json, const std::string& stamps_json,
+                                        const std::string& base_json) {
   auto stmt = db_->cached(
-      "INSERT INTO outbox (change_id, collection, record_id, kind, fields, stamps, base, created_ms)"
-      " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+      "INSERT INTO outbox (seq, change_id, collection, record_id, kind, fields, stamps, base, created_ms)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!stmt.ok()) return stmt.status();
-  (*stmt)->bind(1, new_id(clock_)).bind(2, record.collection).bind(3, record.id).bind(4, kind);
-  (*stmt)->bind(5, fields.dump()).bind(6, stamps.dump()).bind(7, base.dump());
-  (*stmt)->bind(8, clock_.now_ms());
+  (*stmt)->bind(1, ++state.change_counter).bind(2, new_id(clock_)).bind(3, record.collection);
+  (*stmt)->bind(4, record.id).bind(5, kind).bind(6, fields_json).bind(7, stamps_json).bind(8, base_json);
+  (*stmt)->bind(9, clock_.now_ms());
   return (*stmt)->run();
 }
 
@@ -213,7 +221,9 @@ Result<Record> DeviceStore::Impl::insert(const std::string& collection_name, con
       fields[field.name] = field.choices.front();
     }
   }
-  auto bucket = derive_bucket(c, record.id, fields, [this](const std::string& id) { return bucket_of(id); });
+  auto bucket = derive_bucket(c, record.id, fields, [this](const std::string& target, const std::string& id) {
+    return bucket_of(target, id);
+  });
   if (!bucket.ok()) return bucket.status();
   if (!*bucket) return Status::invalid_argument(c.record_noun + ": the record it belongs to is not on this device");
   record.bucket = **bucket;
@@ -221,8 +231,10 @@ Result<Record> DeviceStore::Impl::insert(const std::string& collection_name, con
   const std::string stamp = state->stamp.encode();
   for (const auto& [name, value] : record.fields.items()) record.stamps[name] = stamp;
 
-  FIELDSYNC_RETURN_IF_ERROR(write_record(record, true));
-  FIELDSYNC_RETURN_IF_ERROR(append_outbox(record, "create", record.fields, record.stamps, Json::object()));
+  // Serialised once, for the record and for its change.
+  const std::string fields_json = record.fields.dump(), stamps_json = record.stamps.dump();
+  FIELDSYNC_RETURN_IF_ERROR(write_record(record, true, fields_json, stamps_json));
+  FIELDSYNC_RETURN_IF_ERROR(append_outbox(*state, record, "create", fields_json, stamps_json, "{}"));
   FIELDSYNC_RETURN_IF_ERROR(finish_write(*state));
   FIELDSYNC_RETURN_IF_ERROR((*txn)->commit());
   return record;
@@ -262,8 +274,8 @@ Result<Record> DeviceStore::Impl::update(const std::string& collection_name, con
       record->fields[name] = value;
     }
   }
-  FIELDSYNC_RETURN_IF_ERROR(write_record(*record, false));
-  FIELDSYNC_RETURN_IF_ERROR(append_outbox(*record, "update", written, stamps, base));
+  FIELDSYNC_RETURN_IF_ERROR(write_record(*record, false, record->fields.dump(), record->stamps.dump()));
+  FIELDSYNC_RETURN_IF_ERROR(append_outbox(*state, *record, "update", written.dump(), stamps.dump(), base.dump()));
   FIELDSYNC_RETURN_IF_ERROR(finish_write(*state));
   FIELDSYNC_RETURN_IF_ERROR((*txn)->commit());
   return record;
@@ -323,8 +335,9 @@ Result<Record> DeviceStore::Impl::change_status(const std::string& collection_na
     record->stamps[name] = stamp;
     record->fields[name] = value;
   }
-  FIELDSYNC_RETURN_IF_ERROR(write_record(*record, false));
-  FIELDSYNC_RETURN_IF_ERROR(append_outbox(*record, stage ? "status" : "reopen", written, stamps, base));
+  FIELDSYNC_RETURN_IF_ERROR(write_record(*record, false, record->fields.dump(), record->stamps.dump()));
+  FIELDSYNC_RETURN_IF_ERROR(
+      append_outbox(*state, *record, stage ? "status" : "reopen", written.dump(), stamps.dump(), base.dump()));
   FIELDSYNC_RETURN_IF_ERROR(finish_write(*state));
   FIELDSYNC_RETURN_IF_ERROR((*txn)->commit());
   return record;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -50,13 +51,15 @@ class DeviceStore::Impl {
   const HybridClock& hlc() const { return hlc_; }
 
  private:
-  // Pulled records: replaces the local copy except fields with pending changes.
-  Status rebase_record(const Record& pulled);
+  // Pulled records: replaces the local copy except `pending_fields` (the fields with
+  // changes still waiting in the outbox).
+  Status rebase_record(const Record& pulled, const std::set<std::string>& pending_fields);
   Status evict_outside(const std::vector<std::string>& scope);
 
   struct WriteState {
     Stamp stamp;
     int64_t receipt_counter = 0;
+    int64_t change_counter = 0;  // the last outbox change number given out
   };
 
   // Inside a write transaction: folds in the persisted clock (another process may
@@ -65,11 +68,15 @@ class DeviceStore::Impl {
   Status finish_write(const WriteState& state);
   Status check_references(const CollectionDef& collection, const Json& fields) const;
   // The bucket of a record this device holds; nullopt when it holds none by that id.
-  Result<std::optional<std::string>> bucket_of(const std::string& id) const;
+  // `collection` may be empty (any collection; a slower scan).
+  Result<std::optional<std::string>> bucket_of(const std::string& collection, const std::string& id) const;
   Result<Record> load(const CollectionDef& collection, const std::string& id) const;
-  Status write_record(const Record& record, bool is_new);
-  Status append_outbox(const Record& record, const std::string& kind, const Json& fields,
-                       const Json& stamps, const Json& base);
+  Status write_record(const Record& record, bool is_new, const std::string& fields_json,
+                      const std::string& stamps_json);
+  // Appends a change numbered ++state.change_counter (persisted by finish_write).
+  Status append_outbox(WriteState& state, const Record& record, const std::string& kind,
+                       const std::string& fields_json, const std::string& stamps_json,
+                       const std::string& base_json);
 
   std::unique_ptr<SqliteDb> db_;
   const Schema& schema_;

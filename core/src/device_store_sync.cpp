@@ -22,44 +22,32 @@ Status DeviceStore::Impl::acknowledge(const std::vector<ChangeAck>& acks) {
   return (*txn)->commit();
 }
 
-Status DeviceStore::Impl::rebase_record(const Record& pulled) {
-  auto pending = db_->cached("SELECT fields FROM outbox WHERE record_id = ? AND state = 'pending'");
-  if (!pending.ok()) return pending.status();
-  (*pending)->bind(1, pulled.id);
-  std::set<std::string> pending_fields;
-  while (true) {
-    auto row = (*pending)->step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    Json fields = Json::parse((*pending)->column_text(0), nullptr, false);
-    if (fields.is_object()) {
-      for (const auto& [name, value] : fields.items()) pending_fields.insert(name);
-    }
-  }
-  (*pending)->reset();
-
+Status DeviceStore::Impl::rebase_record(const Record& pulled,
+                                        const std::set<std::string>& pending_fields) {
   Record merged = pulled;
   bool exists = false;
-  auto local = db_->cached("SELECT fields, stamps FROM records WHERE id = ?");
+  auto local = db_->cached("SELECT fields, stamps FROM records WHERE collection = ? AND id = ?");
   if (!local.ok()) return local.status();
-  (*local)->bind(1, pulled.id);
+  (*local)->bind(1, pulled.collection).bind(2, pulled.id);
   auto row = (*local)->step();
   if (!row.ok()) return row.status();
   if (*row) {
     exists = true;
-    const Json fields = Json::parse((*local)->column_text(0), nullptr, false);
-    const Json stamps = Json::parse((*local)->column_text(1), nullptr, false);
-    for (const std::string& name : pending_fields) {
-      if (fields.is_object() && fields.contains(name)) {
-        merged.fields[name] = fields[name];
-      } else {
-        merged.fields.erase(name);
+    if (!pending_fields.empty()) {
+      const Json fields = Json::parse((*local)->column_text(0), nullptr, false);
+      const Json stamps = Json::parse((*local)->column_text(1), nullptr, false);
+      for (const std::string& name : pending_fields) {
+        if (fields.is_object() && fields.contains(name)) {
+          merged.fields[name] = fields[name];
+        } else {
+          merged.fields.erase(name);
+        }
+        if (stamps.is_object() && stamps.contains(name)) merged.stamps[name] = stamps[name];
       }
-      if (stamps.is_object() && stamps.contains(name)) merged.stamps[name] = stamps[name];
     }
   }
   (*local)->reset();
-  return write_record(merged, !exists);
+  return write_record(merged, !exists, merged.fields.dump(), merged.stamps.dump());
 }
 
 Status DeviceStore::Impl::evict_outside(const std::vector<std::string>& scope) {
@@ -84,12 +72,28 @@ Status DeviceStore::Impl::apply_pull_page(const std::vector<Record>& records,
   if (!txn.ok()) return txn.status();
   auto state = begin_write();  // folds in the persisted clock; the tick is harmless
   if (!state.ok()) return state.status();
+  // The fields with changes still to push, by record: read once per page.
+  std::map<std::string, std::set<std::string>> pending;
+  auto changes = db_->cached("SELECT record_id, fields FROM outbox WHERE state = 'pending'");
+  if (!changes.ok()) return changes.status();
+  while (true) {
+    auto row = (*changes)->step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    const Json fields = Json::parse((*changes)->column_text(1), nullptr, false);
+    if (!fields.is_object()) continue;
+    auto& names = pending[(*changes)->column_text(0)];
+    for (const auto& [name, value] : fields.items()) names.insert(name);
+  }
+  (*changes)->reset();
+  static const std::set<std::string> kNone;
   for (const Record& record : records) {
     for (const auto& [name, encoded] : record.stamps.items()) {
       if (!encoded.is_string()) continue;
       if (auto stamp = Stamp::decode(encoded.get<std::string>()); stamp.ok()) hlc_.observe(*stamp);
     }
-    FIELDSYNC_RETURN_IF_ERROR(rebase_record(record));
+    auto it = pending.find(record.id);
+    FIELDSYNC_RETURN_IF_ERROR(rebase_record(record, it == pending.end() ? kNone : it->second));
   }
   for (const auto& [bucket, seq] : cursors) {
     auto stmt = db_->cached(

@@ -95,42 +95,10 @@ std::string join_choices(const std::vector<std::string>& choices) {
   return out;
 }
 
-// True when `s` is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
-bool is_utf8(const std::string& s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t extra = 0;
-    uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      extra = 1, cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      extra = 2, cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      extra = 3, cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + extra >= s.size()) return false;  // truncated sequence
-    for (size_t k = 1; k <= extra; ++k) {
-      const auto next = static_cast<unsigned char>(s[i + k]);
-      if ((next & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (next & 0x3F);
-    }
-    static const uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += extra + 1;
-  }
-  return true;
-}
-
 std::optional<std::string> check_text(const FieldDef& field, const Json& value) {
   if (!value.is_string()) return std::string("must be text");
   const auto& s = value.get_ref<const std::string&>();
-  if (!is_utf8(s)) return std::string("is not valid UTF-8 text");
+  if (!is_valid_utf8(s)) return std::string("is not valid UTF-8 text");
   if (s.size() > field.max_length) {
     return "is " + std::to_string(s.size()) + " characters long; at most " +
            std::to_string(field.max_length) + " are allowed";

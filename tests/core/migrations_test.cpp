@@ -52,8 +52,22 @@ TEST(Migrations, EveryEarlierLayoutMigratesToTheLatestKeepingItsData) {
     // The receipt counter carries on from where the old layout left it.
     auto household_free = store->query("SELECT receipt_counter FROM device", {});
     EXPECT_EQ(must(std::move(household_free)).at(0).at(0), 7);
+    // Change numbers carry on after the old ones: never reused, whatever the layout.
+    must(store->insert("estates", {{"name", "Hillside"}}));
+    EXPECT_EQ(must(store->outbox()).back().seq, 2);
     EXPECT_TRUE(store->check_integrity().ok());
   }
+}
+
+TEST(Migrations, ChangeNumbersAreNeverReusedAfterTheOutboxEmpties) {
+  testing::TempDir dir;
+  auto store = must(DeviceStore::create(dir.file("d.db"), {"AB12", "bob", ""}));
+  must(store->insert("estates", {{"name", "A"}}));
+  must(store->insert("estates", {{"name", "B"}}));
+  ASSERT_TRUE(store->acknowledge({{1, false, ""}, {2, false, ""}}).ok());
+  EXPECT_TRUE(must(store->outbox()).empty());
+  must(store->insert("estates", {{"name", "C"}}));
+  EXPECT_EQ(must(store->outbox()).front().seq, 3);
 }
 
 TEST(Migrations, ANewerLayoutIsRefusedUntouched) {

@@ -12,8 +12,10 @@
 
 namespace fieldsync {
 
-// The bucket of the record with `id`, or nullopt when no such record is known here.
-using BucketLookup = std::function<Result<std::optional<std::string>>(const std::string& id)>;
+// The bucket of the record of `collection` with `id`, or nullopt when no such record is
+// known here. `collection` is empty when the placing field may name any collection.
+using BucketLookup = std::function<Result<std::optional<std::string>>(
+    const std::string& collection, const std::string& id)>;
 
 // The bucket of a new record of `collection` with `id` and `fields`; nullopt when the
 // record it inherits its bucket from is not known (or none of its placing fields is

@@ -36,6 +36,10 @@ Result<int64_t> parse_timestamp(std::string_view text);
 std::string format_timestamp(int64_t unix_ms);  // "2026-11-28T09:30:00Z"
 std::string date_of_timestamp(int64_t unix_ms);  // "2026-11-28" (UTC)
 
+// True when `text` is well-formed UTF-8 (no overlong forms, surrogates, or code
+// points past U+10FFFF). Every text value fieldsync stores must be.
+bool is_valid_utf8(const std::string& text);
+
 // Parses `text` as a value of `field` and checks it with Schema::check_value.
 // Lists are comma-separated; geo points are "lat,lon" or "lat,lon,accuracy_m";
 // booleans are true/false/yes/no/1/0.
