@@ -1,6 +1,9 @@
 #include "cli/arguments.h"
 
+
 #include <charconv>
+
+#include "fieldsync/text_values.h"
 
 namespace fieldsync::cli {
 namespace {
@@ -64,36 +67,6 @@ CliStatus read_count(const ParsedArguments& args, const std::string& name, int64
   return CliStatus();
 }
 
-bool is_valid_utf8(const std::string& text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    size_t extra = 0;
-    uint32_t min = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      extra = 1, min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-      extra = 2, min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-      extra = 3, min = 0x10000;
-    } else {
-      return false;
-    }
-    if (i + extra >= text.size()) return false;  // truncated sequence
-    uint32_t code = c & (0x3F >> extra);
-    for (size_t k = 1; k <= extra; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xC0) != 0x80) return false;
-      code = (code << 6) | (next & 0x3F);
-    }
-    if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return false;
-    i += extra + 1;
-  }
-  return true;
-}
 
 CliStatus parse_arguments(const std::vector<std::string>& args,
                           const std::vector<OptionSpec>& specs, ParsedArguments& parsed) {

@@ -56,6 +56,5 @@ CliStatus parse_assignments(const std::vector<std::string>& words,
 // option is absent); anything else is a usage error.
 CliStatus read_count(const ParsedArguments& args, const std::string& name, int64_t& target);
 
-bool is_valid_utf8(const std::string& text);
 
 }  // namespace fieldsync::cli

@@ -64,6 +64,26 @@ std::optional<HttpResponse> check_versions(int protocol, int schema_version, con
   return std::nullopt;
 }
 
+// Everything a push or pull checks before its work: the token, the versions, the
+// device's buckets. An error response to send back when any check fails.
+struct Admitted {
+  Caller caller;
+  Scope scope;
+};
+
+template <class Request>
+std::optional<HttpResponse> admit(ServerTransaction& txn, const std::string& token,
+                                  const Result<Request>& request, const Schema& schema,
+                                  Admitted& admitted) {
+  if (auto denied = authenticate(txn, token, admitted.caller)) return denied;
+  if (!request.ok()) return from_status(request.status());
+  if (auto bad = check_versions(request->protocol_version, request->schema_version, schema)) return bad;
+  auto scope = scope_of(txn, admitted.caller.user);
+  if (!scope.ok()) return from_status(scope.status());
+  admitted.scope = std::move(scope).value();
+  return std::nullopt;
+}
+
 }  // namespace
 
 HttpResponse error_response(int status, const std::string& code, const std::string& message, bool retryable) {
@@ -139,14 +159,10 @@ HttpResponse SyncService::push(const std::string& token, const std::string& body
   auto request = decode_push_request(body);
   auto txn = store_.begin(true);
   if (!txn.ok()) return from_status(txn.status());
-  Caller caller;
-  if (auto denied = authenticate(**txn, token, caller)) return *denied;
-  if (!request.ok()) return from_status(request.status());
-  if (auto bad = check_versions(request->protocol_version, request->schema_version, schema_)) return *bad;
-  auto scope = scope_of(**txn, caller.user);
-  if (!scope.ok()) return from_status(scope.status());
-  PushBatch batch(**txn, schema_, clock_, options_, caller.device, caller.user, *scope,
-                  request->schema_version);
+  Admitted admitted;
+  if (auto refused = admit(**txn, token, request, schema_, admitted)) return *refused;
+  PushBatch batch(**txn, schema_, clock_, options_, admitted.caller.device, admitted.caller.user,
+                  admitted.scope, request->schema_version);
   PushResponse response;
   for (const WireChange& change : request->changes) {
     auto result = batch.apply(change);
@@ -164,19 +180,16 @@ HttpResponse SyncService::pull(const std::string& token, const std::string& body
   auto request = decode_pull_request(body);
   auto txn = store_.begin(false);
   if (!txn.ok()) return from_status(txn.status());
-  Caller caller;
-  if (auto denied = authenticate(**txn, token, caller)) return *denied;
-  if (!request.ok()) return from_status(request.status());
-  if (auto bad = check_versions(request->protocol_version, request->schema_version, schema_)) return *bad;
-  auto scope = scope_of(**txn, caller.user);
-  if (!scope.ok()) return from_status(scope.status());
+  Admitted admitted;
+  if (auto refused = admit(**txn, token, request, schema_, admitted)) return *refused;
+  const Scope& scope = admitted.scope;
   std::vector<std::string> buckets;
-  if (scope->everything) {
+  if (scope.everything) {
     auto all = (*txn)->list_buckets();
     if (!all.ok()) return from_status(all.status());
     buckets = std::move(all).value();
   } else {
-    buckets.assign(scope->buckets.begin(), scope->buckets.end());
+    buckets.assign(scope.buckets.begin(), scope.buckets.end());
   }
   PullResponse response;
   response.buckets = buckets;

@@ -124,10 +124,13 @@ class ServerStore {
 
 // derive_bucket()'s lookup over the server's records.
 inline auto server_bucket_lookup(ServerTransaction& txn) {
-  return [&txn](const std::string& id) -> Result<std::optional<std::string>> {
+  return [&txn](const std::string& collection,
+                const std::string& id) -> Result<std::optional<std::string>> {
     auto parent = txn.get_record(id);
     if (!parent.ok()) return parent.status();
-    if (!*parent) return std::optional<std::string>();
+    if (!*parent || (!collection.empty() && (*parent)->record.collection != collection)) {
+      return std::optional<std::string>();
+    }
     return std::optional<std::string>((*parent)->record.bucket);
   };
 }
