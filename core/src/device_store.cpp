@@ -1,5 +1,8 @@
 #include "fieldsync/device_store.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
@@ -63,10 +66,44 @@ Status check_is_device_database(SqliteDb& db, const std::string& path) {
   if (!tables.ok()) return tables.status();
   if (*app_id == 0 && *tables == 0) {
     return Status::failed_precondition("'" + path +
-                                       "' is an empty file, not a fieldsync database; create one "
-                                       "with 'fieldsync init'");
+                                       "' is an empty file, not a fieldsync database; remove it, "
+                                       "then create the database with 'fieldsync init'");
   }
   return Status::corruption("'" + path + "' is a SQLite database of another application, not a fieldsync database");
+}
+
+void remove_database_files(const std::string& path) {
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(path + suffix, ec);
+}
+
+// Makes a rename in the folder of `path` durable.
+Status sync_parent_directory(const std::string& path) {
+  const std::filesystem::path parent = std::filesystem::absolute(path).parent_path();
+  const int fd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return Status::io_error("cannot open folder '" + parent.string() + "'");
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return Status::io_error("cannot sync folder '" + parent.string() + "'");
+  return Status();
+}
+
+// A complete device database at `path`: every layout step and the device row. The
+// connection is closed on return, which checkpoints the WAL into the file.
+Status build_device_database(const std::string& path, const DeviceIdentity& identity,
+                             const Schema& schema, const Clock& clock) {
+  auto db = SqliteDb::open(path, /*create=*/true);
+  if (!db.ok()) return db.status();
+  FIELDSYNC_RETURN_IF_ERROR(apply_connection_settings(**db, /*synchronous_full=*/true));
+  FIELDSYNC_RETURN_IF_ERROR(migrate_device_layout(**db));
+  auto stmt = (*db)->prepare(
+      "INSERT INTO device (singleton, device_code, user_name, node_id, hlc, receipt_counter,"
+      " schema_version, created_ms) VALUES (1, ?, ?, ?, ?, 0, ?, ?)");
+  if (!stmt.ok()) return stmt.status();
+  (*stmt)->bind(1, identity.device_code).bind(2, identity.user).bind(3, identity.node_id);
+  (*stmt)->bind(4, Stamp{0, 0, identity.node_id}.encode()).bind(5, int64_t{schema.version()});
+  (*stmt)->bind(6, clock.now_ms());
+  return (*stmt)->run();
 }
 
 Record read_record(const SqliteStatement& stmt, const std::string& collection) {
@@ -453,28 +490,22 @@ Result<std::unique_ptr<DeviceStore>> DeviceStore::create(const std::string& path
   if (std::filesystem::exists(path, ec)) {
     return Status::already_exists("'" + path + "' already exists; open it, or choose another path");
   }
-  auto db = SqliteDb::open(path, /*create=*/true);
-  if (!db.ok()) return db.status();
-  auto fail = [&](Status s) {
-    db = Status::internal("closed");  // close before removing the half-made file
-    std::filesystem::remove(path, ec);
-    std::filesystem::remove(path + "-wal", ec);
-    std::filesystem::remove(path + "-shm", ec);
-    return s;
-  };
-  if (Status s = apply_connection_settings(**db, options.synchronous_full); !s.ok()) return fail(s);
-  if (Status s = migrate_device_layout(**db); !s.ok()) return fail(s);
-  auto stmt = (*db)->prepare(
-      "INSERT INTO device (singleton, device_code, user_name, node_id, hlc, receipt_counter,"
-      " schema_version, created_ms) VALUES (1, ?, ?, ?, ?, 0, ?, ?)");
-  if (!stmt.ok()) return fail(stmt.status());
-  const Stamp start{0, 0, identity.node_id};
-  (*stmt)->bind(1, identity.device_code).bind(2, identity.user).bind(3, identity.node_id);
-  (*stmt)->bind(4, start.encode()).bind(5, int64_t{schema.version()}).bind(6, clock.now_ms());
-  if (Status s = (*stmt)->run(); !s.ok()) return fail(s);
-  stmt = Status::internal("finalized");
-  auto impl = std::make_unique<Impl>(std::move(db).value(), schema, clock, identity, start);
-  return std::unique_ptr<DeviceStore>(new DeviceStore(std::move(impl)));
+  // Built under a temporary name and renamed into place, so that a crash part-way
+  // leaves no half-made database at `path` that neither open() nor create() accepts.
+  const std::string building = path + ".creating";
+  remove_database_files(building);
+  Status built = build_device_database(building, identity, schema, clock);
+  if (!built.ok()) {
+    remove_database_files(building);
+    return built;
+  }
+  std::filesystem::rename(building, path, ec);
+  if (ec) {
+    remove_database_files(building);
+    return Status::io_error("cannot create '" + path + "': " + ec.message());
+  }
+  FIELDSYNC_RETURN_IF_ERROR(sync_parent_directory(path));
+  return open(path, options);
 }
 
 Result<std::unique_ptr<DeviceStore>> DeviceStore::open(const std::string& path,

@@ -230,6 +230,20 @@ TEST(DeviceStoreFiles, CreateRefusesAnExistingFileAndBadIdentities) {
   EXPECT_FALSE(std::filesystem::exists(dir.file("e.db")));
 }
 
+TEST(DeviceStoreFiles, CreateIsAllOrNothingEvenAfterACrashMidway) {
+  TempDir dir;
+  const std::string path = dir.file("d.db");
+  {  // What a kill during an earlier create leaves behind: a half-built file aside.
+    std::ofstream half(path + ".creating", std::ios::binary);
+    half << "SQLite format 3";
+  }
+  auto store = must(DeviceStore::create(path, {"AB12", "bob", ""}));
+  EXPECT_EQ(store->identity().device_code, "AB12");
+  EXPECT_FALSE(std::filesystem::exists(path + ".creating"));
+  store.reset();
+  EXPECT_TRUE(DeviceStore::open(path).ok());
+}
+
 TEST(DeviceStoreFiles, OpeningAMissingFileCreatesNothing) {
   TempDir dir;
   auto missing = DeviceStore::open(dir.file("none.db"));
