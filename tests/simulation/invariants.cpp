@@ -1,0 +1,116 @@
+// The invariants of the design brief, checked after quiescence.
+#include <set>
+
+#include "sim_world.h"
+
+namespace fieldsync::simulation {
+namespace {
+
+using Records = std::map<std::string, Record>;
+
+Records all_records(DeviceStore& store) {
+  Records out;
+  for (const auto& c : store.schema().collections()) {
+    auto records = store.list(c.name);
+    if (!records.ok()) continue;
+    for (auto& r : *records) out[r.id] = r;
+  }
+  return out;
+}
+
+std::set<std::string> records_with_changes(DeviceStore& store) {
+  std::set<std::string> ids;
+  auto outbox = store.outbox();
+  if (outbox.ok()) {
+    for (const auto& c : *outbox) ids.insert(c.record_id);
+  }
+  return ids;
+}
+
+}  // namespace
+
+std::vector<std::string> SimWorld::check_invariants() {
+  std::vector<std::string> problems;
+  Records server;
+  {
+    auto txn = server_store_->begin(false);
+    if (!txn.ok()) return {txn.status().to_string()};
+    for (const auto& c : Schema::property_management().collections()) {
+      Status s = (*txn)->for_each_record(c.name, [&](const server::StoredRecord& r) {
+        server[r.record.id] = r.record;
+        return true;
+      });
+      if (!s.ok()) problems.push_back(s.to_string());
+    }
+  }
+  if (Status s = server_store_->check_integrity(); !s.ok()) problems.push_back("server: " + s.to_string());
+  std::set<std::string> receipts;
+  int64_t server_payments = 0;
+  for (const auto& [id, r] : server) {
+    if (r.collection != "payments") continue;
+    ++server_payments;
+    if (!receipts.insert(r.fields.value("receipt_number", "")).second) {
+      problems.push_back("receipt " + r.fields.value("receipt_number", "") + " used twice");
+    }
+  }
+  int64_t created_payments = 0;
+  for (auto& [user, d] : devices_) {
+    if (Status s = d.store->check_integrity(); !s.ok()) problems.push_back(user + ": " + s.to_string());
+    auto pending = d.store->pending_count();
+    if (!pending.ok() || *pending != 0) problems.push_back(user + ": changes still pending after quiescence");
+    const Records local = all_records(*d.store);
+    const std::set<std::string> unsent = records_with_changes(*d.store);  // parked
+    auto cursors = d.store->cursors();
+    std::set<std::string> buckets;
+    if (cursors.ok()) {
+      for (const auto& [b, seq] : *cursors) buckets.insert(b);
+    }
+    // 1 and 4: the phone holds exactly the server's records of its buckets, nothing else.
+    for (const auto& [id, r] : local) {
+      auto it = server.find(id);
+      if (!buckets.count(r.bucket) && !unsent.count(id)) problems.push_back(user + ": holds " + id + " outside its buckets");
+      if (it == server.end()) {
+        if (!unsent.count(id)) problems.push_back(user + ": holds " + r.collection + " " + id + " the server lacks");
+      } else if (it->second.fields != r.fields && buckets.count(r.bucket)) {
+        problems.push_back(user + ": " + r.collection + " " + id + " differs from the server");
+      }
+    }
+    for (const auto& [id, r] : server) {
+      if (buckets.count(r.bucket) && !local.count(id)) problems.push_back(user + ": lacks " + r.collection + " " + id);
+    }
+    // 2: every event it recorded is on the server (or parked on the phone, with a reason).
+    for (const auto& id : d.created) {
+      if (!server.count(id) && !unsent.count(id)) problems.push_back(user + ": recorded event " + id + " was lost");
+      if (server.count(id) && server.at(id).collection == "payments") ++created_payments;
+    }
+  }
+  if (created_payments != server_payments) {
+    problems.push_back("the server has " + std::to_string(server_payments) + " payments, the phones recorded " +
+                       std::to_string(created_payments));
+  }
+  // 3: an lww value only disappears when someone else wrote the field too.
+  std::map<std::string, std::set<std::string>> editors;
+  std::map<std::string, Json> last_value;
+  for (const auto& e : edits_) {
+    const std::string key = e.record + "." + e.field;
+    editors[key].insert(e.device);
+    last_value[key] = e.value;
+  }
+  for (const auto& [key, who] : editors) {
+    if (who.size() != 1) continue;
+    const LwwEdit* edit = nullptr;
+    for (const auto& e : edits_) {
+      if (e.record + "." + e.field == key) edit = &e;
+    }
+    auto it = server.find(edit->record);
+    if (it == server.end()) continue;
+    const SimDevice& device = devices_.at(edit->device);
+    if (records_with_changes(*device.store).count(edit->record)) continue;  // parked
+    if (it->second.fields.value(edit->field, Json()) != last_value[key]) {
+      problems.push_back(edit->device + "'s edit of " + key + " vanished without a competing edit");
+    }
+  }
+  return problems;
+}
+
+}  // namespace fieldsync::simulation

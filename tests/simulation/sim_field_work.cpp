@@ -1,0 +1,103 @@
+// The simulation's random field work, by role, on the records each phone holds.
+#include "sim_world.h"
+
+namespace fieldsync::simulation {
+namespace {
+
+bool refused_for_a_reason(const Status& s) {
+  return s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kNotFound ||
+         s.code() == StatusCode::kFailedPrecondition;
+}
+
+}  // namespace
+
+Status SimWorld::field_work(SimDevice& d) {
+  FieldWork work(*d.store);
+  const int roll = static_cast<int>(rng_() % 100);
+  const std::string household = pick(held(d, "households"));
+  const std::string order = pick(held(d, "work_orders"));
+  const std::string finding = pick(held(d, "findings"));
+  Result<Record> done = Status::not_found("nothing to do");
+  std::string what;
+  auto lww = [&](const std::string& collection, const std::string& id, const std::string& field, Json value) {
+    what = "edit " + collection + "." + field;
+    done = d.store->update(collection, id, {{field, value}});
+    if (done.ok()) edits_.push_back({d.user, collection, id, field, value});
+  };
+  if (d.role == "collector" && !household.empty()) {
+    if (roll < 30) {
+      FeeVisitInput v;
+      v.household = household;
+      v.outcome = roll % 2 ? "not_home" : "paid_full";
+      what = "visit";
+      done = work.record_visit(v);
+    } else if (roll < 60) {
+      what = "payment";
+      done = work.record_payment(testing::payment(household, 100 + static_cast<int64_t>(rng_() % 10000)));
+    } else if (roll < 70) {
+      what = "void";
+      done = work.void_payment(pick(held(d, "payments")), "sim");
+    } else {
+      lww("households", household, "phones", Json::array({std::to_string(rng_() % 1000)}));
+    }
+  } else if (d.role == "patrol") {
+    if (roll < 40) {
+      FindingInput f;
+      f.estate = estate_;
+      f.category = "safety";
+      f.severity = "low";
+      f.description = "sim";
+      what = "finding";
+      done = work.report_finding(f);
+    } else if (roll < 70 && !finding.empty()) {
+      what = "advance finding";
+      done = d.store->advance_status("findings", finding, roll % 2 ? "notified" : "closed");
+    } else if (!finding.empty()) {
+      lww("findings", finding, "description", "seen " + std::to_string(rng_() % 1000));
+    }
+  } else if (d.role == "technician" && !order.empty()) {
+    if (roll < 40) {
+      what = "note";
+      done = work.add_work_order_note(order, "sim note");
+    } else if (roll < 80) {
+      static const char* kStages[] = {"dispatched", "in_progress", "completed", "closed"};
+      what = "advance order";
+      done = d.store->advance_status("work_orders", order, kStages[rng_() % 4]);
+    } else {
+      what = "reopen order";
+      done = d.store->reopen("work_orders", order);
+    }
+  } else if (d.role == "office") {
+    auto conflicts = d.store->list("conflicts", ListQuery{{{"status", "open"}}, 1});
+    if (roll < 20 && conflicts.ok() && !conflicts->empty()) {
+      const Record& c = conflicts->front();
+      what = "resolve conflict";
+      done = work.resolve_conflict(c.id, roll % 2 ? ConflictChoice::kKeepLoser : ConflictChoice::kKeepWinner);
+      if (done.ok()) {
+        auto record = d.store->get(c.fields.value("collection", ""), c.fields.value("record", ""));
+        if (record.ok()) {
+          const std::string field = c.fields.value("field", "");
+          edits_.push_back({d.user, record->collection, record->id, field, record->fields.value(field, Json())});
+        }
+      }
+    } else if (roll < 60 && !household.empty()) {
+      lww("households", household, "phones", Json::array({"o" + std::to_string(rng_() % 1000)}));
+    } else if (roll < 80 && !finding.empty()) {
+      lww("findings", finding, "description", "office " + std::to_string(rng_() % 1000));
+    } else if (!order.empty()) {
+      what = "office reopen";
+      done = d.store->reopen("work_orders", order);
+    }
+  }
+  note(d.user + " " + (what.empty() ? "idle" : what) + (done.ok() ? "" : " refused: " + done.status().message()));
+  if (done.ok()) {
+    if (!done->collection.empty() && Schema::property_management().find(done->collection)->append_only) {
+      d.created.insert(done->id);
+    }
+    return Status();
+  }
+  if (what.empty() || refused_for_a_reason(done.status())) return Status();
+  return done.status().with_context(d.user + " " + what);
+}
+
+}  // namespace fieldsync::simulation

@@ -1,0 +1,201 @@
+#include "sim_world.h"
+
+#include "faulty_transport.h"
+#include "fieldsync/id.h"
+
+namespace fieldsync::simulation {
+namespace {
+
+constexpr int64_t kMinute = 60 * 1000;
+constexpr int64_t kYear = 365LL * 24 * 60 * kMinute;
+
+class NoSleep final : public Sleeper {
+ public:
+  void sleep_ms(int64_t) override {}
+};
+
+NoSleep& no_sleep() {
+  static NoSleep sleeper;
+  return sleeper;
+}
+
+}  // namespace
+
+SimWorld::SimWorld(uint64_t seed, const std::string& folder)
+    : rng_(seed), folder_(folder), server_clock_(testing::kSaturdayMorning) {}
+
+SimWorld::~SimWorld() = default;
+
+std::string SimWorld::pick(const std::vector<std::string>& from) {
+  return from.empty() ? std::string() : from[rng_() % from.size()];
+}
+
+Status SimWorld::open_server() {
+  auto store = server::open_sqlite_server_store(folder_ + "/server.db");
+  if (!store.ok()) return store.status();
+  server_store_ = std::move(store).value();
+  service_ = std::make_unique<server::SyncService>(*server_store_, Schema::property_management(), server_clock_);
+  admin_ = std::make_unique<server::OfficeAdmin>(*server_store_, Schema::property_management(), server_clock_);
+  return Status();
+}
+
+Status SimWorld::open_device(SimDevice& device) {
+  DeviceStoreOptions options;
+  options.clock = device.clock.get();
+  options.synchronous_full = false;  // an app kill, not a power cut, is what the simulation plays
+  auto store = DeviceStore::open(device.path, options);
+  if (!store.ok()) return store.status();
+  device.store = std::move(store).value();
+  return Status();
+}
+
+Status SimWorld::enroll(const std::string& user, const std::string& role,
+                        const std::vector<std::string>& buildings) {
+  FIELDSYNC_RETURN_IF_ERROR(admin_->add_user(user, role));
+  for (const auto& b : buildings) FIELDSYNC_RETURN_IF_ERROR(admin_->assign(user, "building", b));
+  if (role == "patrol") FIELDSYNC_RETURN_IF_ERROR(admin_->assign(user, "estate", estate_));
+  auto code = admin_->issue_enrollment_code(user);
+  if (!code.ok()) return code.status();
+  SimDevice& d = devices_[user];
+  d.user = user;
+  d.role = role;
+  d.path = folder_ + "/" + user + ".db";
+  d.clock = std::make_unique<ManualClock>(server_clock_.now_ms());
+  d.transport = std::make_unique<FaultyTransport>(*this);
+  faults_on_ = false;
+  auto enrollment = request_enrollment(*d.transport, *code, Schema::property_management().version());
+  faults_on_ = true;
+  if (!enrollment.ok()) return enrollment.status();
+  DeviceStoreOptions options;
+  options.clock = d.clock.get();
+  options.synchronous_full = false;
+  auto store = DeviceStore::create(d.path, {enrollment->device_code, user, ""}, options);
+  if (!store.ok()) return store.status();
+  d.store = std::move(store).value();
+  return adopt_enrollment(*d.store, *enrollment, "sim");
+}
+
+Status SimWorld::set_up() {
+  FIELDSYNC_RETURN_IF_ERROR(open_server());
+  auto estate = admin_->create_record("estates", {{"name", "Sim Gardens"}});
+  if (!estate.ok()) return estate.status();
+  estate_ = estate->id;
+  for (int b = 0; b < 2; ++b) {
+    auto building = admin_->create_record("buildings", {{"estate", estate_}, {"name", "Block " + std::to_string(b)}});
+    if (!building.ok()) return building.status();
+    buildings_.push_back(building->id);
+    for (int u = 0; u < 3; ++u) {
+      auto unit = admin_->create_record("units", {{"building", building->id}, {"number", std::to_string(u)}});
+      if (!unit.ok()) return unit.status();
+      auto household = admin_->create_record("households", {{"unit", unit->id}, {"owner_name", "Owner"}});
+      if (!household.ok()) return household.status();
+      auto charge = admin_->create_record("charges", {{"household", household->id}, {"fee_item", "property_fee"},
+                                                      {"period", "2026-11"}, {"amount", 12000}});
+      if (!charge.ok()) return charge.status();
+    }
+    auto order = admin_->create_record("work_orders", {{"building", building->id}, {"area", "lobby"},
+                                                       {"category", "electrical"}, {"channel", "patrol"},
+                                                       {"description", "light"}, {"priority", "normal"},
+                                                       {"reported_at", server_clock_.now_ms()}});
+    if (!order.ok()) return order.status();
+  }
+  auto route = admin_->create_record("patrol_routes", {{"estate", estate_}, {"name", "Loop"}});
+  if (!route.ok()) return route.status();
+  for (int c = 0; c < 2; ++c) {
+    auto point = admin_->create_record("checkpoints", {{"route", route->id}, {"name", "P" + std::to_string(c)}});
+    if (!point.ok()) return point.status();
+  }
+  FIELDSYNC_RETURN_IF_ERROR(enroll("office", "office", {}));
+  FIELDSYNC_RETURN_IF_ERROR(enroll("c1", "collector", {buildings_[0]}));
+  FIELDSYNC_RETURN_IF_ERROR(enroll("c2", "collector", {buildings_[0]}));
+  FIELDSYNC_RETURN_IF_ERROR(enroll("c3", "collector", {buildings_[1]}));
+  FIELDSYNC_RETURN_IF_ERROR(enroll("p1", "patrol", {}));
+  FIELDSYNC_RETURN_IF_ERROR(enroll("t1", "technician", {buildings_[0]}));
+  for (auto& [user, device] : devices_) FIELDSYNC_RETURN_IF_ERROR(sync(device, false));
+  return Status();
+}
+
+std::vector<std::string> SimWorld::held(SimDevice& device, const std::string& collection) {
+  std::vector<std::string> ids;
+  auto records = device.store->list(collection);
+  if (records.ok()) {
+    for (const auto& r : *records) ids.push_back(r.id);
+  }
+  return ids;
+}
+
+Status SimWorld::sync(SimDevice& device, bool faults) {
+  faults_on_ = faults;
+  ReplicatorOptions options;
+  options.sleeper = &no_sleep();
+  options.max_attempts = faults ? 3 : 2;
+  options.jitter_seed = rng_() | 1;
+  options.push_batch = 1 + rng_() % 20;
+  options.pull_page = 1 + static_cast<int64_t>(rng_() % 50);
+  Replicator replicator(*device.store, *device.transport, options);
+  auto report = replicator.sync();
+  faults_on_ = true;
+  note("sync " + device.user + (report.ok() ? " ok" : " failed: " + report.status().message()));
+  if (report.ok() || (faults && report.status().retryable())) return Status();
+  return report.status().with_context("sync of " + device.user);
+}
+
+Status SimWorld::step() {
+  std::vector<std::string> users;
+  for (const auto& [user, d] : devices_) users.push_back(user);
+  SimDevice& device = devices_[pick(users)];
+  const int roll = static_cast<int>(rng_() % 100);
+  const int64_t tick = 1 + static_cast<int64_t>(rng_() % kMinute);
+  server_clock_.advance(tick);
+  for (auto& [user, d] : devices_) d.clock->advance(tick);
+  if (roll < 55) return field_work(device);
+  if (roll < 80) return sync(device, true);
+  if (roll < 87) {  // the app is killed, maybe in the middle of a sync
+    ++faults_.crashes;
+    const int64_t after = static_cast<int64_t>(rng_() % 6);
+    note("crash " + device.user + " after " + std::to_string(after) + " requests");
+    device.transport->die_after(after);
+    (void)sync(device, true);
+    device.transport->die_after(-1);
+    device.store.reset();
+    return open_device(device);
+  }
+  if (roll < 91) {
+    ++faults_.server_restarts;
+    note("server restart");
+    admin_.reset();
+    service_.reset();
+    server_store_.reset();
+    return open_server();
+  }
+  if (roll < 96) {
+    ++faults_.skews;
+    const int64_t skew = static_cast<int64_t>(rng_() % 2 ? rng_() % kYear : rng_() % (30 * kMinute));
+    const int64_t sign = rng_() % 2 ? 1 : -1;
+    device.clock->set(server_clock_.now_ms() + sign * skew);
+    note("skew " + device.user + " by " + std::to_string(sign * skew) + " ms");
+    return Status();
+  }
+  ++faults_.reassignments;
+  const bool to_second = rng_() % 2;
+  note(std::string("reassign c3 to building ") + (to_second ? "1" : "0"));
+  (void)admin_->unassign("c3", "building", buildings_[to_second ? 0 : 1]);
+  return admin_->assign("c3", "building", buildings_[to_second ? 1 : 0]);
+}
+
+Status SimWorld::run(int steps) {
+  FIELDSYNC_RETURN_IF_ERROR(set_up());
+  for (int i = 0; i < steps; ++i) FIELDSYNC_RETURN_IF_ERROR(step());
+  return quiesce();
+}
+
+Status SimWorld::quiesce() {
+  note("quiesce");
+  for (auto& [user, d] : devices_) d.clock->set(server_clock_.now_ms());
+  for (int round = 0; round < 4; ++round) {
+    for (auto& [user, device] : devices_) FIELDSYNC_RETURN_IF_ERROR(sync(device, false));
+  }
+  return Status();
+}
+
+}  // namespace fieldsync::simulation
