@@ -41,7 +41,16 @@ Status SimWorld::field_work(SimDevice& d) {
       lww("households", household, "phones", Json::array({std::to_string(rng_() % 1000)}));
     }
   } else if (d.role == "patrol") {
-    if (roll < 40) {
+    const std::string point = pick(held(d, "checkpoints"));
+    if (roll < 25 && !point.empty()) {
+      auto checkpoint = d.store->get("checkpoints", point);
+      CheckInInput c;
+      c.checkpoint = point;
+      c.route = checkpoint.ok() ? checkpoint->fields.value("route", "") : "";
+      c.condition = roll % 2 ? "normal" : "abnormal";
+      what = "check-in";
+      done = work.check_in(c);
+    } else if (roll < 40) {
       FindingInput f;
       f.estate = estate_;
       f.category = "safety";
@@ -56,9 +65,15 @@ Status SimWorld::field_work(SimDevice& d) {
       lww("findings", finding, "description", "seen " + std::to_string(rng_() % 1000));
     }
   } else if (d.role == "technician" && !order.empty()) {
-    if (roll < 40) {
+    if (roll < 30) {
       what = "note";
       done = work.add_work_order_note(order, "sim note");
+    } else if (roll < 45) {
+      ReturnVisitInput rv;
+      rv.work_order = order;
+      rv.satisfaction = 1 + static_cast<int64_t>(rng_() % 5);
+      what = "return visit";
+      done = work.record_return_visit(rv);
     } else if (roll < 80) {
       static const char* kStages[] = {"dispatched", "in_progress", "completed", "closed"};
       what = "advance order";
