@@ -10,21 +10,6 @@
 
 namespace fieldsync::demo {
 
-Result<HttpResponse> FlakyTransport::send(const HttpRequest& request) {
-  if (lose_requests_ > 0) {
-    --lose_requests_;
-    ++lost_;
-    return Status::unavailable("the connection dropped before the request left the phone");
-  }
-  auto response = inner_.send(request);
-  if (lose_responses_ > 0 && response.ok()) {
-    --lose_responses_;
-    ++lost_;
-    return Status::unavailable("the connection dropped before the answer arrived");
-  }
-  return response;
-}
-
 int free_loopback_port() {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return -1;

@@ -12,27 +12,10 @@
 #include "cpprest_transport.h"
 #include "fieldsync/field_work.h"
 #include "fieldsync/replicator.h"
+#include "flaky_transport.h"
 #include "process.h"
 
 namespace fieldsync::demo {
-
-// Drops traffic on demand, to play a phone losing its connection mid-sync.
-class FlakyTransport final : public HttpTransport {
- public:
-  explicit FlakyTransport(HttpTransport& inner) : inner_(inner) {}
-  Result<HttpResponse> send(const HttpRequest& request) override;
-  // The next `n` responses are lost after the server has answered.
-  void lose_responses(int n) { lose_responses_ = n; }
-  // The next `n` requests never reach the server.
-  void lose_requests(int n) { lose_requests_ = n; }
-  int lost() const { return lost_; }
-
- private:
-  HttpTransport& inner_;
-  int lose_responses_ = 0;
-  int lose_requests_ = 0;
-  int lost_ = 0;
-};
 
 struct Staff {
   std::string user;

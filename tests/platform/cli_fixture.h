@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "fieldsync/device_store.h"
-#include "subprocess.h"
+#include "process.h"
 #include "test_support.h"
 
 namespace fieldsync::testing {
@@ -38,7 +38,8 @@ class CliTest : public ::testing::Test {
 
   // Runs `fieldsync --db <db> args...`.
   ProcessResult cli(const std::vector<std::string>& args) const;
-  // Runs `fieldsync args...` with exactly `environment` (no --db added).
+  // Runs `fieldsync args...` with exactly `environment` (no --db added; nothing of the
+  // test's own environment is inherited).
   ProcessResult cli_raw(const std::vector<std::string>& args,
                         const std::vector<std::string>& environment = {}) const;
   // Runs `fieldsync --db <db> --json args...`, expects exit 0 and returns the document.

@@ -6,14 +6,20 @@
 #include <fstream>
 
 #include "fieldsync/server/server_store.h"
-#include "platform/subprocess.h"
+#include "process.h"
 #include "test_support.h"
 
 namespace fieldsync::server {
 namespace {
 
 using testing::must;
-using testing::ProcessResult;
+
+// Runs the real binary with exactly `environment` (nothing inherited), so the caller's
+// FIELDSYNC_SERVER_DB cannot leak into a test about that variable.
+ProcessResult run_server(const std::vector<std::string>& args,
+                         const std::vector<std::string>& environment = {}) {
+  return run_process(FIELDSYNC_SERVER_PATH, args, environment);
+}
 
 class ServerCliTest : public ::testing::Test {
  protected:
@@ -22,7 +28,7 @@ class ServerCliTest : public ::testing::Test {
   // Runs `fieldsync-server --db <db> args...`.
   ProcessResult run(std::vector<std::string> args) const {
     args.insert(args.begin(), {"--db", db_});
-    return testing::run_process(FIELDSYNC_SERVER_PATH, args);
+    return run_server(args);
   }
   // Runs a command that must succeed and returns what it printed.
   std::string ok(const std::vector<std::string>& args) const {
@@ -150,25 +156,24 @@ TEST_F(ServerCliTest, ReportsAsJsonAndAsATable) {
 }
 
 TEST_F(ServerCliTest, UsageDatabaseAndEnvironment) {
-  EXPECT_EQ(testing::run_process(FIELDSYNC_SERVER_PATH, {}).exit_code, 2);
-  EXPECT_EQ(testing::run_process(FIELDSYNC_SERVER_PATH, {"users"}).exit_code, 2);  // no --db
+  EXPECT_EQ(run_server({}).exit_code, 2);
+  EXPECT_EQ(run_server({"users"}).exit_code, 2);  // no --db
   EXPECT_EQ(run({"frobnicate"}).exit_code, 2);
   EXPECT_EQ(run({"users"}).exit_code, 4);  // no database yet, and none is made
   EXPECT_EQ(run({"report"}).exit_code, 4);
   ok({"user", "add", "alice", "--role", "office"});
-  ProcessResult from_env =
-      testing::run_process(FIELDSYNC_SERVER_PATH, {"users"}, {"FIELDSYNC_SERVER_DB=" + db_});
+  ProcessResult from_env = run_server({"users"}, {"FIELDSYNC_SERVER_DB=" + db_});
   EXPECT_EQ(from_env.exit_code, 0) << from_env.err;
   EXPECT_NE(from_env.out.find("alice"), std::string::npos);
 
   const std::string not_a_db = write("notes.txt", "these are not the tables you are looking for\n");
-  ProcessResult foreign = testing::run_process(FIELDSYNC_SERVER_PATH, {"--db", not_a_db, "users"});
+  ProcessResult foreign = run_server({"--db", not_a_db, "users"});
   EXPECT_EQ(foreign.exit_code, 5) << foreign.err;
 
-  ProcessResult help = testing::run_process(FIELDSYNC_SERVER_PATH, {"help"});
+  ProcessResult help = run_server({"help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("import COLLECTION FILE.csv"), std::string::npos);
-  EXPECT_EQ(testing::run_process(FIELDSYNC_SERVER_PATH, {"help", "report"}).exit_code, 0);
+  EXPECT_EQ(run_server({"help", "report"}).exit_code, 0);
 }
 
 }  // namespace
