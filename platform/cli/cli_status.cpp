@@ -15,9 +15,11 @@ ExitCode exit_code_for(StatusCode code) {
       return ExitCode::kRefused;
     case StatusCode::kCorruption:
     case StatusCode::kIOError:
-    case StatusCode::kUnavailable:
-    case StatusCode::kPermissionDenied:
       return ExitCode::kDatabase;
+    case StatusCode::kUnavailable:
+      return ExitCode::kUnreachable;
+    case StatusCode::kPermissionDenied:
+      return ExitCode::kDenied;
     case StatusCode::kInternal:
       return ExitCode::kInternal;
   }

@@ -19,6 +19,8 @@ enum class ExitCode : int {
   kNotFound = 4,      // the record, or the database file, does not exist
   kDatabase = 5,      // not a fieldsync database, damaged, newer layout, I/O error
   kRefused = 6,       // the record's state refuses it (already voided, cannot go back, exists)
+  kUnreachable = 7,   // the server could not be reached or is busy; retry later, nothing is lost
+  kDenied = 8,        // the server refused this device (unknown or revoked token, bad code)
 };
 
 // The one mapping from a StatusCode to the exit code a script sees.

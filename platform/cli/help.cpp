@@ -24,7 +24,11 @@ const char* kExitCodes =
     "  5  database problem: not a fieldsync database, damaged, written by a newer\n"
     "     fieldsync, or an I/O error\n"
     "  6  refused by the record's state: already voided, a status cannot go back,\n"
-    "     the file already exists (init)\n";
+    "     the file already exists (init)\n"
+    "  7  the server could not be reached, or answered that it is busy: try again\n"
+    "     later; nothing is lost, the changes wait in the outbox\n"
+    "  8  the server refused this device: unknown or revoked token, or a bad\n"
+    "     enrollment code\n";
 
 // The option's description, and for an option named after an enum field of the
 // command's collection, its choices as the schema declares them.

@@ -49,7 +49,7 @@ TEST_F(CliSyncTest, EnrollsPaysSyncsAndKeepsTheOutboxWhenTheServerIsDown) {
   ProcessResult enrolled = cli({"enroll", "--server", server_.url(), "--code", code});
   ASSERT_EQ(enrolled.exit_code, 0) << enrolled.err;
   EXPECT_NE(enrolled.out.find("carl (collector)"), std::string::npos) << enrolled.out;
-  EXPECT_NE(cli({"enroll", "--server", server_.url(), "--code", code}).exit_code, 0)
+  EXPECT_EQ(cli({"enroll", "--server", server_.url(), "--code", code}).exit_code, 8)
       << "a one-time code was accepted twice";
 
   // Carl syncs; then the office and carl, offline, both change the same phone number.
@@ -90,7 +90,7 @@ TEST_F(CliSyncTest, EnrollsPaysSyncsAndKeepsTheOutboxWhenTheServerIsDown) {
   ASSERT_EQ(server_.stop(), 0);
   Json offline = json({"pay", "--household", ref_.household_a, "--amount", "10.00"});
   ProcessResult failed = cli({"sync"});
-  EXPECT_NE(failed.exit_code, 0);
+  EXPECT_EQ(failed.exit_code, 7) << failed.err;
   EXPECT_NE(failed.err.find("fieldsync: error: "), std::string::npos) << failed.err;
   EXPECT_NE(failed.err.find("cannot reach the server"), std::string::npos) << failed.err;
   EXPECT_TRUE(failed.out.empty()) << failed.out;
