@@ -1,11 +1,36 @@
 // The parts of DeviceStore the replicator uses: acknowledging pushed changes,
 // applying pulled pages with their cursors, evicting buckets, and sync settings.
+#include <algorithm>
 #include <cctype>
 #include <set>
 
 #include "device_store_impl.h"
 
 namespace fieldsync {
+namespace {
+
+// The sync_state key holding the scope (its buckets, sorted, one a line) of the last
+// eviction that left no record outside it; "" when none did.
+constexpr const char* kEvictedScope = "evicted_scope";
+
+// The scope can change between the pages of one sync, so a page may bring records of a
+// bucket the last eviction did not leave the device in: then the next eviction must
+// scan again.
+Status note_pulled_buckets(DeviceStore::Impl& impl, const std::vector<Record>& records) {
+  if (records.empty()) return Status();
+  auto evicted = impl.sync_value(kEvictedScope);
+  if (!evicted.ok()) return evicted.status();
+  if (evicted->empty()) return Status();
+  const std::string lines = "\n" + *evicted;
+  for (const Record& record : records) {
+    if (lines.find("\n" + record.bucket + "\n") == std::string::npos) {
+      return impl.set_sync_value(kEvictedScope, "");
+    }
+  }
+  return Status();
+}
+
+}  // namespace
 
 Status DeviceStore::Impl::acknowledge(const std::vector<ChangeAck>& acks) {
   auto txn = SqliteTransaction::begin_immediate(*db_);
@@ -50,8 +75,20 @@ Status DeviceStore::Impl::rebase_record(const Record& pulled,
   return write_record(merged, !exists, merged.fields.dump(), merged.stamps.dump());
 }
 
+// Evicting scans every record (there is no index by bucket: it would cost every local
+// write), so the scan runs only when a record may be outside the scope: when the scope
+// differs from the one of the last eviction that left nothing outside it. In between,
+// nothing can enter a bucket outside the scope: a pulled page with a bucket outside it
+// forgets the scope (note_pulled_buckets), and a local write lands in the bucket of a
+// record already held (or in a new bucket of its own, which the server lists in the
+// scope once the record is pushed).
 Status DeviceStore::Impl::evict_outside(const std::vector<std::string>& scope) {
-  FIELDSYNC_RETURN_IF_ERROR(db_->exec("CREATE TEMP TABLE IF NOT EXISTS scope (bucket TEXT PRIMARY KEY)"));
+  std::vector<std::string> sorted = scope;
+  std::sort(sorted.begin(), sorted.end());
+  std::string signature;
+  for (const auto& bucket : sorted) signature += bucket + "\n";
+  FIELDSYNC_RETURN_IF_ERROR(
+      db_->exec("CREATE TEMP TABLE IF NOT EXISTS scope (bucket TEXT PRIMARY KEY)"));
   FIELDSYNC_RETURN_IF_ERROR(db_->exec("DELETE FROM temp.scope"));
   for (const auto& bucket : scope) {
     auto insert = db_->cached("INSERT OR IGNORE INTO temp.scope VALUES (?)");
@@ -59,10 +96,21 @@ Status DeviceStore::Impl::evict_outside(const std::vector<std::string>& scope) {
     (*insert)->bind(1, bucket);
     FIELDSYNC_RETURN_IF_ERROR((*insert)->run());
   }
-  FIELDSYNC_RETURN_IF_ERROR(db_->exec(
-      "DELETE FROM records WHERE bucket NOT IN (SELECT bucket FROM temp.scope)"
-      " AND id NOT IN (SELECT record_id FROM outbox)"));
-  return db_->exec("DELETE FROM cursors WHERE bucket NOT IN (SELECT bucket FROM temp.scope)");
+  FIELDSYNC_RETURN_IF_ERROR(
+      db_->exec("DELETE FROM cursors WHERE bucket NOT IN (SELECT bucket FROM temp.scope)"));
+  auto evicted = sync_value(kEvictedScope);
+  if (!evicted.ok()) return evicted.status();
+  if (*evicted == signature) return Status();
+  FIELDSYNC_RETURN_IF_ERROR(
+      db_->exec("DELETE FROM records WHERE bucket NOT IN (SELECT bucket FROM temp.scope)"
+                " AND id NOT IN (SELECT record_id FROM outbox)"));
+  // Records kept for their changes in the outbox are evicted by a later sync.
+  auto left = query(
+      "SELECT CASE WHEN EXISTS (SELECT 1 FROM outbox) THEN EXISTS (SELECT 1 FROM records"
+      " WHERE bucket NOT IN (SELECT bucket FROM temp.scope)) ELSE 0 END",
+      {});
+  if (!left.ok()) return left.status();
+  return set_sync_value(kEvictedScope, left->at(0)[0].get<int64_t>() != 0 ? "" : signature);
 }
 
 Status DeviceStore::Impl::apply_pull_page(const std::vector<Record>& records,
@@ -95,6 +143,7 @@ Status DeviceStore::Impl::apply_pull_page(const std::vector<Record>& records,
     auto it = pending.find(record.id);
     FIELDSYNC_RETURN_IF_ERROR(rebase_record(record, it == pending.end() ? kNone : it->second));
   }
+  FIELDSYNC_RETURN_IF_ERROR(note_pulled_buckets(*this, records));
   for (const auto& [bucket, seq] : cursors) {
     auto stmt = db_->cached(
         "INSERT INTO cursors (bucket, seq) VALUES (?1, ?2)"

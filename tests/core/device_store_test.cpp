@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "fieldsync/id.h"
 #include "test_support.h"
 
 namespace fieldsync {
@@ -228,6 +229,32 @@ TEST(DeviceStoreFiles, CreateRefusesAnExistingFileAndBadIdentities) {
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().details().size(), 2u);
   EXPECT_FALSE(std::filesystem::exists(dir.file("e.db")));
+}
+
+// A pulled record of `bucket`, as a page from the server brings it.
+Record pulled_household(const std::string& bucket) {
+  Record r;
+  r.collection = "households";
+  r.id = new_id();
+  r.bucket = bucket;
+  r.fields = {{"unit", new_id()}, {"owner_name", "Wang Li"}};
+  r.stamps = {{"unit", "0193a6f20000.00000000.server"},
+              {"owner_name", "0193a6f20000.00000000.server"}};
+  return r;
+}
+
+TEST_F(DeviceStoreTest, ABucketPulledMidSyncAndGoneFromTheScopeByItsLastPageIsEvicted) {
+  const std::vector<std::string> scope = {"building:a"};
+  const Record a = pulled_household("building:a");
+  ASSERT_TRUE(store_->apply_pull_page({a}, {{"building:a", 1}}, &scope).ok());  // a whole sync
+  // The next sync: a first page of a newly assigned building, then the building is
+  // taken away again before the last page, whose scope is the one already evicted to.
+  const Record b = pulled_household("building:b");
+  ASSERT_TRUE(store_->apply_pull_page({b}, {{"building:b", 2}}).ok());
+  ASSERT_TRUE(store_->apply_pull_page({}, {}, &scope).ok());
+  EXPECT_TRUE(store_->get("households", a.id).ok());
+  EXPECT_FALSE(store_->get("households", b.id).ok());  // evicted
+  EXPECT_FALSE(must(store_->cursors()).count("building:b"));
 }
 
 TEST(DeviceStoreFiles, CreateIsAllOrNothingEvenAfterACrashMidway) {

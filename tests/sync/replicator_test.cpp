@@ -242,6 +242,26 @@ TEST(Replicator, AReassignedBuildingSyncsFromItsStartAndTheOldOneIsEvicted) {
   EXPECT_EQ(must(alice.store->parked_changes()).size(), 1u);
 }
 
+TEST(Replicator, EvictionFollowsEveryChangeOfScopeAndNothingElse) {
+  SyncWorld world;
+  auto& alice = world.enroll("alice", "collector", {world.building_a, world.building_b});
+  alice.sync();
+  alice.sync();  // the same scope again: nothing to evict
+  EXPECT_TRUE(alice.store->get("charges", world.charge_a).ok());
+  EXPECT_TRUE(alice.store->get("households", world.household_b).ok());
+  ASSERT_TRUE(world.admin->unassign("alice", "building", world.building_b).ok());
+  alice.sync();
+  EXPECT_TRUE(alice.store->get("charges", world.charge_a).ok());
+  EXPECT_FALSE(alice.store->get("households", world.household_b).ok());  // evicted
+  ASSERT_TRUE(world.admin->assign("alice", "building", world.building_b).ok());
+  alice.sync();  // building B syncs from its start again
+  EXPECT_TRUE(alice.store->get("households", world.household_b).ok());
+  ASSERT_TRUE(world.admin->unassign("alice", "building", world.building_b).ok());
+  alice.sync();
+  EXPECT_FALSE(alice.store->get("households", world.household_b).ok());  // evicted again
+  expect_converged(world, *alice.store);
+}
+
 TEST(Replicator, PullsInPagesAndResumes) {
   SyncWorld world;
   for (int i = 0; i < 25; ++i) {
