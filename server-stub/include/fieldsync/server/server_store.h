@@ -74,7 +74,8 @@ class ServerTransaction {
                                  const std::function<bool(const StoredRecord&)>& visit) = 0;
   // Every bucket that holds at least one record.
   virtual Result<std::vector<std::string>> list_buckets() = 0;
-  // Ids of records of `collection` whose field `field` equals `value`.
+  // Ids of records of `collection` whose field `field` equals `value`. Both are schema
+  // names (letters, digits, `_`); anything else is invalid_argument.
   virtual Result<std::vector<std::string>> find_ids(const std::string& collection,
                                                     const std::string& field,
                                                     const std::string& value) = 0;
