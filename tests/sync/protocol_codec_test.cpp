@@ -25,6 +25,41 @@ TEST(ProtocolCodec, PushRequestsRoundTrip) {
   EXPECT_EQ(decoded->changes[0].change.fields, w.change.fields);
 }
 
+TEST(ProtocolCodec, PullResponsesRoundTripAsOneJsonDocument) {
+  PullResponse response;
+  response.buckets = {"building:a", "user:\"quoted\""};
+  response.cursors = {{"building:a", 12}};
+  response.more = true;
+  response.server_time_ms = 1764216000000;
+  for (int64_t seq : {11, 12}) {
+    Record r;
+    r.collection = "households";
+    r.id = "id-" + std::to_string(seq);
+    r.bucket = "building:a";
+    r.fields = {{"owner_name", "Chen \"Sam\" Yu"}, {"phones", {"1", "2"}}, {"floor", 3}};
+    r.stamps = {{"owner_name", "s1"}, {"phones", "s2"}, {"floor", "s3"}};
+    response.records.push_back({r, seq});
+  }
+  // The text is exactly the document's, written record by record.
+  Json records = Json::array();
+  for (const auto& r : response.records) records.push_back(wire_record_to_json(r));
+  const Json document = {{"buckets", response.buckets},
+                         {"records", records},
+                         {"cursors", {{"building:a", 12}}},
+                         {"more", true},
+                         {"server_time_ms", response.server_time_ms}};
+  EXPECT_EQ(encode(response), document.dump());
+  auto decoded = decode_pull_response(encode(response));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().to_string();
+  ASSERT_EQ(decoded->records.size(), 2u);
+  EXPECT_EQ(decoded->records[1].record.fields, response.records[1].record.fields);
+  EXPECT_EQ(decoded->records[1].record.stamps, response.records[1].record.stamps);
+  EXPECT_EQ(decoded->records[1].seq, 12);
+  EXPECT_EQ(decoded->buckets, response.buckets);
+  EXPECT_EQ(decoded->cursors, response.cursors);
+  EXPECT_TRUE(decoded->more);
+}
+
 TEST(ProtocolCodec, DecodersNameWhatIsWrong) {
   auto not_json = decode_push_request("{\"changes\": [");
   ASSERT_FALSE(not_json.ok());
