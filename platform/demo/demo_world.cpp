@@ -1,31 +1,8 @@
 #include "demo_world.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <iostream>
 
 namespace fieldsync::demo {
-
-int free_loopback_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  socklen_t length = sizeof address;
-  int port = -1;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  close(fd);
-  return port;
-}
 
 DemoWorld::DemoWorld(std::string server_binary, std::string folder)
     : server_binary_(std::move(server_binary)), folder_(std::move(folder)) {}
@@ -47,26 +24,16 @@ Result<std::string> DemoWorld::admin(const std::vector<std::string>& args) {
 }
 
 Status DemoWorld::start_server() {
-  const int port = free_loopback_port();
-  if (port <= 0) return Status::unavailable("no free port on 127.0.0.1");
-  std::string error;
-  server_ = ChildProcess::start(server_binary_,
-                                {"--db", server_db(), "serve", "--listen", "127.0.0.1", "--port",
-                                 std::to_string(port)},
-                                error);
-  if (!server_) return Status::unavailable(error);
-  auto line = server_->read_line(std::chrono::seconds(20));
-  if (!line || line->find("listening on") == std::string::npos) {
-    return Status::unavailable("fieldsync-server did not start: " + line.value_or("(no output)"));
-  }
-  url_ = "http://127.0.0.1:" + std::to_string(port);
+  auto server = ServerProcess::start(server_binary_, server_db());
+  if (!server.ok()) return server.status();
+  server_ = std::move(server).value();
+  url_ = server_->url();
   return Status();
 }
 
 int DemoWorld::stop_server() {
   if (!server_) return -1;
-  server_->signal(SIGTERM);
-  const int code = server_->wait();
+  const int code = server_->stop();
   server_.reset();
   return code;
 }

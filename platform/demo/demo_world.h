@@ -14,6 +14,7 @@
 #include "fieldsync/replicator.h"
 #include "flaky_transport.h"
 #include "process.h"
+#include "server_process.h"
 
 namespace fieldsync::demo {
 
@@ -52,11 +53,8 @@ class DemoWorld {
   std::string server_binary_;
   std::string folder_;
   std::string url_;
-  std::unique_ptr<ChildProcess> server_;
+  std::unique_ptr<ServerProcess> server_;
   std::map<std::string, Staff> staff_;
 };
-
-// A free TCP port on 127.0.0.1 (bound, read and released).
-int free_loopback_port();
 
 }  // namespace fieldsync::demo
