@@ -36,6 +36,16 @@ Status DeviceStore::Impl::acknowledge(const std::vector<ChangeAck>& acks) {
   auto txn = SqliteTransaction::begin_immediate(*db_);
   if (!txn.ok()) return txn.status();
   for (const ChangeAck& ack : acks) {
+    if (ack.rejected) {
+      // The record keeps the refused value locally; pulling its bucket again from the
+      // start brings the server's version back over it (parked fields are not pending).
+      auto bucket = db_->cached(
+          "DELETE FROM cursors WHERE bucket IN (SELECT r.bucket FROM outbox o JOIN records r"
+          " ON r.collection = o.collection AND r.id = o.record_id WHERE o.seq = ?)");
+      if (!bucket.ok()) return bucket.status();
+      (*bucket)->bind(1, ack.seq);
+      FIELDSYNC_RETURN_IF_ERROR((*bucket)->run());
+    }
     auto stmt = db_->cached(ack.rejected
                                 ? "UPDATE outbox SET state = 'parked', parked_reason = ?2 WHERE seq = ?1"
                                 : "DELETE FROM outbox WHERE seq = ?1 AND state = 'pending'");

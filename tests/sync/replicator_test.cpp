@@ -124,6 +124,18 @@ TEST(Replicator, ARejectedChangeIsParkedAndTheRestSyncs) {
   EXPECT_EQ(must(alice.replicator->status()).pending, 0);
 }
 
+TEST(Replicator, ARefusedEditLeavesTheServersValueOnThePhone) {
+  SyncWorld world;
+  auto& tom = world.enroll("tom", "technician", {world.building_a});
+  tom.sync();
+  // Technicians may not edit the owner file: the server refuses, and the phone must
+  // not go on showing a number the office never got (the simulation found this).
+  must(tom.store->update("households", world.household_a, {{"phones", {"999"}}}));
+  EXPECT_EQ(tom.sync().rejected, 1);
+  EXPECT_EQ(must(tom.store->get("households", world.household_a)).fields["phones"], Json({"111"}));
+  EXPECT_EQ(must(tom.store->parked_changes()).size(), 1u);
+}
+
 TEST(Replicator, ConcurrentEditsBecomeAConflictThatCanBeResolved) {
   SyncWorld world;
   auto& alice = world.enroll("alice", "collector", {world.building_a});
