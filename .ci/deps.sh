@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages fieldsync needs, only those that are missing.
-# Called by build.sh; safe to run again. Needs root (or sudo) the first time.
+# Called by build.sh (and by fuzz.sh with the argument `fuzz`); safe to run again.
+# Needs root (or sudo) the first time.
 set -euo pipefail
 
 packages=(cmake make g++ ccache pkg-config
           libsqlite3-dev libssl-dev libcpprest-dev nlohmann-json3-dev libboost-dev libgtest-dev)
+# `deps.sh fuzz` (from .ci/fuzz.sh): clang with libFuzzer and its sanitizer runtimes,
+# and llvm-symbolizer for readable reports.
+if [ "${1:-}" = fuzz ]; then
+  packages+=(clang libclang-rt-14-dev llvm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

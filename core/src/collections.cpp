@@ -162,7 +162,7 @@ std::vector<CollectionDef> property_management_collections() {
   payments.check = [](const Json& f, std::vector<std::string>& problems) {
     for (const auto& period : f.value("periods", Json::array())) {
       if (!period.is_string() || !parse_month(period.get<std::string>()).ok()) {
-        problems.push_back("periods: " + period.dump().substr(0, 40) + " is not a month written YYYY-MM");
+        problems.push_back("periods: " + utf8_prefix(period.dump(), 40) + " is not a month written YYYY-MM");
       }
     }
   };

@@ -9,6 +9,7 @@
 
 #include "fieldsync/buckets.h"
 #include "fieldsync/id.h"
+#include "fieldsync/text_values.h"
 #include "device_store_impl.h"
 #include "migrations.h"
 
@@ -335,7 +336,7 @@ Result<Record> DeviceStore::Impl::change_status(const std::string& collection_na
     if (target_index < 0) {
       std::string stages;
       for (const auto& s : status->choices) stages += (stages.empty() ? "" : ", ") + s;
-      return Status::invalid_argument("'" + stage->substr(0, 60) + "' is not a stage of a " +
+      return Status::invalid_argument("'" + utf8_prefix(*stage, 60) + "' is not a stage of a " +
                                       c.record_noun + "; the stages are " + stages);
     }
   }
@@ -394,7 +395,7 @@ Result<std::vector<Record>> DeviceStore::Impl::list(const std::string& collectio
   std::string sql = "SELECT id, bucket, fields, stamps FROM records WHERE collection = ?";
   for (const auto& [name, value] : query.equals) {
     if (c.field(name) == nullptr) {
-      return Status::invalid_argument("cannot filter " + c.name + " by '" + name.substr(0, 60) +
+      return Status::invalid_argument("cannot filter " + c.name + " by '" + utf8_prefix(name, 60) +
                                       "': there is no such field");
     }
     // The name comes from the schema, never from the caller's text.

@@ -3,6 +3,8 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include "fieldsync/text_values.h"
+
 namespace fieldsync {
 
 std::string Stamp::encode() const {
@@ -14,7 +16,7 @@ std::string Stamp::encode() const {
 
 Result<Stamp> Stamp::decode(std::string_view text) {
   auto bad = [&](const char* why) {
-    return Status::invalid_argument("'" + std::string(text.substr(0, 80)) + "' is not a stamp: " + why);
+    return Status::invalid_argument("'" + utf8_prefix(text, 80) + "' is not a stamp: " + why);
   };
   if (text.size() < 22 || text[12] != '.' || text[21] != '.') {
     return bad("expected 12 hex digits, '.', 8 hex digits, '.', node id");

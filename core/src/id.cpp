@@ -8,6 +8,8 @@
 #include <cctype>
 #include <mutex>
 
+#include "fieldsync/text_values.h"
+
 namespace fieldsync {
 
 std::string new_id(const Clock& clock) {
@@ -26,7 +28,7 @@ std::string new_id(const Clock& clock) {
 }
 
 Result<std::string> parse_id(std::string_view text) {
-  const std::string shown = text.size() > 60 ? std::string(text.substr(0, 60)) + "..." : std::string(text);
+  const std::string shown = text.size() > 60 ? utf8_prefix(text, 60) + "..." : std::string(text);
   if (text.size() != 36) {
     return Status::invalid_argument("'" + shown + "' is not an id: an id has 36 characters (8-4-4-4-12 hex digits), this has " +
                                     std::to_string(text.size()));
@@ -41,8 +43,10 @@ Result<std::string> parse_id(std::string_view text) {
                                         std::to_string(i + 1));
       }
     } else if (!std::isxdigit(c)) {
-      return Status::invalid_argument("'" + shown + "' is not an id: '" + std::string(1, out[i]) +
-                                      "' at position " + std::to_string(i + 1) + " is not a hex digit");
+      // One byte of a multi-byte character quoted alone would not be UTF-8.
+      const std::string what = c < 0x80 ? "'" + std::string(1, out[i]) + "'" : "a non-ASCII character";
+      return Status::invalid_argument("'" + shown + "' is not an id: " + what + " at position " +
+                                      std::to_string(i + 1) + " is not a hex digit");
     } else {
       out[i] = static_cast<char>(std::tolower(c));
     }

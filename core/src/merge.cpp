@@ -1,6 +1,7 @@
 #include "fieldsync/merge.h"
 
 #include "fieldsync/hlc.h"
+#include "fieldsync/text_values.h"
 
 namespace fieldsync {
 
@@ -123,7 +124,7 @@ MergeResult merge_status(const CollectionDef& c, const Record& current, const In
   const Json& stage = change.fields[status->name];
   const Json& cycle = change.fields[reopens];
   if (!stage.is_string() || status->stage_index(stage.get<std::string>()) < 0) {
-    return rejected(status->name + ": " + stage.dump().substr(0, 60) + " is not a stage of a " + c.record_noun);
+    return rejected(status->name + ": " + utf8_prefix(stage.dump(), 60) + " is not a stage of a " + c.record_noun);
   }
   if (!cycle.is_number_integer() || cycle.get<int64_t>() < 0) {
     return rejected(reopens + ": must be a whole number, zero or more");
@@ -154,24 +155,24 @@ MergeResult merge_status(const CollectionDef& c, const Record& current, const In
 std::optional<std::string> check_change_shape(const IncomingChange& change) {
   if (change.kind != "create" && change.kind != "update" && change.kind != "status" &&
       change.kind != "reopen") {
-    return "kind '" + change.kind.substr(0, 40) + "' is not create, update, status or reopen";
+    return "kind '" + utf8_prefix(change.kind, 40) + "' is not create, update, status or reopen";
   }
   if (!change.fields.is_object() || change.fields.empty()) return std::string("fields must be a non-empty object");
   if (!change.stamps.is_object()) return std::string("stamps must be an object");
   if (!change.base.is_object()) return std::string("base must be an object");
   for (const auto& [name, value] : change.fields.items()) {
     if (!change.stamps.contains(name) || !change.stamps[name].is_string()) {
-      return "stamps: no stamp for field '" + name.substr(0, 60) + "'";
+      return "stamps: no stamp for field '" + utf8_prefix(name, 60) + "'";
     }
     if (auto s = Stamp::decode(change.stamps[name].get<std::string>()); !s.ok()) {
-      return "stamps: " + name.substr(0, 60) + ": " + s.status().message();
+      return "stamps: " + utf8_prefix(name, 60) + ": " + s.status().message();
     }
   }
   for (const auto& [name, value] : change.base.items()) {
-    if (!value.is_string()) return "base: " + name.substr(0, 60) + " must be a stamp or \"\"";
+    if (!value.is_string()) return "base: " + utf8_prefix(name, 60) + " must be a stamp or \"\"";
     if (!value.get<std::string>().empty()) {
       if (auto s = Stamp::decode(value.get<std::string>()); !s.ok()) {
-        return "base: " + name.substr(0, 60) + ": " + s.status().message();
+        return "base: " + utf8_prefix(name, 60) + ": " + s.status().message();
       }
     }
   }

@@ -1,6 +1,7 @@
 #include "fieldsync/schema.h"
 
 #include <cctype>
+#include <cmath>
 
 #include "fieldsync/id.h"
 #include "fieldsync/text_values.h"
@@ -83,7 +84,7 @@ Result<const CollectionDef*> Schema::require(std::string_view name) const {
   if (const CollectionDef* c = find(name)) return c;
   std::string known;
   for (const auto& c : collections_) known += (known.empty() ? "" : ", ") + c.name;
-  return Status::invalid_argument("unknown collection '" + std::string(name.substr(0, 80)) +
+  return Status::invalid_argument("unknown collection '" + utf8_prefix(name, 80) +
                                   "'; the collections are: " + known);
 }
 
@@ -152,8 +153,9 @@ std::optional<std::string> Schema::check_value(const FieldDef& field, const Json
       return std::nullopt;
     case FieldType::kEnum:
       if (!value.is_string() || field.stage_index(value.get_ref<const std::string&>()) < 0) {
-        std::string shown = value.is_string() ? "'" + value.get<std::string>().substr(0, 60) + "'"
-                                              : value.dump().substr(0, 60);
+        std::string shown = value.is_string()
+                                ? "'" + utf8_prefix(value.get_ref<const std::string&>(), 60) + "'"
+                                : utf8_prefix(value.dump(), 60);
         return shown + " is not one of " + join_choices(field.choices);
       }
       return std::nullopt;
@@ -185,9 +187,13 @@ std::optional<std::string> Schema::check_value(const FieldDef& field, const Json
       if (!value.is_object()) return std::string("must be {\"lat\", \"lon\", \"accuracy_m\"}");
       for (const auto& [key, item] : value.items()) {
         if (key != "lat" && key != "lon" && key != "accuracy_m") {
-          return "has an unknown key '" + key.substr(0, 40) + "'";
+          return "has an unknown key '" + utf8_prefix(key, 40) + "'";
         }
-        if (!item.is_number()) return key + " must be a number";
+        // NaN slips through every range check below (infinity through accuracy_m's), and
+        // JSON text holds neither.
+        if (!item.is_number() || !std::isfinite(item.get<double>())) {
+          return key + " must be a number";
+        }
       }
       if (!value.contains("lat") || !value.contains("lon")) return std::string("needs lat and lon");
       const double lat = value["lat"].get<double>();
@@ -216,7 +222,7 @@ Status Schema::validate_create(const CollectionDef& collection, const Json& fiel
   for (const auto& [name, value] : fields.items()) {
     const FieldDef* field = collection.field(name);
     if (field == nullptr) {
-      problems.push_back(name.substr(0, 80) + ": " + collection.name + " have no such field");
+      problems.push_back(utf8_prefix(name, 80) + ": " + collection.name + " have no such field");
       continue;
     }
     if (field->is_managed() && !managed_given) {
@@ -254,7 +260,7 @@ Status Schema::validate_update(const CollectionDef& collection, const Json& chan
   for (const auto& [name, value] : changed.items()) {
     const FieldDef* field = collection.field(name);
     if (field == nullptr) {
-      problems.push_back(name.substr(0, 80) + ": " + collection.name + " have no such field");
+      problems.push_back(utf8_prefix(name, 80) + ": " + collection.name + " have no such field");
     } else if (field->merge == MergeKind::kImmutable) {
       problems.push_back(name + ": is immutable once the " + collection.record_noun + " is created");
     } else if (field->merge == MergeKind::kStatus) {

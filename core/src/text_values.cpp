@@ -10,7 +10,7 @@ namespace fieldsync {
 namespace {
 
 std::string shown(std::string_view text) {
-  return "'" + std::string(text.substr(0, 60)) + (text.size() > 60 ? "...'" : "'");
+  return "'" + utf8_prefix(text, 60) + (text.size() > 60 ? "...'" : "'");
 }
 
 bool all_digits(std::string_view s) {
@@ -95,6 +95,15 @@ bool is_valid_utf8(const std::string& s) {
     i += extra + 1;
   }
   return true;
+}
+
+std::string utf8_prefix(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  size_t end = max_bytes;
+  // text[end] is the first byte left out: while it continues a sequence, the cut is
+  // inside that sequence, so leave its first bytes out too.
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return std::string(text.substr(0, end));
 }
 
 std::string format_money(int64_t minor) {
@@ -312,8 +321,9 @@ std::string format_field_value(const FieldDef& field, const Json& value) {
     case FieldType::kReferenceList:
     case FieldType::kTextList: {
       std::string out;
-      for (const auto& item : value) {
-        out += (out.empty() ? "" : ",") + (item.is_string() ? item.get<std::string>() : item.dump());
+      for (size_t i = 0; i < value.size(); ++i) {
+        const Json& item = value[i];
+        out += (i == 0 ? "" : ",") + (item.is_string() ? item.get<std::string>() : item.dump());
       }
       return out;
     }

@@ -137,7 +137,7 @@ Result<std::vector<Column>> read_header(const CollectionDef& c, const CsvRecord&
     if (name.empty()) {
       problems.push_back(at + "column " + std::to_string(i + 1) + " has no name");
     } else if (name != "id" && (field == nullptr || field->is_managed())) {
-      problems.push_back(at + "unknown column '" + name.substr(0, 60) + "'; " + c.name +
+      problems.push_back(at + "unknown column '" + utf8_prefix(name, 60) + "'; " + c.name +
                          " has: " + field_names(c));
     } else if (seen.count(name)) {
       problems.push_back(at + "column '" + name + "' is named twice (columns " +

@@ -48,7 +48,8 @@ Status load(ServerStore& store, ReportData& data) {
       {"payment_voids", &data.voids},     {"fee_visits", &data.visits},
       {"collection_plans", &data.plans},  {"findings", &data.findings},
       {"work_orders", &data.work_orders}, {"conflicts", &data.conflicts}};
-  for (const auto& [collection, into] : wanted) {
+  for (const auto& [collection, records] : wanted) {
+    std::vector<Record>* into = records;  // clang < 16 cannot capture a structured binding
     FIELDSYNC_RETURN_IF_ERROR((*txn)->for_each_record(collection, [&](const StoredRecord& r) {
       into->push_back(r.record);
       return true;

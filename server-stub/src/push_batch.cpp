@@ -2,6 +2,7 @@
 
 #include "fieldsync/buckets.h"
 #include "fieldsync/id.h"
+#include "fieldsync/text_values.h"
 
 namespace fieldsync::server {
 namespace {
@@ -106,8 +107,8 @@ Result<std::string> PushBatch::check_references(const CollectionDef& c, const Js
 Result<std::string> PushBatch::check_receipt(const Record& payment) {
   const std::string receipt = payment.fields.value("receipt_number", std::string());
   if (receipt.rfind(device_.device_code + "-", 0) != 0) {
-    return "receipt_number: '" + receipt.substr(0, 40) + "' does not start with this device's code " +
-           device_.device_code;
+    return "receipt_number: '" + utf8_prefix(receipt, 40) +
+           "' does not start with this device's code " + device_.device_code;
   }
   auto same = txn_.find_ids("payments", "receipt_number", receipt);
   if (!same.ok()) return same.status();
@@ -161,7 +162,8 @@ Result<ChangeResult> PushBatch::merge(const WireChange& wire) {
   change.schema_version = client_schema_version_;
   const CollectionDef* c = schema_.find(change.collection);
   if (c == nullptr) {
-    return result_of(wire, ChangeOutcome::kRejected, "unknown collection '" + change.collection.substr(0, 60) + "'");
+    return result_of(wire, ChangeOutcome::kRejected,
+                     "unknown collection '" + utf8_prefix(change.collection, 60) + "'");
   }
   auto id = parse_id(change.record_id);
   if (!id.ok()) return result_of(wire, ChangeOutcome::kRejected, "record_id: " + id.status().message());

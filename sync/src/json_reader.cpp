@@ -1,5 +1,7 @@
 #include "json_reader.h"
 
+#include "fieldsync/text_values.h"
+
 namespace fieldsync {
 namespace {
 const Json& empty_object() {
@@ -105,7 +107,7 @@ Status JsonReader::finish() {
   if (problem_.empty() && object_.is_object()) {
     for (const auto& [key, value] : object_.items()) {
       if (!read_.count(key)) {
-        fail("has an unknown field '" + key.substr(0, 60) + "'");
+        fail("has an unknown field '" + utf8_prefix(key, 60) + "'");
         break;
       }
     }

@@ -1,4 +1,5 @@
 #include "fieldsync/protocol.h"
+#include "fieldsync/text_values.h"
 #include "json_reader.h"
 
 namespace fieldsync {
@@ -20,7 +21,7 @@ Result<std::map<std::string, int64_t>> cursors_from_json(const Json& j, const st
       return Status::invalid_argument(where + ": a bucket name must have 1 to 128 characters");
     }
     if (!seq.is_number_integer() || seq.get<int64_t>() < 0) {
-      return Status::invalid_argument(where + ": cursor of '" + bucket.substr(0, 60) +
+      return Status::invalid_argument(where + ": cursor of '" + utf8_prefix(bucket, 60) +
                                       "' must be a whole number, zero or more");
     }
     cursors[bucket] = seq.get<int64_t>();

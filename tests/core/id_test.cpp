@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include "fieldsync/text_values.h"
+
 namespace fieldsync {
 namespace {
 
@@ -52,6 +54,21 @@ TEST(Id, ParseRejectsMalformedIdsSayingWhy) {
   EXPECT_NE(bad_dash.status().message().find("'-'"), std::string::npos);
 
   EXPECT_FALSE(parse_id("' OR 1=1; DROP TABLE records; --   ").ok());
+}
+
+// Found by tests/fuzz/csv_import_fuzzer: the message quoted the one byte that is not a
+// hex digit, and one byte of a multi-byte character is not UTF-8, so a push naming
+// such a record id could not be answered (the JSON encoder refuses the reason).
+TEST(Id, RefusalsOfNonAsciiIdsAreUtf8) {
+  const std::string id = "\xc3\xa9" "193a6f2-7c1e-7b3a-9f00-1c2d3e4f5a6";  // 36 bytes, 'é' first
+  ASSERT_EQ(id.size(), 36u);
+  auto refused = parse_id(id);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(is_valid_utf8(refused.status().message())) << refused.status().message();
+  EXPECT_NE(refused.status().message().find("a non-ASCII character at position 1"), std::string::npos);
+  auto long_one = parse_id(std::string(59, '0') + "\xc3\xa9");  // quoted up to byte 60
+  ASSERT_FALSE(long_one.ok());
+  EXPECT_TRUE(is_valid_utf8(long_one.status().message())) << long_one.status().message();
 }
 
 }  // namespace

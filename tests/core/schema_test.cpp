@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
+#include "fieldsync/text_values.h"
+
 namespace fieldsync {
 namespace {
 
@@ -99,6 +104,36 @@ TEST(Schema, TextMustBeValidUtf8) {
   EXPECT_TRUE(Schema::check_value(note, Json("truncated \xe4\xb8")).has_value());
   EXPECT_TRUE(Schema::check_value(note, Json("overlong \xc0\xaf")).has_value());
   EXPECT_TRUE(Schema::check_value(note, Json("surrogate \xed\xa0\x80")).has_value());
+}
+
+// Found by tests/fuzz/schema_validation_fuzzer: NaN passed every range check (and
+// infinity accuracy_m's), and JSON text writes both as null, so the record was refused
+// once stored and synced.
+TEST(Schema, GeoPointsAreFiniteNumbers) {
+  const FieldDef& location = *schema().find("checkpoints")->field("location");
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  EXPECT_TRUE(Schema::check_value(location, Json{{"lat", nan}, {"lon", 0.0}}).has_value());
+  EXPECT_TRUE(Schema::check_value(location, Json{{"lat", 1.0}, {"lon", -inf}}).has_value());
+  EXPECT_TRUE(
+      Schema::check_value(location, Json{{"lat", 1.0}, {"lon", 2.0}, {"accuracy_m", inf}}).has_value());
+  EXPECT_FALSE(
+      Schema::check_value(location, Json{{"lat", 1.0}, {"lon", 2.0}, {"accuracy_m", 5}}).has_value());
+}
+
+// Found by tests/fuzz/protocol_decode_fuzzer: a message that quoted the first bytes of a
+// name cut a UTF-8 character in two, and a message that is not UTF-8 cannot be sent as
+// JSON (the server answered 500 instead of the refusal).
+TEST(Schema, MessagesQuotingLongNamesStayUtf8) {
+  const std::string name = std::string(79, 'a') + "\xc3\xa9";  // 'é' across byte 80
+  Status s = schema().validate_update(*schema().find("households"), Json{{name, 1}});
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(is_valid_utf8(s.message())) << s.message();
+  EXPECT_NE(s.message().find(std::string(79, 'a') + ": households have no such field"),
+            std::string::npos);
+  auto unknown = schema().require(std::string(79, 'b') + "\xc3\xa9");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_TRUE(is_valid_utf8(unknown.status().message())) << unknown.status().message();
 }
 
 TEST(Schema, PaymentPeriodsAreMonths) {

@@ -79,6 +79,39 @@ TEST(FieldText, IdsAreStoredInCanonicalForm) {
             Json("0193a6f2-7c1e-7b3a-9f00-1c2d3e4f5a6b"));
 }
 
+// Found by tests/fuzz/schema_validation_fuzzer: "nan,0" was read as a place.
+TEST(FieldText, PlacesAreFiniteNumbers) {
+  const FieldDef& location = *Schema::property_management().find("checkpoints")->field("location");
+  for (const char* text : {"nan,0", "0,nan", "1,2,inf", "1,2,-nan", "inf,0", "1,2,infinity"}) {
+    EXPECT_FALSE(parse_field_text(location, text).ok()) << text;
+  }
+  EXPECT_TRUE(parse_field_text(location, "31.2304,121.4737,5").ok());
+}
+
+// Found by tests/fuzz/schema_validation_fuzzer: an empty first entry was dropped, so
+// ["", "a"] was shown as "a" and read back as ["a"].
+TEST(FieldText, ListsKeepAnEmptyFirstEntry) {
+  const FieldDef& phones = *Schema::property_management().find("households")->field("phones");
+  const Json value = *parse_field_text(phones, ",13800001000");
+  EXPECT_EQ(value, Json({"", "13800001000"}));
+  EXPECT_EQ(format_field_value(phones, value), ",13800001000");
+  EXPECT_EQ(*parse_field_text(phones, format_field_value(phones, value)), value);
+}
+
+TEST(Utf8Prefix, NeverEndsInsideACharacter) {
+  EXPECT_EQ(utf8_prefix("short", 60), "short");
+  EXPECT_EQ(utf8_prefix("abcdef", 3), "abc");
+  EXPECT_EQ(utf8_prefix("ab\xc3\xa9", 3), "ab");                  // 2-byte 'é' cut after 1
+  EXPECT_EQ(utf8_prefix("ab\xe4\xb8\xad", 4), "ab");              // 3-byte cut after 2
+  EXPECT_EQ(utf8_prefix("a\xf0\x9f\x98\x80", 4), "a");          // 4-byte cut after 3
+  EXPECT_EQ(utf8_prefix("ab\xe4\xb8\xad" "c", 5), "ab\xe4\xb8\xad");  // a whole character
+  EXPECT_EQ(utf8_prefix("\xe4\xb8\xad", 2), "");
+  // A message quoting a long bad value: cut, still UTF-8.
+  auto bad = parse_money(std::string(59, '1') + "\xe4\xb8\xad");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(is_valid_utf8(bad.status().message())) << bad.status().message();
+}
+
 TEST(FieldText, FormatsValuesForPeople) {
   const CollectionDef& payments = *Schema::property_management().find("payments");
   EXPECT_EQ(format_field_value(*payments.field("amount"), Json(12050)), "120.50");

@@ -25,7 +25,9 @@ TEST_F(CliFieldWorkTest, EveryCollectionCanBeRecordedAndListed) {
   json({"return-visit", "--work-order", order, "--satisfaction", "4"});
   json({"complaint", "--household", e.household, "--description", "noise at night"});
 
-  for (const auto& collection : json({"collections"})["collections"]) {
+  // A copy: the document json() returns is a temporary that would die before the loop.
+  const Json collections = json({"collections"})["collections"];
+  for (const auto& collection : collections) {
     const std::string name = collection["name"];
     Json list = json({"list", name});
     EXPECT_EQ(list["collection"], name);

@@ -154,6 +154,30 @@ TEST(SyncService, MalformedRequestsGetAClearErrorAndChangeNothing) {
   EXPECT_EQ(world.server_records().size(), before.size());
 }
 
+// Found by tests/fuzz/protocol_decode_fuzzer: refusals that quote a name or a value
+// cut it at a byte count, and a cut inside a UTF-8 character made the message
+// unencodable: the server answered 500 "retryable" (the device would retry forever)
+// instead of the refusal.
+TEST(SyncService, RefusalsQuotingLongNonAsciiTextAreStillSent) {
+  SyncWorld world;
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  const std::string cut = std::string(59, 'a') + "\xc3\xa9";  // 'é' across byte 60
+  Json pull = {{"protocol_version", 1}, {"schema_version", 1}, {"cursors", Json::object()}};
+  pull[cut] = true;
+  HttpResponse refused = post(world, "/v1/pull", token_of(alice), pull);
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  ASSERT_TRUE(decode_error(refused.body).ok()) << refused.body;
+
+  const auto before = world.server_records();
+  Json change = payment_change(1, new_id(), world.household_a,
+                               alice.store->identity().device_code + "-000001", "n1");
+  change["fields"]["household"] = cut;  // not an id: quoted in the rejection
+  HttpResponse pushed = post(world, "/v1/push", token_of(alice), push_body(1, {change}));
+  EXPECT_EQ(pushed.status, 200) << pushed.body;
+  EXPECT_EQ(outcome(pushed), "rejected");
+  EXPECT_EQ(world.server_records().size(), before.size());
+}
+
 // A schema one version ahead of the devices: `email` is new and required.
 Schema next_schema() {
   std::vector<CollectionDef> collections = Schema::property_management().collections();

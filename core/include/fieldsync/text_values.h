@@ -39,6 +39,10 @@ std::string date_of_timestamp(int64_t unix_ms);  // "2026-11-28" (UTC)
 // True when `text` is well-formed UTF-8 (no overlong forms, surrogates, or code
 // points past U+10FFFF). Every text value fieldsync stores must be.
 bool is_valid_utf8(const std::string& text);
+// The longest prefix of `text` of at most `max_bytes` that does not end inside a UTF-8
+// sequence: how a message quotes input, since a message cut mid-character is no longer
+// UTF-8 and cannot be sent as JSON.
+std::string utf8_prefix(std::string_view text, size_t max_bytes);
 
 // Parses `text` as a value of `field` and checks it with Schema::check_value.
 // Lists are comma-separated; geo points are "lat,lon" or "lat,lon,accuracy_m";
