@@ -121,6 +121,11 @@ std::optional<std::string> Schema::check_value(const FieldDef& field, const Json
       return check_text(field, value);
     case FieldType::kInteger:
       if (!value.is_number_integer()) return std::string("must be a whole number");
+      // JSON holds whole numbers up to 2^64 - 1; past 2^63 - 1 one would be read back
+      // as a negative number (2^64 - 1 as -1).
+      if (value.is_number_unsigned() && value.get<uint64_t>() > uint64_t{INT64_MAX}) {
+        return std::string("is too large a number");
+      }
       return check_bounds(field, value.get<int64_t>());
     case FieldType::kMoney: {
       if (!value.is_number_integer()) return std::string("must be an amount in minor units (cents)");

@@ -7,12 +7,18 @@
 namespace fieldsync::server {
 namespace {
 
+// The longest reason an answer carries. A change with 100,000 unknown fields was
+// refused with a reason of megabytes, stored as the answer and sent back, and the
+// device, which reads at most 4,096 bytes of reason, could not read the answer.
+constexpr size_t kMaxReasonBytes = 1000;
+
 ChangeResult result_of(const WireChange& w, ChangeOutcome outcome, std::string reason = {}) {
   ChangeResult r;
   r.seq = w.seq;
   r.change_id = w.change.change_id;
   r.outcome = outcome;
-  r.reason = std::move(reason);
+  r.reason = reason.size() > kMaxReasonBytes ? utf8_prefix(reason, kMaxReasonBytes) + "..."
+                                             : std::move(reason);
   return r;
 }
 
@@ -158,6 +164,9 @@ Status PushBatch::store_conflicts(const CollectionDef& c, const MergeResult& mer
 }
 
 Result<ChangeResult> PushBatch::merge(const WireChange& wire) {
+  if (auto change_id = parse_id(wire.change.change_id); !change_id.ok()) {
+    return result_of(wire, ChangeOutcome::kRejected, "change_id: " + change_id.status().message());
+  }
   IncomingChange change = wire.change;
   change.schema_version = client_schema_version_;
   const CollectionDef* c = schema_.find(change.collection);

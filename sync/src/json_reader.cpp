@@ -12,6 +12,38 @@ const Json& empty_array() {
   static const Json kEmpty = Json::array();
   return kEmpty;
 }
+
+// Far deeper than any message of the protocol nests (a geo point in a change's fields
+// is five levels down). The parser is iterative, but copying, comparing and writing a
+// value recurse once per level: 100,000 nested arrays in a field overflowed the stack
+// of the server's worker thread.
+constexpr size_t kMaxJsonDepth = 64;
+
+// Whether the arrays and objects of `text` nest deeper than `limit`; brackets inside
+// strings do not count. Text that is not JSON may be misjudged: the parser refuses it.
+bool nests_deeper_than(const std::string& text, size_t limit) {
+  size_t depth = 0;
+  bool in_string = false, escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 JsonReader::JsonReader(const Json& object, std::string where)
@@ -117,6 +149,10 @@ Status JsonReader::finish() {
 }
 
 Result<Json> parse_json_object(const std::string& body, const std::string& what) {
+  if (nests_deeper_than(body, kMaxJsonDepth)) {
+    return Status::invalid_argument(what + ": the body is nested deeper than " +
+                                    std::to_string(kMaxJsonDepth) + " levels");
+  }
   Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Status::invalid_argument(what + ": the body is not valid JSON");
   if (!j.is_object()) return Status::invalid_argument(what + ": the body must be a JSON object");

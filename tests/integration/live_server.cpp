@@ -71,6 +71,14 @@ int LiveServer::stop() {
   return code;
 }
 
+int LiveServer::kill() {
+  if (!child_) return -1;
+  child_->signal(SIGKILL);
+  const int code = child_->wait();
+  child_.reset();
+  return code;
+}
+
 Status LiveServer::start_again() {
   if (port_ <= 0) return Status::failed_precondition("the server was never started");
   return start_on(port_);

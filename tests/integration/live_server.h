@@ -1,6 +1,6 @@
 // The real `fieldsync-server` as a child process of a test: its office command line
 // run to completion on the test's database, and `serve` on 127.0.0.1, stopped with
-// SIGTERM and started again on the same database and port.
+// SIGTERM (or killed with SIGKILL) and started again on the same database and port.
 //
 // The first start asks the server for any free port (`--port 0`) and learns it from
 // the line the server prints, so tests running at once never race for a port; a
@@ -36,6 +36,9 @@ class LiveServer {
   // Sends SIGTERM and waits for the server to exit; its exit code (0 for a clean
   // stop), or -1 when none was running.
   int stop();
+  // Sends SIGKILL, as a power cut or the out-of-memory killer would, and waits for the
+  // server to exit; its exit code (128 + 9), or -1 when none was running.
+  int kill();
   // Starts a stopped server again on the same database and port.
   Status start_again();
   // stop(), requiring a clean exit (0), then start_again().

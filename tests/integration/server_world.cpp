@@ -91,6 +91,24 @@ FieldDevice& ServerTest::enroll(const std::string& user, const std::string& role
   return device;
 }
 
+ProcessResult ServerTest::phone_cli(const std::string& db,
+                                    const std::vector<std::string>& args) const {
+  std::vector<std::string> all = {"--db", db};
+  all.insert(all.end(), args.begin(), args.end());
+  return run_process(FIELDSYNC_CLI_PATH, all);
+}
+
+void ServerTest::enroll_phone(const std::string& db, const std::string& user,
+                              const std::vector<std::string>& buildings) {
+  admin({"user", "add", user, "--role", "collector"});
+  for (const auto& building : buildings) admin({"assign", user, "--building", building});
+  const std::string code = admin({"enroll-code", user});
+  ProcessResult enrolled = phone_cli(db, {"enroll", "--server", server_.url(), "--code", code});
+  ASSERT_EQ(enrolled.exit_code, 0) << enrolled.err;
+  ProcessResult synced = phone_cli(db, {"sync"});
+  ASSERT_EQ(synced.exit_code, 0) << synced.err;
+}
+
 void ServerTest::reopen(FieldDevice& device, DeviceStoreOptions options) {
   device.replicator.reset();
   device.store.reset();

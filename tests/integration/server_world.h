@@ -64,6 +64,12 @@ class ServerTest : public ::testing::Test {
   // enrolls a new device with it over HTTP.
   FieldDevice& enroll(const std::string& user, const std::string& role,
                       const std::vector<std::string>& buildings = {});
+  // Runs the `fieldsync` command line (FIELDSYNC_CLI_PATH) on the phone database `db`.
+  ProcessResult phone_cli(const std::string& db, const std::vector<std::string>& args) const;
+  // Adds `user` as a collector of `buildings`, enrolls the phone database `db` through
+  // the command line and syncs it once; a failed step fails the test.
+  void enroll_phone(const std::string& db, const std::string& user,
+                    const std::vector<std::string>& buildings);
   // Opens the device's database again with `options` (another clock, say).
   void reopen(FieldDevice& device, DeviceStoreOptions options);
 
