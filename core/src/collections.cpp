@@ -2,6 +2,7 @@
 // staff record in the field (append-only), and the records with a lifecycle.
 // Bumping Schema::version is a protocol change: the server accepts devices one
 // version behind (see docs once sync lands).
+#include "fieldsync/attachments.h"
 #include "fieldsync/schema.h"
 #include "fieldsync/text_values.h"
 
@@ -251,6 +252,38 @@ std::vector<CollectionDef> property_management_collections() {
     }
   };
   all.push_back(std::move(return_visits));
+
+  // Photos and documents attached to field work. The bytes travel apart from the
+  // record (docs/protocol.md, "Attachments"); the record names them by SHA-256 and
+  // lives in the bucket of the one record it belongs to.
+  CollectionDef attachments = collection(
+      "attachments", "attachment",
+      inherit({"finding", "work_order", "work_order_note", "fee_visit", "return_visit"}),
+      {ref(once("finding", T::kReference, false), "findings"),
+       ref(once("work_order", T::kReference, false), "work_orders"),
+       ref(once("work_order_note", T::kReference, false), "work_order_notes"),
+       ref(once("fee_visit", T::kReference, false), "fee_visits"),
+       ref(once("return_visit", T::kReference, false), "return_visits"),
+       once("sha256", T::kText), bounded(once("size", T::kInteger), 1, kMaxAttachmentBytes),
+       choice(once("media_type", T::kText), attachment_media_types()),
+       once("file_name", T::kText, false), once("caption", T::kText, false),
+       once("attached_by", T::kText), once("attached_at", T::kTimestamp)},
+      true);
+  attachments.check = [](const Json& f, std::vector<std::string>& problems) {
+    static const char* const kParents[] = {"finding", "work_order", "work_order_note", "fee_visit",
+                                           "return_visit"};
+    int parents = 0;
+    for (const char* parent : kParents) parents += f.contains(parent) && !f[parent].is_null();
+    if (parents != 1) {
+      problems.push_back(
+          "finding: an attachment belongs to exactly one finding, work_order, work_order_note, "
+          "fee_visit or return_visit");
+    }
+    if (f.contains("sha256") && f["sha256"].is_string() && !is_sha256_hex(f["sha256"].get<std::string>())) {
+      problems.push_back("sha256: must be 64 lowercase hexadecimal digits");
+    }
+  };
+  all.push_back(std::move(attachments));
 
   // Concurrent edits that lost, kept for a person to review. The server creates
   // them in the bucket of the record concerned; resolving one is an ordinary edit.

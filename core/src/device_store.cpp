@@ -532,6 +532,7 @@ Result<std::unique_ptr<DeviceStore>> DeviceStore::open(const std::string& path,
   if (!last.ok()) return Status::corruption("'" + path + "': the stored clock is damaged");
   stmt = Status::internal("finalized");
   auto impl = std::make_unique<Impl>(std::move(db).value(), schema, clock, identity, *last);
+  impl->set_path(path);
   return std::unique_ptr<DeviceStore>(new DeviceStore(std::move(impl)));
 }
 
@@ -539,6 +540,7 @@ const Schema& DeviceStore::schema() const { return impl_->schema(); }
 const Clock& DeviceStore::clock() const { return impl_->clock(); }
 const DeviceIdentity& DeviceStore::identity() const { return impl_->identity(); }
 Stamp DeviceStore::last_stamp() const { return impl_->hlc().last(); }
+const std::string& DeviceStore::path() const { return impl_->path(); }
 
 Result<Record> DeviceStore::insert(const std::string& collection, const Json& fields) {
   return impl_->insert(collection, fields);

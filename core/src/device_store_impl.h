@@ -45,6 +45,8 @@ class DeviceStore::Impl {
   Result<std::vector<OutboxChange>> outbox_where(const std::string& state, int64_t limit) const;
 
   SqliteDb& db() const { return *db_; }
+  const std::string& path() const { return path_; }
+  void set_path(std::string path) { path_ = std::move(path); }
   const Schema& schema() const { return schema_; }
   const Clock& clock() const { return clock_; }
   const DeviceIdentity& identity() const { return identity_; }
@@ -79,6 +81,7 @@ class DeviceStore::Impl {
                        const std::string& base_json);
 
   std::unique_ptr<SqliteDb> db_;
+  std::string path_;
   const Schema& schema_;
   const Clock& clock_;
   DeviceIdentity identity_;

@@ -63,6 +63,15 @@ const std::vector<std::string>& steps() {
       "DROP TABLE outbox;"
       "ALTER TABLE outbox_v4 RENAME TO outbox;"
       "DELETE FROM sqlite_sequence WHERE name = 'outbox';",
+      // 4 -> 5: attachment bytes (attachments.h): one row per blob this device holds
+      // or must upload, and an index to find a blob's attachment records.
+      "CREATE TABLE blobs ("
+      "  hash TEXT PRIMARY KEY, size INTEGER NOT NULL, media_type TEXT NOT NULL,"
+      "  state TEXT NOT NULL, uploaded INTEGER NOT NULL DEFAULT 0,"
+      "  pinned INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',"
+      "  created_ms INTEGER NOT NULL, used_ms INTEGER NOT NULL) WITHOUT ROWID;"
+      "CREATE INDEX records_by_sha256 ON records"
+      "  (collection, json_extract(fields, '$.sha256')) WHERE collection = 'attachments';",
   };
   return kSteps;
 }

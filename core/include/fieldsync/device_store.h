@@ -94,6 +94,8 @@ class DeviceStore {
   const Clock& clock() const;
   const DeviceIdentity& identity() const;
   Stamp last_stamp() const;
+  // The database file this store was opened on.
+  const std::string& path() const;
 
   // Creates a record with a new id. Managed fields (receipt numbers, reopen
   // counters) are filled in here; status fields start at their first stage unless
@@ -157,6 +159,8 @@ class DeviceStore {
   class Impl;
 
  private:
+  friend class AttachmentStore;  // writes its blob rows in the store's transactions
+
   explicit DeviceStore(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

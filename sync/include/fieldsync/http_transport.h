@@ -17,12 +17,14 @@ struct HttpRequest {
   std::string method = "POST";
   std::string path;          // "/v1/push"
   std::string bearer_token;  // empty for enrollment
-  std::string body;          // JSON
+  std::string body;          // JSON, or raw bytes (a chunk of an attachment)
+  std::string content_type = "application/json";
 };
 
 struct HttpResponse {
   int status = 0;
   std::string body;
+  std::string content_type = "application/json";
 };
 
 class HttpTransport {
