@@ -1,4 +1,5 @@
 #include "fieldsync/protocol.h"
+#include "fieldsync/attachments.h"
 #include "fieldsync/text_values.h"
 #include "json_reader.h"
 
@@ -304,6 +305,123 @@ Result<ErrorBody> decode_error(const std::string& body) {
   m.code = in.text("code", 64);
   m.message = in.text("message", 8192);
   m.retryable = in.boolean("retryable");
+  FIELDSYNC_RETURN_IF_ERROR(in.finish());
+  return m;
+}
+
+// ---- Blobs ----
+
+namespace {
+
+constexpr BlobState kBlobStates[] = {BlobState::kMissing, BlobState::kPartial, BlobState::kComplete,
+                                     BlobState::kForbidden};
+
+Result<std::string> blob_hash_from_json(const Json& j, const std::string& where) {
+  if (!j.is_string() || !is_sha256_hex(j.get_ref<const std::string&>())) {
+    return Status::invalid_argument(where + " must be 64 lowercase hexadecimal digits");
+  }
+  return j.get<std::string>();
+}
+
+}  // namespace
+
+const char* blob_state_name(BlobState state) {
+  switch (state) {
+    case BlobState::kMissing:
+      return "missing";
+    case BlobState::kPartial:
+      return "partial";
+    case BlobState::kComplete:
+      return "complete";
+    case BlobState::kForbidden:
+      return "forbidden";
+  }
+  return "missing";
+}
+
+std::string encode(const BlobStatusRequest& m) {
+  return Json{{"protocol_version", m.protocol_version},
+              {"schema_version", m.schema_version},
+              {"hashes", m.hashes}}
+      .dump();
+}
+
+std::string encode(const BlobStatusResponse& m) {
+  Json blobs = Json::array();
+  for (const auto& b : m.blobs) {
+    blobs.push_back(
+        {{"hash", b.hash}, {"state", blob_state_name(b.state)}, {"received", b.received}});
+  }
+  return Json{{"blobs", std::move(blobs)}}.dump();
+}
+
+std::string encode(const BlobPutResponse& m) {
+  return Json{{"received", m.received}, {"complete", m.complete}}.dump();
+}
+
+Result<BlobStatusRequest> decode_blob_status_request(const std::string& body) {
+  auto j = parse_json_object(body, "blob status request");
+  if (!j.ok()) return j.status();
+  JsonReader in(*j, "blob status request");
+  BlobStatusRequest m;
+  m.protocol_version = static_cast<int>(in.integer("protocol_version", 0, 1000000));
+  m.schema_version = static_cast<int>(in.integer("schema_version", 0, 1000000));
+  const Json& hashes = in.array("hashes");
+  FIELDSYNC_RETURN_IF_ERROR(in.finish());
+  if (hashes.size() > kMaxBlobStatusHashes) {
+    return Status::invalid_argument("blob status request: at most " +
+                                    std::to_string(kMaxBlobStatusHashes) +
+                                    " hashes per request; ask for the rest in another");
+  }
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    auto hash =
+        blob_hash_from_json(hashes[i], "blob status request: hash " + std::to_string(i + 1));
+    if (!hash.ok()) return hash.status();
+    m.hashes.push_back(std::move(hash).value());
+  }
+  return m;
+}
+
+Result<BlobStatusResponse> decode_blob_status_response(const std::string& body) {
+  auto j = parse_json_object(body, "blob status response");
+  if (!j.ok()) return j.status();
+  JsonReader in(*j, "blob status response");
+  const Json& blobs = in.array("blobs");
+  FIELDSYNC_RETURN_IF_ERROR(in.finish());
+  BlobStatusResponse m;
+  for (size_t i = 0; i < blobs.size(); ++i) {
+    const std::string where = "blob status response: blob " + std::to_string(i + 1);
+    JsonReader b(blobs[i], where);
+    BlobStatus s;
+    s.hash = b.text("hash", 64);
+    const std::string state = b.text("state", 16);
+    s.received = b.integer("received", 0, INT64_MAX);
+    FIELDSYNC_RETURN_IF_ERROR(b.finish());
+    if (!is_sha256_hex(s.hash)) {
+      return Status::invalid_argument(where + ": a hash must be 64 lowercase hexadecimal digits");
+    }
+    bool known = false;
+    for (BlobState candidate : kBlobStates) {
+      if (state == blob_state_name(candidate)) {
+        s.state = candidate;
+        known = true;
+      }
+    }
+    if (!known) {
+      return Status::invalid_argument(where + ": unknown state '" + utf8_prefix(state, 16) + "'");
+    }
+    m.blobs.push_back(std::move(s));
+  }
+  return m;
+}
+
+Result<BlobPutResponse> decode_blob_put_response(const std::string& body) {
+  auto j = parse_json_object(body, "blob upload response");
+  if (!j.ok()) return j.status();
+  JsonReader in(*j, "blob upload response");
+  BlobPutResponse m;
+  m.received = in.integer("received", 0, INT64_MAX);
+  m.complete = in.boolean("complete");
   FIELDSYNC_RETURN_IF_ERROR(in.finish());
   return m;
 }

@@ -110,4 +110,48 @@ Json change_result_to_json(const ChangeResult& r);
 Result<ChangeResult> change_result_from_json(const Json& j);
 Json wire_record_to_json(const WireRecord& r);
 
+// ---- Blobs: the bytes of attachments (docs/protocol.md, "Attachments") ----
+// Chunk bodies of PUT and GET /v1/blobs/<sha256> are raw bytes, not JSON; only the
+// status request and response and the answer to a chunk upload are messages.
+
+inline constexpr size_t kMaxBlobStatusHashes = 500;
+
+struct BlobStatusRequest {
+  int protocol_version = kProtocolVersion;
+  int schema_version = 0;
+  std::vector<std::string> hashes;  // 64 lowercase hex digits each
+};
+
+enum class BlobState {
+  kMissing,    // the server holds none of it
+  kPartial,    // an upload was broken off: continue from `received`
+  kComplete,   // the server holds the whole blob, verified
+  kForbidden,  // no attachments record in the device's buckets names it
+};
+const char* blob_state_name(BlobState state);  // "missing", "partial", ...
+
+struct BlobStatus {
+  std::string hash;
+  BlobState state = BlobState::kMissing;
+  int64_t received = 0;  // bytes the server holds durably
+};
+
+struct BlobStatusResponse {
+  std::vector<BlobStatus> blobs;  // one per requested hash, in request order
+};
+
+// The answer to one PUT of a chunk.
+struct BlobPutResponse {
+  int64_t received = 0;
+  bool complete = false;
+};
+
+std::string encode(const BlobStatusRequest& m);
+std::string encode(const BlobStatusResponse& m);
+std::string encode(const BlobPutResponse& m);
+
+Result<BlobStatusRequest> decode_blob_status_request(const std::string& body);
+Result<BlobStatusResponse> decode_blob_status_response(const std::string& body);
+Result<BlobPutResponse> decode_blob_put_response(const std::string& body);
+
 }  // namespace fieldsync
