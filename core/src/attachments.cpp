@@ -1,0 +1,564 @@
+// AttachmentStore: the device's blob folder and the blobs table beside its records.
+#include "fieldsync/attachments.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+
+#include "device_store_impl.h"
+#include "fieldsync/id.h"
+#include "fieldsync/text_values.h"
+
+namespace fieldsync {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kPolicyMaxBytes = "attachment_max_bytes";
+constexpr const char* kPolicyMaxQueue = "attachment_queue_max_bytes";
+constexpr const char* kPolicyTypes = "attachment_media_types";
+// Leftovers younger than this may belong to an attach() running in another process.
+constexpr auto kLeftoverAge = std::chrono::hours(1);
+
+// The field of an attachment record that names its parent, by the parent's collection.
+const std::vector<std::pair<std::string, std::string>>& parent_fields() {
+  static const std::vector<std::pair<std::string, std::string>> kParents = {
+      {"findings", "finding"},           {"work_orders", "work_order"},
+      {"work_order_notes", "work_order_note"}, {"fee_visits", "fee_visit"},
+      {"return_visits", "return_visit"}};
+  return kParents;
+}
+
+std::optional<std::string> parent_field(const std::string& collection) {
+  for (const auto& [name, field] : parent_fields()) {
+    if (name == collection) return field;
+  }
+  return std::nullopt;
+}
+
+std::string mib(int64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+  return text;
+}
+
+std::string join(const std::vector<std::string>& items, const char* separator) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
+  return out;
+}
+
+Status fsync_path(const std::string& path, bool folder) {
+  const int fd = ::open(path.c_str(), folder ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
+  if (fd < 0) return Status::io_error("cannot open '" + path + "': " + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return Status::io_error("cannot sync '" + path + "': " + std::strerror(errno));
+  return Status();
+}
+
+// Runs one statement with parameters; rows are not read.
+Status run(SqliteDb& db, const std::string& sql, const std::vector<Json>& params) {
+  auto stmt = db.cached(sql);
+  if (!stmt.ok()) return stmt.status();
+  for (size_t i = 0; i < params.size(); ++i) (*stmt)->bind_json(static_cast<int>(i + 1), params[i]);
+  auto row = (*stmt)->step();
+  return row.ok() ? Status() : row.status();
+}
+
+// A file being written in the blob folder's tmp/ that is deleted unless kept.
+class TempFile {
+ public:
+  explicit TempFile(std::string path) : path_(std::move(path)) {}
+  ~TempFile() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!kept_) {
+      std::error_code ec;
+      fs::remove(path_, ec);
+    }
+  }
+  Status open() {
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd_ < 0) return Status::io_error("cannot write '" + path_ + "': " + std::strerror(errno));
+    return Status();
+  }
+  Status write(const char* data, size_t size) {
+    while (size > 0) {
+      const ssize_t n = ::write(fd_, data, size);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return Status::io_error("cannot write '" + path_ + "': " + std::strerror(errno));
+      data += n;
+      size -= static_cast<size_t>(n);
+    }
+    return Status();
+  }
+  Status sync_and_close() {
+    const int rc = ::fsync(fd_);
+    ::close(fd_);
+    fd_ = -1;
+    if (rc != 0) return Status::io_error("cannot sync '" + path_ + "': " + std::strerror(errno));
+    return Status();
+  }
+  const std::string& path() const { return path_; }
+  void keep() { kept_ = true; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  bool kept_ = false;
+};
+
+// A source file opened for attaching.
+class SourceFile {
+ public:
+  ~SourceFile() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Status open(const std::string& path) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) {
+      if (errno == ENOENT || errno == ENOTDIR) return Status::not_found("no file at '" + path + "'");
+      return Status::io_error("cannot read '" + path + "': " + std::strerror(errno));
+    }
+    if (!S_ISREG(info.st_mode)) return Status::invalid_argument("'" + path + "' is not a file");
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) return Status::io_error("cannot read '" + path + "': " + std::strerror(errno));
+    size_ = info.st_size;
+    return Status();
+  }
+  // Reads up to `size` bytes; 0 at the end.
+  Result<size_t> read(char* data, size_t size) {
+    while (true) {
+      const ssize_t n = ::read(fd_, data, size);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return Status::io_error(std::string("cannot read the file: ") + std::strerror(errno));
+      return static_cast<size_t>(n);
+    }
+  }
+  int64_t size() const { return size_; }
+
+ private:
+  int fd_ = -1;
+  int64_t size_ = 0;
+};
+
+}  // namespace
+
+AttachmentStore::AttachmentStore(DeviceStore& store) : store_(store), folder_(store.path() + ".blobs") {}
+
+Result<AttachmentPolicy> AttachmentStore::policy() const {
+  AttachmentPolicy policy;
+  auto max_bytes = store_.sync_value(kPolicyMaxBytes);
+  auto max_queue = store_.sync_value(kPolicyMaxQueue);
+  auto types = store_.sync_value(kPolicyTypes);
+  if (!max_bytes.ok()) return max_bytes.status();
+  if (!max_queue.ok()) return max_queue.status();
+  if (!types.ok()) return types.status();
+  if (!max_bytes->empty()) policy.max_bytes = std::stoll(*max_bytes);
+  if (!max_queue->empty()) policy.max_queue_bytes = std::stoll(*max_queue);
+  if (!types->empty()) {
+    policy.media_types.clear();
+    size_t start = 0;
+    while (start <= types->size()) {
+      const size_t comma = std::min(types->find(',', start), types->size());
+      policy.media_types.push_back(types->substr(start, comma - start));
+      start = comma + 1;
+    }
+  }
+  return policy;
+}
+
+Status AttachmentStore::set_policy(const AttachmentPolicy& policy) {
+  std::vector<std::string> problems;
+  if (policy.max_bytes <= 0 || policy.max_bytes > kMaxAttachmentBytes) {
+    problems.push_back("max_bytes: must be between 1 byte and " + mib(kMaxAttachmentBytes));
+  }
+  if (policy.max_queue_bytes < policy.max_bytes) {
+    problems.push_back("max_queue_bytes: must be at least max_bytes (" + mib(policy.max_bytes) + ")");
+  }
+  if (policy.media_types.empty()) problems.push_back("media_types: allow at least one media type");
+  for (const auto& type : policy.media_types) {
+    const auto& known = attachment_media_types();
+    if (std::find(known.begin(), known.end(), type) == known.end()) {
+      problems.push_back("media_types: '" + type + "' is not one of " + join(known, ", "));
+    }
+  }
+  if (!problems.empty()) return Status::invalid_argument("invalid attachment limits", problems);
+  return store_.write_together([&]() -> Status {
+    FIELDSYNC_RETURN_IF_ERROR(store_.set_sync_value(kPolicyMaxBytes, std::to_string(policy.max_bytes)));
+    FIELDSYNC_RETURN_IF_ERROR(
+        store_.set_sync_value(kPolicyMaxQueue, std::to_string(policy.max_queue_bytes)));
+    return store_.set_sync_value(kPolicyTypes, join(policy.media_types, ","));
+  });
+}
+
+Result<Attachment> AttachmentStore::attach(const std::string& collection, const std::string& record_id,
+                                           const std::string& file_path, const AttachOptions& options) {
+  const auto field = parent_field(collection);
+  if (!field) {
+    std::vector<std::string> names;
+    for (const auto& parent : parent_fields()) names.push_back(parent.first);
+    return Status::invalid_argument("cannot attach to " + collection + ": attachments belong to " +
+                                    join(names, ", "));
+  }
+  auto parent = store_.get(collection, record_id);
+  if (!parent.ok()) return parent.status();
+  auto limits = policy();
+  if (!limits.ok()) return limits.status();
+
+  SourceFile source;
+  FIELDSYNC_RETURN_IF_ERROR(source.open(file_path));
+  if (source.size() == 0) return Status::invalid_argument("'" + file_path + "' is empty");
+  if (source.size() > limits->max_bytes) {
+    return Status::invalid_argument("'" + file_path + "' is " + mib(source.size()) +
+                                    "; an attachment may be at most " + mib(limits->max_bytes));
+  }
+  auto waiting = store_.query("SELECT coalesce(sum(size - uploaded), 0) FROM blobs WHERE state = 'upload'", {});
+  if (!waiting.ok()) return waiting.status();
+  const int64_t queued = waiting->at(0).at(0).get<int64_t>();
+  if (queued + source.size() > limits->max_queue_bytes) {
+    return Status::failed_precondition("the upload queue is full: " + mib(queued) +
+                                       " of attachments wait to be uploaded and the limit is " +
+                                       mib(limits->max_queue_bytes) + "; sync first, then attach again");
+  }
+
+  // The first bytes say what the file is, before anything is copied.
+  std::vector<char> buffer(64 * 1024);
+  auto first = source.read(buffer.data(), buffer.size());
+  if (!first.ok()) return first.status().with_context("'" + file_path + "'");
+  const std::string sniffed = sniff_media_type(std::string_view(buffer.data(), *first));
+  const std::string accepted = "JPEG, PNG, WebP or HEIC photos, PDF documents and MP4 videos";
+  if (sniffed.empty()) {
+    return Status::invalid_argument("'" + file_path + "' is not a photo or document fieldsync accepts (" +
+                                    accepted + ")");
+  }
+  if (!options.media_type.empty() && options.media_type != sniffed) {
+    return Status::invalid_argument("'" + file_path + "' is not " + options.media_type +
+                                    ": its bytes are " + sniffed);
+  }
+  if (std::find(limits->media_types.begin(), limits->media_types.end(), sniffed) == limits->media_types.end()) {
+    return Status::invalid_argument("'" + file_path + "' is " + sniffed +
+                                    ", which this device does not allow (allowed: " +
+                                    join(limits->media_types, ", ") + ")");
+  }
+
+  // Copy aside while hashing, then fsync and rename into place under the hash.
+  std::error_code ec;
+  fs::create_directories(folder_ + "/tmp", ec);
+  if (ec) return Status::io_error("cannot create the blob folder '" + folder_ + "': " + ec.message());
+  TempFile copy(folder_ + "/tmp/" + new_id(store_.clock()) + ".part");
+  FIELDSYNC_RETURN_IF_ERROR(copy.open());
+  Sha256 sha;
+  int64_t size = 0;
+  for (size_t n = *first; n > 0;) {
+    sha.update(buffer.data(), n);
+    FIELDSYNC_RETURN_IF_ERROR(copy.write(buffer.data(), n));
+    size += static_cast<int64_t>(n);
+    if (size > limits->max_bytes) {
+      return Status::invalid_argument("'" + file_path + "' grew while it was read; an attachment may be at most " +
+                                      mib(limits->max_bytes));
+    }
+    auto next = source.read(buffer.data(), buffer.size());
+    if (!next.ok()) return next.status().with_context("'" + file_path + "'");
+    n = *next;
+  }
+  FIELDSYNC_RETURN_IF_ERROR(copy.sync_and_close());
+  const std::string hash = sha.hex();
+  const std::string final_path = folder_ + "/" + hash;
+  const bool existed = fs::exists(final_path, ec) && fs::file_size(final_path, ec) == static_cast<uint64_t>(size);
+  if (!existed) {
+    fs::rename(copy.path(), final_path, ec);
+    if (ec) return Status::io_error("cannot store the attachment in '" + folder_ + "': " + ec.message());
+    copy.keep();
+    FIELDSYNC_RETURN_IF_ERROR(fsync_path(folder_, /*folder=*/true));
+  }
+
+  Json fields = {{*field, record_id},
+                 {"sha256", hash},
+                 {"size", size},
+                 {"media_type", sniffed},
+                 {"file_name", options.file_name.empty() ? fs::path(file_path).filename().string()
+                                                         : options.file_name},
+                 {"attached_by", store_.identity().user},
+                 {"attached_at", store_.clock().now_ms()}};
+  if (!options.caption.empty()) fields["caption"] = options.caption;
+  Record record;
+  const int64_t now = store_.clock().now_ms();
+  Status written = store_.write_together([&]() -> Status {
+    auto inserted = store_.insert("attachments", fields);
+    if (!inserted.ok()) return inserted.status();
+    record = std::move(inserted).value();
+    // A blob evicted earlier is back; one already here keeps its state.
+    return run(store_.impl_->db(),
+               "INSERT INTO blobs (hash, size, media_type, state, pinned, created_ms, used_ms)"
+               " VALUES (?, ?, ?, 'upload', ?, ?, ?) ON CONFLICT (hash) DO UPDATE SET"
+               " state = CASE state WHEN 'remote' THEN 'synced' ELSE state END,"
+               " pinned = max(pinned, excluded.pinned), used_ms = excluded.used_ms",
+               {hash, size, sniffed, options.pin ? 1 : 0, now, now});
+  });
+  if (!written.ok()) {
+    if (!existed) {
+      auto still_used = store_.query("SELECT 1 FROM blobs WHERE hash = ? AND state != 'remote'", {hash});
+      if (still_used.ok() && still_used->empty()) fs::remove(final_path, ec);
+    }
+    return written;
+  }
+  return find(record.id);
+}
+
+namespace {
+
+// The attachment record plus its blob row ("remote" when there is none).
+Result<Attachment> describe(const DeviceStore& store, const std::string& folder, Record record) {
+  Attachment a;
+  a.sha256 = record.fields.value("sha256", "");
+  a.size = record.fields.value("size", int64_t{0});
+  a.media_type = record.fields.value("media_type", "");
+  a.record = std::move(record);
+  auto rows = store.query("SELECT state, uploaded, pinned, last_error FROM blobs WHERE hash = ?", {a.sha256});
+  if (!rows.ok()) return rows.status();
+  a.state = "remote";
+  if (!rows->empty()) {
+    const Json& row = rows->front();
+    a.state = row[0].get<std::string>();
+    a.uploaded = row[1].get<int64_t>();
+    a.pinned = row[2].get<int64_t>() != 0;
+    a.last_error = row[3].get<std::string>();
+  }
+  std::error_code ec;
+  a.local = a.state != "remote" && fs::exists(folder + "/" + a.sha256, ec);
+  if (a.state == "synced") a.uploaded = a.size;
+  return a;
+}
+
+}  // namespace
+
+Result<std::vector<Attachment>> AttachmentStore::list(const std::string& collection,
+                                                      const std::string& record_id) const {
+  ListQuery query;
+  if (!collection.empty() || !record_id.empty()) {
+    const auto field = parent_field(collection);
+    if (!field) {
+      return Status::invalid_argument(collection + " records have no attachments; attachments belong to "
+                                      "findings, work_orders, work_order_notes, fee_visits and return_visits");
+    }
+    query.equals.push_back({*field, record_id});
+  }
+  auto records = store_.list("attachments", query);
+  if (!records.ok()) return records.status();
+  std::vector<Attachment> out;
+  for (auto& record : *records) {
+    auto a = describe(store_, folder_, std::move(record));
+    if (!a.ok()) return a.status();
+    out.push_back(std::move(a).value());
+  }
+  std::stable_sort(out.begin(), out.end(), [](const Attachment& a, const Attachment& b) {
+    return a.record.fields.value("attached_at", int64_t{0}) < b.record.fields.value("attached_at", int64_t{0});
+  });
+  return out;
+}
+
+Result<Attachment> AttachmentStore::find(const std::string& id_or_hash) const {
+  if (is_sha256_hex(id_or_hash)) {
+    auto ids = store_.query(
+        "SELECT id FROM records WHERE collection = 'attachments' AND json_extract(fields, '$.sha256') = ?"
+        " ORDER BY id LIMIT 1",
+        {id_or_hash});
+    if (!ids.ok()) return ids.status();
+    if (ids->empty()) return Status::not_found("no attachment on this device has the hash " + id_or_hash);
+    auto record = store_.get("attachments", ids->front()[0].get<std::string>());
+    if (!record.ok()) return record.status();
+    return describe(store_, folder_, std::move(record).value());
+  }
+  auto record = store_.get("attachments", id_or_hash);
+  if (!record.ok()) return record.status();
+  return describe(store_, folder_, std::move(record).value());
+}
+
+Result<BlobUsage> AttachmentStore::usage() const {
+  auto rows = store_.query(
+      "SELECT count(*), coalesce(sum(size), 0),"
+      " coalesce(sum(CASE WHEN state = 'upload' THEN 1 ELSE 0 END), 0),"
+      " coalesce(sum(CASE WHEN state = 'upload' THEN size - uploaded ELSE 0 END), 0),"
+      " coalesce(sum(CASE WHEN state = 'synced' AND pinned = 0 THEN 1 ELSE 0 END), 0),"
+      " coalesce(sum(CASE WHEN state = 'synced' AND pinned = 0 THEN size ELSE 0 END), 0)"
+      " FROM blobs WHERE state != 'remote'",
+      {});
+  if (!rows.ok()) return rows.status();
+  const Json& row = rows->front();
+  BlobUsage usage;
+  usage.local_blobs = row[0].get<int64_t>();
+  usage.local_bytes = row[1].get<int64_t>();
+  usage.upload_blobs = row[2].get<int64_t>();
+  usage.upload_bytes = row[3].get<int64_t>();
+  usage.evictable_blobs = row[4].get<int64_t>();
+  usage.evictable_bytes = row[5].get<int64_t>();
+  auto missing = missing_locally();
+  if (!missing.ok()) return missing.status();
+  usage.remote_blobs = static_cast<int64_t>(missing->size());
+  return usage;
+}
+
+Result<std::string> AttachmentStore::path_of(const std::string& sha256) const {
+  if (!is_sha256_hex(sha256)) {
+    return Status::invalid_argument("'" + sha256 + "' is not a SHA-256 (64 lowercase hexadecimal digits)");
+  }
+  auto rows = store_.query("SELECT state FROM blobs WHERE hash = ?", {sha256});
+  if (!rows.ok()) return rows.status();
+  const std::string path = folder_ + "/" + sha256;
+  std::error_code ec;
+  if (rows->empty() || rows->front()[0] == "remote" || !fs::exists(path, ec)) {
+    return Status::not_found("the bytes of " + sha256 + " are not on this device; fetch them from the server");
+  }
+  return path;
+}
+
+Status AttachmentStore::pin(const std::string& sha256, bool pinned) {
+  auto rows = store_.query("SELECT 1 FROM blobs WHERE hash = ?", {sha256});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return Status::not_found("no blob " + sha256 + " on this device");
+  return store_.write_together([&] {
+    return run(store_.impl_->db(), "UPDATE blobs SET pinned = ? WHERE hash = ?", {pinned ? 1 : 0, sha256});
+  });
+}
+
+Result<int64_t> AttachmentStore::reclaim(int64_t bytes) {
+  auto rows = store_.query(
+      "SELECT hash, size FROM blobs WHERE state = 'synced' AND pinned = 0 ORDER BY used_ms, hash", {});
+  if (!rows.ok()) return rows.status();
+  int64_t freed = 0;
+  for (const Json& row : *rows) {
+    if (bytes >= 0 && freed >= bytes) break;
+    const std::string hash = row[0].get<std::string>();
+    // The row first: a kill between the two leaves an unreferenced file, never a row
+    // that promises bytes that are gone.
+    FIELDSYNC_RETURN_IF_ERROR(store_.write_together([&] {
+      return run(store_.impl_->db(), "UPDATE blobs SET state = 'remote' WHERE hash = ? AND state = 'synced'",
+                 {hash});
+    }));
+    std::error_code ec;
+    fs::remove(folder_ + "/" + hash, ec);
+    freed += row[1].get<int64_t>();
+  }
+  // Leftovers of attach() and downloads that were killed part-way, once they are old
+  // enough not to belong to one still running.
+  std::error_code ec;
+  if (fs::exists(folder_, ec)) {
+    const auto now = fs::file_time_type::clock::now();
+    auto old = [&](const fs::directory_entry& entry) {
+      std::error_code e;
+      return now - entry.last_write_time(e) > kLeftoverAge;
+    };
+    for (const auto& entry : fs::directory_iterator(folder_ + "/tmp", ec)) {
+      if (entry.path().extension() == ".part" && old(entry)) fs::remove(entry.path(), ec);
+    }
+    for (const auto& entry : fs::directory_iterator(folder_, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (!entry.is_regular_file() || !is_sha256_hex(name) || !old(entry)) continue;
+      auto used = store_.query("SELECT 1 FROM blobs WHERE hash = ? AND state != 'remote'", {name});
+      if (used.ok() && used->empty()) {
+        freed += static_cast<int64_t>(entry.file_size(ec));
+        fs::remove(entry.path(), ec);
+      }
+    }
+  }
+  return freed;
+}
+
+Result<std::vector<BlobToUpload>> AttachmentStore::to_upload(int64_t limit) const {
+  auto rows = store_.query(
+      "SELECT b.hash, b.size, b.uploaded FROM blobs b WHERE b.state = 'upload' AND EXISTS ("
+      "  SELECT 1 FROM records r WHERE r.collection = 'attachments'"
+      "  AND json_extract(r.fields, '$.sha256') = b.hash"
+      "  AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.record_id = r.id))"
+      " ORDER BY b.created_ms, b.hash LIMIT ?",
+      {limit});
+  if (!rows.ok()) return rows.status();
+  std::vector<BlobToUpload> out;
+  for (const Json& row : *rows) {
+    BlobToUpload blob;
+    blob.sha256 = row[0].get<std::string>();
+    blob.size = row[1].get<int64_t>();
+    blob.uploaded = row[2].get<int64_t>();
+    blob.path = folder_ + "/" + blob.sha256;
+    out.push_back(std::move(blob));
+  }
+  return out;
+}
+
+Status AttachmentStore::record_upload(const std::string& sha256, int64_t received, bool complete) {
+  return store_.write_together([&] {
+    return run(store_.impl_->db(),
+               "UPDATE blobs SET uploaded = ?, last_error = '',"
+               " state = CASE WHEN ? THEN 'synced' ELSE state END WHERE hash = ? AND state = 'upload'",
+               {received, complete ? 1 : 0, sha256});
+  });
+}
+
+Status AttachmentStore::record_upload_error(const std::string& sha256, const std::string& error) {
+  return store_.write_together([&] {
+    return run(store_.impl_->db(), "UPDATE blobs SET last_error = ? WHERE hash = ?",
+               {utf8_prefix(error, 500), sha256});
+  });
+}
+
+Result<std::vector<std::string>> AttachmentStore::missing_locally(int64_t limit) const {
+  auto rows = store_.query(
+      "SELECT json_extract(fields, '$.sha256') AS hash, min(json_extract(fields, '$.attached_at')) AS at"
+      " FROM records WHERE collection = 'attachments'"
+      " AND hash NOT IN (SELECT hash FROM blobs WHERE state != 'remote')"
+      " GROUP BY hash ORDER BY at, hash LIMIT ?",
+      {limit});
+  if (!rows.ok()) return rows.status();
+  std::vector<std::string> out;
+  for (const Json& row : *rows) out.push_back(row[0].get<std::string>());
+  return out;
+}
+
+std::string AttachmentStore::download_path(const std::string& sha256) const {
+  return folder_ + "/tmp/" + sha256 + ".download";
+}
+
+Status AttachmentStore::adopt_download(const std::string& sha256) {
+  auto rows = store_.query(
+      "SELECT json_extract(fields, '$.size'), json_extract(fields, '$.media_type') FROM records"
+      " WHERE collection = 'attachments' AND json_extract(fields, '$.sha256') = ? LIMIT 1",
+      {sha256});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return Status::not_found("no attachment on this device has the hash " + sha256);
+  const int64_t size = rows->front()[0].get<int64_t>();
+  const std::string media_type = rows->front()[1].get<std::string>();
+  const std::string download = download_path(sha256);
+  std::error_code ec;
+  const auto got = static_cast<int64_t>(fs::file_size(download, ec));
+  auto discard = [&](const std::string& why) {
+    fs::remove(download, ec);
+    return Status::corruption("the downloaded bytes of " + sha256 + " " + why + "; they were discarded");
+  };
+  if (ec) return Status::not_found("no download of " + sha256 + " in progress");
+  if (got != size) return discard("are " + std::to_string(got) + " bytes, not " + std::to_string(size));
+  auto hash = Sha256::of_file(download);
+  if (!hash.ok()) return hash.status();
+  if (*hash != sha256) return discard("do not match their hash");
+  FIELDSYNC_RETURN_IF_ERROR(fsync_path(download, /*folder=*/false));
+  fs::rename(download, folder_ + "/" + sha256, ec);
+  if (ec) return Status::io_error("cannot store the blob in '" + folder_ + "': " + ec.message());
+  FIELDSYNC_RETURN_IF_ERROR(fsync_path(folder_, /*folder=*/true));
+  const int64_t now = store_.clock().now_ms();
+  return store_.write_together([&] {
+    return run(store_.impl_->db(),
+               "INSERT INTO blobs (hash, size, media_type, state, uploaded, created_ms, used_ms)"
+               " VALUES (?, ?, ?, 'synced', ?, ?, ?) ON CONFLICT (hash) DO UPDATE SET"
+               " state = CASE state WHEN 'remote' THEN 'synced' ELSE state END, used_ms = excluded.used_ms",
+               {sha256, size, media_type, size, now, now});
+  });
+}
+
+}  // namespace fieldsync
