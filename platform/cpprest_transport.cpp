@@ -28,7 +28,9 @@ http::http_request to_cpprest(const HttpRequest& request) {
   if (!request.bearer_token.empty()) {
     out.headers().add(http::header_names::authorization, "Bearer " + request.bearer_token);
   }
-  out.set_body(request.body, "application/json");
+  // Bytes as they are: a chunk of a photo must not meet a charset conversion.
+  out.set_body(std::vector<unsigned char>(request.body.begin(), request.body.end()));
+  out.headers().set_content_type(request.content_type);
   return out;
 }
 
@@ -79,9 +81,10 @@ class CpprestTransport::Impl {
     try {
       client_.request(to_cpprest(request), cancel.get_token())
           .then([](http::http_response response) {
-            return response.extract_utf8string(/*ignore_content_type=*/true)
-                .then([status = response.status_code()](std::string body) {
-                  return HttpResponse{status, std::move(body)};
+            return response.extract_vector().then(
+                [status = response.status_code(),
+                 type = response.headers().content_type()](std::vector<unsigned char> body) {
+                  return HttpResponse{status, std::string(body.begin(), body.end()), type};
                 });
           })
           .then([answer](pplx::task<HttpResponse> done) {

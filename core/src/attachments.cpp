@@ -338,7 +338,45 @@ Result<Attachment> describe(const DeviceStore& store, const std::string& folder,
   return a;
 }
 
+// Hashes named by attachment records whose bytes are not on the device, oldest first.
+Result<std::vector<std::string>> hashes_not_here(const DeviceStore& store, int64_t limit) {
+  auto rows = store.query(
+      "SELECT json_extract(fields, '$.sha256') AS hash, min(json_extract(fields, '$.attached_at')) AS at"
+      " FROM records WHERE collection = 'attachments'"
+      " AND hash NOT IN (SELECT hash FROM blobs WHERE state != 'remote')"
+      " GROUP BY hash ORDER BY at, hash LIMIT ?",
+      {limit});
+  if (!rows.ok()) return rows.status();
+  std::vector<std::string> out;
+  for (const Json& row : *rows) out.push_back(row[0].get<std::string>());
+  return out;
+}
+
 }  // namespace
+
+Result<BlobUsage> blob_usage(const DeviceStore& store) {
+  auto rows = store.query(
+      "SELECT count(*), coalesce(sum(size), 0),"
+      " coalesce(sum(CASE WHEN state = 'upload' THEN 1 ELSE 0 END), 0),"
+      " coalesce(sum(CASE WHEN state = 'upload' THEN size - uploaded ELSE 0 END), 0),"
+      " coalesce(sum(CASE WHEN state = 'synced' AND pinned = 0 THEN 1 ELSE 0 END), 0),"
+      " coalesce(sum(CASE WHEN state = 'synced' AND pinned = 0 THEN size ELSE 0 END), 0)"
+      " FROM blobs WHERE state != 'remote'",
+      {});
+  if (!rows.ok()) return rows.status();
+  const Json& row = rows->front();
+  BlobUsage usage;
+  usage.local_blobs = row[0].get<int64_t>();
+  usage.local_bytes = row[1].get<int64_t>();
+  usage.upload_blobs = row[2].get<int64_t>();
+  usage.upload_bytes = row[3].get<int64_t>();
+  usage.evictable_blobs = row[4].get<int64_t>();
+  usage.evictable_bytes = row[5].get<int64_t>();
+  auto missing = hashes_not_here(store, -1);
+  if (!missing.ok()) return missing.status();
+  usage.remote_blobs = static_cast<int64_t>(missing->size());
+  return usage;
+}
 
 Result<std::vector<Attachment>> AttachmentStore::list(const std::string& collection,
                                                       const std::string& record_id) const {
@@ -382,29 +420,7 @@ Result<Attachment> AttachmentStore::find(const std::string& id_or_hash) const {
   return describe(store_, folder_, std::move(record).value());
 }
 
-Result<BlobUsage> AttachmentStore::usage() const {
-  auto rows = store_.query(
-      "SELECT count(*), coalesce(sum(size), 0),"
-      " coalesce(sum(CASE WHEN state = 'upload' THEN 1 ELSE 0 END), 0),"
-      " coalesce(sum(CASE WHEN state = 'upload' THEN size - uploaded ELSE 0 END), 0),"
-      " coalesce(sum(CASE WHEN state = 'synced' AND pinned = 0 THEN 1 ELSE 0 END), 0),"
-      " coalesce(sum(CASE WHEN state = 'synced' AND pinned = 0 THEN size ELSE 0 END), 0)"
-      " FROM blobs WHERE state != 'remote'",
-      {});
-  if (!rows.ok()) return rows.status();
-  const Json& row = rows->front();
-  BlobUsage usage;
-  usage.local_blobs = row[0].get<int64_t>();
-  usage.local_bytes = row[1].get<int64_t>();
-  usage.upload_blobs = row[2].get<int64_t>();
-  usage.upload_bytes = row[3].get<int64_t>();
-  usage.evictable_blobs = row[4].get<int64_t>();
-  usage.evictable_bytes = row[5].get<int64_t>();
-  auto missing = missing_locally();
-  if (!missing.ok()) return missing.status();
-  usage.remote_blobs = static_cast<int64_t>(missing->size());
-  return usage;
-}
+Result<BlobUsage> AttachmentStore::usage() const { return blob_usage(store_); }
 
 Result<std::string> AttachmentStore::path_of(const std::string& sha256) const {
   if (!is_sha256_hex(sha256)) {
@@ -510,16 +526,7 @@ Status AttachmentStore::record_upload_error(const std::string& sha256, const std
 }
 
 Result<std::vector<std::string>> AttachmentStore::missing_locally(int64_t limit) const {
-  auto rows = store_.query(
-      "SELECT json_extract(fields, '$.sha256') AS hash, min(json_extract(fields, '$.attached_at')) AS at"
-      " FROM records WHERE collection = 'attachments'"
-      " AND hash NOT IN (SELECT hash FROM blobs WHERE state != 'remote')"
-      " GROUP BY hash ORDER BY at, hash LIMIT ?",
-      {limit});
-  if (!rows.ok()) return rows.status();
-  std::vector<std::string> out;
-  for (const Json& row : *rows) out.push_back(row[0].get<std::string>());
-  return out;
+  return hashes_not_here(store_, limit);
 }
 
 std::string AttachmentStore::download_path(const std::string& sha256) const {

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <thread>
 
+#include "fieldsync/attachments.h"
+
 namespace fieldsync {
 namespace {
 
@@ -93,6 +95,7 @@ Replicator::Replicator(DeviceStore& store, HttpTransport& transport, ReplicatorO
   options_.push_batch = std::clamp<size_t>(options_.push_batch, 1, kMaxPushChanges);
   options_.pull_page = std::clamp<int64_t>(options_.pull_page, 1, kMaxPullLimit);
   options_.max_attempts = std::max(options_.max_attempts, 1);
+  options_.blob_chunk = std::clamp<int64_t>(options_.blob_chunk, 1, kMaxBlobChunk);
 }
 
 int64_t Replicator::backoff_ms(int attempt) {
@@ -202,6 +205,8 @@ Result<SyncReport> Replicator::sync(const ProgressCallback& callback) {
   SyncProgress progress;
   FIELDSYNC_RETURN_IF_ERROR(push_all(*token, report, progress, callback));
   FIELDSYNC_RETURN_IF_ERROR(pull_all(*token, report, progress, callback));
+  FIELDSYNC_RETURN_IF_ERROR(upload_blobs(*token, report, progress, callback));
+  if (options_.prefetch_blobs) FIELDSYNC_RETURN_IF_ERROR(prefetch_blobs(*token, report, progress, callback));
   report.retries = progress.retries;
   FIELDSYNC_RETURN_IF_ERROR(store_.set_sync_value(kSyncClockAhead, std::to_string(report.clock_ahead_ms)));
   FIELDSYNC_RETURN_IF_ERROR(
@@ -229,6 +234,10 @@ Result<SyncStatus> Replicator::read_status(const DeviceStore& store_) {
   auto ahead = store_.sync_value(kSyncClockAhead);
   if (!ahead.ok()) return ahead.status();
   s.clock_ahead_ms = to_int(*ahead);
+  auto usage = blob_usage(store_);
+  if (!usage.ok()) return usage.status();
+  s.upload_blobs = usage->upload_blobs;
+  s.upload_bytes = usage->upload_bytes;
   return s;
 }
 

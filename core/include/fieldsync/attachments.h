@@ -96,6 +96,10 @@ struct BlobUsage {
   int64_t remote_blobs = 0;     // attachments whose bytes are not here
 };
 
+// What the blob folder of `store` holds (a status screen reads it without an
+// AttachmentStore).
+Result<BlobUsage> blob_usage(const DeviceStore& store);
+
 // A blob the replicator should upload.
 struct BlobToUpload {
   std::string sha256;

@@ -34,14 +34,23 @@ struct ReplicatorOptions {
   int64_t backoff_max_ms = 10'000;
   uint64_t jitter_seed = 0;         // 0: seeded from the clock
   Sleeper* sleeper = nullptr;       // Sleeper::real() when null
+  // Attachments: bytes per upload or download request (at most kMaxBlobChunk), and
+  // whether a sync also downloads the bytes of every attachment in the device's
+  // buckets (otherwise they come on request, with fetch_blob()), up to a budget.
+  int64_t blob_chunk = int64_t{1} << 20;
+  bool prefetch_blobs = false;
+  int64_t prefetch_max_bytes = int64_t{256} << 20;
 };
 
 struct SyncProgress {
-  std::string phase;  // "push" or "pull"
+  std::string phase;  // "push", "pull", "upload" or "download"
   int64_t pushed = 0;
   int64_t to_push = 0;
   int64_t pulled = 0;
   int64_t retries = 0;
+  int64_t bytes_sent = 0;  // attachment bytes, this sync
+  int64_t bytes_to_send = 0;
+  int64_t bytes_received = 0;
 };
 using ProgressCallback = std::function<void(const SyncProgress&)>;
 
@@ -55,6 +64,11 @@ struct SyncReport {
   int64_t pull_pages = 0;
   int64_t retries = 0;
   int64_t clock_ahead_ms = 0;  // > 0 when the server found this device's clock ahead
+  int64_t blobs_uploaded = 0;      // now on the server (some without sending a byte)
+  int64_t blob_bytes_sent = 0;
+  int64_t blobs_waiting = 0;       // still to upload: refused for now, see `attachments`
+  int64_t blob_resends = 0;        // chunks or blobs the server found corrupt and got again
+  int64_t blobs_downloaded = 0;    // prefetched
 };
 
 struct SyncStatus {
@@ -64,6 +78,8 @@ struct SyncStatus {
   int64_t parked = 0;
   int64_t last_success_ms = 0;  // 0: never
   int64_t clock_ahead_ms = 0;   // the last clock warning, 0 when none
+  int64_t upload_blobs = 0;     // attachments whose bytes are not all on the server
+  int64_t upload_bytes = 0;     // the bytes still to send
 };
 
 // Keys of DeviceStore::sync_value used by the replicator.
@@ -86,8 +102,15 @@ class Replicator {
  public:
   Replicator(DeviceStore& store, HttpTransport& transport, ReplicatorOptions options = {});
 
-  // Pushes everything pending, then pulls until the server has nothing more.
+  // Pushes everything pending, pulls until the server has nothing more, then uploads
+  // the bytes of attachments (records first: a slow photo never holds back a
+  // payment), resuming each from what the server confirmed, and prefetches when
+  // asked to.
   Result<SyncReport> sync(const ProgressCallback& progress = {});
+  // Brings the bytes of an attachment (by its sha256) to this device, resuming a
+  // download broken off earlier, and returns their path. The server must hold them
+  // and the attachment must be in this device's buckets.
+  Result<std::string> fetch_blob(const std::string& sha256, const ProgressCallback& progress = {});
   Result<SyncStatus> status() const { return read_status(store_); }
   // The same without a transport, for a status screen while offline.
   static Result<SyncStatus> read_status(const DeviceStore& store);
@@ -99,6 +122,16 @@ class Replicator {
   Status pull_all(const std::string& token, SyncReport& report, SyncProgress& progress,
                   const ProgressCallback& callback);
   int64_t backoff_ms(int attempt);
+  // Attachments (blob_transfer.cpp).
+  Status upload_blobs(const std::string& token, SyncReport& report, SyncProgress& progress,
+                      const ProgressCallback& callback);
+  Status upload_blob(const std::string& token, const std::string& sha256, int64_t size,
+                     int64_t offset, const std::string& path, SyncReport& report,
+                     SyncProgress& progress, const ProgressCallback& callback);
+  Result<std::string> download_blob(const std::string& token, const std::string& sha256,
+                                    SyncProgress& progress, const ProgressCallback& callback);
+  Status prefetch_blobs(const std::string& token, SyncReport& report, SyncProgress& progress,
+                        const ProgressCallback& callback);
 
   DeviceStore& store_;
   HttpTransport& transport_;
