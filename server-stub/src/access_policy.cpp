@@ -33,11 +33,13 @@ std::string write_refusal(const std::string& role, const CollectionDef& collecti
   // office; a few reference fields (a household's phones) are corrected in the field.
   static const std::map<std::string, std::set<std::string>> kWrites = {
       {"collector", {"fee_visits", "payments", "payment_voids", "households", "complaints",
-                     "work_orders", "work_order_notes", "conflicts"}},
-      {"patrol", {"checkins", "findings", "work_orders", "work_order_notes", "conflicts"}},
-      {"technician", {"work_orders", "work_order_notes", "return_visits", "conflicts"}},
+                     "work_orders", "work_order_notes", "attachments", "conflicts"}},
+      {"patrol", {"checkins", "findings", "work_orders", "work_order_notes", "attachments",
+                  "conflicts"}},
+      {"technician", {"work_orders", "work_order_notes", "return_visits", "attachments",
+                      "conflicts"}},
       {"customer_service", {"households", "complaints", "work_orders", "work_order_notes",
-                            "return_visits", "fee_visits", "conflicts"}},
+                            "return_visits", "fee_visits", "attachments", "conflicts"}},
   };
   static const std::set<std::string> kOfficeCreates = {
       "estates", "buildings", "units", "households", "charges", "collection_plans",

@@ -5,9 +5,9 @@
 #include "fieldsync/protocol.h"
 #include "fieldsync/server/secrets.h"
 #include "push_batch.h"
+#include "request_checks.h"
 
 namespace fieldsync::server {
-namespace {
 
 HttpResponse ok_response(std::string body) { return HttpResponse{200, std::move(body)}; }
 
@@ -19,12 +19,6 @@ HttpResponse from_status(const Status& s) {
     default: return error_response(500, "internal", s.message(), /*retryable=*/true);
   }
 }
-
-// The device and user behind a bearer token, or the 401 to answer.
-struct Caller {
-  Device device;
-  User user;
-};
 
 std::optional<HttpResponse> authenticate(ServerTransaction& txn, const std::string& token, Caller& caller) {
   if (token.empty()) return error_response(401, "unauthenticated", "this request needs a device token");
@@ -64,6 +58,8 @@ std::optional<HttpResponse> check_versions(int protocol, int schema_version, con
   return std::nullopt;
 }
 
+namespace {
+
 // Everything a push or pull checks before its work: the token, the versions, the
 // device's buckets. An error response to send back when any check fails.
 struct Admitted {
@@ -91,8 +87,8 @@ HttpResponse error_response(int status, const std::string& code, const std::stri
 }
 
 SyncService::SyncService(ServerStore& store, const Schema& schema, const Clock& clock,
-                         SyncServiceOptions options)
-    : store_(store), schema_(schema), clock_(clock), options_(options) {}
+                         SyncServiceOptions options, BlobStore* blobs)
+    : store_(store), schema_(schema), clock_(clock), options_(options), blobs_(blobs) {}
 
 HttpResponse SyncService::handle(const HttpRequest& request) {
   try {
@@ -107,18 +103,23 @@ HttpResponse SyncService::route(const HttpRequest& request) {
     return error_response(413, "too_large", "the request body is larger than " +
                                                 std::to_string(options_.max_body_bytes) + " bytes");
   }
+  const size_t query_start = request.path.find('?');
+  const std::string path = request.path.substr(0, query_start);
+  const std::string query =
+      query_start == std::string::npos ? "" : request.path.substr(query_start + 1);
+  if (path.rfind("/v1/blobs/", 0) == 0) return route_blobs(request, path, query);
   const bool post = request.method == "POST";
-  if (request.path == "/v1/health") {
+  if (path == "/v1/health") {
     return ok_response(Json{{"ok", true}, {"server_time_ms", clock_.now_ms()},
                             {"protocol_version", kProtocolVersion}, {"schema_version", schema_.version()}}
                            .dump());
   }
-  if (request.path != "/v1/enroll" && request.path != "/v1/push" && request.path != "/v1/pull") {
-    return error_response(404, "not_found", "no such endpoint: " + request.path.substr(0, 100));
+  if (path != "/v1/enroll" && path != "/v1/push" && path != "/v1/pull") {
+    return error_response(404, "not_found", "no such endpoint: " + path.substr(0, 100));
   }
-  if (!post) return error_response(405, "method_not_allowed", request.path + " takes POST");
-  if (request.path == "/v1/enroll") return enroll(request.body);
-  if (request.path == "/v1/push") return push(request.bearer_token, request.body);
+  if (!post) return error_response(405, "method_not_allowed", path + " takes POST");
+  if (path == "/v1/enroll") return enroll(request.body);
+  if (path == "/v1/push") return push(request.bearer_token, request.body);
   return pull(request.bearer_token, request.body);
 }
 

@@ -3,6 +3,11 @@
 // It authenticates the device, checks versions and scope, merges pushed changes with
 // the shared merge rules in one transaction per request, and serves pulls by bucket.
 //
+// Attachments' bytes (POST /v1/blobs/status, PUT and GET /v1/blobs/<sha256>) go to the
+// BlobStore given at construction, which the caller owns and keeps alive; without one
+// those endpoints answer 404. Scope for blobs is the scope of records: a device may
+// touch a blob only when an `attachments` record in its buckets names it.
+//
 // handle() never throws and is thread-safe; requests are serialised by the store.
 #pragma once
 
@@ -12,6 +17,7 @@
 #include "fieldsync/clock.h"
 #include "fieldsync/http_transport.h"
 #include "fieldsync/schema.h"
+#include "fieldsync/server/blob_store.h"
 #include "fieldsync/server/server_store.h"
 
 namespace fieldsync::server {
@@ -19,12 +25,14 @@ namespace fieldsync::server {
 struct SyncServiceOptions {
   int64_t max_clock_skew_ms = 5 * 60 * 1000;  // stamps further ahead are clamped
   size_t max_body_bytes = 8 * 1024 * 1024;
+  int64_t max_blob_bytes = int64_t{50} << 20;  // one attachment's bytes
 };
 
 class SyncService {
  public:
+  // `blobs` may be null (no blob endpoints); otherwise it must outlive the service.
   SyncService(ServerStore& store, const Schema& schema, const Clock& clock,
-              SyncServiceOptions options = {});
+              SyncServiceOptions options = {}, BlobStore* blobs = nullptr);
 
   HttpResponse handle(const HttpRequest& request);
 
@@ -35,11 +43,20 @@ class SyncService {
   HttpResponse enroll(const std::string& body);
   HttpResponse push(const std::string& token, const std::string& body);
   HttpResponse pull(const std::string& token, const std::string& body);
+  // sync_service_blobs.cpp: `path` without its query string.
+  HttpResponse route_blobs(const HttpRequest& request, const std::string& path,
+                           const std::string& query);
+  HttpResponse blob_status(const std::string& token, const std::string& body);
+  HttpResponse blob_put(const std::string& token, const std::string& hash,
+                        const std::string& query, const std::string& body);
+  HttpResponse blob_get(const std::string& token, const std::string& hash,
+                        const std::string& query);
 
   ServerStore& store_;
   const Schema& schema_;
   const Clock& clock_;
   SyncServiceOptions options_;
+  BlobStore* blobs_;
 };
 
 // An error response: {"error": {"code", "message", "retryable"}}.

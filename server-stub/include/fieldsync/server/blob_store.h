@@ -1,0 +1,96 @@
+// The server's store of blobs: the bytes of attachments, named by their SHA-256
+// (docs/protocol.md, "Attachments"). It knows nothing of devices or scope; the sync
+// service decides who may read and write what.
+//
+// Layout of the folder given to open():
+//   <folder>/<hash>                  a complete blob, verified against its name;
+//   <folder>/partial/<hash>          an upload in progress: the bytes received so far,
+//                                    possibly followed by torn bytes of a chunk that
+//                                    never finished;
+//   <folder>/partial/<hash>.received the confirmed length, written (aside, then renamed)
+//                                    only after the chunk's bytes were fsynced.
+// Only the sidecar counts: bytes past the confirmed length are cut off before the next
+// chunk is appended, so a kill -9 mid-write never counts torn bytes. The last chunk is
+// not confirmed in the sidecar: the whole file is hashed, renamed into place and the
+// folder fsynced; a kill before that leaves the previous confirmed length, and the
+// device sends the last chunk again.
+//
+// Thread-safe: calls on one hash are serialised, calls on different hashes run in
+// parallel. One BlobStore per folder per process (another process writing the same
+// folder is not guarded against).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "fieldsync/status.h"
+
+namespace fieldsync::server {
+
+// How much of a blob the store holds.
+struct BlobHolding {
+  bool complete = false;
+  int64_t received = 0;  // the whole size when complete; the confirmed bytes otherwise
+};
+
+class BlobStore {
+ public:
+  // Opens `folder`, creating it and its partial/ folder when missing.
+  static Result<std::unique_ptr<BlobStore>> open(const std::string& folder);
+
+  const std::string& folder() const { return folder_; }
+
+  // What the store holds of `hash` (64 lowercase hex digits; anything else is
+  // invalid_argument): nothing (received 0), a partial upload, or the whole blob.
+  Result<BlobHolding> holding(const std::string& hash);
+
+  // Appends one chunk to the upload of `hash`, a blob of `size` bytes in all; `bytes`
+  // start at `offset` and were checked by the caller against their own hash.
+  // - the whole blob is already here: ok, complete, nothing written;
+  // - `offset` is not the confirmed length: failed_precondition (the caller answers
+  //   409 and the device asks where to continue);
+  // - the chunk is empty or runs past `size`: invalid_argument;
+  // - the chunk completes the blob and the bytes do not hash to `hash`: the partial
+  //   upload is deleted and the answer is corruption;
+  // - otherwise the bytes are durable when this returns, and so is the blob when the
+  //   answer says complete.
+  Result<BlobHolding> append(const std::string& hash, int64_t size, int64_t offset,
+                             std::string_view bytes);
+
+  // Up to `length` bytes of the complete blob `hash` from `offset`; fewer only at the
+  // end. not_found when the whole blob is not here; invalid_argument for an offset past
+  // the end.
+  Result<std::string> read(const std::string& hash, int64_t offset, int64_t length);
+
+  // Deletes partial uploads not written to for longer than `age` (a device that never
+  // came back); returns how many. Uploads in progress on other threads are left alone.
+  Result<int64_t> remove_partials_older_than(std::chrono::seconds age);
+
+ private:
+  class HashGuard;  // holds the lock of one hash for the duration of one call
+
+  explicit BlobStore(std::string folder);
+
+  Result<BlobHolding> holding_locked(const std::string& hash);
+  Result<BlobHolding> finish_upload(const std::string& hash, int64_t size);
+
+  std::string complete_path(const std::string& hash) const;
+  std::string partial_path(const std::string& hash) const;
+  std::string received_path(const std::string& hash) const;
+
+  struct HashLock {
+    std::mutex mutex;
+    int users = 0;  // guards holding or waiting for `mutex`; guarded by locks_mutex_
+  };
+
+  const std::string folder_;
+  std::mutex locks_mutex_;
+  std::map<std::string, std::unique_ptr<HashLock>> locks_;  // guarded by locks_mutex_
+};
+
+}  // namespace fieldsync::server
