@@ -43,9 +43,15 @@ std::optional<std::string> parent_field(const std::string& collection) {
   return std::nullopt;
 }
 
-std::string mib(int64_t bytes) {
+// A size for people: "14 B", "800.0 KiB", "25.0 MiB".
+std::string size_text(int64_t bytes) {
+  if (bytes < 1024) return std::to_string(bytes) + " B";
   char text[32];
-  std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+  if (bytes < 1024 * 1024) {
+    std::snprintf(text, sizeof text, "%.1f KiB", static_cast<double>(bytes) / 1024.0);
+  } else {
+    std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+  }
   return text;
 }
 
@@ -178,10 +184,10 @@ Result<AttachmentPolicy> AttachmentStore::policy() const {
 Status AttachmentStore::set_policy(const AttachmentPolicy& policy) {
   std::vector<std::string> problems;
   if (policy.max_bytes <= 0 || policy.max_bytes > kMaxAttachmentBytes) {
-    problems.push_back("max_bytes: must be between 1 byte and " + mib(kMaxAttachmentBytes));
+    problems.push_back("max_bytes: must be between 1 byte and " + size_text(kMaxAttachmentBytes));
   }
   if (policy.max_queue_bytes < policy.max_bytes) {
-    problems.push_back("max_queue_bytes: must be at least max_bytes (" + mib(policy.max_bytes) + ")");
+    problems.push_back("max_queue_bytes: must be at least max_bytes (" + size_text(policy.max_bytes) + ")");
   }
   if (policy.media_types.empty()) problems.push_back("media_types: allow at least one media type");
   for (const auto& type : policy.media_types) {
@@ -217,16 +223,16 @@ Result<Attachment> AttachmentStore::attach(const std::string& collection, const 
   FIELDSYNC_RETURN_IF_ERROR(source.open(file_path));
   if (source.size() == 0) return Status::invalid_argument("'" + file_path + "' is empty");
   if (source.size() > limits->max_bytes) {
-    return Status::invalid_argument("'" + file_path + "' is " + mib(source.size()) +
-                                    "; an attachment may be at most " + mib(limits->max_bytes));
+    return Status::invalid_argument("'" + file_path + "' is " + size_text(source.size()) +
+                                    "; an attachment may be at most " + size_text(limits->max_bytes));
   }
   auto waiting = store_.query("SELECT coalesce(sum(size - uploaded), 0) FROM blobs WHERE state = 'upload'", {});
   if (!waiting.ok()) return waiting.status();
   const int64_t queued = waiting->at(0).at(0).get<int64_t>();
   if (queued + source.size() > limits->max_queue_bytes) {
-    return Status::failed_precondition("the upload queue is full: " + mib(queued) +
+    return Status::failed_precondition("the upload queue is full: " + size_text(queued) +
                                        " of attachments wait to be uploaded and the limit is " +
-                                       mib(limits->max_queue_bytes) + "; sync first, then attach again");
+                                       size_text(limits->max_queue_bytes) + "; sync first, then attach again");
   }
 
   // The first bytes say what the file is, before anything is copied.
@@ -263,7 +269,7 @@ Result<Attachment> AttachmentStore::attach(const std::string& collection, const 
     size += static_cast<int64_t>(n);
     if (size > limits->max_bytes) {
       return Status::invalid_argument("'" + file_path + "' grew while it was read; an attachment may be at most " +
-                                      mib(limits->max_bytes));
+                                      size_text(limits->max_bytes));
     }
     auto next = source.read(buffer.data(), buffer.size());
     if (!next.ok()) return next.status().with_context("'" + file_path + "'");

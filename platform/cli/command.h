@@ -11,6 +11,7 @@
 #include "cli/arguments.h"
 #include "cli/cli_status.h"
 #include "fieldsync/device_store.h"
+#include "fieldsync/http_transport.h"
 
 namespace fieldsync::cli {
 
@@ -44,6 +45,7 @@ std::vector<CommandDef> fee_commands();      // visit, pay, void
 std::vector<CommandDef> patrol_commands();   // check-in, finding
 std::vector<CommandDef> service_commands();  // work-order, note, return-visit, complaint
 std::vector<CommandDef> view_commands();     // arrears, promises, visits
+std::vector<CommandDef> attachment_commands();  // attach, attachments, fetch-attachment, ...
 std::vector<CommandDef> sync_commands();     // enroll, sync, status, parked, conflicts
 std::vector<CommandDef> help_commands();     // help
 
@@ -60,6 +62,9 @@ const CommandDef* find_command(const std::string& name);
 // arguments; `what` names them for the message ("<collection> <id>").
 CliStatus expect_positional(const CommandContext& context, size_t min, size_t max,
                             const std::string& what);
+
+// The transport to the server given with --server, or else the enrolled one.
+Result<std::unique_ptr<HttpTransport>> server_transport(const CommandContext& context);
 
 // The collection named `name` in the store's schema (the commands' own collections).
 Result<const CollectionDef*> schema_collection(const CommandContext& context,

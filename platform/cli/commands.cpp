@@ -11,6 +11,7 @@ const std::vector<CommandSection>& command_sections() {
       {"patrol", patrol_commands()},
       {"repairs and complaints", service_commands()},
       {"derived views", view_commands()},
+      {"attachments", attachment_commands()},
       {"sync with the office", sync_commands()},
       {"help", help_commands()},
   };

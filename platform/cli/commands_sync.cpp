@@ -17,9 +17,8 @@
 #include "fieldsync/text_values.h"
 
 namespace fieldsync::cli {
-namespace {
 
-Result<std::unique_ptr<CpprestTransport>> transport_for(const CommandContext& context) {
+Result<std::unique_ptr<HttpTransport>> server_transport(const CommandContext& context) {
   std::string server = context.args.value("server").value_or("");
   if (server.empty() && context.store != nullptr) {
     auto stored = context.store->sync_value(kSyncServer);
@@ -29,12 +28,16 @@ Result<std::unique_ptr<CpprestTransport>> transport_for(const CommandContext& co
   if (server.empty()) {
     return Status::invalid_argument("no server address: pass --server http://HOST:PORT");
   }
-  return CpprestTransport::create(server);
+  auto transport = CpprestTransport::create(server);
+  if (!transport.ok()) return transport.status();
+  return std::unique_ptr<HttpTransport>(std::move(transport).value());
 }
+
+namespace {
 
 CliStatus run_enroll(CommandContext& context) {
   FIELDSYNC_CLI_RETURN_IF_ERROR(expect_positional(context, 0, 0, ""));
-  auto transport = transport_for(context);
+  auto transport = server_transport(context);
   if (!transport.ok()) return transport.status();
   const std::string server = *context.args.value("server");
   auto enrollment = request_enrollment(**transport, *context.args.value("code"),
@@ -65,6 +68,11 @@ void show_progress(const SyncProgress& p) {
     const int filled = static_cast<int>(20 * std::min(p.pushed, total) / total);
     std::fprintf(stderr, "\rpush [%-20s] %lld/%lld   ", std::string(static_cast<size_t>(filled), '#').c_str(),
                  static_cast<long long>(p.pushed), static_cast<long long>(p.to_push));
+  } else if (p.phase == "upload") {
+    std::fprintf(stderr, "\rupload: %lld of %lld KiB of attachments   ", static_cast<long long>(p.bytes_sent / 1024),
+                 static_cast<long long>(p.bytes_to_send / 1024));
+  } else if (p.phase == "download") {
+    std::fprintf(stderr, "\rdownload: %lld KiB of attachments   ", static_cast<long long>(p.bytes_received / 1024));
   } else {
     std::fprintf(stderr, "\rpull: %lld records%s   ", static_cast<long long>(p.pulled),
                  p.retries ? (" (" + std::to_string(p.retries) + " retries)").c_str() : "");
@@ -74,9 +82,11 @@ void show_progress(const SyncProgress& p) {
 
 CliStatus run_sync(CommandContext& context) {
   FIELDSYNC_CLI_RETURN_IF_ERROR(expect_positional(context, 0, 0, ""));
-  auto transport = transport_for(context);
+  auto transport = server_transport(context);
   if (!transport.ok()) return transport.status();
-  Replicator replicator(*context.store, **transport);
+  ReplicatorOptions options;
+  options.prefetch_blobs = context.args.has("prefetch");
+  Replicator replicator(*context.store, **transport, options);
   auto report = replicator.sync(context.json ? ProgressCallback() : show_progress);
   if (!context.json && isatty(STDERR_FILENO)) std::fputs("\n", stderr);
   if (!report.ok()) return report.status();
@@ -84,7 +94,11 @@ CliStatus run_sync(CommandContext& context) {
     print_json(context.out, Json{{"pushed", report->pushed}, {"applied", report->applied},
                                  {"merged", report->merged}, {"conflicts", report->conflicts},
                                  {"rejected", report->rejected}, {"pulled", report->pulled},
-                                 {"retries", report->retries}, {"clock_ahead_ms", report->clock_ahead_ms}});
+                                 {"retries", report->retries}, {"clock_ahead_ms", report->clock_ahead_ms},
+                                 {"attachments_uploaded", report->blobs_uploaded},
+                                 {"attachment_bytes_sent", report->blob_bytes_sent},
+                                 {"attachments_waiting", report->blobs_waiting},
+                                 {"attachments_downloaded", report->blobs_downloaded}});
     return CliStatus();
   }
   render_pairs(context.out, {{"pushed", std::to_string(report->pushed)},
@@ -93,7 +107,13 @@ CliStatus run_sync(CommandContext& context) {
                              {"  conflicts", std::to_string(report->conflicts)},
                              {"  refused (parked)", std::to_string(report->rejected)},
                              {"pulled", std::to_string(report->pulled)},
-                             {"retries", std::to_string(report->retries)}});
+                             {"retries", std::to_string(report->retries)},
+                             {"attachments uploaded", std::to_string(report->blobs_uploaded) + " (" +
+                                                          std::to_string(report->blob_bytes_sent / 1024) + " KiB sent)"}});
+  if (report->blobs_waiting > 0) {
+    context.out << "warning: " << report->blobs_waiting
+                << " attachments could not be uploaded yet; 'fieldsync attachments' says why\n";
+  }
   if (report->clock_ahead_ms > 0) {
     context.out << "warning: this device's clock is " << report->clock_ahead_ms / 60000
                 << " minutes ahead of the server; set the right time\n";
@@ -110,13 +130,17 @@ CliStatus run_status(CommandContext& context) {
     print_json(context.out, Json{{"enrolled", status->enrolled}, {"server", status->server},
                                  {"pending_changes", status->pending}, {"parked_changes", status->parked},
                                  {"last_success_ms", status->last_success_ms},
-                                 {"clock_ahead_ms", status->clock_ahead_ms}});
+                                 {"clock_ahead_ms", status->clock_ahead_ms},
+                                 {"pending_attachments", status->upload_blobs},
+                                 {"pending_attachment_bytes", status->upload_bytes}});
     return CliStatus();
   }
   render_pairs(context.out, {{"enrolled", status->enrolled ? "yes" : "no"},
                              {"server", status->server.empty() ? "-" : status->server},
                              {"pending changes", std::to_string(status->pending)},
                              {"parked changes", std::to_string(status->parked)},
+                             {"attachments to upload", std::to_string(status->upload_blobs) + " (" +
+                                                           std::to_string(status->upload_bytes) + " bytes)"},
                              {"last sync", last},
                              {"clock", status->clock_ahead_ms > 0
                                            ? std::to_string(status->clock_ahead_ms / 60000) + " minutes ahead"
@@ -212,7 +236,8 @@ std::vector<CommandDef> sync_commands() {
         option("code", "CODE", "the one-time enrollment code from the office", true)},
        NeedsDatabase::kPathOnly, run_enroll, "enroll --server http://127.0.0.1:8080 --code K7Q2M9XA", ""},
       {"sync", "", "Push pending changes, then pull what changed, with a progress bar.",
-       {option("server", "URL", "another server address than the enrolled one")},
+       {option("server", "URL", "another server address than the enrolled one"),
+        {"prefetch", false, false, "", "also download the bytes of every attachment in this device's buckets"}},
        NeedsDatabase::kOpen, run_sync, "sync", ""},
       {"status", "", "Show pending and parked changes, the last sync and clock warnings.", {}, NeedsDatabase::kOpen,
        run_status, "status", ""},
