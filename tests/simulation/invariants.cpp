@@ -43,7 +43,8 @@ std::vector<std::string> SimWorld::check_invariants() {
       if (!s.ok()) problems.push_back(s.to_string());
     }
   }
-  if (Status s = server_store_->check_integrity(); !s.ok()) problems.push_back("server: " + s.to_string());
+  if (Status s = server_store_->check_integrity(); !s.ok())
+    problems.push_back("server: " + s.to_string());
   std::set<std::string> receipts;
   int64_t server_payments = 0;
   for (const auto& [id, r] : server) {
@@ -55,9 +56,11 @@ std::vector<std::string> SimWorld::check_invariants() {
   }
   int64_t created_payments = 0;
   for (auto& [user, d] : devices_) {
-    if (Status s = d.store->check_integrity(); !s.ok()) problems.push_back(user + ": " + s.to_string());
+    if (Status s = d.store->check_integrity(); !s.ok())
+      problems.push_back(user + ": " + s.to_string());
     auto pending = d.store->pending_count();
-    if (!pending.ok() || *pending != 0) problems.push_back(user + ": changes still pending after quiescence");
+    if (!pending.ok() || *pending != 0)
+      problems.push_back(user + ": changes still pending after quiescence");
     const Records local = all_records(*d.store);
     const std::set<std::string> unsent = records_with_changes(*d.store);  // parked
     auto cursors = d.store->cursors();
@@ -68,25 +71,29 @@ std::vector<std::string> SimWorld::check_invariants() {
     // 1 and 4: the phone holds exactly the server's records of its buckets, nothing else.
     for (const auto& [id, r] : local) {
       auto it = server.find(id);
-      if (!buckets.count(r.bucket) && !unsent.count(id)) problems.push_back(user + ": holds " + id + " outside its buckets");
+      if (!buckets.count(r.bucket) && !unsent.count(id))
+        problems.push_back(user + ": holds " + id + " outside its buckets");
       if (it == server.end()) {
-        if (!unsent.count(id)) problems.push_back(user + ": holds " + r.collection + " " + id + " the server lacks");
+        if (!unsent.count(id))
+          problems.push_back(user + ": holds " + r.collection + " " + id + " the server lacks");
       } else if (it->second.fields != r.fields && buckets.count(r.bucket)) {
         problems.push_back(user + ": " + r.collection + " " + id + " differs from the server");
       }
     }
     for (const auto& [id, r] : server) {
-      if (buckets.count(r.bucket) && !local.count(id)) problems.push_back(user + ": lacks " + r.collection + " " + id);
+      if (buckets.count(r.bucket) && !local.count(id))
+        problems.push_back(user + ": lacks " + r.collection + " " + id);
     }
     // 2: every event it recorded is on the server (or parked on the phone, with a reason).
     for (const auto& id : d.created) {
-      if (!server.count(id) && !unsent.count(id)) problems.push_back(user + ": recorded event " + id + " was lost");
+      if (!server.count(id) && !unsent.count(id))
+        problems.push_back(user + ": recorded event " + id + " was lost");
       if (server.count(id) && server.at(id).collection == "payments") ++created_payments;
     }
   }
   if (created_payments != server_payments) {
-    problems.push_back("the server has " + std::to_string(server_payments) + " payments, the phones recorded " +
-                       std::to_string(created_payments));
+    problems.push_back("the server has " + std::to_string(server_payments) +
+                       " payments, the phones recorded " + std::to_string(created_payments));
   }
   // 3: an lww value only disappears when someone else wrote the field too.
   std::map<std::string, std::set<std::string>> editors;
@@ -109,6 +116,9 @@ std::vector<std::string> SimWorld::check_invariants() {
     if (it->second.fields.value(edit->field, Json()) != last_value[key]) {
       problems.push_back(edit->device + "'s edit of " + key + " vanished without a competing edit");
     }
+  }
+  if (extra_invariant_) {
+    for (auto& p : extra_invariant_(server)) problems.push_back(std::move(p));
   }
   return problems;
 }

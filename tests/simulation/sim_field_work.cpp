@@ -1,4 +1,7 @@
 // The simulation's random field work, by role, on the records each phone holds.
+#include <algorithm>
+#include <optional>
+
 #include "sim_world.h"
 
 namespace fieldsync::simulation {
@@ -7,6 +10,21 @@ namespace {
 bool refused_for_a_reason(const Status& s) {
   return s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kNotFound ||
          s.code() == StatusCode::kFailedPrecondition;
+}
+
+// The open conflict that sorts first by what it is about. Not by id: conflicts found
+// in one push share a millisecond, and the random rest of their ids would order them
+// differently in a replay.
+std::optional<Record> first_open_conflict(DeviceStore& store) {
+  auto conflicts = store.list("conflicts", ListQuery{{{"status", "open"}}});
+  if (!conflicts.ok() || conflicts->empty()) return std::nullopt;
+  auto key = [](const Record& c) {
+    return c.fields.value("winner_stamp", "") + " " + c.fields.value("loser_stamp", "") + " " +
+           c.fields.value("collection", "") + " " + c.fields.value("field", "") + " " +
+           c.fields.value("record", "");
+  };
+  return *std::min_element(conflicts->begin(), conflicts->end(),
+                           [&](const Record& a, const Record& b) { return key(a) < key(b); });
 }
 
 }  // namespace
@@ -19,7 +37,8 @@ Status SimWorld::field_work(SimDevice& d) {
   const std::string finding = pick(held(d, "findings"));
   Result<Record> done = Status::not_found("nothing to do");
   std::string what;
-  auto lww = [&](const std::string& collection, const std::string& id, const std::string& field, Json value) {
+  auto lww = [&](const std::string& collection, const std::string& id, const std::string& field,
+                 Json value) {
     what = "edit " + collection + "." + field;
     done = d.store->update(collection, id, {{field, value}});
     if (done.ok()) edits_.push_back({d.user, collection, id, field, value});
@@ -33,7 +52,8 @@ Status SimWorld::field_work(SimDevice& d) {
       done = work.record_visit(v);
     } else if (roll < 60) {
       what = "payment";
-      done = work.record_payment(testing::payment(household, 100 + static_cast<int64_t>(rng_() % 10000)));
+      done = work.record_payment(
+          testing::payment(household, 100 + static_cast<int64_t>(rng_() % 10000)));
     } else if (roll < 70) {
       what = "void";
       done = work.void_payment(pick(held(d, "payments")), "sim");
@@ -83,16 +103,18 @@ Status SimWorld::field_work(SimDevice& d) {
       done = d.store->reopen("work_orders", order);
     }
   } else if (d.role == "office") {
-    auto conflicts = d.store->list("conflicts", ListQuery{{{"status", "open"}}, 1});
-    if (roll < 20 && conflicts.ok() && !conflicts->empty()) {
-      const Record& c = conflicts->front();
+    const std::optional<Record> conflict = first_open_conflict(*d.store);
+    if (roll < 20 && conflict) {
+      const Record& c = *conflict;
       what = "resolve conflict";
-      done = work.resolve_conflict(c.id, roll % 2 ? ConflictChoice::kKeepLoser : ConflictChoice::kKeepWinner);
+      done = work.resolve_conflict(
+          c.id, roll % 2 ? ConflictChoice::kKeepLoser : ConflictChoice::kKeepWinner);
       if (done.ok()) {
         auto record = d.store->get(c.fields.value("collection", ""), c.fields.value("record", ""));
         if (record.ok()) {
           const std::string field = c.fields.value("field", "");
-          edits_.push_back({d.user, record->collection, record->id, field, record->fields.value(field, Json())});
+          edits_.push_back(
+              {d.user, record->collection, record->id, field, record->fields.value(field, Json())});
         }
       }
     } else if (roll < 60 && !household.empty()) {
@@ -104,9 +126,11 @@ Status SimWorld::field_work(SimDevice& d) {
       done = d.store->reopen("work_orders", order);
     }
   }
-  note(d.user + " " + (what.empty() ? "idle" : what) + (done.ok() ? "" : " refused: " + done.status().message()));
+  note(d.user + " " + (what.empty() ? "idle" : what) +
+       (done.ok() ? "" : " refused: " + done.status().message()));
   if (done.ok()) {
-    if (!done->collection.empty() && Schema::property_management().find(done->collection)->append_only) {
+    if (!done->collection.empty() &&
+        Schema::property_management().find(done->collection)->append_only) {
       d.created.insert(done->id);
     }
     return Status();

@@ -1,5 +1,9 @@
 #include "sim_world.h"
 
+#include <unistd.h>
+
+#include <filesystem>
+
 #include "faulty_transport.h"
 #include "fieldsync/id.h"
 
@@ -19,12 +23,27 @@ NoSleep& no_sleep() {
   return sleeper;
 }
 
+// SplitMix64's finaliser: nearby inputs give unrelated outputs.
+uint64_t mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+constexpr uint64_t kQuiescePhase = uint64_t{1} << 40;
+
 }  // namespace
 
 SimWorld::SimWorld(uint64_t seed, const std::string& folder)
-    : rng_(seed), folder_(folder), server_clock_(testing::kSaturdayMorning) {}
+    : seed_(seed), folder_(folder), server_clock_(testing::kSaturdayMorning) {}
 
 SimWorld::~SimWorld() = default;
+
+void SimWorld::enter(uint64_t phase, const std::string& label) {
+  rng_.seed(mix(seed_ ^ mix(phase)));
+  label_ = label;
+}
 
 std::string SimWorld::pick(const std::vector<std::string>& from) {
   return from.empty() ? std::string() : from[rng_() % from.size()];
@@ -34,8 +53,10 @@ Status SimWorld::open_server() {
   auto store = server::open_sqlite_server_store(folder_ + "/server.db");
   if (!store.ok()) return store.status();
   server_store_ = std::move(store).value();
-  service_ = std::make_unique<server::SyncService>(*server_store_, Schema::property_management(), server_clock_);
-  admin_ = std::make_unique<server::OfficeAdmin>(*server_store_, Schema::property_management(), server_clock_);
+  service_ = std::make_unique<server::SyncService>(*server_store_, Schema::property_management(),
+                                                   server_clock_);
+  admin_ = std::make_unique<server::OfficeAdmin>(*server_store_, Schema::property_management(),
+                                                 server_clock_);
   return Status();
 }
 
@@ -63,46 +84,60 @@ Status SimWorld::enroll(const std::string& user, const std::string& role,
   d.clock = std::make_unique<ManualClock>(server_clock_.now_ms());
   d.transport = std::make_unique<FaultyTransport>(*this);
   faults_on_ = false;
-  auto enrollment = request_enrollment(*d.transport, *code, Schema::property_management().version());
+  auto enrollment =
+      request_enrollment(*d.transport, *code, Schema::property_management().version());
   faults_on_ = true;
   if (!enrollment.ok()) return enrollment.status();
   DeviceStoreOptions options;
   options.clock = d.clock.get();
   options.synchronous_full = false;
-  auto store = DeviceStore::create(d.path, {enrollment->device_code, user, ""}, options);
+  // A fixed node id: stamps that tie on time are ordered the same way in every replay.
+  auto store = DeviceStore::create(d.path, {enrollment->device_code, user, "sim" + user}, options);
   if (!store.ok()) return store.status();
   d.store = std::move(store).value();
   return adopt_enrollment(*d.store, *enrollment, "sim");
 }
 
 Status SimWorld::set_up() {
+  enter(0, "set-up: ");
   FIELDSYNC_RETURN_IF_ERROR(open_server());
-  auto estate = admin_->create_record("estates", {{"name", "Sim Gardens"}});
+  // One millisecond apart, so the records' ids sort by creation in every replay.
+  auto create = [this](const std::string& collection, const Json& fields) {
+    server_clock_.advance(1);
+    return admin_->create_record(collection, fields);
+  };
+  auto estate = create("estates", {{"name", "Sim Gardens"}});
   if (!estate.ok()) return estate.status();
   estate_ = estate->id;
   for (int b = 0; b < 2; ++b) {
-    auto building = admin_->create_record("buildings", {{"estate", estate_}, {"name", "Block " + std::to_string(b)}});
+    auto building =
+        create("buildings", {{"estate", estate_}, {"name", "Block " + std::to_string(b)}});
     if (!building.ok()) return building.status();
     buildings_.push_back(building->id);
     for (int u = 0; u < 3; ++u) {
-      auto unit = admin_->create_record("units", {{"building", building->id}, {"number", std::to_string(u)}});
+      auto unit = create("units", {{"building", building->id}, {"number", std::to_string(u)}});
       if (!unit.ok()) return unit.status();
-      auto household = admin_->create_record("households", {{"unit", unit->id}, {"owner_name", "Owner"}});
+      auto household = create("households", {{"unit", unit->id}, {"owner_name", "Owner"}});
       if (!household.ok()) return household.status();
-      auto charge = admin_->create_record("charges", {{"household", household->id}, {"fee_item", "property_fee"},
-                                                      {"period", "2026-11"}, {"amount", 12000}});
+      auto charge = create("charges", {{"household", household->id},
+                                       {"fee_item", "property_fee"},
+                                       {"period", "2026-11"},
+                                       {"amount", 12000}});
       if (!charge.ok()) return charge.status();
     }
-    auto order = admin_->create_record("work_orders", {{"building", building->id}, {"area", "lobby"},
-                                                       {"category", "electrical"}, {"channel", "patrol"},
-                                                       {"description", "light"}, {"priority", "normal"},
-                                                       {"reported_at", server_clock_.now_ms()}});
+    auto order = create("work_orders", {{"building", building->id},
+                                        {"area", "lobby"},
+                                        {"category", "electrical"},
+                                        {"channel", "patrol"},
+                                        {"description", "light"},
+                                        {"priority", "normal"},
+                                        {"reported_at", server_clock_.now_ms()}});
     if (!order.ok()) return order.status();
   }
-  auto route = admin_->create_record("patrol_routes", {{"estate", estate_}, {"name", "Loop"}});
+  auto route = create("patrol_routes", {{"estate", estate_}, {"name", "Loop"}});
   if (!route.ok()) return route.status();
   for (int c = 0; c < 2; ++c) {
-    auto point = admin_->create_record("checkpoints", {{"route", route->id}, {"name", "P" + std::to_string(c)}});
+    auto point = create("checkpoints", {{"route", route->id}, {"name", "P" + std::to_string(c)}});
     if (!point.ok()) return point.status();
   }
   FIELDSYNC_RETURN_IF_ERROR(enroll("office", "office", {}));
@@ -170,7 +205,8 @@ Status SimWorld::step() {
   }
   if (roll < 96) {
     ++faults_.skews;
-    const int64_t skew = static_cast<int64_t>(rng_() % 2 ? rng_() % kYear : rng_() % (30 * kMinute));
+    const int64_t skew =
+        static_cast<int64_t>(rng_() % 2 ? rng_() % kYear : rng_() % (30 * kMinute));
     const int64_t sign = rng_() % 2 ? 1 : -1;
     device.clock->set(server_clock_.now_ms() + sign * skew);
     note("skew " + device.user + " by " + std::to_string(sign * skew) + " ms");
@@ -183,19 +219,55 @@ Status SimWorld::step() {
   return admin_->assign("c3", "building", buildings_[to_second ? 1 : 0]);
 }
 
-Status SimWorld::run(int steps) {
+Status SimWorld::run(int steps, const std::set<int>& skipped) {
   FIELDSYNC_RETURN_IF_ERROR(set_up());
-  for (int i = 0; i < steps; ++i) FIELDSYNC_RETURN_IF_ERROR(step());
+  for (int i = 0; i < steps; ++i) {
+    if (skipped.count(i)) continue;
+    enter(static_cast<uint64_t>(i) + 1, "step " + std::to_string(i) + ": ");
+    FIELDSYNC_RETURN_IF_ERROR(step().with_context("step " + std::to_string(i)));
+  }
   return quiesce();
 }
 
 Status SimWorld::quiesce() {
-  note("quiesce");
+  enter(kQuiescePhase, "quiesce: ");
   for (auto& [user, d] : devices_) d.clock->set(server_clock_.now_ms());
   for (int round = 0; round < 4; ++round) {
     for (auto& [user, device] : devices_) FIELDSYNC_RETURN_IF_ERROR(sync(device, false));
   }
   return Status();
+}
+
+namespace {
+
+// A fresh folder on a memory file system when there is one: the simulation is about
+// orderings and faults, not about the disk.
+std::string fresh_folder(uint64_t seed) {
+  const std::filesystem::path root = std::filesystem::exists("/dev/shm")
+                                         ? std::filesystem::path("/dev/shm")
+                                         : std::filesystem::temp_directory_path();
+  auto folder = root / ("fieldsync-sim-" + std::to_string(getpid()) + "-" + std::to_string(seed));
+  std::filesystem::remove_all(folder);
+  std::filesystem::create_directories(folder);
+  return folder.string();
+}
+
+}  // namespace
+
+SimOutcome run_simulation(const SimRun& run, const ExtraInvariant& extra) {
+  const std::string folder = fresh_folder(run.seed);
+  SimOutcome outcome;
+  {
+    SimWorld world(run.seed, folder);
+    world.set_extra_invariant(extra);
+    Status ran = world.run(run.steps, run.skipped);
+    if (!ran.ok()) outcome.problems.push_back("the run failed: " + ran.to_string());
+    if (outcome.problems.empty()) outcome.problems = world.check_invariants();
+    outcome.trace = world.trace();
+    outcome.faults = world.faults();
+  }
+  std::filesystem::remove_all(folder);
+  return outcome;
 }
 
 }  // namespace fieldsync::simulation

@@ -3,8 +3,16 @@
 // in-process transport that injects faults, all driven by one seed. Steps are random
 // field work on shared records, syncs, crashes, server restarts, clock skew and a
 // building changing hands; every step is written to a trace that replays the run.
+//
+// Every phase draws from its own random stream, derived from (seed, phase): the
+// set-up, each step by its index, the final quiescence. So a run with some steps
+// skipped plays every other step with the same draws as the full run, which is what
+// lets a failing run be shrunk (trace_shrinker.h). Node ids are fixed per user and
+// records made in the set-up get distinct milliseconds, so ids and stamps sort the
+// same way in every replay.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -50,15 +58,23 @@ struct SimDevice {
   std::set<std::string> created;  // ids of events this device recorded (ok returned)
 };
 
+// A check added to the design brief's invariants, given the server's records by id
+// after quiescence; returns the problems found. Tests plant failures with it.
+using ExtraInvariant =
+    std::function<std::vector<std::string>(const std::map<std::string, Record>& server)>;
+
 class SimWorld {
  public:
   SimWorld(uint64_t seed, const std::string& folder);
   ~SimWorld();
 
-  // Runs `steps` random steps, then syncs everyone until nothing moves.
-  Status run(int steps);
-  // Every invariant of the design brief; the problems found (empty when all hold).
+  // Runs the steps 0 .. steps-1 except those in `skipped`, then syncs everyone until
+  // nothing moves.
+  Status run(int steps, const std::set<int>& skipped = {});
+  // Every invariant of the design brief, and the extra one if set; the problems found
+  // (empty when all hold).
   std::vector<std::string> check_invariants();
+  void set_extra_invariant(ExtraInvariant check) { extra_invariant_ = std::move(check); }
 
   const std::vector<std::string>& trace() const { return trace_; }
   const FaultCounts& faults() const { return faults_; }
@@ -66,18 +82,24 @@ class SimWorld {
  private:
   friend class FaultyTransport;
   Status set_up();
-  Status enroll(const std::string& user, const std::string& role, const std::vector<std::string>& buildings);
+  Status enroll(const std::string& user, const std::string& role,
+                const std::vector<std::string>& buildings);
   Status open_device(SimDevice& device);
   Status open_server();
+  // Reseeds the random stream for a phase (0: set-up, i + 1: step i, then quiescence)
+  // and labels the trace lines that follow.
+  void enter(uint64_t phase, const std::string& label);
   Status step();
   Status field_work(SimDevice& device);
   Status sync(SimDevice& device, bool faults);
   Status quiesce();
   std::string pick(const std::vector<std::string>& from);
   std::vector<std::string> held(SimDevice& device, const std::string& collection);
-  void note(const std::string& line) { trace_.push_back(line); }
+  void note(const std::string& line) { trace_.push_back(label_ + line); }
 
+  uint64_t seed_;
   std::mt19937_64 rng_;
+  std::string label_;
   std::string folder_;
   ManualClock server_clock_;
   std::unique_ptr<server::ServerStore> server_store_;
@@ -90,6 +112,24 @@ class SimWorld {
   FaultCounts faults_;
   std::vector<std::string> trace_;
   bool faults_on_ = true;
+  ExtraInvariant extra_invariant_;
 };
+
+// One simulation run: a seed, a number of steps, and the steps it skips.
+struct SimRun {
+  uint64_t seed = 1;
+  int steps = 60;
+  std::set<int> skipped;
+};
+
+struct SimOutcome {
+  std::vector<std::string> problems;  // empty: every invariant held
+  std::vector<std::string> trace;
+  FaultCounts faults;
+};
+
+// Plays `run` in a fresh folder (on a memory file system when there is one), checks
+// every invariant, removes the folder.
+SimOutcome run_simulation(const SimRun& run, const ExtraInvariant& extra = {});
 
 }  // namespace fieldsync::simulation

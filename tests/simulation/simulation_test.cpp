@@ -1,15 +1,18 @@
 // Runs the deterministic multi-device simulation over many seeds and checks every
 // invariant after each. FIELDSYNC_SIM_SEEDS sets how many seeds (default 500; more for
-// a soak), FIELDSYNC_SIM_SEED replays one, FIELDSYNC_SIM_STEPS the steps per seed, and
-// FIELDSYNC_SIM_TRACE=1 prints every step.
-// A failure prints the seed and the trace of the run.
+// a soak), FIELDSYNC_SIM_SEED replays one, FIELDSYNC_SIM_STEPS the steps per seed,
+// FIELDSYNC_SIM_SKIP the steps to leave out ("3,7-9"), and FIELDSYNC_SIM_TRACE=1 prints
+// every step.
+// A failure is shrunk (trace_shrinker.h) and prints the seed, the problems, the
+// minimal trace and the command that replays it. FIELDSYNC_SIM_SHRINK_SECONDS bounds
+// the shrinking (120 by default; 0 turns it off).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <filesystem>
 #include <iostream>
 
 #include "sim_world.h"
+#include "trace_shrinker.h"
 
 namespace fieldsync::simulation {
 namespace {
@@ -19,58 +22,81 @@ int64_t env_int(const char* name, int64_t fallback) {
   return text != nullptr && *text != '\0' ? std::atoll(text) : fallback;
 }
 
-// A fresh folder on a memory file system when there is one: the simulation is about
-// orderings and faults, not about the disk.
-std::string fresh_folder(uint64_t seed) {
-  const std::filesystem::path root =
-      std::filesystem::exists("/dev/shm") ? std::filesystem::path("/dev/shm") : std::filesystem::temp_directory_path();
-  auto folder = root / ("fieldsync-sim-" + std::to_string(getpid()) + "-" + std::to_string(seed));
-  std::filesystem::remove_all(folder);
-  std::filesystem::create_directories(folder);
-  return folder.string();
+void add(FaultCounts& total, const FaultCounts& f) {
+  total.dropped_requests += f.dropped_requests;
+  total.dropped_responses += f.dropped_responses;
+  total.duplicated += f.duplicated;
+  total.crashes += f.crashes;
+  total.server_restarts += f.server_restarts;
+  total.skews += f.skews;
+  total.reassignments += f.reassignments;
+}
+
+std::string lines(const std::vector<std::string>& items) {
+  std::string text;
+  for (const auto& item : items) text += "  " + item + "\n";
+  return text;
+}
+
+// The steps of a trace, and whatever went wrong in the set-up and quiescence (their
+// successful syncs left out).
+std::vector<std::string> steps_of(const std::vector<std::string>& trace) {
+  std::vector<std::string> kept;
+  for (const auto& line : trace) {
+    const bool ok = line.size() >= 3 && line.compare(line.size() - 3, 3, " ok") == 0;
+    if (line.rfind("step ", 0) == 0 || !ok) kept.push_back(line);
+  }
+  return kept;
+}
+
+// What a failing run prints: the problems, then the shrunk run's trace and replay.
+std::string failure_report(const SimRun& run, const SimOutcome& outcome) {
+  std::string report = "seed " + std::to_string(run.seed) + " failed (" + replay_environment(run) +
+                       "):\n" + lines(outcome.problems);
+  ShrinkBudget budget;
+  budget.max_time = std::chrono::seconds(env_int("FIELDSYNC_SIM_SHRINK_SECONDS", 120));
+  if (budget.max_time.count() <= 0) return report + "trace:\n" + lines(outcome.trace);
+  const ShrunkRun shrunk = shrink_failure(run, outcome, {}, budget);
+  if (!shrunk.replayed) {
+    return report +
+           "the failure did not happen again when replayed (the simulation is not deterministic "
+           "here); " +
+           "trace:\n" + lines(outcome.trace);
+  }
+  report += "shrunk in " + std::to_string(shrunk.replays) + " replays to " +
+            std::to_string(shrunk.kept.size()) + " of " +
+            std::to_string(run.steps - static_cast<int>(run.skipped.size())) + " steps" +
+            (shrunk.complete ? "" : " (budget spent: not minimal)") + ", failing with:\n" +
+            lines(shrunk.outcome.problems) + "replay: " + replay_environment(shrunk.run) +
+            " FIELDSYNC_SIM_TRACE=1 fieldsync_simulation_tests --gtest_filter=Simulation.*\n" +
+            "minimal trace (set-up and quiescence syncs that went well left out):\n" +
+            lines(steps_of(shrunk.outcome.trace));
+  return report;
 }
 
 TEST(Simulation, EveryInvariantHoldsAfterQuiescence) {
   const int64_t first = env_int("FIELDSYNC_SIM_SEED", 1);
   const int64_t seeds = std::getenv("FIELDSYNC_SIM_SEED") ? 1 : env_int("FIELDSYNC_SIM_SEEDS", 500);
-  const int steps = static_cast<int>(env_int("FIELDSYNC_SIM_STEPS", 60));
+  SimRun run;
+  run.steps = static_cast<int>(env_int("FIELDSYNC_SIM_STEPS", 60));
+  if (const char* skip = std::getenv("FIELDSYNC_SIM_SKIP")) {
+    auto parsed = parse_steps(skip);
+    ASSERT_TRUE(parsed.ok()) << "FIELDSYNC_SIM_SKIP: " << parsed.status().to_string();
+    run.skipped = *parsed;
+  }
   FaultCounts total;
   for (int64_t seed = first; seed < first + seeds; ++seed) {
-    const std::string folder = fresh_folder(static_cast<uint64_t>(seed));
-    std::vector<std::string> problems, trace;
-    {
-      SimWorld world(static_cast<uint64_t>(seed), folder);
-      Status ran = world.run(steps);
-      if (!ran.ok()) problems.push_back("the run failed: " + ran.to_string());
-      if (problems.empty()) problems = world.check_invariants();
-      trace = world.trace();
-      const FaultCounts& f = world.faults();
-      total.dropped_requests += f.dropped_requests;
-      total.dropped_responses += f.dropped_responses;
-      total.duplicated += f.duplicated;
-      total.crashes += f.crashes;
-      total.server_restarts += f.server_restarts;
-      total.skews += f.skews;
-      total.reassignments += f.reassignments;
-    }
-    std::filesystem::remove_all(folder);
-    if (std::getenv("FIELDSYNC_SIM_TRACE") != nullptr) {
-      for (const auto& line : trace) std::cout << "  " << line << "\n";
-    }
-    if (!problems.empty()) {
-      std::string report = "seed " + std::to_string(seed) + " (replay: FIELDSYNC_SIM_SEED=" + std::to_string(seed) +
-                           "):\n";
-      for (const auto& p : problems) report += "  " + p + "\n";
-      report += "trace:\n";
-      for (const auto& line : trace) report += "  " + line + "\n";
-      FAIL() << report;
-    }
+    run.seed = static_cast<uint64_t>(seed);
+    const SimOutcome outcome = run_simulation(run);
+    add(total, outcome.faults);
+    if (std::getenv("FIELDSYNC_SIM_TRACE") != nullptr) std::cout << lines(outcome.trace);
+    if (!outcome.problems.empty()) FAIL() << failure_report(run, outcome);
   }
-  std::cout << "simulation: " << seeds << " seeds x " << steps << " steps; injected " << total.dropped_requests
-            << " lost requests, " << total.dropped_responses << " lost responses, " << total.duplicated
-            << " duplicate deliveries, " << total.crashes << " crashes, " << total.server_restarts
-            << " server restarts, " << total.skews << " clock skews, " << total.reassignments
-            << " reassignments\n";
+  std::cout << "simulation: " << seeds << " seeds x " << run.steps << " steps; injected "
+            << total.dropped_requests << " lost requests, " << total.dropped_responses
+            << " lost responses, " << total.duplicated << " duplicate deliveries, " << total.crashes
+            << " crashes, " << total.server_restarts << " server restarts, " << total.skews
+            << " clock skews, " << total.reassignments << " reassignments\n";
 }
 
 }  // namespace
