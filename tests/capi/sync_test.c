@@ -1,0 +1,289 @@
+/* The C API end to end, from plain C: a collector's phone (ann) enrolls with the real
+ * fieldsync-server over 127.0.0.1, keeping its token in the "keychain" (the host),
+ * records a visit and a payment offline and syncs them through a host transport
+ * written in C (support/socket_transport.c). A second phone (bob) enrolls with the
+ * token kept in its database and pulls the payment, receipt number and all. Along the
+ * way: progress, status, cancellation, a wrong token, moving a token to the host, and
+ * a server that is gone (a network error, retryable). */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fieldsync/fieldsync.h"
+#include "support/c_check.h"
+#include "support/office_server.h"
+#include "support/socket_transport.h"
+
+typedef struct world {
+  char folder[512];
+  office_server office;
+  socket_transport net;
+  fieldsync_http_transport transport;
+  /* Reference data and enrollment codes from the office. */
+  char estate[64], building[64], unit[64], household[64];
+  char ann_code[64], bob_code[64];
+  /* What ann did. */
+  char ann_token[128], device_code[32], visit_id[64], payment_id[64], receipt[64];
+} world;
+
+/* What the progress callback saw. */
+typedef struct progress_log {
+  int saw_push, saw_pull;
+  long long max_to_push, last_pushed;
+  fieldsync_replicator* cancel_on_push; /* cancels its own sync at the first push step */
+} progress_log;
+
+static void on_progress(void* context, const fieldsync_sync_progress* progress) {
+  progress_log* log = context;
+  if (strcmp(progress->phase, "push") == 0) {
+    ++log->saw_push;
+    if (progress->to_push > log->max_to_push) log->max_to_push = progress->to_push;
+    log->last_pushed = progress->pushed;
+    if (log->cancel_on_push != NULL) fieldsync_replicator_cancel(log->cancel_on_push);
+  } else if (strcmp(progress->phase, "pull") == 0) {
+    ++log->saw_pull;
+  }
+}
+
+/* Runs one office command, which must succeed, keeping what it printed in `out`. */
+#define OFFICE(out, ...) \
+  CHECK(office_run(&w->office, (out), sizeof(out), __VA_ARGS__, (const char*)NULL) == 0)
+
+static void set_up_office(world* w) {
+  char ignored[256], estate_arg[96], building_arg[96], unit_arg[96];
+  OFFICE(w->estate, "add", "estates", "name=Riverside");
+  snprintf(estate_arg, sizeof estate_arg, "estate=%s", w->estate);
+  OFFICE(w->building, "add", "buildings", estate_arg, "name=Block A");
+  snprintf(building_arg, sizeof building_arg, "building=%s", w->building);
+  OFFICE(w->unit, "add", "units", building_arg, "number=A-101");
+  snprintf(unit_arg, sizeof unit_arg, "unit=%s", w->unit);
+  OFFICE(w->household, "add", "households", unit_arg, "owner_name=Wang Li");
+  OFFICE(ignored, "user", "add", "ann", "--role", "collector");
+  OFFICE(ignored, "assign", "ann", "--building", w->building);
+  OFFICE(w->ann_code, "enroll-code", "ann");
+  OFFICE(ignored, "user", "add", "bob", "--role", "collector");
+  OFFICE(ignored, "assign", "bob", "--building", w->building);
+  OFFICE(w->bob_code, "enroll-code", "bob");
+  CHECK(strlen(w->household) > 0 && strlen(w->ann_code) > 0 && strlen(w->bob_code) > 0);
+}
+
+/* A replicator through the world's transport, quick to give up when retrying. */
+static fieldsync_replicator* new_replicator(world* w, fieldsync_db* db, const char* token,
+                                            int max_attempts) {
+  fieldsync_replicator* replicator = NULL;
+  fieldsync_replicator_options options;
+  fieldsync_replicator_options_init(&options);
+  options.device_token = token;
+  options.max_attempts = max_attempts;
+  options.backoff_initial_ms = 1;
+  options.backoff_max_ms = 5;
+  REQUIRE_OK(fieldsync_replicator_create(db, &w->transport, &options, &replicator));
+  return replicator;
+}
+
+static fieldsync_db* enroll_ann(world* w) {
+  char path[600];
+  char* enrollment = NULL;
+  fieldsync_db* ann = NULL;
+  fieldsync_replicator* replicator = (fieldsync_replicator*)&path; /* must be set to NULL */
+  snprintf(path, sizeof path, "%s/ann.db", w->folder);
+  REQUIRE_OK(fieldsync_enroll(path, w->office.url, w->ann_code, &w->transport,
+                              FIELDSYNC_TOKEN_IN_HOST, &ann, &enrollment));
+  CHECK_CONTAINS(enrollment, "\"user\":\"ann\"");
+  CHECK_CONTAINS(enrollment, "\"role\":\"collector\"");
+  json_text_member(enrollment, "device_token", w->ann_token, sizeof w->ann_token);
+  json_text_member(enrollment, "device_code", w->device_code, sizeof w->device_code);
+  CHECK(strlen(w->ann_token) >= 16 && strlen(w->device_code) > 0);
+  fieldsync_string_free(enrollment);
+
+  /* The database does not hold the token: without it, no replicator. */
+  CHECK_ERROR(fieldsync_replicator_create(ann, &w->transport, NULL, &replicator),
+              FIELDSYNC_DOMAIN_FIELDSYNC, FIELDSYNC_FAILED_PRECONDITION, "device_token");
+  CHECK(replicator == NULL);
+  return ann;
+}
+
+static void record_visit_and_payment(world* w, fieldsync_db* ann) {
+  char input[512];
+  char* record = NULL;
+  char* receipt = NULL;
+  fieldsync_sync_status status;
+  snprintf(input, sizeof input,
+           "{\"household\":\"%s\",\"outcome\":\"promised\",\"promise_date\":\"2026-12-05\","
+           "\"promise_amount\":12000,\"person_met\":\"Wang Li\","
+           "\"location\":{\"lat\":31.23,\"lon\":121.47}}",
+           w->household);
+  REQUIRE_OK(fieldsync_record_fee_visit(ann, input, &record));
+  json_text_member(record, "id", w->visit_id, sizeof w->visit_id);
+  CHECK_CONTAINS(record, "\"collector\":\"ann\"");
+  fieldsync_string_free(record);
+
+  snprintf(input, sizeof input,
+           "{\"household\":\"%s\",\"amount\":5000,\"method\":\"cash\",\"periods\":[\"2026-11\"]}",
+           w->household);
+  REQUIRE_OK(fieldsync_record_payment(ann, input, &record, &receipt));
+  json_text_member(record, "id", w->payment_id, sizeof w->payment_id);
+  CHECK(strncmp(receipt, w->device_code, strlen(w->device_code)) == 0);
+  CHECK_CONTAINS(record, receipt);
+  snprintf(w->receipt, sizeof w->receipt, "%s", receipt);
+  fieldsync_string_free(record);
+  fieldsync_string_free(receipt);
+
+  CHECK_OK(fieldsync_sync_status_read(ann, &status));
+  CHECK(status.enrolled == 1 && status.pending_changes == 2);
+}
+
+static void ann_works_and_syncs(world* w) {
+  char* record = NULL;
+  fieldsync_db* ann = enroll_ann(w);
+  fieldsync_replicator* replicator = new_replicator(w, ann, w->ann_token, 0);
+  fieldsync_sync_report report;
+  fieldsync_sync_status status;
+  progress_log log;
+
+  /* The first sync brings what the office assigned, with the host's token. */
+  REQUIRE_OK(fieldsync_replicator_sync(replicator, NULL, NULL, &report));
+  CHECK(report.pulled >= 3); /* building, unit, household */
+  CHECK(strncmp(w->net.last_authorization, "Bearer ", 7) == 0);
+  CHECK(strcmp(w->net.last_authorization + 7, w->ann_token) == 0);
+  CHECK_OK(fieldsync_get_record(ann, "households", w->household, &record));
+  CHECK_CONTAINS(record, "Wang Li");
+  fieldsync_string_free(record);
+
+  record_visit_and_payment(w, ann);
+  memset(&log, 0, sizeof log);
+  REQUIRE_OK(fieldsync_replicator_sync(replicator, on_progress, &log, &report));
+  CHECK(report.pushed == 2 && report.applied == 2 && report.rejected == 0);
+  CHECK(log.saw_push >= 2 && log.max_to_push == 2 && log.last_pushed == 2 && log.saw_pull >= 1);
+  CHECK_OK(fieldsync_sync_status_read(ann, &status));
+  CHECK(status.pending_changes == 0 && status.parked_changes == 0 && status.last_success_ms > 0);
+
+  /* Cancelled before its first request: the note stays pending; the next sync sends it. */
+  CHECK_OK(fieldsync_update_record(ann, "households", w->household,
+                                   "{\"notes\":\"dog in the yard\"}", NULL));
+  memset(&log, 0, sizeof log);
+  log.cancel_on_push = replicator;
+  CHECK_ERROR(fieldsync_replicator_sync(replicator, on_progress, &log, &report),
+              FIELDSYNC_DOMAIN_FIELDSYNC, FIELDSYNC_CANCELLED, "cancelled");
+  CHECK(report.pushed == 0);
+  CHECK_OK(fieldsync_sync_status_read(ann, &status));
+  CHECK(status.pending_changes == 1);
+  CHECK_OK(fieldsync_replicator_sync(replicator, NULL, NULL, &report));
+  CHECK(report.pushed == 1);
+  fieldsync_replicator_close(replicator);
+
+  /* A token the server does not know: refused, not retryable, nothing lost. */
+  CHECK_OK(fieldsync_update_record(ann, "households", w->household,
+                                   "{\"notes\":\"dog in the yard, friendly\"}", NULL));
+  replicator = new_replicator(w, ann, "0000000000000000000000000000000000000000", 0);
+  CHECK_ERROR(fieldsync_replicator_sync(replicator, NULL, NULL, &report),
+              FIELDSYNC_DOMAIN_FIELDSYNC, FIELDSYNC_PERMISSION_DENIED, "");
+  CHECK(w->net.last_status == 401);
+  CHECK_OK(fieldsync_sync_status_read(ann, &status));
+  CHECK(status.pending_changes == 1);
+  fieldsync_replicator_close(replicator);
+  fieldsync_db_close(ann);
+}
+
+/* Bob: token in the database; he pulls ann's payment, then moves his token to the host. */
+static void bob_pulls_the_payment(world* w) {
+  char path[600], query[256];
+  char* enrollment = NULL;
+  char* records = NULL;
+  char* token = NULL;
+  fieldsync_db* bob = NULL;
+  fieldsync_replicator* replicator = NULL;
+  fieldsync_sync_report report;
+
+  snprintf(path, sizeof path, "%s/bob.db", w->folder);
+  REQUIRE_OK(fieldsync_enroll(path, w->office.url, w->bob_code, &w->transport,
+                              FIELDSYNC_TOKEN_IN_DATABASE, &bob, &enrollment));
+  CHECK(strstr(enrollment, "device_token") == NULL);
+  fieldsync_string_free(enrollment);
+  REQUIRE_OK(fieldsync_replicator_create(bob, &w->transport, NULL, &replicator));
+  REQUIRE_OK(fieldsync_replicator_sync(replicator, NULL, NULL, &report));
+  fieldsync_replicator_close(replicator);
+
+  snprintf(query, sizeof query, "{\"where\":{\"household\":\"%s\"}}", w->household);
+  CHECK_OK(fieldsync_list_records(bob, "payments", query, &records));
+  CHECK_CONTAINS(records, w->payment_id);
+  CHECK_CONTAINS(records, w->receipt);
+  CHECK_CONTAINS(records, "\"amount\":5000");
+  fieldsync_string_free(records);
+  CHECK_OK(fieldsync_list_records(bob, "fee_visits", NULL, &records));
+  CHECK_CONTAINS(records, w->visit_id);
+  CHECK_CONTAINS(records, "\"promise_amount\":12000");
+  fieldsync_string_free(records);
+
+  /* The token leaves the database for the keychain; syncing then needs it. */
+  REQUIRE_OK(fieldsync_take_device_token(bob, &token));
+  CHECK(strlen(token) >= 16);
+  CHECK_ERROR(fieldsync_take_device_token(bob, &records), FIELDSYNC_DOMAIN_FIELDSYNC,
+              FIELDSYNC_FAILED_PRECONDITION, "keeps the token");
+  CHECK_ERROR(fieldsync_replicator_create(bob, &w->transport, NULL, &replicator),
+              FIELDSYNC_DOMAIN_FIELDSYNC, FIELDSYNC_FAILED_PRECONDITION, "device_token");
+  replicator = new_replicator(w, bob, token, 0);
+  CHECK_OK(fieldsync_replicator_sync(replicator, NULL, NULL, &report));
+  fieldsync_replicator_close(replicator);
+  fieldsync_string_free(token);
+  fieldsync_db_close(bob);
+}
+
+/* With the server gone, a sync fails in the network domain, retryable, after the
+ * attempts asked for; the pending change waits for the next sync. */
+static void server_gone(world* w) {
+  char path[600];
+  fieldsync_db* ann = NULL;
+  fieldsync_replicator* replicator = NULL;
+  fieldsync_sync_report report;
+  fieldsync_sync_status status;
+  int requests_before;
+  snprintf(path, sizeof path, "%s/ann.db", w->folder);
+  REQUIRE_OK(fieldsync_db_open(path, &ann));
+  replicator = new_replicator(w, ann, w->ann_token, 3);
+  requests_before = w->net.requests;
+  CHECK_ERROR(fieldsync_replicator_sync(replicator, NULL, NULL, &report), FIELDSYNC_DOMAIN_NETWORK,
+              FIELDSYNC_UNAVAILABLE, "no answer from http://127.0.0.1");
+  CHECK(w->net.requests - requests_before == 3);
+  CHECK_OK(fieldsync_sync_status_read(ann, &status));
+  CHECK(status.pending_changes == 1);
+  {
+    fieldsync_error e = fieldsync_replicator_sync(replicator, NULL, NULL, NULL);
+    CHECK(e.retryable == 1);
+  }
+  fieldsync_replicator_close(replicator);
+  fieldsync_db_close(ann);
+}
+
+/* A failed REQUIRE_OK exits: the server must not outlive the test. */
+static office_server* running_office = NULL;
+static void stop_running_office(void) {
+  if (running_office != NULL && running_office->pid != 0) office_stop(running_office);
+}
+
+int main(void) {
+  static world w;
+  char server_db[600];
+  atexit(stop_running_office);
+  if (make_temp_folder(w.folder, sizeof w.folder, "fieldsync-capi-sync") != 0) {
+    fprintf(stderr, "cannot make a temporary folder\n");
+    return 1;
+  }
+  snprintf(server_db, sizeof server_db, "%s/server.db", w.folder);
+  office_init(&w.office, FIELDSYNC_SERVER_PATH, server_db);
+  socket_transport_init(&w.net);
+  w.transport = socket_transport_for(&w.net);
+
+  set_up_office(&w);
+  if (office_start(&w.office) != 0) return 1;
+  running_office = &w.office;
+  ann_works_and_syncs(&w);
+  bob_pulls_the_payment(&w);
+  CHECK(office_stop(&w.office) == 0);
+  server_gone(&w);
+
+  remove_folder(w.folder);
+  return check_summary("fieldsync_capi_sync_test");
+}
