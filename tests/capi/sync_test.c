@@ -3,8 +3,9 @@
  * records a visit and a payment offline and syncs them through a host transport
  * written in C (support/socket_transport.c). A second phone (bob) enrolls with the
  * token kept in its database and pulls the payment, receipt number and all. Along the
- * way: progress, status, cancellation, a wrong token, moving a token to the host, and
- * a server that is gone (a network error, retryable). */
+ * way: progress, status, cancellation, a wrong token, moving a token to the host, a
+ * concurrent edit kept as a conflict and resolved, and a server that is gone (a
+ * network error, retryable). */
 #define _POSIX_C_SOURCE 200809L
 
 #include <stdio.h>
@@ -26,6 +27,7 @@ typedef struct world {
   char ann_code[64], bob_code[64];
   /* What ann did. */
   char ann_token[128], device_code[32], visit_id[64], payment_id[64], receipt[64];
+  char bob_token[128];
 } world;
 
 /* What the progress callback saw. */
@@ -227,21 +229,93 @@ static void bob_pulls_the_payment(world* w) {
   replicator = new_replicator(w, bob, token, 0);
   CHECK_OK(fieldsync_replicator_sync(replicator, NULL, NULL, &report));
   fieldsync_replicator_close(replicator);
+  snprintf(w->bob_token, sizeof w->bob_token, "%s", token);
   fieldsync_string_free(token);
+  fieldsync_db_close(bob);
+}
+
+static fieldsync_db* open_phone(world* w, const char* name) {
+  char path[600];
+  fieldsync_db* db = NULL;
+  snprintf(path, sizeof path, "%s/%s.db", w->folder, name);
+  REQUIRE_OK(fieldsync_db_open(path, &db));
+  return db;
+}
+
+/* One sync of `db` with `token`, which must succeed; its report. */
+static fieldsync_sync_report synced(world* w, fieldsync_db* db, const char* token) {
+  fieldsync_sync_report report;
+  fieldsync_replicator* replicator = new_replicator(w, db, token, 0);
+  memset(&report, 0, sizeof report);
+  CHECK_OK(fieldsync_replicator_sync(replicator, NULL, NULL, &report));
+  fieldsync_replicator_close(replicator);
+  return report;
+}
+
+/* Ann's older edit of the household's notes (still pending since the wrong token)
+ * meets bob's newer one: bob's wins, ann's is kept as a conflict, which ann resolves
+ * by putting her value back. */
+static void concurrent_edit(world* w) {
+  char conflict[64];
+  char* records = NULL;
+  fieldsync_db* bob = open_phone(w, "bob");
+  fieldsync_db* ann = open_phone(w, "ann");
+  fieldsync_sync_report report;
+  CHECK_OK(
+      fieldsync_update_record(bob, "households", w->household, "{\"notes\":\"ring twice\"}", NULL));
+  report = synced(w, bob, w->bob_token);
+  CHECK(report.pushed == 1 && report.applied == 1);
+
+  report = synced(w, ann, w->ann_token);
+  CHECK(report.pushed == 1 && report.conflicts == 1);
+  CHECK_OK(fieldsync_get_record(ann, "households", w->household, &records));
+  CHECK_CONTAINS(records, "\"notes\":\"ring twice\"");
+  fieldsync_string_free(records);
+  CHECK_OK(fieldsync_list_conflicts(ann, 0, &records));
+  CHECK(count_of(records, "\"collection\":\"conflicts\"") == 1);
+  CHECK_CONTAINS(records, "\"field\":\"notes\"");
+  json_text_member(records, "id", conflict, sizeof conflict);
+  fieldsync_string_free(records);
+
+  CHECK_ERROR(fieldsync_resolve_conflict(ann, conflict, FIELDSYNC_NEW_VALUE, NULL, NULL),
+              FIELDSYNC_DOMAIN_API, FIELDSYNC_INVALID_ARGUMENT, "new_value_json");
+  CHECK_OK(fieldsync_resolve_conflict(ann, conflict, FIELDSYNC_KEEP_LOSER, NULL, &records));
+  CHECK_CONTAINS(records, "\"status\":\"resolved\"");
+  CHECK_CONTAINS(records, "\"resolution\":\"kept_loser\"");
+  fieldsync_string_free(records);
+  CHECK_OK(fieldsync_get_record(ann, "households", w->household, &records));
+  CHECK_CONTAINS(records, "\"notes\":\"dog in the yard, friendly\"");
+  fieldsync_string_free(records);
+  CHECK_OK(fieldsync_list_conflicts(ann, 0, &records));
+  CHECK(strcmp(records, "[]") == 0);
+  fieldsync_string_free(records);
+  CHECK_OK(fieldsync_list_conflicts(ann, 1, &records));
+  CHECK_CONTAINS(records, conflict);
+  fieldsync_string_free(records);
+
+  /* The resolution syncs like any edit, and bob gets ann's value back. */
+  report = synced(w, ann, w->ann_token);
+  CHECK(report.pushed >= 2 && report.conflicts == 0 && report.rejected == 0);
+  synced(w, bob, w->bob_token);
+  CHECK_OK(fieldsync_get_record(bob, "households", w->household, &records));
+  CHECK_CONTAINS(records, "\"notes\":\"dog in the yard, friendly\"");
+  fieldsync_string_free(records);
+
+  /* Left pending for the sync without a server. */
+  CHECK_OK(
+      fieldsync_update_record(ann, "households", w->household, "{\"notes\":\"moved out?\"}", NULL));
+  fieldsync_db_close(ann);
   fieldsync_db_close(bob);
 }
 
 /* With the server gone, a sync fails in the network domain, retryable, after the
  * attempts asked for; the pending change waits for the next sync. */
 static void server_gone(world* w) {
-  char path[600];
-  fieldsync_db* ann = NULL;
+  fieldsync_db* ann = open_phone(w, "ann");
   fieldsync_replicator* replicator = NULL;
   fieldsync_sync_report report;
   fieldsync_sync_status status;
   int requests_before;
-  snprintf(path, sizeof path, "%s/ann.db", w->folder);
-  REQUIRE_OK(fieldsync_db_open(path, &ann));
   replicator = new_replicator(w, ann, w->ann_token, 3);
   requests_before = w->net.requests;
   CHECK_ERROR(fieldsync_replicator_sync(replicator, NULL, NULL, &report), FIELDSYNC_DOMAIN_NETWORK,
@@ -281,6 +355,7 @@ int main(void) {
   running_office = &w.office;
   ann_works_and_syncs(&w);
   bob_pulls_the_payment(&w);
+  concurrent_edit(&w);
   CHECK(office_stop(&w.office) == 0);
   server_gone(&w);
 

@@ -86,4 +86,15 @@ static inline void json_text_member(const char* json, const char* key, char* out
   out[n] = '\0';
 }
 
+/* How many times `words` occur in `text`. */
+static inline int count_of(const char* text, const char* words) {
+  int count = 0;
+  const char* at = text;
+  while (at != NULL && (at = strstr(at, words)) != NULL) {
+    ++count;
+    at += strlen(words);
+  }
+  return count;
+}
+
 #endif /* FIELDSYNC_TESTS_C_CHECK_H */
