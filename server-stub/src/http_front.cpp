@@ -146,7 +146,8 @@ class FrontState final : public std::enable_shared_from_this<FrontState> {
   void close_queue();
 
  private:
-  void on_body(const http::http_request& request, pplx::task<std::string> body) noexcept;
+  void on_body(const http::http_request& request,
+               pplx::task<std::vector<unsigned char>> body) noexcept;
   // Queues a job; otherwise returns the 503 to answer.
   std::optional<HttpResponse> enqueue(Job job);
   bool next_job(Job& job);
@@ -176,11 +177,12 @@ void FrontState::on_request(http::http_request request) noexcept {
       answer(request, too_large(max_body_bytes_));
       return;
     }
+    // The bytes as sent, whatever the Content-Type says: JSON, or a chunk of a blob
+    // that must arrive byte-exact (no charset conversion).
     auto self = shared_from_this();
-    request.extract_utf8string(/*ignore_content_type=*/true)
-        .then([self, request](pplx::task<std::string> body) {
-          self->on_body(request, std::move(body));
-        });
+    request.extract_vector().then([self, request](pplx::task<std::vector<unsigned char>> body) {
+      self->on_body(request, std::move(body));
+    });
   } catch (const std::exception& e) {
     answer(request, error_response(500, "internal", std::string("the server failed: ") + e.what(),
                                    /*retryable=*/true));
@@ -188,11 +190,12 @@ void FrontState::on_request(http::http_request request) noexcept {
 }
 
 void FrontState::on_body(const http::http_request& request,
-                         pplx::task<std::string> body_task) noexcept {
+                         pplx::task<std::vector<unsigned char>> body_task) noexcept {
   try {
     std::string body;
     try {
-      body = body_task.get();  // the task is done: get() only rethrows, never waits
+      const std::vector<unsigned char> bytes = body_task.get();  // done: get() only rethrows
+      body.assign(bytes.begin(), bytes.end());
     } catch (const std::exception& e) {
       answer(request,
              error_response(400, "bad_request",
@@ -203,8 +206,11 @@ void FrontState::on_body(const http::http_request& request,
       answer(request, too_large(max_body_bytes_));
       return;
     }
-    HttpRequest incoming{request.method(), request.request_uri().path(),
-                         bearer_token(request.headers()), std::move(body)};
+    const web::uri& uri = request.request_uri();
+    HttpRequest incoming{request.method(),
+                         uri.query().empty() ? uri.path() : uri.path() + "?" + uri.query(),
+                         bearer_token(request.headers()), std::move(body),
+                         request.headers().content_type()};
     if (auto refused = enqueue(Job{request, std::move(incoming)})) answer(request, *refused);
   } catch (const std::exception& e) {
     answer(request, error_response(500, "internal", std::string("the server failed: ") + e.what(),
@@ -249,7 +255,8 @@ void FrontState::run_worker() {
 void FrontState::answer(const http::http_request& request, const HttpResponse& response) noexcept {
   try {
     http::http_response reply(static_cast<http::status_code>(response.status));
-    reply.set_body(response.body, "application/json");
+    // A std::string body is sent as its bytes, with the Content-Type given as is.
+    reply.set_body(response.body, response.content_type);
     auto self = shared_from_this();
     request.reply(reply).then([self](pplx::task<void> sent) {
       try {
