@@ -17,19 +17,26 @@ void build_database_at(const std::string& path, int layout) {
   auto db = must(SqliteDb::open(path, true));
   ASSERT_TRUE(db->exec("PRAGMA journal_mode = WAL").ok());
   ASSERT_TRUE(migrate_device_layout(*db, layout).ok());
-  ASSERT_TRUE(db->exec("INSERT INTO device VALUES (1, 'OLD1', 'alice', 'node1',"
-                       " '0193a6f27c1e.00000005.node1', 7, 1, 1795856400000)")
+  ASSERT_TRUE(db->exec("INSERT INTO device (singleton, device_code, user_name, node_id, hlc,"
+                       " receipt_counter, schema_version, created_ms) VALUES (1, 'OLD1', 'alice',"
+                       " 'node1', '0193a6f27c1e.00000005.node1', 7, 1, 1795856400000)")
                   .ok());
   const std::string id = "0193a6f2-7c1e-7b3a-9f00-1c2d3e4f5a6b";
-  ASSERT_TRUE(db->exec("INSERT INTO records VALUES ('" + id +
-                       "', 'estates', 'estate:" + id + "', '{\"name\":\"Riverside\"}',"
+  ASSERT_TRUE(db->exec("INSERT INTO records (id, collection, bucket, fields, stamps) VALUES ('" +
+                       id + "', 'estates', 'estate:" + id +
+                       "', '{\"name\":\"Riverside\"}',"
                        " '{\"name\":\"0193a6f27c1e.00000005.node1\"}')")
                   .ok());
   ASSERT_TRUE(db->exec("INSERT INTO outbox (change_id, collection, record_id, kind, fields, stamps,"
-                       " base, created_ms) VALUES ('" + new_id() + "', 'estates', '" + id +
+                       " base, created_ms) VALUES ('" +
+                       new_id() + "', 'estates', '" + id +
                        "', 'create', '{\"name\":\"Riverside\"}',"
                        " '{\"name\":\"0193a6f27c1e.00000005.node1\"}', '{}', 1795856400000)")
                   .ok());
+  // From layout 4 the device row counts the changes it has numbered.
+  if (layout >= 4) {
+    ASSERT_TRUE(db->exec("UPDATE device SET change_counter = 1").ok());
+  }
 }
 
 TEST(Migrations, EveryEarlierLayoutMigratesToTheLatestKeepingItsData) {
@@ -55,6 +62,13 @@ TEST(Migrations, EveryEarlierLayoutMigratesToTheLatestKeepingItsData) {
     // Change numbers carry on after the old ones: never reused, whatever the layout.
     must(store->insert("estates", {{"name", "Hillside"}}));
     EXPECT_EQ(must(store->outbox()).back().seq, 2);
+    // Layout 5: the blobs table and the index from a hash to its attachment records.
+    EXPECT_EQ(must(store->query("SELECT count(*) FROM blobs", {})).at(0).at(0), 0);
+    EXPECT_EQ(must(store->query(
+                       "SELECT count(*) FROM sqlite_master WHERE name = 'records_by_sha256'", {}))
+                  .at(0)
+                  .at(0),
+              1);
     EXPECT_TRUE(store->check_integrity().ok());
   }
 }
@@ -89,7 +103,8 @@ TEST(Migrations, ANewerLayoutIsRefusedUntouched) {
 TEST(Migrations, AFreshDatabaseIsAtTheLatestLayout) {
   testing::TempDir dir;
   auto store = must(DeviceStore::create(dir.file("d.db"), {"AB12", "bob", ""}));
-  EXPECT_EQ(must(store->query("PRAGMA user_version", {})).at(0).at(0), device_store_layout_version());
+  EXPECT_EQ(must(store->query("PRAGMA user_version", {})).at(0).at(0),
+            device_store_layout_version());
   EXPECT_EQ(must(store->query("PRAGMA application_id", {})).at(0).at(0), kDeviceApplicationId);
   EXPECT_EQ(must(store->query("PRAGMA journal_mode", {})).at(0).at(0), "wal");
   EXPECT_EQ(must(store->query("PRAGMA synchronous", {})).at(0).at(0), 2);  // FULL

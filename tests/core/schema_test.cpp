@@ -10,7 +10,9 @@
 namespace fieldsync {
 namespace {
 
-const Schema& schema() { return Schema::property_management(); }
+const Schema& schema() {
+  return Schema::property_management();
+}
 
 Json valid_visit() {
   return {{"household", "0193a6f2-7c1e-7b3a-9f00-1c2d3e4f5a6b"},
@@ -28,10 +30,10 @@ bool has_detail(const Status& s, const std::string& needle) {
 }
 
 TEST(Schema, DeclaresEveryPropertyManagementCollection) {
-  for (const char* name :
-       {"estates", "buildings", "units", "households", "charges", "collection_plans",
-        "patrol_routes", "checkpoints", "fee_visits", "payments", "payment_voids", "checkins",
-        "findings", "work_orders", "work_order_notes", "return_visits", "complaints", "conflicts"}) {
+  for (const char* name : {"estates", "buildings", "units", "households", "charges",
+                           "collection_plans", "patrol_routes", "checkpoints", "fee_visits",
+                           "payments", "payment_voids", "checkins", "findings", "work_orders",
+                           "work_order_notes", "return_visits", "complaints", "conflicts"}) {
     EXPECT_NE(schema().find(name), nullptr) << name;
   }
 }
@@ -45,7 +47,8 @@ TEST(Schema, AppendOnlyCollectionsHaveOnlyImmutableFields) {
       EXPECT_EQ(f.merge, MergeKind::kImmutable) << c.name << "." << f.name;
     }
   }
-  EXPECT_EQ(append_only, 6);  // visits, payments, voids, check-ins, notes, return visits
+  // visits, payments, voids, check-ins, notes, return visits, attachments
+  EXPECT_EQ(append_only, 7);
 }
 
 TEST(Schema, LifecyclesAreDeclaredInOrderWithAReopenCounter) {
@@ -115,10 +118,10 @@ TEST(Schema, GeoPointsAreFiniteNumbers) {
   const double inf = std::numeric_limits<double>::infinity();
   EXPECT_TRUE(Schema::check_value(location, Json{{"lat", nan}, {"lon", 0.0}}).has_value());
   EXPECT_TRUE(Schema::check_value(location, Json{{"lat", 1.0}, {"lon", -inf}}).has_value());
-  EXPECT_TRUE(
-      Schema::check_value(location, Json{{"lat", 1.0}, {"lon", 2.0}, {"accuracy_m", inf}}).has_value());
-  EXPECT_FALSE(
-      Schema::check_value(location, Json{{"lat", 1.0}, {"lon", 2.0}, {"accuracy_m", 5}}).has_value());
+  EXPECT_TRUE(Schema::check_value(location, Json{{"lat", 1.0}, {"lon", 2.0}, {"accuracy_m", inf}})
+                  .has_value());
+  EXPECT_FALSE(Schema::check_value(location, Json{{"lat", 1.0}, {"lon", 2.0}, {"accuracy_m", 5}})
+                   .has_value());
 }
 
 // Found by tests/fuzz/protocol_decode_fuzzer: a message that quoted the first bytes of a
@@ -137,8 +140,11 @@ TEST(Schema, MessagesQuotingLongNamesStayUtf8) {
 }
 
 TEST(Schema, PaymentPeriodsAreMonths) {
-  Json payment = {{"household", "0193a6f2-7c1e-7b3a-9f00-1c2d3e4f5a6b"}, {"amount", 100},
-                  {"method", "cash"}, {"collector", "alice"}, {"paid_at", 1795856400000LL},
+  Json payment = {{"household", "0193a6f2-7c1e-7b3a-9f00-1c2d3e4f5a6b"},
+                  {"amount", 100},
+                  {"method", "cash"},
+                  {"collector", "alice"},
+                  {"paid_at", 1795856400000LL},
                   {"periods", {"2026-11", "soon"}}};
   Status s = schema().validate_create(*schema().find("payments"), payment);
   ASSERT_FALSE(s.ok());
@@ -166,8 +172,11 @@ TEST(Schema, CrossFieldChecksExplainThemselves) {
   promise["promise_date"] = "2026-12-05";
   EXPECT_TRUE(schema().validate_create(*schema().find("fee_visits"), promise).ok());
 
-  Json order = {{"category", "plumbing"}, {"channel", "phone"}, {"description", "leak"},
-                {"priority", "normal"}, {"reported_at", 1795856400000LL}};
+  Json order = {{"category", "plumbing"},
+                {"channel", "phone"},
+                {"description", "leak"},
+                {"priority", "normal"},
+                {"reported_at", 1795856400000LL}};
   Status no_place = schema().validate_create(*schema().find("work_orders"), order);
   ASSERT_FALSE(no_place.ok());
   EXPECT_TRUE(has_detail(no_place, "household"));
@@ -176,7 +185,8 @@ TEST(Schema, CrossFieldChecksExplainThemselves) {
 TEST(Schema, EditsAreLimitedToLastWriterWinsFields) {
   const CollectionDef& households = *schema().find("households");
   EXPECT_TRUE(schema().validate_update(households, {{"phones", {"13900000000"}}}).ok());
-  Status immutable = schema().validate_update(households, {{"unit", "0193a6f2-7c1e-7b3a-9f00-1c2d3e4f5a6b"}});
+  Status immutable =
+      schema().validate_update(households, {{"unit", "0193a6f2-7c1e-7b3a-9f00-1c2d3e4f5a6b"}});
   ASSERT_FALSE(immutable.ok());
   EXPECT_NE(immutable.message().find("immutable"), std::string::npos);
   Status cleared = schema().validate_update(households, {{"owner_name", nullptr}});
