@@ -170,7 +170,7 @@ Outcome run(const std::vector<std::string>& words, std::ostream& out, std::ostre
     if (!opened.ok()) return Outcome::database(opened.status());
     store = std::move(opened).value();
   }
-  CommandContext context{args, store.get(), out, err};
+  CommandContext context{args, store.get(), out, err, db};
   return def->run(context);
 }
 

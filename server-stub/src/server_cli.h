@@ -69,6 +69,7 @@ struct CommandContext {
   ServerStore* store = nullptr;
   std::ostream& out;
   std::ostream& err;
+  std::string db_path;  // the server database's path ("" for commands without one)
 };
 
 enum class Database {
