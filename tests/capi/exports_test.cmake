@@ -1,0 +1,43 @@
+# libfieldsync exports exactly the functions fieldsync.h declares: nothing of the C++
+# inside it (core, sync, nlohmann_json, the standard library) and no declared function
+# missing. Run as: cmake -DNM=... -DLIBRARY=... -DHEADER=... -P exports_test.cmake
+execute_process(COMMAND ${NM} -D --defined-only ${LIBRARY}
+  OUTPUT_VARIABLE symbols RESULT_VARIABLE failed)
+if(failed)
+  message(FATAL_ERROR "${NM} failed on ${LIBRARY}")
+endif()
+string(REGEX MATCHALL "[^\n]+" lines "${symbols}")
+set(exported "")
+foreach(line IN LISTS lines)
+  # "0000000000012345 T fieldsync_version@@FIELDSYNC_1"; the version node itself is "A".
+  if(line MATCHES "^[0-9a-f]* A ")
+    continue()
+  endif()
+  string(REGEX REPLACE "^[0-9a-f]* [A-Za-z] ([^@]+).*$" "\\1" name "${line}")
+  list(APPEND exported ${name})
+endforeach()
+
+file(READ ${HEADER} header)
+string(REGEX MATCHALL "FIELDSYNC_C_API[^;(]* \\**(fieldsync_[a-z_0-9]+)\\(" declarations
+  "${header}")
+set(declared "")
+foreach(declaration IN LISTS declarations)
+  string(REGEX REPLACE ".*(fieldsync_[a-z_0-9]+)\\($" "\\1" name "${declaration}")
+  list(APPEND declared ${name})
+endforeach()
+
+list(LENGTH declared declared_count)
+if(declared_count LESS 30)
+  message(FATAL_ERROR "found only ${declared_count} declarations in ${HEADER}: "
+                      "the pattern no longer matches the header")
+endif()
+set(unexpected ${exported})
+list(REMOVE_ITEM unexpected ${declared})
+set(missing ${declared})
+list(REMOVE_ITEM missing ${exported})
+if(unexpected OR missing)
+  message(FATAL_ERROR "exported but not declared: ${unexpected}\n"
+                      "declared but not exported: ${missing}")
+endif()
+list(LENGTH exported exported_count)
+message(STATUS "libfieldsync exports the ${exported_count} functions of fieldsync.h, no more")
