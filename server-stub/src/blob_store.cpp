@@ -126,11 +126,14 @@ Result<std::unique_ptr<BlobStore>> BlobStore::open(const std::string& folder) {
   if (error) {
     return Status::io_error("cannot create the blob folder '" + folder + "': " + error.message());
   }
-  if (::access(folder.c_str(), W_OK) != 0) return io_failure("cannot write to the blob folder", folder);
+  if (::access(folder.c_str(), W_OK) != 0)
+    return io_failure("cannot write to the blob folder", folder);
   return std::unique_ptr<BlobStore>(new BlobStore(folder));
 }
 
-std::string BlobStore::complete_path(const std::string& hash) const { return folder_ + "/" + hash; }
+std::string BlobStore::complete_path(const std::string& hash) const {
+  return folder_ + "/" + hash;
+}
 std::string BlobStore::partial_path(const std::string& hash) const {
   return folder_ + "/partial/" + hash;
 }
@@ -220,8 +223,9 @@ Result<std::string> BlobStore::read(const std::string& hash, int64_t offset, int
   if (::fstat(fd.get(), &info) != 0) return io_failure("cannot read", path);
   const int64_t size = info.st_size;
   if (offset > size) {
-    return Status::invalid_argument("offset " + std::to_string(offset) + " is past the end of the " +
-                                    std::to_string(size) + " bytes of this blob");
+    return Status::invalid_argument("offset " + std::to_string(offset) +
+                                    " is past the end of the " + std::to_string(size) +
+                                    " bytes of this blob");
   }
   std::string bytes(static_cast<size_t>(std::min(length, size - offset)), '\0');
   size_t done = 0;

@@ -207,10 +207,9 @@ void FrontState::on_body(const http::http_request& request,
       return;
     }
     const web::uri& uri = request.request_uri();
-    HttpRequest incoming{request.method(),
-                         uri.query().empty() ? uri.path() : uri.path() + "?" + uri.query(),
-                         bearer_token(request.headers()), std::move(body),
-                         request.headers().content_type()};
+    HttpRequest incoming{
+        request.method(), uri.query().empty() ? uri.path() : uri.path() + "?" + uri.query(),
+        bearer_token(request.headers()), std::move(body), request.headers().content_type()};
     if (auto refused = enqueue(Job{request, std::move(incoming)})) answer(request, *refused);
   } catch (const std::exception& e) {
     answer(request, error_response(500, "internal", std::string("the server failed: ") + e.what(),

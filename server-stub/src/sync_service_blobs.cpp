@@ -67,13 +67,15 @@ Result<std::map<std::string, std::string>> parse_query(const std::string& query,
     start = end + 1;
   }
   for (const std::string& name : expected) {
-    if (!values.count(name)) return Status::invalid_argument("query parameter '" + name + "' is missing");
+    if (!values.count(name))
+      return Status::invalid_argument("query parameter '" + name + "' is missing");
   }
   return values;
 }
 
 // A whole number of at most 18 digits (no sign, no spaces).
-Result<int64_t> parse_count(const std::map<std::string, std::string>& values, const std::string& name) {
+Result<int64_t> parse_count(const std::map<std::string, std::string>& values,
+                            const std::string& name) {
   const std::string& text = values.at(name);
   if (text.empty() || text.size() > 18 ||
       text.find_first_not_of("0123456789") != std::string::npos) {
@@ -165,9 +167,9 @@ HttpResponse SyncService::blob_status(const std::string& token, const std::strin
       auto held = blobs_->holding(hash);
       if (!held.ok()) return from_blob_status(held.status());
       status.received = held->received;
-      status.state = held->complete         ? BlobState::kComplete
-                     : held->received > 0   ? BlobState::kPartial
-                                            : BlobState::kMissing;
+      status.state = held->complete       ? BlobState::kComplete
+                     : held->received > 0 ? BlobState::kPartial
+                                          : BlobState::kMissing;
     }
     response.blobs.push_back(std::move(status));
   }

@@ -51,15 +51,15 @@ class BlobWorld {
   }
 
   std::string work_order(const std::string& building) {
-    return must(world.admin->create_record(
-                    "work_orders", {{"building", building},
-                                    {"area", "lobby"},
-                                    {"category", "plumbing"},
-                                    {"channel", "phone"},
-                                    {"description", "leak"},
-                                    {"priority", "normal"},
-                                    {"status", "reported"},
-                                    {"reported_at", testing::kSaturdayMorning}}))
+    return must(world.admin->create_record("work_orders",
+                                           {{"building", building},
+                                            {"area", "lobby"},
+                                            {"category", "plumbing"},
+                                            {"channel", "phone"},
+                                            {"description", "leak"},
+                                            {"priority", "normal"},
+                                            {"status", "reported"},
+                                            {"reported_at", testing::kSaturdayMorning}}))
         .id;
   }
 
@@ -173,9 +173,9 @@ TEST(BlobService, StatusRequestsAreCheckedLikeOtherRequests) {
   EXPECT_EQ(w.status_response(token_of(alice), std::vector<std::string>(501, hash)).status, 400);
   EXPECT_EQ(w.status_response(token_of(alice), std::vector<std::string>(500, hash)).status, 200);
   const Json old_app = {{"protocol_version", 1}, {"schema_version", 0}, {"hashes", {hash}}};
-  EXPECT_EQ(w.world.service->handle({"POST", "/v1/blobs/status", token_of(alice), old_app.dump()})
-                .status,
-            Schema::property_management().version() > 1 ? 426 : 200);
+  EXPECT_EQ(
+      w.world.service->handle({"POST", "/v1/blobs/status", token_of(alice), old_app.dump()}).status,
+      Schema::property_management().version() > 1 ? 426 : 200);
   EXPECT_EQ(w.world.service->handle({"GET", "/v1/blobs/status", token_of(alice), ""}).status, 405);
 }
 
@@ -388,7 +388,8 @@ TEST(BlobService, MalformedRequestsAreRefusedNamingTheProblem) {
       {"offset=0&size=+2000&chunk_sha256=" + chunk, "'size' must be a whole number"},
       {"offset=0&size=99999999999999999999&chunk_sha256=" + chunk, "'size' must be a whole"},
       {"offset=0&size=2000&chunk_sha256=ABC", "'chunk_sha256' must be 64"},
-      {"offset=0&size=2000&chunk_sha256=" + chunk + "&colour=red", "unknown query parameter 'colour'"},
+      {"offset=0&size=2000&chunk_sha256=" + chunk + "&colour=red",
+       "unknown query parameter 'colour'"},
       {"offset&size=2000&chunk_sha256=" + chunk, "'offset' has no value"},
       {"", "'chunk_sha256' is missing"},
       {"offset=0&size=1000&chunk_sha256=" + chunk, "runs past the blob's size"},
@@ -549,11 +550,11 @@ TEST(BlobCodec, MessagesRoundTripAndDecodersAreStrict) {
                    .ok());
   EXPECT_FALSE(
       decode_blob_status_request(R"({"protocol_version":1,"schema_version":1,"hashes":[1]})").ok());
-  EXPECT_FALSE(decode_blob_status_response(
-                   R"({"blobs":[{"hash":")" + hash + R"(","state":"lost","received":0}]})")
+  EXPECT_FALSE(decode_blob_status_response(R"({"blobs":[{"hash":")" + hash +
+                                           R"(","state":"lost","received":0}]})")
                    .ok());
-  EXPECT_FALSE(decode_blob_status_response(
-                   R"({"blobs":[{"hash":")" + hash + R"(","state":"missing","received":-1}]})")
+  EXPECT_FALSE(decode_blob_status_response(R"({"blobs":[{"hash":")" + hash +
+                                           R"(","state":"missing","received":-1}]})")
                    .ok());
   EXPECT_FALSE(
       decode_blob_status_response(R"({"blobs":[{"hash":"abc","state":"missing","received":0}]})")

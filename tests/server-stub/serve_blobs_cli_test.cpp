@@ -30,9 +30,9 @@ TEST(ServeBlobs, ABadMaximumBlobSizeIsAUsageErrorNamingTheOption) {
 TEST(ServeBlobs, ABlobFolderThatCannotBeMadeIsAClearError) {
   testing::TempDir dir;
   std::ofstream(dir.file("a-file")) << "x";
-  ProcessResult r = run_process(FIELDSYNC_SERVER_PATH, {"--db", dir.file("server.db"), "serve",
-                                                        "--port", "0", "--blobs",
-                                                        dir.file("a-file/blobs")});
+  ProcessResult r = run_process(
+      FIELDSYNC_SERVER_PATH,
+      {"--db", dir.file("server.db"), "serve", "--port", "0", "--blobs", dir.file("a-file/blobs")});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find("cannot create the blob folder"), std::string::npos) << r.err;
 }
@@ -53,7 +53,8 @@ TEST(ServeBlobs, TheBlobFolderIsBesideTheDatabaseUnlessGiven) {
   testing::TempDir dir;
   serve_once({"--db", dir.file("server.db"), "serve", "--port", "0", "--max-blob-mb", "200"});
   EXPECT_TRUE(fs::is_directory(dir.file("server.db.blobs/partial")));
-  serve_once({"--db", dir.file("server.db"), "serve", "--port", "0", "--blobs", dir.file("photos")});
+  serve_once(
+      {"--db", dir.file("server.db"), "serve", "--port", "0", "--blobs", dir.file("photos")});
   EXPECT_TRUE(fs::is_directory(dir.file("photos/partial")));
 }
 

@@ -54,8 +54,8 @@ class HttpBlobWorld {
                                              {"media_type", "image/jpeg"},
                                              {"attached_by", "tom"},
                                              {"attached_at", testing::kSaturdayMorning}}));
-    token = must(http.enroll("tom", "technician", {http.world.building_a})
-                     .store->sync_value(kSyncToken));
+    token = must(
+        http.enroll("tom", "technician", {http.world.building_a}).store->sync_value(kSyncToken));
   }
 
   ~HttpBlobWorld() { http.stop_front(); }  // before the blob store goes
@@ -107,10 +107,11 @@ TEST(HttpBlobs, RawBytesGoUpAndComeBackByteExact) {
   }
   EXPECT_EQ(must(w.blobs->read(w.hash, 0, kMaxBlobChunk)), bytes);
 
-  const std::string get = "GET /v1/blobs/" + w.hash + "?offset=0&length=" +
-                          std::to_string(bytes.size()) +
+  const std::string get = "GET /v1/blobs/" + w.hash +
+                          "?offset=0&length=" + std::to_string(bytes.size()) +
                           " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                          "Authorization: Bearer " + w.token + "\r\n\r\n";
+                          "Authorization: Bearer " +
+                          w.token + "\r\n\r\n";
   RawResponse answer = split_response(testing::raw_http_exchange(w.http.port(), get));
   ASSERT_EQ(answer.head.rfind("HTTP/1.1 200", 0), 0u) << answer.head;
   EXPECT_NE(answer.head.find("Content-Type: application/octet-stream"), std::string::npos)
