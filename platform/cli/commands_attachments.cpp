@@ -26,6 +26,9 @@ std::string human_bytes(int64_t bytes) {
   return text;
 }
 
+// The largest size parse_size() returns: 1 PiB, far above any limit.
+constexpr int64_t kMaxSizeText = int64_t{1} << 50;
+
 // "25MiB", "512 MiB", "800KiB", "1048576": a size in bytes.
 Result<int64_t> parse_size(const std::string& option, const std::string& text) {
   size_t digits = 0;
@@ -41,7 +44,12 @@ Result<int64_t> parse_size(const std::string& option, const std::string& text) {
     return Status::invalid_argument("--" + option + ": '" + utf8_prefix(text, 40) +
                                     "' is not a size (for example 25MiB, 800KiB or 1048576)");
   }
-  return std::stoll(text.substr(0, digits)) * scale;
+  const int64_t count = std::stoll(text.substr(0, digits));
+  // 12 digits of GiB overflow 64 bits; anything past this is past every limit anyway.
+  if (count > kMaxSizeText / scale) {
+    return Status::invalid_argument("--" + option + ": '" + utf8_prefix(text, 40) + "' is too large");
+  }
+  return count * scale;
 }
 
 Json attachment_json(const Attachment& a) {
