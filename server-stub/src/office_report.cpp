@@ -302,6 +302,33 @@ void lifecycle_figures(const ReportData& data, OfficeReport& report) {
   });
 }
 
+Result<std::vector<WaitingAttachment>> waiting_attachments(ServerStore& store, BlobStore& blobs) {
+  std::vector<WaitingAttachment> waiting;
+  {
+    auto txn = store.begin(false);
+    if (!txn.ok()) return txn.status();
+    FIELDSYNC_RETURN_IF_ERROR((*txn)->for_each_record("attachments", [&](const StoredRecord& r) {
+      const Json& x = r.record.fields;
+      waiting.push_back({r.record.id, text_of(x, "sha256"), text_of(x, "media_type"),
+                         text_of(x, "attached_by"), int_of(x, "size"), 0,
+                         int_of(x, "attached_at")});
+      return true;
+    }));
+  }
+  std::vector<WaitingAttachment> missing;
+  for (WaitingAttachment& a : waiting) {
+    auto held = blobs.holding(a.sha256);
+    if (!held.ok()) return held.status();
+    if (held->complete) continue;
+    a.received = held->received;
+    missing.push_back(std::move(a));
+  }
+  std::sort(missing.begin(), missing.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.attached_ms, a.id) < std::tie(b.attached_ms, b.id);
+  });
+  return missing;
+}
+
 }  // namespace
 
 int64_t OfficeReport::promises_broken() const {
@@ -309,7 +336,8 @@ int64_t OfficeReport::promises_broken() const {
 }
 
 Result<OfficeReport> build_office_report(ServerStore& store, const Schema& schema,
-                                         const std::string& period, const std::string& as_of) {
+                                         const std::string& period, const std::string& as_of,
+                                         BlobStore* blobs) {
   auto month = parse_month(period);
   if (!month.ok()) return month.status().with_context("period");
   auto day = parse_date(as_of);
@@ -331,6 +359,11 @@ Result<OfficeReport> build_office_report(ServerStore& store, const Schema& schem
   promise_figures(data, attribution, report.as_of, window.as_of_end, report);
   finding_figures(data, schema, report.as_of, report);
   lifecycle_figures(data, report);
+  if (blobs != nullptr) {
+    auto waiting = waiting_attachments(store, *blobs);
+    if (!waiting.ok()) return waiting.status();
+    report.attachments_waiting = std::move(waiting).value();
+  }
   return report;
 }
 

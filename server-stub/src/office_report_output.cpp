@@ -242,6 +242,32 @@ void lifecycle_tables(const OfficeReport& r, std::ostream& out) {
                       conflicts);
 }
 
+void add_attachments_json(const OfficeReport& r, Json& out) {
+  if (!r.attachments_waiting) return;
+  Json waiting = Json::array();
+  for (const auto& a : *r.attachments_waiting) {
+    waiting.push_back({{"id", a.id},
+                       {"sha256", a.sha256},
+                       {"media_type", a.media_type},
+                       {"size", a.size},
+                       {"received", a.received},
+                       {"attached_by", a.attached_by},
+                       {"attached_at", time_text(a.attached_ms)}});
+  }
+  out["attachments_waiting_for_bytes"] = waiting;
+}
+
+void attachments_table(const OfficeReport& r, std::ostream& out) {
+  if (!r.attachments_waiting) return;
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& a : *r.attachments_waiting) {
+    rows.push_back({time_text(a.attached_ms), a.attached_by, a.media_type, std::to_string(a.size),
+                    std::to_string(a.received), a.id});
+  }
+  out << "\nAttachments waiting for their bytes (" << rows.size() << ")\n";
+  out << format_table({"attached", "by", "type", "bytes", "received", "attachment"}, rows, {3, 4});
+}
+
 }  // namespace
 
 std::string format_table(const std::vector<std::string>& headers,
@@ -292,6 +318,7 @@ Json to_json(const OfficeReport& r) {
               {"promises", promises_json(r)},
               {"findings", findings_json(r)}};
   add_lifecycle_json(r, out);
+  add_attachments_json(r, out);
   return out;
 }
 
@@ -303,6 +330,7 @@ std::string to_table(const OfficeReport& r) {
   promises_table(r, out);
   findings_table(r, out);
   lifecycle_tables(r, out);
+  attachments_table(r, out);
   return out.str();
 }
 

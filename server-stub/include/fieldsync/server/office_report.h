@@ -2,7 +2,8 @@
 // is asked for (never from stored counters): the collection rate of a billing period
 // and of older arrears, visits per collector per day against the plan's daily target,
 // money collected against the plan's amount target, promises to pay that are due or
-// broken, open findings, work orders awaiting a return visit, and open conflicts.
+// broken, open findings, work orders awaiting a return visit, and open conflicts; given
+// the blob store, also the attachments whose bytes the server does not hold yet.
 //
 // The report sees events up to the end of the as-of day (UTC): payments, voids and
 // visits recorded later are left out. Statuses (findings, work orders, conflicts) are
@@ -32,6 +33,7 @@
 
 #include "fieldsync/field_work.h"
 #include "fieldsync/schema.h"
+#include "fieldsync/server/blob_store.h"
 #include "fieldsync/server/server_store.h"
 
 namespace fieldsync::server {
@@ -83,6 +85,15 @@ struct OpenConflict {
   int64_t detected_ms = 0;
 };
 
+// An attachment recorded on the server whose bytes have not all arrived (the phone that
+// took the photo has not uploaded it yet, or is uploading it).
+struct WaitingAttachment {
+  std::string id, sha256, media_type, attached_by;
+  int64_t size = 0;
+  int64_t received = 0;  // bytes the server holds so far
+  int64_t attached_ms = 0;
+};
+
 struct OfficeReport {
   std::string period;  // YYYY-MM
   std::string as_of;   // YYYY-MM-DD
@@ -99,14 +110,18 @@ struct OfficeReport {
   std::vector<OverdueFinding> overdue_findings;            // by deadline
   std::vector<AwaitingReturnVisit> awaiting_return_visit;  // by completion time
   std::vector<OpenConflict> conflicts;                     // by detection time
+  // By attach time; absent when the report was built without the blob store.
+  std::optional<std::vector<WaitingAttachment>> attachments_waiting;
 
   int64_t promises_broken() const;
 };
 
 // The report of `period` (YYYY-MM) as of `as_of` (YYYY-MM-DD). A malformed period or
-// date is an invalid_argument; a store failure is returned as it is.
+// date is an invalid_argument; a store failure is returned as it is. `blobs`, when
+// given, is asked which attachments' bytes are missing.
 Result<OfficeReport> build_office_report(ServerStore& store, const Schema& schema,
-                                         const std::string& period, const std::string& as_of);
+                                         const std::string& period, const std::string& as_of,
+                                         BlobStore* blobs = nullptr);
 
 // One JSON document; money as decimal text ("120.50"), rates as fractions (0.5) or null.
 Json to_json(const OfficeReport& report);
