@@ -96,6 +96,42 @@ void copy_report(const SyncReport& report, fieldsync_sync_report& out) {
   out.blobs_waiting = report.blobs_waiting;
 }
 
+// The progress callback of the C++ replicator over the app's C one (none when NULL).
+ProgressCallback progress_callback(fieldsync_progress_fn progress, void* context) {
+  if (progress == nullptr) return {};
+  return [progress, context](const SyncProgress& p) {
+    const fieldsync_sync_progress c{p.phase.c_str(), p.pushed,        p.to_push,
+                                    p.pulled,        p.retries,       p.bytes_sent,
+                                    p.bytes_to_send, p.bytes_received};
+    progress(context, &c);
+  };
+}
+
+// Runs one network job (`work`: a sync or a fetch) on the replicator, alone: a second
+// job at the same time fails at once. A job stopped by fieldsync_replicator_cancel is
+// FIELDSYNC_CANCELLED; one that got no answer is in the network domain.
+template <class Work>
+fieldsync_error run_alone(fieldsync_replicator& replicator, Work&& work) {
+  return guarded([&] {
+    std::unique_lock<std::mutex> running(replicator.running, std::try_to_lock);
+    if (!running.owns_lock()) {
+      fieldsync_error busy = to_error(Status::failed_precondition(
+          "a sync is already running on this replicator; wait for it to end"));
+      busy.retryable = 1;
+      return busy;
+    }
+    replicator.cancellation.reset();
+    const Status status = work();
+    if (status.ok()) return ok_error();
+    if (replicator.cancellation.cancelled()) {
+      fieldsync_error cancelled = to_error(Status::failed_precondition(kCancelledMessage));
+      cancelled.code = FIELDSYNC_CANCELLED;
+      return cancelled;
+    }
+    return transport_error(status, *replicator.transport);
+  });
+}
+
 }  // namespace
 
 extern "C" {
@@ -215,35 +251,28 @@ fieldsync_error fieldsync_replicator_sync(fieldsync_replicator* replicator,
                                           fieldsync_sync_report* out_report) {
   if (out_report != nullptr) std::memset(out_report, 0, sizeof *out_report);
   if (auto e = require_arguments({{replicator, "replicator"}}); failed(e)) return e;
-  return guarded([&] {
-    std::unique_lock<std::mutex> running(replicator->running, std::try_to_lock);
-    if (!running.owns_lock()) {
-      fieldsync_error busy = to_error(Status::failed_precondition(
-          "a sync is already running on this replicator; wait for it to end"));
-      busy.retryable = 1;
-      return busy;
-    }
-    replicator->cancellation.reset();
-    ProgressCallback callback;
-    if (progress != nullptr) {
-      callback = [progress, progress_context](const SyncProgress& p) {
-        const fieldsync_sync_progress c{p.phase.c_str(), p.pushed,        p.to_push,
-                                        p.pulled,        p.retries,       p.bytes_sent,
-                                        p.bytes_to_send, p.bytes_received};
-        progress(progress_context, &c);
-      };
-    }
-    auto report = replicator->replicator->sync(callback);
-    if (!report.ok()) {
-      if (replicator->cancellation.cancelled()) {
-        fieldsync_error cancelled = to_error(Status::failed_precondition(kCancelledMessage));
-        cancelled.code = FIELDSYNC_CANCELLED;
-        return cancelled;
-      }
-      return transport_error(report.status(), *replicator->transport);
-    }
+  return run_alone(*replicator, [&]() -> Status {
+    auto report = replicator->replicator->sync(progress_callback(progress, progress_context));
+    if (!report.ok()) return report.status();
     if (out_report != nullptr) copy_report(*report, *out_report);
-    return ok_error();
+    return Status();
+  });
+}
+
+fieldsync_error fieldsync_replicator_fetch_attachment(fieldsync_replicator* replicator,
+                                                      const char* sha256,
+                                                      fieldsync_progress_fn progress,
+                                                      void* progress_context, char** out_path) {
+  clear_outputs({out_path});
+  if (auto e = require_arguments({{replicator, "replicator"}, {sha256, "sha256"}}); failed(e)) {
+    return e;
+  }
+  return run_alone(*replicator, [&]() -> Status {
+    auto path =
+        replicator->replicator->fetch_blob(sha256, progress_callback(progress, progress_context));
+    if (!path.ok()) return path.status();
+    give_strings({{out_path, *path}});
+    return Status();
   });
 }
 

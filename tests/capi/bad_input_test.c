@@ -12,7 +12,7 @@
 
 #include "fieldsync/fieldsync.h"
 #include "support/c_check.h"
-#include "support/office_server.h"
+#include "support/test_files.h"
 
 /* A pointer no call may leave behind: every failed call must set its outs to NULL. */
 static char sentinel_text[] = "untouched";

@@ -18,7 +18,8 @@ foreach(line IN LISTS lines)
 endforeach()
 
 file(READ ${HEADER} header)
-string(REGEX MATCHALL "FIELDSYNC_C_API[^;(]* \\**(fieldsync_[a-z_0-9]+)\\(" declarations
+# A declaration may be wrapped after its return type.
+string(REGEX MATCHALL "FIELDSYNC_C_API[^;(]*[ \n*](fieldsync_[a-z_0-9]+)\\(" declarations
   "${header}")
 set(declared "")
 foreach(declaration IN LISTS declarations)

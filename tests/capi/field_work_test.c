@@ -10,7 +10,7 @@
 
 #include "fieldsync/fieldsync.h"
 #include "support/c_check.h"
-#include "support/office_server.h"
+#include "support/test_files.h"
 
 /* Writes one record with `write_json`'s input (a printf format and one argument) and
  * keeps its id in `id`. */

@@ -3,7 +3,8 @@
  * records a visit and a payment offline and syncs them through a host transport
  * written in C (support/socket_transport.c). A second phone (bob) enrolls with the
  * token kept in its database and pulls the payment, receipt number and all. Along the
- * way: progress, status, cancellation, a wrong token, moving a token to the host, a
+ * way: a photo (uploaded with the sync, fetched on request by bob), progress, status,
+ * cancellation, a wrong token, moving a token to the host, a
  * concurrent edit kept as a conflict and resolved, and a server that is gone (a
  * network error, retryable). */
 #define _POSIX_C_SOURCE 200809L
@@ -16,6 +17,7 @@
 #include "support/c_check.h"
 #include "support/office_server.h"
 #include "support/socket_transport.h"
+#include "support/test_files.h"
 
 typedef struct world {
   char folder[512];
@@ -27,12 +29,13 @@ typedef struct world {
   char ann_code[64], bob_code[64];
   /* What ann did. */
   char ann_token[128], device_code[32], visit_id[64], payment_id[64], receipt[64];
-  char bob_token[128];
+  char bob_token[128], photo[600], photo_sha[80];
 } world;
 
 /* What the progress callback saw. */
 typedef struct progress_log {
-  int saw_push, saw_pull;
+  int saw_push, saw_pull, saw_upload;
+  long long bytes_sent;
   long long max_to_push, last_pushed;
   fieldsync_replicator* cancel_on_push; /* cancels its own sync at the first push step */
 } progress_log;
@@ -46,6 +49,9 @@ static void on_progress(void* context, const fieldsync_sync_progress* progress) 
     if (log->cancel_on_push != NULL) fieldsync_replicator_cancel(log->cancel_on_push);
   } else if (strcmp(progress->phase, "pull") == 0) {
     ++log->saw_pull;
+  } else if (strcmp(progress->phase, "upload") == 0) {
+    ++log->saw_upload;
+    log->bytes_sent = progress->bytes_sent;
   }
 }
 
@@ -155,12 +161,24 @@ static void ann_works_and_syncs(world* w) {
   fieldsync_string_free(record);
 
   record_visit_and_payment(w, ann);
+  /* A photo of the notice left at the door: its record syncs with the others, its
+   * bytes (binary, through the C transport) after them. */
+  snprintf(w->photo, sizeof w->photo, "%s/notice.png", w->folder);
+  CHECK(write_photo(w->photo, 300000, 11) == 0);
+  REQUIRE_OK(fieldsync_attach_file(ann, "fee_visits", w->visit_id, w->photo, NULL, &record));
+  json_text_member(record, "sha256", w->photo_sha, sizeof w->photo_sha);
+  fieldsync_string_free(record);
+
   memset(&log, 0, sizeof log);
   REQUIRE_OK(fieldsync_replicator_sync(replicator, on_progress, &log, &report));
-  CHECK(report.pushed == 2 && report.applied == 2 && report.rejected == 0);
-  CHECK(log.saw_push >= 2 && log.max_to_push == 2 && log.last_pushed == 2 && log.saw_pull >= 1);
+  CHECK(report.pushed == 3 && report.applied == 3 && report.rejected == 0);
+  CHECK(report.blobs_uploaded == 1 && report.blob_bytes_sent == 300000 &&
+        report.blobs_waiting == 0);
+  CHECK(log.saw_push >= 2 && log.max_to_push == 3 && log.last_pushed == 3 && log.saw_pull >= 1);
+  CHECK(log.saw_upload >= 1 && log.bytes_sent == 300000);
   CHECK_OK(fieldsync_sync_status_read(ann, &status));
   CHECK(status.pending_changes == 0 && status.parked_changes == 0 && status.last_success_ms > 0);
+  CHECK(status.upload_blobs == 0 && status.upload_bytes == 0);
 
   /* Cancelled before its first request: the note stays pending; the next sync sends it. */
   CHECK_OK(fieldsync_update_record(ann, "households", w->household,
@@ -217,6 +235,24 @@ static void bob_pulls_the_payment(world* w) {
   CHECK_OK(fieldsync_list_records(bob, "fee_visits", NULL, &records));
   CHECK_CONTAINS(records, w->visit_id);
   CHECK_CONTAINS(records, "\"promise_amount\":12000");
+  fieldsync_string_free(records);
+
+  /* Ann's photo: its record came with the sync, its bytes come on request. */
+  CHECK_OK(fieldsync_list_attachments(bob, "fee_visits", w->visit_id, &records));
+  CHECK_CONTAINS(records, w->photo_sha);
+  CHECK_CONTAINS(records, "\"state\":\"remote\"");
+  CHECK_CONTAINS(records, "\"local\":false");
+  fieldsync_string_free(records);
+  REQUIRE_OK(fieldsync_replicator_create(bob, &w->transport, NULL, &replicator));
+  CHECK_ERROR(fieldsync_replicator_fetch_attachment(replicator, "not-a-hash", NULL, NULL, &token),
+              FIELDSYNC_DOMAIN_FIELDSYNC, FIELDSYNC_INVALID_ARGUMENT, "SHA-256");
+  REQUIRE_OK(fieldsync_replicator_fetch_attachment(replicator, w->photo_sha, NULL, NULL, &token));
+  CHECK(same_file_contents(w->photo, token));
+  CHECK(strcmp(w->net.last_path, "/v1/push") != 0);
+  fieldsync_string_free(token);
+  fieldsync_replicator_close(replicator);
+  CHECK_OK(fieldsync_list_attachments(bob, "fee_visits", w->visit_id, &records));
+  CHECK_CONTAINS(records, "\"local\":true");
   fieldsync_string_free(records);
 
   /* The token leaves the database for the keychain; syncing then needs it. */

@@ -3,7 +3,6 @@
 #include "office_server.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -137,23 +136,4 @@ int office_stop(office_server* office) {
   close(office->output);
   office->output = -1;
   return code;
-}
-
-int make_temp_folder(char* path, size_t size, const char* name) {
-  const char* base = getenv("TMPDIR");
-  int written = snprintf(path, size, "%s/%s-XXXXXX", base && base[0] ? base : "/tmp", name);
-  if (written <= 0 || (size_t)written >= size) return -1;
-  return mkdtemp(path) == NULL ? -1 : 0;
-}
-
-static int remove_entry(const char* path, const struct stat* info, int type, struct FTW* where) {
-  (void)info;
-  (void)type;
-  (void)where;
-  remove(path);
-  return 0;
-}
-
-void remove_folder(const char* path) {
-  nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -27,9 +27,4 @@ int office_start(office_server* office);
 /* Stops the server with SIGTERM and waits; its exit code (0 for a clean stop). */
 int office_stop(office_server* office);
 
-/* A new empty folder under $TMPDIR (or /tmp), written into `path`; 0 on success. */
-int make_temp_folder(char* path, size_t size, const char* name);
-/* Deletes a folder and everything in it. */
-void remove_folder(const char* path);
-
 #endif /* FIELDSYNC_TESTS_OFFICE_SERVER_H */

@@ -126,27 +126,23 @@ FIELDSYNC_C_API fieldsync_error fieldsync_db_identity(fieldsync_db* db, char** o
 
 /* fee_visits: household, outcome required; channel, person_met, promise_date,
  * promise_amount, work_order, complaint, note, location, visited_at, collector. */
-FIELDSYNC_C_API fieldsync_error fieldsync_record_fee_visit(fieldsync_db* db,
-                                                           const char* visit_json,
+FIELDSYNC_C_API fieldsync_error fieldsync_record_fee_visit(fieldsync_db* db, const char* visit_json,
                                                            char** out_record_json);
 /* payments: household, amount required; method, charges, periods, note, paid_at,
  * collector. `out_receipt_number` receives the receipt number made on the device. */
-FIELDSYNC_C_API fieldsync_error fieldsync_record_payment(fieldsync_db* db,
-                                                         const char* payment_json,
+FIELDSYNC_C_API fieldsync_error fieldsync_record_payment(fieldsync_db* db, const char* payment_json,
                                                          char** out_record_json,
                                                          char** out_receipt_number);
 /* payment_voids: voids `payment_id` (once only) with a reason. */
 FIELDSYNC_C_API fieldsync_error fieldsync_void_payment(fieldsync_db* db, const char* payment_id,
-                                                       const char* reason,
-                                                       char** out_record_json);
+                                                       const char* reason, char** out_record_json);
 /* checkins: route, checkpoint required; method, condition, note, location, checked_at,
  * patroller. */
 FIELDSYNC_C_API fieldsync_error fieldsync_check_in(fieldsync_db* db, const char* check_in_json,
                                                    char** out_record_json);
 /* findings: estate, category, severity, description required; building, location_text,
  * location, deadline, assignee, reported_at, reported_by. */
-FIELDSYNC_C_API fieldsync_error fieldsync_report_finding(fieldsync_db* db,
-                                                         const char* finding_json,
+FIELDSYNC_C_API fieldsync_error fieldsync_report_finding(fieldsync_db* db, const char* finding_json,
                                                          char** out_record_json);
 /* work_orders: household or building (with area), category, description; channel,
  * priority, assignee, reported_at. */
@@ -184,8 +180,7 @@ FIELDSYNC_C_API fieldsync_error fieldsync_update_record(fieldsync_db* db, const 
                                                         char** out_record_json);
 /* Moves the record's status forward to `stage`; backwards is refused (reopen). */
 FIELDSYNC_C_API fieldsync_error fieldsync_advance_status(fieldsync_db* db, const char* collection,
-                                                         const char* record_id,
-                                                         const char* stage,
+                                                         const char* record_id, const char* stage,
                                                          char** out_record_json);
 /* Sends the record's status back to its first stage, starting a new cycle. */
 FIELDSYNC_C_API fieldsync_error fieldsync_reopen_record(fieldsync_db* db, const char* collection,
@@ -197,8 +192,7 @@ FIELDSYNC_C_API fieldsync_error fieldsync_reopen_record(fieldsync_db* db, const 
 /* One record, as {"id", "collection", "bucket", "fields"}; FIELDSYNC_NOT_FOUND when the
  * device does not hold it. */
 FIELDSYNC_C_API fieldsync_error fieldsync_get_record(fieldsync_db* db, const char* collection,
-                                                     const char* record_id,
-                                                     char** out_record_json);
+                                                     const char* record_id, char** out_record_json);
 /* A JSON array of the records of `collection`. `query_json` may be NULL (every record)
  * or {"where": {"field": value, ...}, "limit": N}: records whose fields equal every
  * value given, at most N. */
@@ -222,14 +216,40 @@ FIELDSYNC_C_API fieldsync_error fieldsync_list_conflicts(fieldsync_db* db, int i
  * syncs) and marks the conflict resolved, in one transaction. `new_value_json` is a
  * JSON value, given with FIELDSYNC_NEW_VALUE only. Returns the resolved conflict. */
 FIELDSYNC_C_API fieldsync_error fieldsync_resolve_conflict(fieldsync_db* db,
-                                                           const char* conflict_id,
-                                                           int32_t choice,
+                                                           const char* conflict_id, int32_t choice,
                                                            const char* new_value_json,
                                                            char** out_record_json);
 /* A JSON array of the changes the server refused, kept for the user to see: {"seq",
  * "change_id", "kind", "collection", "record_id", "fields", "reason"}. */
 FIELDSYNC_C_API fieldsync_error fieldsync_list_parked_changes(fieldsync_db* db,
                                                               char** out_changes_json);
+
+/* ---- Attachments (photos and documents) -------------------------------------------
+ * An attachment is an append-only record naming its bytes by their SHA-256; the bytes
+ * live in the device's blob folder beside the database ("<database>.blobs"), once per
+ * hash. A sync uploads them after the records, resumably; bytes attached by other
+ * phones come on request (fieldsync_replicator_fetch_attachment). An attachment is
+ * returned as {"id", "sha256", "size", "media_type", "state", "uploaded", "local",
+ * "pinned", "last_error", "path", "fields": {...}}: state "upload" (the bytes are here,
+ * not all on the server yet), "synced" (here and on the server) or "remote" (on the
+ * server only); "path" is the bytes' file when they are here, "" otherwise. */
+
+/* Attaches the file at `file_path` to the record `collection`/`record_id` (a finding,
+ * work order, work order note, fee visit or return visit this device holds): copies it
+ * into the blob folder and records the attachment, in one transaction. `options_json`
+ * may be NULL or {"media_type": "image/jpeg" (checked against the bytes), "caption",
+ * "file_name", "pin": true (never evicted)}. Refuses, keeping nothing, a file that is
+ * missing, unreadable, empty, too large or of a type the device does not allow, and a
+ * full upload queue. JPEG, PNG, WebP, HEIC, PDF and MP4 are recognised. */
+FIELDSYNC_C_API fieldsync_error fieldsync_attach_file(fieldsync_db* db, const char* collection,
+                                                      const char* record_id, const char* file_path,
+                                                      const char* options_json,
+                                                      char** out_attachment_json);
+/* A JSON array of the attachments of one record, oldest first; with `collection` and
+ * `record_id` both NULL, of every attachment the device knows. */
+FIELDSYNC_C_API fieldsync_error fieldsync_list_attachments(fieldsync_db* db, const char* collection,
+                                                           const char* record_id,
+                                                           char** out_attachments_json);
 
 /* ---- Sync status ----------------------------------------------------------------- */
 
@@ -271,8 +291,8 @@ typedef struct fieldsync_http_response fieldsync_http_response;
 FIELDSYNC_C_API fieldsync_error fieldsync_http_response_append_body(
     fieldsync_http_response* response, const char* data, size_t length);
 /* Says why no answer came (for the error message), when `send` returns 0. */
-FIELDSYNC_C_API fieldsync_error fieldsync_http_response_set_failure(
-    fieldsync_http_response* response, const char* message);
+FIELDSYNC_C_API fieldsync_error
+fieldsync_http_response_set_failure(fieldsync_http_response* response, const char* message);
 
 /* Sends `request` and returns the HTTP status of the answer (100 to 599, whatever it
  * is: the server's errors are answers too), having appended its body; or returns 0
@@ -366,7 +386,7 @@ typedef struct fieldsync_sync_report {
   int64_t clock_ahead_ms; /* > 0: this device's clock is that far ahead of the server */
   int64_t blobs_uploaded; /* attachments whose bytes are now on the server */
   int64_t blob_bytes_sent;
-  int64_t blobs_waiting;  /* attachments whose bytes are still to upload */
+  int64_t blobs_waiting; /* attachments whose bytes are still to upload */
 } fieldsync_sync_report;
 
 /* Pushes every pending change, pulls until the server has nothing more, then uploads
@@ -381,6 +401,14 @@ FIELDSYNC_C_API fieldsync_error fieldsync_replicator_sync(fieldsync_replicator* 
                                                           fieldsync_progress_fn progress,
                                                           void* progress_context,
                                                           fieldsync_sync_report* out_report);
+/* Brings the bytes of the attachment `sha256` to this device (resuming a download
+ * broken off earlier) and returns the path of their file in `out_path`. The server must
+ * hold them and the attachment must be in this device's buckets. Blocks on the
+ * network, with the same rules as fieldsync_replicator_sync (one call at a time per
+ * replicator; cancellable; `progress` may be NULL). */
+FIELDSYNC_C_API fieldsync_error fieldsync_replicator_fetch_attachment(
+    fieldsync_replicator* replicator, const char* sha256, fieldsync_progress_fn progress,
+    void* progress_context, char** out_path);
 /* Asks the running sync to stop before its next request (or backoff wait); it then
  * returns FIELDSYNC_CANCELLED. Does nothing when no sync runs. Thread-safe: call it
  * from any thread, including the progress callback. */
