@@ -1,5 +1,7 @@
 // The typed field-work commands (visit, pay, void, check-in, finding, work-order,
 // note, return-visit, complaint) and the derived views (arrears, promises, visits).
+#include <fstream>
+
 #include "cli_fixture.h"
 #include "fieldsync/schema.h"
 
@@ -16,8 +18,11 @@ TEST_F(CliFieldWorkTest, EveryCollectionCanBeRecordedAndListed) {
   const std::string payment = json({"pay", "--household", e.household, "--amount", "10"})["id"];
   json({"void", "--payment", payment, "--reason", "entered twice"});
   json({"check-in", "--route", e.route, "--checkpoint", e.checkpoint});
-  json({"finding", "--estate", e.estate, "--category", "fire", "--severity", "high",
-        "--description", "blocked exit"});
+  const std::string finding = json({"finding", "--estate", e.estate, "--category", "fire", "--severity",
+                                    "high", "--description", "blocked exit"})["id"];
+  const std::string photo = dir_.file("door.jpg");
+  std::ofstream(photo, std::ios::binary) << "\xFF\xD8\xFF\xE0 a photo of the blocked exit";
+  json({"attach", "findings", finding, photo});
   const std::string order =
       json({"work-order", "--building", e.building, "--area", "lobby", "--category",
             "public_facility", "--description", "lift stuck"})["id"];
