@@ -9,6 +9,7 @@
  * network error, retryable). */
 #define _POSIX_C_SOURCE 200809L
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,9 +338,94 @@ static void concurrent_edit(world* w) {
   CHECK_CONTAINS(records, "\"notes\":\"dog in the yard, friendly\"");
   fieldsync_string_free(records);
 
-  /* Left pending for the sync without a server. */
-  CHECK_OK(
-      fieldsync_update_record(ann, "households", w->household, "{\"notes\":\"moved out?\"}", NULL));
+  fieldsync_db_close(ann);
+  fieldsync_db_close(bob);
+}
+
+/* A sync on a background thread while the app keeps recording through its
+ * fieldsync_db: the sync's first progress step waits until the app has recorded more
+ * visits and tried a second sync on the same replicator (refused at once), so the
+ * overlap is certain, not left to timing. Nothing is lost. */
+typedef struct background_sync {
+  fieldsync_replicator* replicator;
+  pthread_mutex_t mutex;
+  pthread_cond_t changed;
+  int sync_started, app_done;
+  fieldsync_error result;
+  fieldsync_sync_report report;
+} background_sync;
+
+static void hold_first_step(void* context, const fieldsync_sync_progress* progress) {
+  background_sync* job = context;
+  (void)progress;
+  pthread_mutex_lock(&job->mutex);
+  job->sync_started = 1;
+  pthread_cond_broadcast(&job->changed);
+  while (!job->app_done) pthread_cond_wait(&job->changed, &job->mutex);
+  pthread_mutex_unlock(&job->mutex);
+}
+
+static void* run_sync(void* context) {
+  background_sync* job = context;
+  job->result = fieldsync_replicator_sync(job->replicator, hold_first_step, job, &job->report);
+  return NULL;
+}
+
+static void record_visits(world* w, fieldsync_db* db, int count) {
+  char input[256];
+  int i;
+  for (i = 0; i < count; ++i) {
+    snprintf(input, sizeof input, "{\"household\":\"%s\",\"outcome\":\"not_home\"}", w->household);
+    CHECK_OK(fieldsync_record_fee_visit(db, input, NULL));
+  }
+}
+
+static void sync_while_recording(world* w) {
+  fieldsync_db* ann = open_phone(w, "ann");
+  fieldsync_db* bob = open_phone(w, "bob");
+  fieldsync_sync_status status;
+  background_sync job;
+  pthread_t thread;
+  fieldsync_error second;
+  char* records = NULL;
+  memset(&job, 0, sizeof job);
+  pthread_mutex_init(&job.mutex, NULL);
+  pthread_cond_init(&job.changed, NULL);
+  job.replicator = new_replicator(w, ann, w->ann_token, 0);
+  record_visits(w, ann, 30);
+  if (pthread_create(&thread, NULL, run_sync, &job) != 0) {
+    CHECK(!"pthread_create failed");
+    return;
+  }
+  pthread_mutex_lock(&job.mutex);
+  while (!job.sync_started) pthread_cond_wait(&job.changed, &job.mutex);
+  pthread_mutex_unlock(&job.mutex);
+
+  record_visits(w, ann, 30); /* the sync is under way on its own connection */
+  CHECK_OK(fieldsync_sync_status_read(ann, &status));
+  CHECK(status.pending_changes == 60);
+  second = fieldsync_replicator_sync(job.replicator, NULL, NULL, NULL);
+  CHECK(second.code == FIELDSYNC_FAILED_PRECONDITION && second.retryable == 1);
+  CHECK_CONTAINS(second.message, "already running");
+
+  pthread_mutex_lock(&job.mutex);
+  job.app_done = 1;
+  pthread_cond_broadcast(&job.changed);
+  pthread_mutex_unlock(&job.mutex);
+  pthread_join(thread, NULL);
+  CHECK_OK(job.result);
+  CHECK(job.report.pushed >= 30);
+  CHECK_OK(fieldsync_replicator_sync(job.replicator, NULL, NULL, NULL));
+  CHECK_OK(fieldsync_sync_status_read(ann, &status));
+  CHECK(status.pending_changes == 0);
+  fieldsync_replicator_close(job.replicator);
+  pthread_cond_destroy(&job.changed);
+  pthread_mutex_destroy(&job.mutex);
+
+  synced(w, bob, w->bob_token);
+  CHECK_OK(fieldsync_list_records(bob, "fee_visits", NULL, &records));
+  CHECK(count_of(records, "\"outcome\":\"not_home\"") == 60);
+  fieldsync_string_free(records);
   fieldsync_db_close(ann);
   fieldsync_db_close(bob);
 }
@@ -348,6 +434,8 @@ static void concurrent_edit(world* w) {
  * attempts asked for; the pending change waits for the next sync. */
 static void server_gone(world* w) {
   fieldsync_db* ann = open_phone(w, "ann");
+  CHECK_OK(
+      fieldsync_update_record(ann, "households", w->household, "{\"notes\":\"moved out?\"}", NULL));
   fieldsync_replicator* replicator = NULL;
   fieldsync_sync_report report;
   fieldsync_sync_status status;
@@ -392,6 +480,7 @@ int main(void) {
   ann_works_and_syncs(&w);
   bob_pulls_the_payment(&w);
   concurrent_edit(&w);
+  sync_while_recording(&w);
   CHECK(office_stop(&w.office) == 0);
   server_gone(&w);
 
