@@ -226,15 +226,6 @@ Result<Attachment> AttachmentStore::attach(const std::string& collection, const 
     return Status::invalid_argument("'" + file_path + "' is " + size_text(source.size()) +
                                     "; an attachment may be at most " + size_text(limits->max_bytes));
   }
-  auto waiting = store_.query("SELECT coalesce(sum(size - uploaded), 0) FROM blobs WHERE state = 'upload'", {});
-  if (!waiting.ok()) return waiting.status();
-  const int64_t queued = waiting->at(0).at(0).get<int64_t>();
-  if (queued + source.size() > limits->max_queue_bytes) {
-    return Status::failed_precondition("the upload queue is full: " + size_text(queued) +
-                                       " of attachments wait to be uploaded and the limit is " +
-                                       size_text(limits->max_queue_bytes) + "; sync first, then attach again");
-  }
-
   // The first bytes say what the file is, before anything is copied.
   std::vector<char> buffer(64 * 1024);
   auto first = source.read(buffer.data(), buffer.size());
@@ -278,13 +269,26 @@ Result<Attachment> AttachmentStore::attach(const std::string& collection, const 
   FIELDSYNC_RETURN_IF_ERROR(copy.sync_and_close());
   const std::string hash = sha.hex();
   const std::string final_path = folder_ + "/" + hash;
-  const bool existed = fs::exists(final_path, ec) && fs::file_size(final_path, ec) == static_cast<uint64_t>(size);
-  if (!existed) {
-    fs::rename(copy.path(), final_path, ec);
-    if (ec) return Status::io_error("cannot store the attachment in '" + folder_ + "': " + ec.message());
-    copy.keep();
-    FIELDSYNC_RETURN_IF_ERROR(fsync_path(folder_, /*folder=*/true));
+  // Bytes this device already holds or the server already has add nothing to the queue.
+  auto known = store_.query("SELECT 1 FROM blobs WHERE hash = ?", {hash});
+  if (!known.ok()) return known.status();
+  if (known->empty()) {
+    auto waiting = store_.query("SELECT coalesce(sum(size - uploaded), 0) FROM blobs WHERE state = 'upload'", {});
+    if (!waiting.ok()) return waiting.status();
+    const int64_t queued = waiting->at(0).at(0).get<int64_t>();
+    if (queued + size > limits->max_queue_bytes) {
+      return Status::failed_precondition("the upload queue is full: " + size_text(queued) +
+                                         " of attachments wait to be uploaded and the limit is " +
+                                         size_text(limits->max_queue_bytes) + "; sync first, then attach again");
+    }
   }
+  // The fresh copy replaces a file of the same name even when one is there: an old
+  // leftover may be swept by reclaim() in another process at any moment, the fresh
+  // copy (new modification time) is not.
+  fs::rename(copy.path(), final_path, ec);
+  if (ec) return Status::io_error("cannot store the attachment in '" + folder_ + "': " + ec.message());
+  copy.keep();
+  FIELDSYNC_RETURN_IF_ERROR(fsync_path(folder_, /*folder=*/true));
 
   Json fields = {{*field, record_id},
                  {"sha256", hash},
@@ -310,10 +314,8 @@ Result<Attachment> AttachmentStore::attach(const std::string& collection, const 
                {hash, size, sniffed, options.pin ? 1 : 0, now, now});
   });
   if (!written.ok()) {
-    if (!existed) {
-      auto still_used = store_.query("SELECT 1 FROM blobs WHERE hash = ? AND state != 'remote'", {hash});
-      if (still_used.ok() && still_used->empty()) fs::remove(final_path, ec);
-    }
+    auto still_used = store_.query("SELECT 1 FROM blobs WHERE hash = ? AND state != 'remote'", {hash});
+    if (still_used.ok() && still_used->empty()) fs::remove(final_path, ec);
     return written;
   }
   return find(record.id);

@@ -250,6 +250,25 @@ TEST_F(AttachmentsTest, TheSamePhotoAttachedTwiceIsStoredOnce) {
   EXPECT_EQ(must(attachments_->find(again.record.id)).record.id, again.record.id);
 }
 
+TEST_F(AttachmentsTest, APhotoAlreadyQueuedIsAttachedAgainWhenTheQueueIsFull) {
+  const std::string bytes = photo_bytes(64 * 1024, 4);
+  AttachmentPolicy policy = must(attachments_->policy());
+  policy.max_bytes = 80 * 1024;
+  policy.max_queue_bytes = 100 * 1024;
+  ASSERT_TRUE(attachments_->set_policy(policy).ok());
+  Attachment first = attach_bytes("door.jpg", bytes);
+  // The same bytes add nothing to the queue: accepted although 64 + 64 KiB > 100 KiB.
+  Attachment again = attach_bytes("door-again.jpg", bytes);
+  EXPECT_EQ(again.sha256, first.sha256);
+  EXPECT_EQ(must(attachments_->usage()).upload_bytes, first.size);
+  // Other bytes would: refused, and nothing kept.
+  const AttachState before = state();
+  Result<Attachment> other = attachments_->attach("findings", finding_, source("other.jpg", photo_bytes(64 * 1024, 5)));
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(state(), before);
+}
+
 TEST_F(AttachmentsTest, ListAndFindRefuseWhatIsNotThere) {
   EXPECT_EQ(attachments_->list("payments", new_id()).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(attachments_->find(std::string(64, 'a')).status().code(), StatusCode::kNotFound);
