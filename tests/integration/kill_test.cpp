@@ -22,6 +22,7 @@
 #include <set>
 #include <thread>
 
+#include "fieldsync/attachments.h"
 #include "server_world.h"
 
 namespace fieldsync::testing {
@@ -281,6 +282,96 @@ TEST_F(CliKillTest, SyncKilledAtRandomMomentsLosesAndDuplicatesNothing) {
       "the server once\n",
       replay_hint(seed).c_str(), kills, rounds, finished, before_answers, mid_push, in_pull,
       in_answer_window, recorded_.payments.size(), recorded_.visits.size());
+}
+
+// The device command line killed while it uploads photos: each kill lands in the
+// upload of some photo (or in the records before it); the next run goes on from the
+// last chunk the server confirmed. Afterwards every photo is on the server once,
+// whole, under its hash, with its attachment record, and nothing waits on the phone.
+TEST_F(CliKillTest, SyncKilledMidUploadLosesAndDuplicatesNoPhoto) {
+  const uint64_t seed = kill_seed();
+  SCOPED_TRACE(replay_hint(seed));
+  std::mt19937_64 rng(seed);
+  ASSERT_NO_FATAL_FAILURE(enroll_phone(phone_db_, "carl", {ref_.building_a}));
+  ProcessResult visit = cli({"--json", "visit", "--household", ref_.household_a, "--outcome", "notice_posted"});
+  ASSERT_EQ(visit.exit_code, 0) << visit.err;
+  const std::string visit_id = Json::parse(visit.out)["id"].get<std::string>();
+  ASSERT_EQ(cli({"attachment-limits", "--max-queue", "1GiB"}).exit_code, 0);
+
+  std::map<std::string, std::string> photos;  // attachment id -> sha256
+  auto attach_photos = [&](int count) {
+    for (int i = 0; i < count; ++i) {
+      const uint32_t n = static_cast<uint32_t>(photos.size()) + 1;
+      const std::string path = dir_.file("notice-" + std::to_string(n) + ".jpg");
+      const std::string hash = write_photo(path, (3 << 20) + n, n);
+      ProcessResult r = cli({"--json", "attach", "fee_visits", visit_id, path});
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      photos[Json::parse(r.out)["id"].get<std::string>()] = hash;
+    }
+  };
+  ASSERT_NO_FATAL_FAILURE(attach_photos(8));
+
+  int rounds = 0, kills = 0, mid_upload = 0;
+  int64_t typical_ms = 400;
+  const auto began = SteadyClock::now();
+  while (kills < kTargetKills && rounds < kMaxRounds && SteadyClock::now() - began < kRoundsBudget) {
+    ++rounds;
+    const milliseconds delay(std::uniform_int_distribution<int64_t>(0, typical_ms)(rng));
+    const SyncRun run = sync_killed_after(delay);
+    if (!run.killed) {
+      ASSERT_EQ(run.exit_code, 0) << "round " << rounds << ": fieldsync sync failed";
+      typical_ms = std::max<int64_t>(run.ran_ms, 40);
+    } else {
+      ++kills;
+      ProcessResult listed = cli({"--json", "attachments"});
+      ASSERT_EQ(listed.exit_code, 0) << listed.err;
+      int synced = 0, partial = 0;
+      const Json listing = Json::parse(listed.out);
+      for (const auto& a : listing["attachments"]) {
+        synced += a["state"] == "synced";
+        partial += a["state"] == "upload" && a["uploaded"].get<int64_t>() > 0;
+      }
+      mid_upload += partial > 0;
+      if (tracing()) {
+        std::printf("round %d: killed after %lld ms; %d photos uploaded, %d half\n", rounds,
+                    static_cast<long long>(run.ran_ms), synced, partial);
+      }
+    }
+    ASSERT_NO_FATAL_FAILURE(attach_photos(1));
+  }
+  ASSERT_GE(kills, kMinKills) << "only " << kills << " kills landed in " << rounds << " rounds";
+
+  ProcessResult last = cli({"--json", "sync"});
+  ASSERT_EQ(last.exit_code, 0) << last.err;
+  ProcessResult status = cli({"--json", "status"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_EQ(Json::parse(status.out)["pending_attachment_bytes"], 0);
+  EXPECT_EQ(Json::parse(status.out)["pending_changes"], 0);
+
+  const ServerRecords server = server_records();
+  std::set<std::string> hashes;
+  for (const auto& [id, hash] : photos) {
+    ASSERT_TRUE(server.count(id)) << "attachment " << id << " was lost";
+    EXPECT_EQ(server.at(id).record.fields["sha256"], hash);
+    const std::string blob = server_.database() + ".blobs/" + hash;
+    ASSERT_TRUE(std::filesystem::exists(blob)) << "the bytes of " << id << " never arrived";
+    EXPECT_EQ(must(Sha256::of_file(blob)), hash);
+    hashes.insert(hash);
+  }
+  EXPECT_EQ(of_collection(server, "attachments").size(), photos.size());
+  int64_t blobs = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(server_.database() + ".blobs")) {
+    blobs += entry.is_regular_file() && is_sha256_hex(entry.path().filename().string());
+  }
+  EXPECT_EQ(blobs, static_cast<int64_t>(hashes.size()));
+  expect_server_integrity();
+  auto phone = must(DeviceStore::open(phone_db_));
+  expect_device_sound(*phone, server);
+  for (const auto& attachment : must(AttachmentStore(*phone).list())) EXPECT_EQ(attachment.state, "synced");
+  std::printf(
+      "[kill] %s: fieldsync sync killed %d times while uploading in %d rounds (%d with a photo half "
+      "uploaded); %zu photos of 3 MiB each on the server once, whole\n",
+      replay_hint(seed).c_str(), kills, rounds, mid_upload, photos.size());
 }
 
 // ---------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <set>
 
+#include "fieldsync/attachments.h"
 #include "fieldsync/id.h"
 
 namespace fieldsync::testing {
@@ -214,6 +215,19 @@ bool same_records(const ServerRecords& a, const ServerRecords& b) {
     }
   }
   return true;
+}
+
+std::string write_photo(const std::string& path, int64_t size, uint32_t seed) {
+  std::string bytes = "\xFF\xD8\xFF\xE0";
+  uint32_t x = seed | 1;
+  while (static_cast<int64_t>(bytes.size()) < size) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    bytes.push_back(static_cast<char>(x & 0xFF));
+  }
+  std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  return Sha256::of(bytes);
 }
 
 }  // namespace fieldsync::testing

@@ -99,6 +99,10 @@ class ServerTest : public ::testing::Test {
   void attach_replicator(FieldDevice& device);
 };
 
+// Writes a JPEG-looking file of `size` bytes drawn from `seed` (incompressible, like a
+// photo) and returns its SHA-256.
+std::string write_photo(const std::string& path, int64_t size, uint32_t seed);
+
 // The device holds exactly the server's records of the buckets it has cursors for,
 // field for field and stamp for stamp.
 void expect_converged(const ServerRecords& server, DeviceStore& store);
