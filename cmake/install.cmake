@@ -2,6 +2,7 @@
 #   include/fieldsync/*.h               the C++ headers of core and sync, and fieldsync.h (C)
 #   lib/libfieldsync_core.a, _sync.a    the C++ API as static libraries
 #   lib/libfieldsync.so*                the C API (when FIELDSYNC_BUILD_C_API)
+#   lib/libfieldsync_cpprest.so*        its built-in HTTP stack (when FIELDSYNC_BUILD_C_CPPREST)
 #   lib/cmake/fieldsync/                the CMake package: find_package(fieldsync), then
 #                                       fieldsync::fieldsync (C++) or fieldsync::c (C)
 #   lib/pkgconfig/fieldsync.pc          the C API for pkg-config
@@ -39,6 +40,15 @@ if(TARGET fieldsync_c)
     ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
   install(FILES platform/capi/include/fieldsync/fieldsync.h
     DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/fieldsync)
+  if(TARGET fieldsync_c_cpprest)
+    install(TARGETS fieldsync_c_cpprest
+      EXPORT fieldsyncCTargets
+      LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+      RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+      ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+    install(FILES platform/capi/include/fieldsync/fieldsync_cpprest.h
+      DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/fieldsync)
+  endif()
   install(EXPORT fieldsyncCTargets NAMESPACE fieldsync:: DESTINATION ${FIELDSYNC_CMAKE_DIR})
   file(RELATIVE_PATH FIELDSYNC_PC_TO_PREFIX
     "${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "${CMAKE_INSTALL_PREFIX}")

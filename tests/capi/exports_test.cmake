@@ -1,6 +1,8 @@
-# libfieldsync exports exactly the functions fieldsync.h declares: nothing of the C++
-# inside it (core, sync, nlohmann_json, the standard library) and no declared function
-# missing. Run as: cmake -DNM=... -DLIBRARY=... -DHEADER=... -P exports_test.cmake
+# A C library exports exactly the functions its header declares (those marked with
+# MACRO, at least MIN_COUNT of them): nothing of the C++ inside it (core, sync,
+# cpprestsdk, nlohmann_json, the standard library) and no declared function missing.
+# Run as: cmake -DNM=... -DLIBRARY=... -DHEADER=... -DMACRO=FIELDSYNC_C_API
+#   -DMIN_COUNT=30 -P exports_test.cmake
 execute_process(COMMAND ${NM} -D --defined-only ${LIBRARY}
   OUTPUT_VARIABLE symbols RESULT_VARIABLE failed)
 if(failed)
@@ -19,7 +21,7 @@ endforeach()
 
 file(READ ${HEADER} header)
 # A declaration may be wrapped after its return type.
-string(REGEX MATCHALL "FIELDSYNC_C_API[^;(]*[ \n*](fieldsync_[a-z_0-9]+)\\(" declarations
+string(REGEX MATCHALL "${MACRO}[^;(]*[ \n*](fieldsync_[a-z_0-9]+)\\(" declarations
   "${header}")
 set(declared "")
 foreach(declaration IN LISTS declarations)
@@ -28,7 +30,7 @@ foreach(declaration IN LISTS declarations)
 endforeach()
 
 list(LENGTH declared declared_count)
-if(declared_count LESS 30)
+if(declared_count LESS MIN_COUNT)
   message(FATAL_ERROR "found only ${declared_count} declarations in ${HEADER}: "
                       "the pattern no longer matches the header")
 endif()
@@ -41,4 +43,4 @@ if(unexpected OR missing)
                       "declared but not exported: ${missing}")
 endif()
 list(LENGTH exported exported_count)
-message(STATUS "libfieldsync exports the ${exported_count} functions of fieldsync.h, no more")
+message(STATUS "${LIBRARY} exports the ${exported_count} functions of ${HEADER}, no more")

@@ -56,26 +56,15 @@ static void on_progress(void* context, const fieldsync_sync_progress* progress) 
   }
 }
 
-/* Runs one office command, which must succeed, keeping what it printed in `out`. */
-#define OFFICE(out, ...) \
-  CHECK(office_run(&w->office, (out), sizeof(out), __VA_ARGS__, (const char*)NULL) == 0)
-
 static void set_up_office(world* w) {
-  char ignored[256], estate_arg[96], building_arg[96], unit_arg[96];
-  OFFICE(w->estate, "add", "estates", "name=Riverside");
-  snprintf(estate_arg, sizeof estate_arg, "estate=%s", w->estate);
-  OFFICE(w->building, "add", "buildings", estate_arg, "name=Block A");
-  snprintf(building_arg, sizeof building_arg, "building=%s", w->building);
-  OFFICE(w->unit, "add", "units", building_arg, "number=A-101");
-  snprintf(unit_arg, sizeof unit_arg, "unit=%s", w->unit);
-  OFFICE(w->household, "add", "households", unit_arg, "owner_name=Wang Li");
-  OFFICE(ignored, "user", "add", "ann", "--role", "collector");
-  OFFICE(ignored, "assign", "ann", "--building", w->building);
-  OFFICE(w->ann_code, "enroll-code", "ann");
-  OFFICE(ignored, "user", "add", "bob", "--role", "collector");
-  OFFICE(ignored, "assign", "bob", "--building", w->building);
-  OFFICE(w->bob_code, "enroll-code", "bob");
-  CHECK(strlen(w->household) > 0 && strlen(w->ann_code) > 0 && strlen(w->bob_code) > 0);
+  office_estate estate;
+  CHECK(office_add_estate(&w->office, &estate) == 0);
+  memcpy(w->estate, estate.estate, sizeof w->estate);
+  memcpy(w->building, estate.building, sizeof w->building);
+  memcpy(w->unit, estate.unit, sizeof w->unit);
+  memcpy(w->household, estate.household, sizeof w->household);
+  CHECK(office_add_collector(&w->office, "ann", w->building, w->ann_code, sizeof w->ann_code) == 0);
+  CHECK(office_add_collector(&w->office, "bob", w->building, w->bob_code, sizeof w->bob_code) == 0);
 }
 
 /* A replicator through the world's transport, quick to give up when retrying. */

@@ -137,3 +137,32 @@ int office_stop(office_server* office) {
   office->output = -1;
   return code;
 }
+
+int office_add_estate(const office_server* office, office_estate* e) {
+  char estate_arg[96], building_arg[96], unit_arg[96];
+  int failed = 0;
+  failed |= office_run(office, e->estate, sizeof e->estate, "add", "estates", "name=Riverside",
+                       (const char*)NULL);
+  snprintf(estate_arg, sizeof estate_arg, "estate=%s", e->estate);
+  failed |= office_run(office, e->building, sizeof e->building, "add", "buildings", estate_arg,
+                       "name=Block A", (const char*)NULL);
+  snprintf(building_arg, sizeof building_arg, "building=%s", e->building);
+  failed |= office_run(office, e->unit, sizeof e->unit, "add", "units", building_arg,
+                       "number=A-101", (const char*)NULL);
+  snprintf(unit_arg, sizeof unit_arg, "unit=%s", e->unit);
+  failed |= office_run(office, e->household, sizeof e->household, "add", "households", unit_arg,
+                       "owner_name=Wang Li", (const char*)NULL);
+  return failed != 0 || e->household[0] == '\0' ? -1 : 0;
+}
+
+int office_add_collector(const office_server* office, const char* user, const char* building,
+                         char* code, size_t code_size) {
+  char ignored[256];
+  int failed = 0;
+  failed |= office_run(office, ignored, sizeof ignored, "user", "add", user, "--role", "collector",
+                       (const char*)NULL);
+  failed |= office_run(office, ignored, sizeof ignored, "assign", user, "--building", building,
+                       (const char*)NULL);
+  failed |= office_run(office, code, code_size, "enroll-code", user, (const char*)NULL);
+  return failed != 0 || code[0] == '\0' ? -1 : 0;
+}

@@ -27,4 +27,17 @@ int office_start(office_server* office);
 /* Stops the server with SIGTERM and waits; its exit code (0 for a clean stop). */
 int office_stop(office_server* office);
 
+/* Reference data the office sets up: an estate with one building, unit and
+ * household. */
+typedef struct office_estate {
+  char estate[64], building[64], unit[64], household[64];
+} office_estate;
+
+/* Adds "Riverside" with "Block A", unit "A-101" and Wang Li's household; 0 on success. */
+int office_add_estate(const office_server* office, office_estate* estate);
+/* Adds `user` as a collector of `building` and writes a new enrollment code for them
+ * into `code`; 0 on success. */
+int office_add_collector(const office_server* office, const char* user, const char* building,
+                         char* code, size_t code_size);
+
 #endif /* FIELDSYNC_TESTS_OFFICE_SERVER_H */

@@ -1,0 +1,46 @@
+/* The built-in HTTP stack for hosts of the C API that bring none of their own (desktop
+ * tools, scripts, tests): cpprestsdk, in its own library, libfieldsync_cpprest
+ * (CMake: fieldsync::c_cpprest), so that libfieldsync itself never links cpprestsdk.
+ * Phone apps plug in their platform's HTTP stack instead (fieldsync_http_transport).
+ *
+ * Memory and errors follow fieldsync.h. A transport serves one sync or enrollment at a
+ * time (as every fieldsync_http_transport); create one per replicator. */
+#ifndef FIELDSYNC_FIELDSYNC_CPPREST_H
+#define FIELDSYNC_FIELDSYNC_CPPREST_H
+
+#include "fieldsync/fieldsync.h"
+
+#if defined(_WIN32)
+#if defined(FIELDSYNC_CPPREST_BUILDING)
+#define FIELDSYNC_CPPREST_API __declspec(dllexport)
+#else
+#define FIELDSYNC_CPPREST_API __declspec(dllimport)
+#endif
+#else
+#define FIELDSYNC_CPPREST_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fieldsync_cpprest_transport fieldsync_cpprest_transport;
+
+/* A transport to `server_url` ("http://127.0.0.1:8080", or https://): request paths are
+ * sent to it, whatever URL fieldsync was given. `timeout_ms` bounds each request
+ * (0: 30 s). FIELDSYNC_INVALID_ARGUMENT for a URL that is not http:// or https://. */
+FIELDSYNC_CPPREST_API fieldsync_error fieldsync_cpprest_transport_create(
+    const char* server_url, int32_t timeout_ms, fieldsync_cpprest_transport** out_transport);
+/* The fieldsync_http_transport to give fieldsync_enroll() and
+ * fieldsync_replicator_create(); valid until the transport is closed. */
+FIELDSYNC_CPPREST_API fieldsync_http_transport
+fieldsync_cpprest_transport_get(fieldsync_cpprest_transport* transport);
+/* Closes the transport; NULL is ignored. No handle may still send through it. */
+FIELDSYNC_CPPREST_API void fieldsync_cpprest_transport_close(
+    fieldsync_cpprest_transport* transport);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* FIELDSYNC_FIELDSYNC_CPPREST_H */
