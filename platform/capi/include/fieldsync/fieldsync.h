@@ -8,8 +8,9 @@
  *
  * Errors. Every function that can fail returns a fieldsync_error by value; code 0
  * (FIELDSYNC_OK) means success. No C++ exception ever crosses this API: each function
- * catches everything and reports it as an error. On failure, nothing was written, and
- * every out parameter is set to NULL (or zero) when the caller passed one.
+ * catches everything and reports it as an error. On failure every out parameter is
+ * set to NULL (or zero) when the caller passed one, and a call that writes a record
+ * wrote nothing (a sync keeps the steps it completed, so the next one resumes).
  *
  * Memory. Every `char**` out parameter receives a NUL-terminated UTF-8 string that the
  * caller owns and frees with fieldsync_string_free(); any of them may be NULL when the
