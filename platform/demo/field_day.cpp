@@ -13,6 +13,7 @@
 #include <map>
 #include <set>
 
+#include "fieldsync/attachments.h"
 #include "fieldsync/server/server_store.h"
 #include "fieldsync/text_values.h"
 #include "weekend.h"
@@ -111,6 +112,20 @@ int check_outcome(DemoWorld& world, const Expected& expected) {
   checks.expect(finding.value("status", "") == "notified" &&
                     finding.value("description", "").find("with a brick") != std::string::npos,
                 "the finding kept both the status change and the other phone's edit");
+  // Every photo is on the server, whole; the office opens the fire door's on request.
+  size_t whole = 0;
+  for (const auto& [id, hash] : expected.photos) {
+    auto stored = Sha256::of_file(world.server_db() + ".blobs/" + hash);
+    whole += server->count(id) && stored.ok() && *stored == hash;
+  }
+  checks.expect(whole == expected.photos.size(), "every photo reached the server whole (" + std::to_string(whole) +
+                                                     " of " + std::to_string(expected.photos.size()) + ")");
+  Staff& office = world.staff()["office"];
+  const std::string& fire_door = expected.fire_door_photo;
+  auto fetched = office.replicator->fetch_blob(fire_door);
+  auto fetched_hash = fetched.ok() ? Sha256::of_file(*fetched) : Result<std::string>(fetched.status());
+  checks.expect(fetched_hash.ok() && *fetched_hash == fire_door,
+                "the office fetched a photo on request and its bytes match their hash");
   auto ben = world.staff()["ben"].link->lost();
   checks.expect(ben == 2, "ben's phone lost its connection twice mid-sync and recovered");
   std::cout << (checks.failed ? "\nFAILED: " + std::to_string(checks.failed) + " check(s)\n"

@@ -1,7 +1,9 @@
 #include "weekend.h"
 
+#include <fstream>
 #include <iostream>
 
+#include "fieldsync/attachments.h"
 #include "fieldsync/text_values.h"
 
 namespace fieldsync::demo {
@@ -18,6 +20,10 @@ Status sync_and_report(DemoWorld& world, Staff& s) {
   if (!report.ok()) return report.status().with_context(s.user + " sync");
   std::string line = "pushed " + std::to_string(report->pushed) + ", pulled " + std::to_string(report->pulled);
   if (report->conflicts) line += ", " + std::to_string(report->conflicts) + " conflict(s) kept for review";
+  if (report->blobs_uploaded) {
+    line += ", uploaded " + std::to_string(report->blobs_uploaded) + " photo(s) (" +
+            std::to_string(report->blob_bytes_sent / 1024) + " KiB)";
+  }
   if (report->merged) line += ", " + std::to_string(report->merged) + " merged by rule";
   if (report->rejected) line += ", " + std::to_string(report->rejected) + " refused";
   if (report->retries) line += ", " + std::to_string(report->retries) + " retries after a lost connection";
@@ -84,6 +90,38 @@ Status collectors(DemoWorld& world, const EstateData& d, Expected& e) {
   return Status();
 }
 
+// A photo taken on a phone: `size` bytes of a JPEG-looking image in the demo folder.
+Result<std::string> take_photo(DemoWorld& world, const std::string& name, size_t size, uint32_t seed) {
+  std::string bytes = "\xFF\xD8\xFF\xE0";
+  uint32_t x = seed | 1;
+  while (bytes.size() < size) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    bytes.push_back(static_cast<char>(x & 0xFF));
+  }
+  const std::string path = world.folder() + "/" + name;
+  std::ofstream out(path, std::ios::binary);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  if (!out) return Status::io_error("cannot write '" + path + "'");
+  return path;
+}
+
+// Photographs something and attaches it to a record; the photo is expected on the
+// server afterwards.
+Status photograph(DemoWorld& world, Staff& who, const std::string& collection, const std::string& id,
+                  const std::string& name, size_t size, uint32_t seed, Expected& e) {
+  auto photo = take_photo(world, name, size, seed);
+  if (!photo.ok()) return photo.status();
+  AttachOptions options;
+  options.caption = name;
+  auto attached = AttachmentStore(*who.store).attach(collection, id, *photo, options);
+  if (!attached.ok()) return attached.status();
+  e.photos[attached->record.id] = attached->sha256;
+  return Status();
+}
+
 Status patrol(DemoWorld& world, const EstateData& d, Expected& e) {
   Staff& pat = world.staff()["pat"];
   Staff& quinn = world.staff()["quinn"];
@@ -111,7 +149,9 @@ Status patrol(DemoWorld& world, const EstateData& d, Expected& e) {
   litter.description = "Bins overflowing by the bike shed";
   litter.deadline = date_of_timestamp(Clock::system().now_ms() - kDay);  // already overdue
   if (auto r = pat.work().report_finding(litter); !r.ok()) return r.status();
-  say("pat", "reported a fire hazard and a sanitation problem");
+  FIELDSYNC_RETURN_IF_ERROR(photograph(world, pat, "findings", finding->id, "fire-door.jpg", 900 * 1024, 1, e));
+  e.fire_door_photo = std::prev(e.photos.end())->second;
+  say("pat", "reported a fire hazard (with a photo of the door) and a sanitation problem");
   // Both patrollers get the fire hazard at the mid-shift sync, then go offline again.
   FIELDSYNC_RETURN_IF_ERROR(sync_and_report(world, pat));
   FIELDSYNC_RETURN_IF_ERROR(sync_and_report(world, quinn));
@@ -127,8 +167,10 @@ Status patrol(DemoWorld& world, const EstateData& d, Expected& e) {
   return Status();
 }
 
-Status technician(DemoWorld& world, const EstateData& d) {
+Status technician(DemoWorld& world, const EstateData& d, Expected& e) {
   Staff& tom = world.staff()["tom"];
+  FIELDSYNC_RETURN_IF_ERROR(
+      photograph(world, tom, "work_orders", d.repair, "leak-before.jpg", 1500 * 1024, 2, e));
   for (const char* stage : {"dispatched", "in_progress"}) {
     if (auto r = tom.store->advance_status("work_orders", d.repair, stage); !r.ok()) return r.status();
   }
@@ -137,13 +179,14 @@ Status technician(DemoWorld& world, const EstateData& d) {
   }
   if (auto r = tom.work().add_work_order_note(d.repair, "Ran water 10 minutes: dry"); !r.ok()) return r.status();
   if (auto r = tom.store->advance_status("work_orders", d.repair, "completed"); !r.ok()) return r.status();
+  FIELDSYNC_RETURN_IF_ERROR(photograph(world, tom, "work_orders", d.repair, "leak-after.jpg", 1200 * 1024, 3, e));
   ReturnVisitInput rv;
   rv.work_order = d.repair;
   rv.satisfaction = 5;
   rv.comment = "Quick and tidy";
   if (auto r = tom.work().record_return_visit(rv); !r.ok()) return r.status();
   if (auto r = tom.store->advance_status("work_orders", d.repair, "return_visited"); !r.ok()) return r.status();
-  say("tom", "fixed the leak in 1-103 with two notes, and the owner rated it 5/5");
+  say("tom", "fixed the leak in 1-103 with two notes and photos before and after; the owner rated it 5/5");
 
   WorkOrderInput lobby;
   lobby.building = d.buildings[0];
@@ -169,7 +212,7 @@ Result<Expected> play_weekend(DemoWorld& world, const EstateData& data) {
   Expected expected;
   FIELDSYNC_RETURN_IF_ERROR(collectors(world, data, expected));
   FIELDSYNC_RETURN_IF_ERROR(patrol(world, data, expected));
-  FIELDSYNC_RETURN_IF_ERROR(technician(world, data));
+  FIELDSYNC_RETURN_IF_ERROR(technician(world, data, expected));
   Staff& office = world.staff()["office"];
   auto edit = office.store->update("households", expected.contested_household, {{"phones", {"13722223333"}}});
   if (!edit.ok()) return edit.status();

@@ -2,6 +2,7 @@
 // demo expects to find on the server afterwards.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "demo_world.h"
@@ -14,6 +15,8 @@ struct Expected {
   int64_t payments_total = 0;  // minor units, of payments that were not voided
   std::string contested_household;  // its phone number edited by a collector and the office
   std::string shared_finding;       // advanced on one phone, edited on another
+  std::map<std::string, std::string> photos;  // attachment id -> sha256 of the photo taken
+  std::string fire_door_photo;                // sha256 of the fire hazard's photo
 };
 
 // Morning: every phone pulls its buckets while still in the office.
