@@ -58,20 +58,32 @@ Result<ChangeResult> PushBatch::apply(const WireChange& wire) {
                            " was already used by another change of this device");
     }
   }
-  // Learn the device's HLC node, so conflicts can name the phone behind a stamp.
-  if (!wire.change.stamps.empty() && wire.change.stamps.begin()->is_string()) {
-    auto stamp = Stamp::decode(wire.change.stamps.begin()->get<std::string>());
-    if (stamp.ok() && stamp->node != node_id_ && stamp->node != "server") {
-      node_id_ = stamp->node;
-      FIELDSYNC_RETURN_IF_ERROR(txn_.set_device_node(device_.id, node_id_));
-    }
-  }
   auto result = merge(wire);
   if (!result.ok()) return result;
   FIELDSYNC_RETURN_IF_ERROR(txn_.put_change_result(device_.id, wire.seq, wire.change.change_id,
                                                    change_result_to_json(*result).dump()));
   last_seq_ = std::max(last_seq_, wire.seq);
   return result;
+}
+
+Result<std::string> PushBatch::check_stamp_nodes(const IncomingChange& change) {
+  for (const auto& [field, value] : change.stamps.items()) {
+    if (!value.is_string()) continue;  // the merge rejects it
+    auto stamp = Stamp::decode(value.get<std::string>());
+    if (!stamp.ok() || stamp->node == node_id_) continue;  // the merge rejects malformed stamps
+    const std::string refusal =
+        "stamps: " + utf8_prefix(field, 60) + ": node '" + stamp->node + "' ";
+    if (stamp->node == "server")
+      return refusal + "is the server's own; a device stamps with its own node";
+    if (!node_id_.empty()) return refusal + "is not this device's node (" + node_id_ + ")";
+    auto owner = txn_.device_by_node(stamp->node);
+    if (!owner.ok()) return owner.status();
+    // The same person's device may share it: a device database enrolled again.
+    if (*owner && (*owner)->user != user_.name) return refusal + "belongs to another device";
+    node_id_ = stamp->node;
+    FIELDSYNC_RETURN_IF_ERROR(txn_.set_device_node(device_.id, node_id_));
+  }
+  return std::string();
 }
 
 void PushBatch::clamp_stamps(IncomingChange& change) {
@@ -167,6 +179,9 @@ Result<ChangeResult> PushBatch::merge(const WireChange& wire) {
   if (auto change_id = parse_id(wire.change.change_id); !change_id.ok()) {
     return result_of(wire, ChangeOutcome::kRejected, "change_id: " + change_id.status().message());
   }
+  auto nodes = check_stamp_nodes(wire.change);
+  if (!nodes.ok()) return nodes.status();
+  if (!nodes->empty()) return result_of(wire, ChangeOutcome::kRejected, *nodes);
   IncomingChange change = wire.change;
   change.schema_version = client_schema_version_;
   const CollectionDef* c = schema_.find(change.collection);

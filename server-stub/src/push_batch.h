@@ -1,6 +1,7 @@
 // Applies one device's push inside one server transaction: exactly-once replay of
-// answered changes, permission and scope checks, stamp clamping, the shared merge
-// rules, conflict records, receipt-number checks. Private to server-stub.
+// answered changes, permission and scope checks, stamp nodes tied to the device, stamp
+// clamping, the shared merge rules, conflict records, receipt-number checks. Private
+// to server-stub.
 #pragma once
 
 #include <map>
@@ -27,6 +28,12 @@ class PushBatch {
 
  private:
   Result<ChangeResult> merge(const WireChange& wire);
+  // Why the change's new stamps cannot be this device's ("" when they are): every one
+  // must carry the device's HLC node. A device's first stamp teaches the server its
+  // node, unless the node is "server" or another person's device already has it (the
+  // same person's may: a device database enrolled again). Bases are not checked: they
+  // name the value replaced, which anyone may have written.
+  Result<std::string> check_stamp_nodes(const IncomingChange& change);
   // Gives stamps too far ahead of the server's clock a server stamp (same node).
   void clamp_stamps(IncomingChange& change);
   Result<std::string> check_references(const CollectionDef& c, const Json& fields);
@@ -47,7 +54,7 @@ class PushBatch {
   std::map<std::string, std::string> clamped_;  // original stamp -> server stamp
   int64_t clock_ahead_ms_ = 0;
   int64_t last_seq_ = 0;
-  std::string node_id_;  // this device's HLC node, as its stamps carry it
+  std::string node_id_;  // this device's HLC node; empty until its first stamp
 };
 
 }  // namespace fieldsync::server

@@ -675,6 +675,15 @@ TEST_F(HostileInputTest, WrongChangesAreRejectedOneByOneAndWriteNothing) {
   Json bad_base = household_update(ref_.household_a, "phones", Json::array({"13800000009"}));
   bad_base["base"]["phones"] = kSql[0];
   expect_rejected("stamps and bases", bad_base, "base: phones: ");
+  // New stamps of another node (alice's phone, the server, one never seen): refused, or
+  // mallory could write as them and win ties. The base, the stamp of the value
+  // replaced, may be anyone's.
+  for (const std::string& node : {devices_.at("alice").store->identity().node_id,
+                                  std::string("server"), std::string("n0body")}) {
+    Json forged = household_update(ref_.household_a, "phones", Json::array({"13800000010"}));
+    forged["stamps"]["phones"] = Stamp{Clock::system().now_ms(), 0, node}.encode();
+    expect_rejected("stamps and bases", forged, "stamps: phones: node '" + node + "'");
+  }
 
   // Invalid ids: the record's, the change's, and the records it refers to.
   const std::string unit_as_household = ref_.unit_a;
@@ -800,16 +809,17 @@ TEST_F(HostileInputTest, WrongChangesAreRejectedOneByOneAndWriteNothing) {
   expect_rejected("another device's change or receipt", stolen, "already exists");
 
   std::set<std::string> answered = {device_id(mallory())};
-  // mallory replays alice's change, word for word, under a number of her own: the
-  // server already holds that very record, so the create is answered "applied" and
-  // writes nothing.
+  // mallory replays alice's change, word for word, under a number of her own: its
+  // stamps carry alice's node, so it is refused and writes nothing.
   ++tried_["another device's change or receipt"];
   WireChange replayed = wire_of(alice_change_);
   replayed.seq = next_seq_++;
   auto replay =
       decode_push_response(send("/v1/push", mallory_token(), encode_push({replayed})).body);
   ASSERT_TRUE(replay.ok()) << replay.status().to_string();
-  EXPECT_EQ(change_outcome_name(replay->results.at(0).outcome), std::string("applied"));
+  EXPECT_EQ(change_outcome_name(replay->results.at(0).outcome), std::string("rejected"));
+  EXPECT_NE(replay->results.at(0).reason.find("is not this device's node"), std::string::npos)
+      << replay->results.at(0).reason;
   highest_answered_ = replayed.seq;
   // alice's own replay is still answered as the first time: nothing mallory sent
   // touched alice's exactly-once record.

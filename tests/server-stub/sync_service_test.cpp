@@ -178,6 +178,137 @@ TEST(SyncService, RefusalsQuotingLongNonAsciiTextAreStillSent) {
   EXPECT_EQ(world.server_records().size(), before.size());
 }
 
+Json household_edit(int64_t seq, const std::string& household, const std::string& field,
+                    const Json& value, const std::string& stamp, const std::string& base) {
+  return {{"seq", seq},
+          {"change_id", new_id()},
+          {"collection", "households"},
+          {"record_id", household},
+          {"kind", "update"},
+          {"fields", {{field, value}}},
+          {"stamps", {{field, stamp}}},
+          {"base", {{field, base}}}};
+}
+
+std::string reason(const HttpResponse& response, size_t i = 0) {
+  auto decoded = decode_push_response(response.body);
+  if (!decoded.ok() || decoded->results.size() <= i) return "no result: " + response.body;
+  return decoded->results[i].reason;
+}
+
+// A device's stamps carry its own node: the server learns it from the first push and
+// refuses any other node from then on, so a modified phone can neither write as
+// another phone nor as the office ("server"), which would name the wrong writer in
+// conflicts and win ties. Bases may be anyone's stamps.
+TEST(SyncService, StampsOfANodeOtherThanThePushingDevicesAreRefused) {
+  SyncWorld world;
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  auto& mallory = world.enroll("mallory", "collector", {world.building_a});
+  const std::string code = alice.store->identity().device_code;
+  const std::string owner_stamp = world.server_records()[world.household_a].stamps["owner_name"];
+  ASSERT_EQ(must(Stamp::decode(owner_stamp)).node, "server");
+
+  // alice's first push teaches the server her node "n1"; her edit replaces the
+  // office's value, so its base is a "server" stamp: accepted.
+  const std::string n1 = Stamp{testing::kSaturdayMorning + 1, 0, "n1"}.encode();
+  HttpResponse first = post(world, "/v1/push", token_of(alice),
+                            push_body(1, {household_edit(1, world.household_a, "owner_name",
+                                                         "Wang Li", n1, owner_stamp)}));
+  ASSERT_EQ(outcome(first), "applied") << first.body;
+  const auto before = world.server_records();
+
+  // Another node from alice's token, the server's node, and alice's node from mallory's
+  // token (whose first push this is) are refused, and change nothing.
+  struct Forgery {
+    testing::TestDevice* device;
+    std::string node;
+    std::string says;
+  };
+  int64_t seq = 2;
+  for (const Forgery& f : {Forgery{&alice, "n2", "is not this device's node (n1)"},
+                           Forgery{&alice, "server", "is the server's own"},
+                           Forgery{&mallory, "server", "is the server's own"},
+                           Forgery{&mallory, "n1", "belongs to another device"}}) {
+    const std::string forged = Stamp{testing::kSaturdayMorning + 100, 0, f.node}.encode();
+    HttpResponse r = post(world, "/v1/push", token_of(*f.device),
+                          push_body(1, {household_edit(seq++, world.household_a, "owner_name",
+                                                       "Forged", forged, n1)}));
+    EXPECT_EQ(outcome(r), "rejected") << f.node << ": " << r.body;
+    EXPECT_NE(reason(r).find("node '" + f.node + "' " + f.says), std::string::npos) << reason(r);
+    EXPECT_EQ(world.server_records()[world.household_a].fields,
+              before.at(world.household_a).fields);
+  }
+  // One forged stamp among the device's own refuses the whole change.
+  Json mixed = payment_change(seq++, new_id(), world.household_a, code + "-000001", "n1");
+  mixed["stamps"]["amount"] = Stamp{testing::kSaturdayMorning, 0, "n9"}.encode();
+  EXPECT_EQ(outcome(post(world, "/v1/push", token_of(alice), push_body(1, {mixed}))), "rejected");
+  EXPECT_EQ(world.server_records().size(), before.size());
+
+  // mallory's refused pushes taught the server nothing: her own node is accepted.
+  HttpResponse own =
+      post(world, "/v1/push", token_of(mallory),
+           push_body(1, {household_edit(seq++, world.household_a, "phones", Json::array({"222"}),
+                                        Stamp{testing::kSaturdayMorning + 2, 0, "m1"}.encode(),
+                                        before.at(world.household_a).stamps["phones"])}));
+  EXPECT_EQ(outcome(own), "applied") << own.body;
+}
+
+// Honest devices are never refused for their nodes: stamps from their own clocks, a
+// database enrolled again with a new code (the same node, now another device of the
+// same person), and a new database of the same person (a new node).
+TEST(SyncService, HonestDevicesStampsAreAcceptedAcrossReenrollment) {
+  SyncWorld world;
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  auto& office = world.enroll("office", "office");
+  office.sync();
+  alice.sync();
+  must(alice.store->update("households", world.household_a, {{"phones", Json::array({"123"})}}));
+  FeeVisitInput visit;
+  visit.household = world.household_a;
+  visit.outcome = "not_home";
+  must(alice.work().record_visit(visit));
+  SyncReport report = alice.sync();
+  EXPECT_EQ(report.applied, 2);
+  EXPECT_EQ(report.rejected, 0);
+
+  // The same database enrolled again: a new device on the server, the same node.
+  const std::string code = must(world.admin->issue_enrollment_code("alice"));
+  auto enrollment =
+      must(request_enrollment(*alice.transport, code, Schema::property_management().version()));
+  ASSERT_TRUE(adopt_enrollment(*alice.store, enrollment, "loopback").ok());
+  must(alice.store->update("households", world.household_a, {{"phones", Json::array({"456"})}}));
+  report = alice.sync();
+  EXPECT_EQ(report.applied, 1);
+  EXPECT_EQ(report.rejected, 0);
+  EXPECT_EQ(must(alice.store->outbox()).size(), 0u);
+
+  // A new database for alice (a new node) on yet another enrollment.
+  testing::TestDevice fresh;
+  DeviceStoreOptions options;
+  options.clock = &world.clock;
+  fresh.store =
+      must(DeviceStore::create(world.dir.file("alice2.db"), {"TMP", "alice", ""}, options));
+  fresh.transport = std::make_unique<testing::LoopbackTransport>(*world.service);
+  auto again =
+      must(request_enrollment(*fresh.transport, must(world.admin->issue_enrollment_code("alice")),
+                              Schema::property_management().version()));
+  ASSERT_TRUE(adopt_enrollment(*fresh.store, again, "loopback").ok());
+  Replicator replicator(*fresh.store, *fresh.transport, ReplicatorOptions{});
+  ASSERT_TRUE(replicator.sync().ok());
+  must(FieldWork(*fresh.store).record_payment(testing::payment(world.household_a, 700)));
+  auto pushed = replicator.sync();
+  ASSERT_TRUE(pushed.ok()) << pushed.status().to_string();
+  EXPECT_EQ(pushed->applied, 1);
+  EXPECT_EQ(pushed->rejected, 0);
+
+  // The office's edits still replace alice's value as sequential edits.
+  office.sync();
+  must(office.store->update("households", world.household_a, {{"phones", Json::array({"789"})}}));
+  report = office.sync();
+  EXPECT_EQ(report.applied, 1);
+  EXPECT_EQ(report.rejected, 0);
+}
+
 // A schema one version ahead of the devices: `email` is new and required.
 Schema next_schema() {
   std::vector<CollectionDef> collections = Schema::property_management().collections();
@@ -211,9 +342,13 @@ TEST(SyncService, DevicesOneSchemaVersionBehindAreServedAndTooOldOnesAreToldToUp
   EXPECT_EQ(outcome(accepted), "applied") << accepted.body;
 
   // A device on the new schema sets the email; an old one edits the name: the email stays.
-  Json email = {{"seq", 2}, {"change_id", new_id()}, {"collection", "households"}, {"record_id", id},
-                {"kind", "update"}, {"fields", {{"email", "li@example.com"}}},
-                {"stamps", {{"email", Stamp{testing::kSaturdayMorning + 1, 0, "n2"}.encode()}}},
+  Json email = {{"seq", 2},
+                {"change_id", new_id()},
+                {"collection", "households"},
+                {"record_id", id},
+                {"kind", "update"},
+                {"fields", {{"email", "li@example.com"}}},
+                {"stamps", {{"email", Stamp{testing::kSaturdayMorning + 1, 0, "n1"}.encode()}}},
                 {"base", {{"email", ""}}}};
   EXPECT_EQ(outcome(service.handle({"POST", "/v1/push", token, push_body(current + 1, {email}).dump()})), "applied");
   Json rename = {{"seq", 3}, {"change_id", new_id()}, {"collection", "households"}, {"record_id", id},
