@@ -52,6 +52,15 @@ Status Replicator::upload_blobs(const std::string& token, SyncReport& report, Sy
     request.schema_version = store_.schema().version();
     for (size_t i = first; i < end; ++i) request.hashes.push_back((*blobs)[i].sha256);
     auto response = send_with_retry({"POST", "/v1/blobs/status", token, encode(request)}, progress);
+    if (!response.ok() && response.status().code() == StatusCode::kNotFound) {
+      // A server without a blob store: the records are synced, the bytes wait here.
+      for (const auto& blob : *blobs) {
+        FIELDSYNC_RETURN_IF_ERROR(attachments.record_upload_error(
+            blob.sha256, "the server does not take attachment bytes: " + response.status().message()));
+      }
+      report.blobs_waiting += static_cast<int64_t>(blobs->size());
+      return Status();
+    }
     if (!response.ok()) return response.status().with_context("blob status");
     auto states = decode_blob_status_response(response->body);
     if (!states.ok()) return states.status();

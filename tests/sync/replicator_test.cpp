@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
+#include "fieldsync/attachments.h"
 #include "support/sync_world.h"
 
 namespace fieldsync {
@@ -302,6 +305,36 @@ TEST(Replicator, RefusesToSyncBeforeEnrollment) {
   auto result = replicator.sync();
   ASSERT_FALSE(result.ok());
   EXPECT_NE(result.status().message().find("enroll"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fieldsync
+
+namespace fieldsync {
+namespace {
+
+TEST(Replicator, AServerWithoutABlobStoreGetsTheRecordsAndTheBytesWaitOnThePhone) {
+  testing::SyncWorld world;  // its SyncService has no BlobStore: /v1/blobs answers 404
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  alice.sync();
+  WorkOrderInput order;
+  order.household = world.household_a;
+  order.category = "plumbing";
+  order.description = "leak";
+  Record work_order = must(alice.work().open_work_order(order));
+  const std::string photo = world.dir.file("leak.jpg");
+  std::ofstream(photo, std::ios::binary) << "\xFF\xD8\xFF\xE0 a small photo";
+  Attachment attached = must(AttachmentStore(*alice.store).attach("work_orders", work_order.id, photo));
+
+  SyncReport report = alice.sync();
+  EXPECT_EQ(report.applied, 2);
+  EXPECT_EQ(report.blobs_waiting, 1);
+  EXPECT_EQ(report.blobs_uploaded, 0);
+  EXPECT_TRUE(world.server_records().count(attached.record.id));
+  Attachment after = must(AttachmentStore(*alice.store).find(attached.record.id));
+  EXPECT_EQ(after.state, "upload");
+  EXPECT_NE(after.last_error.find("does not take attachment bytes"), std::string::npos) << after.last_error;
+  EXPECT_EQ(must(Replicator::read_status(*alice.store)).upload_blobs, 1);
 }
 
 }  // namespace
