@@ -52,6 +52,8 @@ ReplicatorOptions replicator_options(const fieldsync_replicator_options& c, Slee
   if (c.max_attempts > 0) options.max_attempts = c.max_attempts;
   if (c.backoff_initial_ms > 0) options.backoff_initial_ms = c.backoff_initial_ms;
   if (c.backoff_max_ms > 0) options.backoff_max_ms = c.backoff_max_ms;
+  options.prefetch_blobs = c.prefetch_attachments != 0;
+  if (c.prefetch_max_bytes > 0) options.prefetch_max_bytes = c.prefetch_max_bytes;
   options.sleeper = &sleeper;
   return options;
 }
@@ -94,6 +96,7 @@ void copy_report(const SyncReport& report, fieldsync_sync_report& out) {
   out.blobs_uploaded = report.blobs_uploaded;
   out.blob_bytes_sent = report.blob_bytes_sent;
   out.blobs_waiting = report.blobs_waiting;
+  out.blobs_downloaded = report.blobs_downloaded;
 }
 
 // The progress callback of the C++ replicator over the app's C one (none when NULL).

@@ -3,10 +3,10 @@
  * records a visit and a payment offline and syncs them through a host transport
  * written in C (support/socket_transport.c). A second phone (bob) enrolls with the
  * token kept in its database and pulls the payment, receipt number and all. Along the
- * way: a photo (uploaded with the sync, fetched on request by bob), progress, status,
- * cancellation, a wrong token, moving a token to the host, a
- * concurrent edit kept as a conflict and resolved, and a server that is gone (a
- * network error, retryable). */
+ * way: a photo (uploaded with the sync, fetched on request by bob, prefetched by
+ * carol), progress, status, cancellation, a wrong token, moving a token to the host, a
+ * concurrent edit kept as a conflict and resolved, a sync on a background thread while
+ * the app records, and a server that is gone (a network error, retryable). */
 #define _POSIX_C_SOURCE 200809L
 
 #include <pthread.h>
@@ -27,7 +27,7 @@ typedef struct world {
   fieldsync_http_transport transport;
   /* Reference data and enrollment codes from the office. */
   char estate[64], building[64], unit[64], household[64];
-  char ann_code[64], bob_code[64];
+  char ann_code[64], bob_code[64], carol_code[64];
   /* What ann did. */
   char ann_token[128], device_code[32], visit_id[64], payment_id[64], receipt[64];
   char bob_token[128], photo[600], photo_sha[80];
@@ -65,6 +65,8 @@ static void set_up_office(world* w) {
   memcpy(w->household, estate.household, sizeof w->household);
   CHECK(office_add_collector(&w->office, "ann", w->building, w->ann_code, sizeof w->ann_code) == 0);
   CHECK(office_add_collector(&w->office, "bob", w->building, w->bob_code, sizeof w->bob_code) == 0);
+  CHECK(office_add_collector(&w->office, "carol", w->building, w->carol_code,
+                             sizeof w->carol_code) == 0);
 }
 
 /* A replicator through the world's transport, quick to give up when retrying. */
@@ -278,6 +280,31 @@ static fieldsync_sync_report synced(world* w, fieldsync_db* db, const char* toke
   return report;
 }
 
+/* Carol asks for attachments to be prefetched: her first sync brings ann's photo. */
+static void carol_prefetches(world* w) {
+  char path[600], local[600];
+  char* attachments = NULL;
+  fieldsync_db* carol = NULL;
+  fieldsync_replicator* replicator = NULL;
+  fieldsync_replicator_options options;
+  fieldsync_sync_report report;
+  snprintf(path, sizeof path, "%s/carol.db", w->folder);
+  REQUIRE_OK(fieldsync_enroll(path, w->office.url, w->carol_code, &w->transport,
+                              FIELDSYNC_TOKEN_IN_DATABASE, &carol, NULL));
+  fieldsync_replicator_options_init(&options);
+  options.prefetch_attachments = 1;
+  REQUIRE_OK(fieldsync_replicator_create(carol, &w->transport, &options, &replicator));
+  REQUIRE_OK(fieldsync_replicator_sync(replicator, NULL, NULL, &report));
+  CHECK(report.blobs_downloaded == 1);
+  CHECK_OK(fieldsync_list_attachments(carol, "fee_visits", w->visit_id, &attachments));
+  CHECK_CONTAINS(attachments, "\"local\":true");
+  json_text_member(attachments, "path", local, sizeof local);
+  CHECK(same_file_contents(w->photo, local));
+  fieldsync_string_free(attachments);
+  fieldsync_replicator_close(replicator);
+  fieldsync_db_close(carol);
+}
+
 /* Ann's older edit of the household's notes (still pending since the wrong token)
  * meets bob's newer one: bob's wins, ann's is kept as a conflict, which ann resolves
  * by putting her value back. */
@@ -468,6 +495,7 @@ int main(void) {
   running_office = &w.office;
   ann_works_and_syncs(&w);
   bob_pulls_the_payment(&w);
+  carol_prefetches(&w);
   concurrent_edit(&w);
   sync_while_recording(&w);
   CHECK(office_stop(&w.office) == 0);

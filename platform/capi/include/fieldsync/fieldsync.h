@@ -345,6 +345,11 @@ typedef struct fieldsync_replicator_options {
   int32_t max_attempts;       /* per request, for retryable failures; 0: 6 */
   int64_t backoff_initial_ms; /* the first wait between attempts; 0: 200 */
   int64_t backoff_max_ms;     /* the longest wait; 0: 10000 */
+  /* Non-zero: each sync also downloads the bytes of every attachment in the device's
+   * buckets, up to prefetch_max_bytes (0: 256 MiB) per sync; otherwise they come on
+   * request (fieldsync_replicator_fetch_attachment). */
+  int32_t prefetch_attachments;
+  int64_t prefetch_max_bytes;
 } fieldsync_replicator_options;
 
 /* Fills `options` with the defaults (all zero / NULL). */
@@ -387,7 +392,8 @@ typedef struct fieldsync_sync_report {
   int64_t clock_ahead_ms; /* > 0: this device's clock is that far ahead of the server */
   int64_t blobs_uploaded; /* attachments whose bytes are now on the server */
   int64_t blob_bytes_sent;
-  int64_t blobs_waiting; /* attachments whose bytes are still to upload */
+  int64_t blobs_waiting;    /* attachments whose bytes are still to upload */
+  int64_t blobs_downloaded; /* attachments prefetched */
 } fieldsync_sync_report;
 
 /* Pushes every pending change, pulls until the server has nothing more, then uploads
