@@ -502,6 +502,10 @@ Result<std::vector<BlobToUpload>> AttachmentStore::to_upload(int64_t limit) cons
       "  SELECT 1 FROM records r WHERE r.collection = 'attachments'"
       "  AND json_extract(r.fields, '$.sha256') = b.hash"
       "  AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.record_id = r.id))"
+      // Its records left with a building this device lost: they were accepted (eviction
+      // keeps records with changes to push), and the server takes the bytes from their author.
+      " OR b.state = 'upload' AND NOT EXISTS (SELECT 1 FROM records r WHERE r.collection = 'attachments'"
+      "  AND json_extract(r.fields, '$.sha256') = b.hash)"
       " ORDER BY b.created_ms, b.hash LIMIT ?",
       {limit});
   if (!rows.ok()) return rows.status();

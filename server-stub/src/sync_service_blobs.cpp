@@ -2,14 +2,17 @@
 //   POST /v1/blobs/status                                   which blobs the server lacks;
 //   PUT  /v1/blobs/<sha256>?offset=&size=&chunk_sha256=     one chunk of an upload;
 //   GET  /v1/blobs/<sha256>?offset=&length=                 bytes of a complete blob.
-// A device may touch a blob only when an `attachments` record in its buckets names it;
-// the record's `size` is the only size an upload may claim. The database transaction
-// that checks this is closed before any blob byte is read or written.
+// A device may touch a blob only when an `attachments` record in its buckets names it,
+// and may upload one its own pushed record names even after that record's building
+// went to someone else (its evidence still reaches the server); the record's `size` is
+// the only size an upload may claim. The database transaction that checks this is
+// closed before any blob byte is read or written.
 #include <map>
 #include <set>
 
 #include "access_policy.h"
 #include "fieldsync/attachments.h"
+#include "fieldsync/hlc.h"
 #include "fieldsync/protocol.h"
 #include "fieldsync/server/sync_service.h"
 #include "request_checks.h"
@@ -85,17 +88,33 @@ Result<int64_t> parse_count(const std::map<std::string, std::string>& values,
   return std::stoll(text);
 }
 
-// The sizes that attachment records in `scope` give for `hash`: empty when no record
-// the device may see names it.
+// Whether `record` came from `device`: its stamps carry the device's node, which the
+// server ties to the device at its first push.
+bool pushed_by(const Record& record, const Device& device) {
+  if (device.node_id.empty() || !record.stamps.contains("sha256")) return false;
+  const Json& encoded = record.stamps["sha256"];
+  if (!encoded.is_string()) return false;
+  auto stamp = Stamp::decode(encoded.get<std::string>());
+  return stamp.ok() && stamp->node == device.node_id;
+}
+
+// The sizes that attachment records in `scope` give for `hash`, and for an upload
+// (`uploader` set) those of the uploader's own records too: empty when no such record
+// names it.
 Result<std::set<int64_t>> sizes_in_scope(ServerTransaction& txn, const Scope& scope,
-                                         const std::string& hash) {
+                                         const std::string& hash,
+                                         const Device* uploader = nullptr) {
   auto ids = txn.find_ids("attachments", "sha256", hash);
   if (!ids.ok()) return ids.status();
   std::set<int64_t> sizes;
   for (const std::string& id : *ids) {
     auto stored = txn.get_record(id);
     if (!stored.ok()) return stored.status();
-    if (!*stored || !scope.contains((*stored)->record.bucket)) continue;
+    if (!*stored) continue;
+    if (!scope.contains((*stored)->record.bucket) &&
+        !(uploader != nullptr && pushed_by((*stored)->record, *uploader))) {
+      continue;
+    }
     const Json& size = (*stored)->record.fields["size"];
     if (size.is_number_integer()) sizes.insert(size.get<int64_t>());
   }
@@ -105,7 +124,8 @@ Result<std::set<int64_t>> sizes_in_scope(ServerTransaction& txn, const Scope& sc
 // Authenticates the caller and gives the sizes its attachment records give `hash`, or
 // the error response to answer.
 std::optional<HttpResponse> sizes_for_caller(ServerStore& store, const std::string& token,
-                                             const std::string& hash, std::set<int64_t>& sizes) {
+                                             const std::string& hash, bool upload,
+                                             std::set<int64_t>& sizes) {
   auto txn = store.begin(false);
   if (!txn.ok()) return from_status(txn.status());
   Caller caller;
@@ -115,7 +135,7 @@ std::optional<HttpResponse> sizes_for_caller(ServerStore& store, const std::stri
   }
   auto scope = scope_of(**txn, caller.user);
   if (!scope.ok()) return from_status(scope.status());
-  auto found = sizes_in_scope(**txn, *scope, hash);
+  auto found = sizes_in_scope(**txn, *scope, hash, upload ? &caller.device : nullptr);
   if (!found.ok()) return from_status(found.status());
   sizes = std::move(found).value();
   return std::nullopt;
@@ -155,7 +175,7 @@ HttpResponse SyncService::blob_status(const std::string& token, const std::strin
     auto scope = scope_of(**txn, caller.user);
     if (!scope.ok()) return from_status(scope.status());
     for (const std::string& hash : request->hashes) {
-      auto sizes = sizes_in_scope(**txn, *scope, hash);
+      auto sizes = sizes_in_scope(**txn, *scope, hash, &caller.device);
       if (!sizes.ok()) return from_status(sizes.status());
       allowed.emplace_back(hash, !sizes->empty());
     }
@@ -179,7 +199,7 @@ HttpResponse SyncService::blob_status(const std::string& token, const std::strin
 HttpResponse SyncService::blob_put(const std::string& token, const std::string& hash,
                                    const std::string& query, const std::string& body) {
   std::set<int64_t> sizes;
-  if (auto refused = sizes_for_caller(store_, token, hash, sizes)) return *refused;
+  if (auto refused = sizes_for_caller(store_, token, hash, /*upload=*/true, sizes)) return *refused;
   auto params = parse_query(query, {"offset", "size", "chunk_sha256"});
   if (!params.ok()) return from_status(params.status());
   auto offset = parse_count(*params, "offset");
@@ -230,7 +250,8 @@ HttpResponse SyncService::blob_put(const std::string& token, const std::string& 
 HttpResponse SyncService::blob_get(const std::string& token, const std::string& hash,
                                    const std::string& query) {
   std::set<int64_t> sizes;
-  if (auto refused = sizes_for_caller(store_, token, hash, sizes)) return *refused;
+  if (auto refused = sizes_for_caller(store_, token, hash, /*upload=*/false, sizes))
+    return *refused;
   auto params = parse_query(query, {"offset", "length"});
   if (!params.ok()) return from_status(params.status());
   auto offset = parse_count(*params, "offset");
