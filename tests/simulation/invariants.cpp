@@ -1,6 +1,8 @@
 // The invariants of the design brief, checked after quiescence.
+#include <filesystem>
 #include <set>
 
+#include "fieldsync/attachments.h"
 #include "sim_world.h"
 
 namespace fieldsync::simulation {
@@ -117,10 +119,89 @@ std::vector<std::string> SimWorld::check_invariants() {
       problems.push_back(edit->device + "'s edit of " + key + " vanished without a competing edit");
     }
   }
+  check_attachments(server, problems);
   if (extra_invariant_) {
     for (auto& p : extra_invariant_(server)) problems.push_back(std::move(p));
   }
   return problems;
+}
+
+namespace {
+
+// The blob files of a folder (named by a hash) whose bytes do not match their name.
+std::vector<std::string> damaged_blob_files(const std::string& folder) {
+  std::vector<std::string> damaged;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!entry.is_regular_file() || !is_sha256_hex(name)) continue;
+    auto hash = Sha256::of_file(entry.path().string());
+    if (!hash.ok() || *hash != name) damaged.push_back(name);
+  }
+  return damaged;
+}
+
+}  // namespace
+
+// Attachments: each recorded one is on the server once, with its bytes whole there when
+// its record was accepted; no blob file anywhere contradicts its name; nothing waits to
+// be uploaded but the bytes of parked records.
+void SimWorld::check_attachments(const std::map<std::string, Record>& server,
+                                 std::vector<std::string>& problems) {
+  for (const auto& hash : damaged_blob_files(blobs_->folder()))
+    problems.push_back("server: blob " + hash + " does not match its name");
+  int64_t server_attachments = 0;
+  for (const auto& [id, r] : server) server_attachments += r.collection == "attachments";
+  int64_t accepted = 0;
+  std::map<std::string, bool> whole_on_server;  // by hash
+  for (auto& [user, d] : devices_) {
+    const std::set<std::string> unsent = records_with_changes(*d.store);
+    for (const auto& [id, hash] : d.attached) {
+      auto it = server.find(id);
+      if (it == server.end()) continue;  // lost or parked: checked with every event
+      ++accepted;
+      if (it->second.fields.value("sha256", "") != hash)
+        problems.push_back(user + ": attachment " + id + " names other bytes on the server");
+      if (!whole_on_server.count(hash)) {
+        auto held = blobs_->holding(hash);
+        auto bytes = Sha256::of_file(blobs_->folder() + "/" + hash);
+        whole_on_server[hash] = held.ok() && held->complete && bytes.ok() && *bytes == hash;
+      }
+      if (!whole_on_server[hash])
+        problems.push_back(user + ": the bytes of accepted attachment " + id +
+                           " are not whole on the server");
+    }
+    AttachmentStore attachments(*d.store);
+    for (const auto& hash : damaged_blob_files(attachments.folder()))
+      problems.push_back(user + ": blob " + hash + " does not match its name");
+    auto listed = attachments.list();
+    auto usage = attachments.usage();
+    if (!listed.ok() || !usage.ok()) {
+      problems.push_back(user + ": cannot list attachments");
+      continue;
+    }
+    std::set<std::string> waiting;  // hashes still to upload, named by a record here
+    for (const auto& a : *listed) {
+      if (a.state != "remote" && !a.local)
+        problems.push_back(user + ": blob " + a.sha256 + " is " + a.state +
+                           " but its file is gone");
+      if (a.state != "upload") continue;
+      waiting.insert(a.sha256);
+      if (d.attached.count(a.record.id) && !unsent.count(a.record.id)) {
+        problems.push_back(user + ": attachment " + a.record.id +
+                           " was accepted but its bytes wait (" + a.last_error + ")");
+      }
+    }
+    if (usage->upload_blobs != static_cast<int64_t>(waiting.size())) {
+      problems.push_back(user + ": " + std::to_string(usage->upload_blobs) +
+                         " blobs wait to upload, " + std::to_string(waiting.size()) +
+                         " of them named by a record here");
+    }
+  }
+  if (accepted != server_attachments) {
+    problems.push_back("the server has " + std::to_string(server_attachments) +
+                       " attachments, the phones recorded " + std::to_string(accepted));
+  }
 }
 
 }  // namespace fieldsync::simulation

@@ -5,12 +5,13 @@
 #include "sim_world.h"
 
 namespace fieldsync::simulation {
-namespace {
 
 bool refused_for_a_reason(const Status& s) {
   return s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kNotFound ||
          s.code() == StatusCode::kFailedPrecondition;
 }
+
+namespace {
 
 // The open conflict that sorts first by what it is about. Not by id: conflicts found
 // in one push share a millisecond, and the random rest of their ids would order them
@@ -30,6 +31,7 @@ std::optional<Record> first_open_conflict(DeviceStore& store) {
 }  // namespace
 
 Status SimWorld::field_work(SimDevice& d) {
+  if (rng_() % 100 < 22) return attachment_work(d);
   FieldWork work(*d.store);
   const int roll = static_cast<int>(rng_() % 100);
   const std::string household = pick(held(d, "households"));

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "faulty_transport.h"
+#include "fieldsync/attachments.h"
 #include "fieldsync/id.h"
 
 namespace fieldsync::simulation {
@@ -35,8 +36,13 @@ constexpr uint64_t kQuiescePhase = uint64_t{1} << 40;
 
 }  // namespace
 
+// Blob chunks of 4 to 16 KiB, so that most photos take several requests and faults land
+// in the middle of uploads. Drawn from the seed alone: the set-up's stream is untouched.
 SimWorld::SimWorld(uint64_t seed, const std::string& folder)
-    : seed_(seed), folder_(folder), server_clock_(testing::kSaturdayMorning) {}
+    : seed_(seed),
+      folder_(folder),
+      server_clock_(testing::kSaturdayMorning),
+      blob_chunk_(int64_t{4096} * (1 + static_cast<int64_t>(mix(seed ^ 0xb10bULL) % 4))) {}
 
 SimWorld::~SimWorld() = default;
 
@@ -53,8 +59,12 @@ Status SimWorld::open_server() {
   auto store = server::open_sqlite_server_store(folder_ + "/server.db");
   if (!store.ok()) return store.status();
   server_store_ = std::move(store).value();
+  auto blobs = server::BlobStore::open(folder_ + "/server.blobs");
+  if (!blobs.ok()) return blobs.status();
+  blobs_ = std::move(blobs).value();
   service_ = std::make_unique<server::SyncService>(*server_store_, Schema::property_management(),
-                                                   server_clock_);
+                                                   server_clock_, server::SyncServiceOptions{},
+                                                   blobs_.get());
   admin_ = std::make_unique<server::OfficeAdmin>(*server_store_, Schema::property_management(),
                                                  server_clock_);
   return Status();
@@ -159,18 +169,26 @@ std::vector<std::string> SimWorld::held(SimDevice& device, const std::string& co
   return ids;
 }
 
-Status SimWorld::sync(SimDevice& device, bool faults) {
-  faults_on_ = faults;
+ReplicatorOptions SimWorld::replicator_options(bool faults) {
   ReplicatorOptions options;
   options.sleeper = &no_sleep();
   options.max_attempts = faults ? 3 : 2;
   options.jitter_seed = rng_() | 1;
   options.push_batch = 1 + rng_() % 20;
   options.pull_page = 1 + static_cast<int64_t>(rng_() % 50);
+  options.blob_chunk = blob_chunk_;
+  return options;
+}
+
+Status SimWorld::sync(SimDevice& device, bool faults, bool prefetch) {
+  faults_on_ = faults;
+  ReplicatorOptions options = replicator_options(faults);
+  options.prefetch_blobs = prefetch;
   Replicator replicator(*device.store, *device.transport, options);
   auto report = replicator.sync();
   faults_on_ = true;
-  note("sync " + device.user + (report.ok() ? " ok" : " failed: " + report.status().message()));
+  note("sync " + device.user + (prefetch ? " with prefetch" : "") +
+       (report.ok() ? " ok" : " failed: " + report.status().message()));
   if (report.ok() || (faults && report.status().retryable())) return Status();
   return report.status().with_context("sync of " + device.user);
 }
@@ -187,7 +205,7 @@ Status SimWorld::step() {
   if (roll < 80) return sync(device, true);
   if (roll < 87) {  // the app is killed, maybe in the middle of a sync
     ++faults_.crashes;
-    const int64_t after = static_cast<int64_t>(rng_() % 6);
+    const int64_t after = static_cast<int64_t>(rng_() % 10);
     note("crash " + device.user + " after " + std::to_string(after) + " requests");
     device.transport->die_after(after);
     (void)sync(device, true);
@@ -200,6 +218,7 @@ Status SimWorld::step() {
     note("server restart");
     admin_.reset();
     service_.reset();
+    blobs_.reset();
     server_store_.reset();
     return open_server();
   }
@@ -232,10 +251,21 @@ Status SimWorld::run(int steps, const std::set<int>& skipped) {
 Status SimWorld::quiesce() {
   enter(kQuiescePhase, "quiesce: ");
   for (auto& [user, d] : devices_) d.clock->set(server_clock_.now_ms());
-  for (int round = 0; round < 4; ++round) {
+  // Four rounds bring every record everywhere; a sync uploads after it pushed and
+  // pulled, and more rounds follow while a blob still waits (none should).
+  for (int round = 0; round < 8; ++round) {
+    if (round >= 4 && !blobs_waiting()) break;
     for (auto& [user, device] : devices_) FIELDSYNC_RETURN_IF_ERROR(sync(device, false));
   }
   return Status();
+}
+
+bool SimWorld::blobs_waiting() {
+  for (auto& [user, device] : devices_) {
+    auto waiting = AttachmentStore(*device.store).to_upload(1);
+    if (!waiting.ok() || !waiting->empty()) return true;
+  }
+  return false;
 }
 
 namespace {
@@ -265,6 +295,7 @@ SimOutcome run_simulation(const SimRun& run, const ExtraInvariant& extra) {
     if (outcome.problems.empty()) outcome.problems = world.check_invariants();
     outcome.trace = world.trace();
     outcome.faults = world.faults();
+    outcome.attachments = world.attachments();
   }
   std::filesystem::remove_all(folder);
   return outcome;

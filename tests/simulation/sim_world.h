@@ -2,7 +2,8 @@
 // SQLite store, syncing with the real sync service and server store through an
 // in-process transport that injects faults, all driven by one seed. Steps are random
 // field work on shared records, syncs, crashes, server restarts, clock skew and a
-// building changing hands; every step is written to a trace that replays the run.
+// building changing hands, photos attached and their bytes uploaded in chunks; every
+// step is written to a trace that replays the run.
 //
 // Every phase draws from its own random stream, derived from (seed, phase): the
 // set-up, each step by its index, the final quiescence. So a run with some steps
@@ -37,6 +38,18 @@ struct FaultCounts {
   int64_t server_restarts = 0;
   int64_t skews = 0;
   int64_t reassignments = 0;
+  int64_t damaged_chunks = 0;           // a blob chunk's bytes changed on the way up
+  int64_t damaged_chunks_rehashed = 0;  // ... with a chunk_sha256 that matches the damage
+};
+
+// What the attachment work of a run did, summed over a run.
+struct AttachmentCounts {
+  int64_t attached = 0;  // attach() calls that returned ok
+  int64_t bytes_attached = 0;
+  int64_t bytes_put = 0;  // chunk bytes of every upload request the server saw
+  int64_t reclaims = 0;
+  int64_t fetches = 0;  // fetch_blob() calls, whatever they answered
+  int64_t prefetch_syncs = 0;
 };
 
 class FaultyTransport;
@@ -55,7 +68,9 @@ struct SimDevice {
   std::unique_ptr<ManualClock> clock;  // the phone's own clock, maybe skewed
   std::unique_ptr<DeviceStore> store;
   std::unique_ptr<FaultyTransport> transport;
-  std::set<std::string> created;  // ids of events this device recorded (ok returned)
+  std::set<std::string> created;                // ids of events this device recorded (ok returned)
+  std::map<std::string, std::string> attached;  // attachment id -> sha256, recorded here
+  std::vector<uint64_t> photos;                 // numbers of the photos it attached
 };
 
 // A check added to the design brief's invariants, given the server's records by id
@@ -78,6 +93,7 @@ class SimWorld {
 
   const std::vector<std::string>& trace() const { return trace_; }
   const FaultCounts& faults() const { return faults_; }
+  const AttachmentCounts& attachments() const { return attachments_; }
 
  private:
   friend class FaultyTransport;
@@ -91,8 +107,17 @@ class SimWorld {
   void enter(uint64_t phase, const std::string& label);
   Status step();
   Status field_work(SimDevice& device);
-  Status sync(SimDevice& device, bool faults);
+  // sim_attachments.cpp: attach a photo, reclaim space, fetch another phone's photo or
+  // sync with prefetch.
+  Status attachment_work(SimDevice& device);
+  Status attach_photo(SimDevice& device);
+  Status fetch_photo(SimDevice& device);
+  ReplicatorOptions replicator_options(bool faults);
+  Status sync(SimDevice& device, bool faults, bool prefetch = false);
   Status quiesce();
+  bool blobs_waiting();
+  void check_attachments(const std::map<std::string, Record>& server,
+                         std::vector<std::string>& problems);
   std::string pick(const std::vector<std::string>& from);
   std::vector<std::string> held(SimDevice& device, const std::string& collection);
   void note(const std::string& line) { trace_.push_back(label_ + line); }
@@ -102,7 +127,9 @@ class SimWorld {
   std::string label_;
   std::string folder_;
   ManualClock server_clock_;
+  int64_t blob_chunk_;  // bytes per blob request, drawn per seed
   std::unique_ptr<server::ServerStore> server_store_;
+  std::unique_ptr<server::BlobStore> blobs_;  // outlives service_, which borrows it
   std::unique_ptr<server::SyncService> service_;
   std::unique_ptr<server::OfficeAdmin> admin_;
   std::map<std::string, SimDevice> devices_;
@@ -110,6 +137,7 @@ class SimWorld {
   std::string estate_;
   std::vector<LwwEdit> edits_;
   FaultCounts faults_;
+  AttachmentCounts attachments_;
   std::vector<std::string> trace_;
   bool faults_on_ = true;
   ExtraInvariant extra_invariant_;
@@ -126,7 +154,11 @@ struct SimOutcome {
   std::vector<std::string> problems;  // empty: every invariant held
   std::vector<std::string> trace;
   FaultCounts faults;
+  AttachmentCounts attachments;
 };
+
+// Field work a phone refused for a reason a person can act on (not a failure of the run).
+bool refused_for_a_reason(const Status& s);
 
 // Plays `run` in a fresh folder (on a memory file system when there is one), checks
 // every invariant, removes the folder.

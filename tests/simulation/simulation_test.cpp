@@ -30,6 +30,17 @@ void add(FaultCounts& total, const FaultCounts& f) {
   total.server_restarts += f.server_restarts;
   total.skews += f.skews;
   total.reassignments += f.reassignments;
+  total.damaged_chunks += f.damaged_chunks;
+  total.damaged_chunks_rehashed += f.damaged_chunks_rehashed;
+}
+
+void add(AttachmentCounts& total, const AttachmentCounts& a) {
+  total.attached += a.attached;
+  total.bytes_attached += a.bytes_attached;
+  total.bytes_put += a.bytes_put;
+  total.reclaims += a.reclaims;
+  total.fetches += a.fetches;
+  total.prefetch_syncs += a.prefetch_syncs;
 }
 
 std::string lines(const std::vector<std::string>& items) {
@@ -85,10 +96,12 @@ TEST(Simulation, EveryInvariantHoldsAfterQuiescence) {
     run.skipped = *parsed;
   }
   FaultCounts total;
+  AttachmentCounts attachments;
   for (int64_t seed = first; seed < first + seeds; ++seed) {
     run.seed = static_cast<uint64_t>(seed);
     const SimOutcome outcome = run_simulation(run);
     add(total, outcome.faults);
+    add(attachments, outcome.attachments);
     if (std::getenv("FIELDSYNC_SIM_TRACE") != nullptr) std::cout << lines(outcome.trace);
     if (!outcome.problems.empty()) FAIL() << failure_report(run, outcome);
   }
@@ -96,7 +109,13 @@ TEST(Simulation, EveryInvariantHoldsAfterQuiescence) {
             << total.dropped_requests << " lost requests, " << total.dropped_responses
             << " lost responses, " << total.duplicated << " duplicate deliveries, " << total.crashes
             << " crashes, " << total.server_restarts << " server restarts, " << total.skews
-            << " clock skews, " << total.reassignments << " reassignments\n";
+            << " clock skews, " << total.reassignments << " reassignments, " << total.damaged_chunks
+            << " damaged blob chunks (" << total.damaged_chunks_rehashed
+            << " with a matching chunk hash); " << attachments.attached << " attachments ("
+            << attachments.bytes_attached << " bytes), " << attachments.bytes_put
+            << " chunk bytes uploaded, " << attachments.fetches << " fetches, "
+            << attachments.reclaims << " reclaims, " << attachments.prefetch_syncs
+            << " prefetching syncs\n";
 }
 
 }  // namespace
