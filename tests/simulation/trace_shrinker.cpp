@@ -1,12 +1,35 @@
 #include "trace_shrinker.h"
 
 #include <algorithm>
-#include <regex>
 
 namespace fieldsync::simulation {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_word(char c) {
+  return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+// Whether `text` at `at` has `shape`: 'h' stands for a lower-case hex digit, any other
+// character for itself.
+bool has_shape(const std::string& text, size_t at, const std::string& shape) {
+  if (text.size() - at < shape.size()) return false;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    const char c = text[at + i];
+    const bool ok = shape[i] == 'h' ? is_digit(c) || (c >= 'a' && c <= 'f') : c == shape[i];
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// 1 to 6 digits: a step index in a step list.
+bool is_step_number(const std::string& text) {
+  return !text.empty() && text.size() <= 6 && std::all_of(text.begin(), text.end(), is_digit);
+}
 
 // The run that plays exactly the steps `kept` (ascending) of `seed`.
 SimRun run_keeping(uint64_t seed, const std::vector<int>& kept) {
@@ -133,12 +156,27 @@ ShrunkRun shrink_failure(const SimRun& failing, const SimOutcome& failed,
 }
 
 std::string problem_kind(const std::string& problem) {
-  static const std::regex id("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
-  static const std::regex stamp("[0-9a-f]{12}\\.[0-9a-f]{8}\\.");
-  static const std::regex number("\\b[0-9]+\\b");
-  std::string kind = std::regex_replace(problem, id, "<id>");
-  kind = std::regex_replace(kind, stamp, "<stamp>.");
-  return std::regex_replace(kind, number, "N");
+  static const std::string kId = "hhhhhhhh-hhhh-hhhh-hhhh-hhhhhhhhhhhh";
+  static const std::string kStamp = "hhhhhhhhhhhh.hhhhhhhh.";
+  std::string kind;
+  for (size_t i = 0; i < problem.size();) {
+    if (has_shape(problem, i, kId)) {
+      kind += "<id>";
+      i += kId.size();
+    } else if (has_shape(problem, i, kStamp)) {
+      kind += "<stamp>.";
+      i += kStamp.size();
+    } else if (is_digit(problem[i]) && (i == 0 || !is_word(problem[i - 1]))) {
+      size_t end = i;
+      while (end < problem.size() && is_digit(problem[end])) ++end;
+      const bool whole = end == problem.size() || !is_word(problem[end]);
+      kind += whole ? std::string("N") : problem.substr(i, end - i);
+      i = end;
+    } else {
+      kind += problem[i++];
+    }
+  }
+  return kind;
 }
 
 std::string format_steps(const std::set<int>& steps) {
@@ -156,18 +194,19 @@ std::string format_steps(const std::set<int>& steps) {
 
 Result<std::set<int>> parse_steps(const std::string& text) {
   std::set<int> steps;
-  static const std::regex item("([0-9]{1,6})(?:-([0-9]{1,6}))?");
   size_t start = 0;
   while (start < text.size()) {
     const size_t comma = std::min(text.find(',', start), text.size());
     const std::string part = text.substr(start, comma - start);
-    std::smatch m;
-    if (!std::regex_match(part, m, item)) {
+    const size_t dash = part.find('-');
+    const std::string first_text = part.substr(0, dash);
+    const std::string last_text = dash == std::string::npos ? first_text : part.substr(dash + 1);
+    if (!is_step_number(first_text) || !is_step_number(last_text)) {
       return Status::invalid_argument("step list: '" + part +
                                       "' is not a step or a range like 3-7");
     }
-    const int first = std::stoi(m[1].str());
-    const int last = m[2].matched ? std::stoi(m[2].str()) : first;
+    const int first = std::stoi(first_text);
+    const int last = std::stoi(last_text);
     if (last < first)
       return Status::invalid_argument("step list: the range '" + part + "' runs backwards");
     for (int i = first; i <= last; ++i) steps.insert(i);
