@@ -1,5 +1,7 @@
 #include "cli_fixture.h"
 
+#include <cstdlib>
+
 namespace fieldsync::testing {
 
 void CliTest::SetUp() {
@@ -16,7 +18,13 @@ ProcessResult CliTest::cli(const std::vector<std::string>& args) const {
 
 ProcessResult CliTest::cli_raw(const std::vector<std::string>& args,
                                const std::vector<std::string>& environment) const {
-  return run_process(FIELDSYNC_CLI_PATH, args, environment);
+  // The sanitizer runs' settings (log files, suppressions of third-party code) reach
+  // the command line too; nothing else of the test's environment does.
+  std::vector<std::string> with_sanitizers = environment;
+  for (const char* name : {"ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS"}) {
+    if (const char* value = std::getenv(name)) with_sanitizers.push_back(std::string(name) + "=" + value);
+  }
+  return run_process(FIELDSYNC_CLI_PATH, args, with_sanitizers);
 }
 
 Json CliTest::json(const std::vector<std::string>& args) const {
