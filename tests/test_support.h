@@ -44,6 +44,16 @@ T must(Result<T> result) {
   return std::move(result).value();
 }
 
+// `size` bytes that start like a JPEG photo (or with `start`), the rest drawn from
+// `seed`: incompressible, like the photos phones take.
+inline std::string photo_bytes(size_t size, unsigned seed, const std::string& start = "\xFF\xD8\xFF\xE0") {
+  std::mt19937 rng(seed);
+  std::string bytes = start;
+  while (bytes.size() < size) bytes.push_back(static_cast<char>(rng() & 0xFF));
+  bytes.resize(size);
+  return bytes;
+}
+
 // 2026-11-28T09:00:00Z, a Saturday.
 inline constexpr int64_t kSaturdayMorning = 1795856400000LL;
 

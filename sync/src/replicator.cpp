@@ -50,6 +50,14 @@ Status status_from_response(const HttpResponse& response) {
   if (response.status >= 500 || response.status == 429 || (error.ok() && error->retryable)) {
     return Status::unavailable(message);
   }
+  // A fieldsync server answers every error with its JSON body. A bare 404 comes from
+  // the HTTP layer: cpprestsdk's listener accepts connections a moment before its
+  // paths are registered, so a server that is starting answers so (and a proxy whose
+  // backend is not up yet says the same). Retried like a server that is not there.
+  if (response.status == 404 && !error.ok()) {
+    return Status::unavailable(message + " without a fieldsync error: the server is starting, or this is not "
+                                         "a fieldsync server");
+  }
   switch (response.status) {
     case 401:
     case 403: return Status::permission_denied(message);

@@ -24,19 +24,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::must;
+using testing::photo_bytes;
 using testing::TempDir;
 
-constexpr char kJpegStart[] = "\xFF\xD8\xFF\xE0";
 constexpr char kPdfStart[] = "%PDF-1.7\n";
-
-// A photo-like file: the first bytes of `start`, then `size` bytes in all made from `seed`.
-std::string photo_bytes(size_t size, unsigned seed, const std::string& start = kJpegStart) {
-  std::mt19937 rng(seed);
-  std::string bytes = start;
-  while (bytes.size() < size) bytes.push_back(static_cast<char>(rng() & 0xFF));
-  bytes.resize(size);
-  return bytes;
-}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -218,14 +218,7 @@ bool same_records(const ServerRecords& a, const ServerRecords& b) {
 }
 
 std::string write_photo(const std::string& path, int64_t size, uint32_t seed) {
-  std::string bytes = "\xFF\xD8\xFF\xE0";
-  uint32_t x = seed | 1;
-  while (static_cast<int64_t>(bytes.size()) < size) {
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    bytes.push_back(static_cast<char>(x & 0xFF));
-  }
+  const std::string bytes = photo_bytes(static_cast<size_t>(size), seed);
   std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   return Sha256::of(bytes);
 }

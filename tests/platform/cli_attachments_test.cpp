@@ -17,14 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string photo_bytes(size_t size, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::string bytes = "\xFF\xD8\xFF\xE0";
-  while (bytes.size() < size) bytes.push_back(static_cast<char>(rng() & 0xFF));
-  bytes.resize(size);
-  return bytes;
-}
-
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});

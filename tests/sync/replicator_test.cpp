@@ -406,3 +406,22 @@ TEST(Replicator, APhotoIsUploadedEvenWhenItsBuildingChangedHandsBeforeItsBytesWe
 
 }  // namespace
 }  // namespace fieldsync
+
+namespace fieldsync {
+namespace {
+
+TEST(StatusFromResponse, ABare404IsRetriedAndTheServersOwn404IsNot) {
+  // The HTTP layer of a server that is starting (or a proxy) answers 404 with no
+  // fieldsync error: retried. The sync service's own 404 names what is missing.
+  Status bare = status_from_response({404, "", "text/plain"});
+  EXPECT_EQ(bare.code(), StatusCode::kUnavailable) << bare.to_string();
+  EXPECT_TRUE(bare.retryable());
+  Status own = status_from_response(
+      {404, encode(ErrorBody{"not_found", "no such endpoint: /v1/pusj", false}), "application/json"});
+  EXPECT_EQ(own.code(), StatusCode::kNotFound);
+  EXPECT_FALSE(own.retryable());
+  EXPECT_NE(own.message().find("/v1/pusj"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fieldsync
