@@ -426,4 +426,17 @@ Result<BlobPutResponse> decode_blob_put_response(const std::string& body) {
   return m;
 }
 
+WireChange to_wire(const OutboxChange& c) {
+  WireChange w;
+  w.seq = c.seq;
+  w.change.change_id = c.change_id;
+  w.change.collection = c.collection;
+  w.change.record_id = c.record_id;
+  w.change.kind = c.kind;
+  w.change.fields = c.fields;
+  w.change.stamps = c.stamps;
+  w.change.base = c.base;
+  return w;
+}
+
 }  // namespace fieldsync

@@ -14,19 +14,6 @@ class RealSleeper final : public Sleeper {
   void sleep_ms(int64_t ms) override { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 };
 
-WireChange to_wire(const OutboxChange& c) {
-  WireChange w;
-  w.seq = c.seq;
-  w.change.change_id = c.change_id;
-  w.change.collection = c.collection;
-  w.change.record_id = c.record_id;
-  w.change.kind = c.kind;
-  w.change.fields = c.fields;
-  w.change.stamps = c.stamps;
-  w.change.base = c.base;
-  return w;
-}
-
 int64_t to_int(const std::string& text) {
   try {
     return text.empty() ? 0 : std::stoll(text);

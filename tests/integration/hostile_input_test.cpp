@@ -121,7 +121,7 @@ class HostileInputTest : public ServerTest {
     alice.sync();
     must(alice.work().record_payment(payment(ref_.household_a, 4200)));
     alice_change_ = must(alice.store->pending_changes(1)).at(0);
-    alice_push_ = encode_push({wire_of(alice_change_)});
+    alice_push_ = encode_push({to_wire(alice_change_)});
     ASSERT_EQ(alice.sync().applied, 1);
     enroll("office", "office").sync();
     // mallory, the hostile phone, holds building A as alice does.
@@ -185,18 +185,6 @@ class HostileInputTest : public ServerTest {
   }
   int port() const { return std::stoi(server_.url().substr(server_.url().rfind(':') + 1)); }
 
-  static WireChange wire_of(const OutboxChange& c) {
-    WireChange w;
-    w.seq = c.seq;
-    w.change.change_id = c.change_id;
-    w.change.collection = c.collection;
-    w.change.record_id = c.record_id;
-    w.change.kind = c.kind;
-    w.change.fields = c.fields;
-    w.change.stamps = c.stamps;
-    w.change.base = c.base;
-    return w;
-  }
   static std::string encode_push(const std::vector<WireChange>& changes) {
     PushRequest request;
     request.schema_version = Schema::property_management().version();
@@ -812,7 +800,7 @@ TEST_F(HostileInputTest, WrongChangesAreRejectedOneByOneAndWriteNothing) {
   // mallory replays alice's change, word for word, under a number of her own: its
   // stamps carry alice's node, so it is refused and writes nothing.
   ++tried_["another device's change or receipt"];
-  WireChange replayed = wire_of(alice_change_);
+  WireChange replayed = to_wire(alice_change_);
   replayed.seq = next_seq_++;
   auto replay =
       decode_push_response(send("/v1/push", mallory_token(), encode_push({replayed})).body);

@@ -41,11 +41,9 @@ std::string token_of(testing::TestDevice& device) {
 class BlobWorld {
  public:
   explicit BlobWorld(int64_t max_blob_bytes = int64_t{50} << 20) {
-    blobs = must(BlobStore::open(world.dir.file("blobs")));
     server::SyncServiceOptions options;
     options.max_blob_bytes = max_blob_bytes;
-    world.service = std::make_unique<server::SyncService>(
-        *world.server_store, Schema::property_management(), world.clock, options, blobs.get());
+    world.keep_attachments(options);
     order_a = work_order(world.building_a);
     order_b = work_order(world.building_b);
   }
@@ -114,12 +112,11 @@ class BlobWorld {
   // Complete blobs in the folder (partial/ aside).
   int complete_files() const {
     int n = 0;
-    for (const auto& entry : fs::directory_iterator(blobs->folder())) n += entry.is_regular_file();
+    for (const auto& entry : fs::directory_iterator(world.blobs->folder())) n += entry.is_regular_file();
     return n;
   }
 
   SyncWorld world;
-  std::unique_ptr<BlobStore> blobs;
   std::string order_a, order_b;
 };
 
@@ -223,12 +220,7 @@ TEST(BlobService, AnUploadBrokenOffContinuesFromWhatTheServerConfirmed) {
   put_answer(w.put(token, hash, 0, 9000, bytes.substr(0, 3000)));
 
   // The server restarts: a new store over the same folder, a new service.
-  w.world.service.reset();
-  w.blobs.reset();
-  w.blobs = must(BlobStore::open(w.world.dir.file("blobs")));
-  w.world.service = std::make_unique<server::SyncService>(
-      *w.world.server_store, Schema::property_management(), w.world.clock,
-      server::SyncServiceOptions{}, w.blobs.get());
+  w.world.restart_service();
 
   BlobStatus status = w.status(token, hash);
   EXPECT_EQ(status.state, BlobState::kPartial);
@@ -273,7 +265,7 @@ TEST(BlobService, ACorruptedChunkIsRefusedAndNothingIsStored) {
   EXPECT_EQ(error_code_of(corrupt), "chunk_corrupt");
   EXPECT_TRUE(must(decode_error(corrupt.body)).retryable);
   EXPECT_EQ(w.status(token, hash).state, BlobState::kMissing);
-  EXPECT_FALSE(fs::exists(w.blobs->folder() + "/partial/" + hash));
+  EXPECT_FALSE(fs::exists(w.world.blobs->folder() + "/partial/" + hash));
   // Sent again intact, it is kept.
   EXPECT_EQ(put_answer(w.put(token, hash, 0, 5000, bytes.substr(0, 2500))).received, 2500);
   damaged = bytes.substr(2500);
@@ -297,7 +289,7 @@ TEST(BlobService, BytesThatDoNotHashToTheNameAreDiscardedNeverStored) {
   EXPECT_TRUE(must(decode_error(last.body)).retryable);
   EXPECT_EQ(w.status(token, hash).state, BlobState::kMissing);
   EXPECT_EQ(w.complete_files(), 0);
-  EXPECT_TRUE(fs::is_empty(w.blobs->folder() + "/partial"));
+  EXPECT_TRUE(fs::is_empty(w.world.blobs->folder() + "/partial"));
   EXPECT_EQ(w.get(token, hash, 0, 10).status, 404);
   // Sent again from offset 0, the right bytes are kept.
   put_answer(w.put(token, hash, 0, 4000, bytes.substr(0, 2000)));
@@ -338,7 +330,7 @@ TEST(BlobService, TheSamePhotoFromTwoDevicesIsStoredOnce) {
   EXPECT_TRUE(answer.complete);
   EXPECT_EQ(answer.received, 7000);
   EXPECT_EQ(w.complete_files(), 1);
-  EXPECT_TRUE(fs::is_empty(w.blobs->folder() + "/partial"));
+  EXPECT_TRUE(fs::is_empty(w.world.blobs->folder() + "/partial"));
   EXPECT_EQ(w.get(token_of(bob), hash, 0, 7000).body, bytes);
 }
 

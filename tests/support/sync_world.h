@@ -51,6 +51,23 @@ class SyncWorld {
                                                       {"period", "2026-11"}, {"amount", 12000}})).id;
   }
 
+  // From now on the service keeps attachment bytes, in `blobs` (the folder dir/blobs);
+  // until then its /v1/blobs endpoints answer 404. Makes a new service: call it before
+  // enrolling devices (their transports hold the service).
+  void keep_attachments(server::SyncServiceOptions options = {}) {
+    service_options_ = options;
+    restart_service();
+  }
+  // The server restarts: a new service, and a new BlobStore over the same folder when
+  // attachments are kept. Devices enrolled before hold the old service.
+  void restart_service() {
+    service.reset();
+    blobs.reset();
+    blobs = must(server::BlobStore::open(dir.file("blobs")));
+    service = std::make_unique<server::SyncService>(*server_store, Schema::property_management(), clock,
+                                                    service_options_, blobs.get());
+  }
+
   // Creates a user with `role`, assigns the buildings given, and enrolls a device.
   TestDevice& enroll(const std::string& user, const std::string& role,
                      const std::vector<std::string>& buildings = {}) {
@@ -94,10 +111,14 @@ class SyncWorld {
   ManualClock clock;
   RecordingSleeper sleeper;
   std::unique_ptr<server::ServerStore> server_store;
+  std::unique_ptr<server::BlobStore> blobs;  // null until keep_attachments()
   std::unique_ptr<server::SyncService> service;
   std::unique_ptr<server::OfficeAdmin> admin;
   std::map<std::string, TestDevice> devices;
   std::string estate, building_a, building_b, unit_a, unit_b, household_a, household_b, charge_a;
+
+ private:
+  server::SyncServiceOptions service_options_;
 };
 
 // Every record a device holds, by id.

@@ -3,9 +3,6 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-
-#include "fieldsync/attachments.h"
 #include "support/sync_world.h"
 
 namespace fieldsync {
@@ -306,109 +303,6 @@ TEST(Replicator, RefusesToSyncBeforeEnrollment) {
   ASSERT_FALSE(result.ok());
   EXPECT_NE(result.status().message().find("enroll"), std::string::npos);
 }
-
-}  // namespace
-}  // namespace fieldsync
-
-namespace fieldsync {
-namespace {
-
-TEST(Replicator, AServerWithoutABlobStoreGetsTheRecordsAndTheBytesWaitOnThePhone) {
-  testing::SyncWorld world;  // its SyncService has no BlobStore: /v1/blobs answers 404
-  auto& alice = world.enroll("alice", "collector", {world.building_a});
-  alice.sync();
-  WorkOrderInput order;
-  order.household = world.household_a;
-  order.category = "plumbing";
-  order.description = "leak";
-  Record work_order = must(alice.work().open_work_order(order));
-  const std::string photo = world.dir.file("leak.jpg");
-  std::ofstream(photo, std::ios::binary) << "\xFF\xD8\xFF\xE0 a small photo";
-  Attachment attached = must(AttachmentStore(*alice.store).attach("work_orders", work_order.id, photo));
-
-  SyncReport report = alice.sync();
-  EXPECT_EQ(report.applied, 2);
-  EXPECT_EQ(report.blobs_waiting, 1);
-  EXPECT_EQ(report.blobs_uploaded, 0);
-  EXPECT_TRUE(world.server_records().count(attached.record.id));
-  Attachment after = must(AttachmentStore(*alice.store).find(attached.record.id));
-  EXPECT_EQ(after.state, "upload");
-  EXPECT_NE(after.last_error.find("does not take attachment bytes"), std::string::npos) << after.last_error;
-  EXPECT_EQ(must(Replicator::read_status(*alice.store)).upload_blobs, 1);
-}
-
-}  // namespace
-}  // namespace fieldsync
-
-namespace fieldsync {
-namespace {
-
-// Refuses every blob request: the records sync, the bytes cannot.
-class NoBlobRequests final : public HttpTransport {
- public:
-  explicit NoBlobRequests(HttpTransport& inner) : inner_(inner) {}
-  Result<HttpResponse> send(const HttpRequest& request) override {
-    if (request.path.rfind("/v1/blobs/", 0) == 0) return Status::unavailable("no signal");
-    return inner_.send(request);
-  }
-
- private:
-  HttpTransport& inner_;
-};
-
-// Found by the simulation (seed 60): a photo whose record was pushed, then the phone
-// lost the building before the bytes went up. The pull evicted the record, and the
-// bytes waited on the phone for ever while the server's record named bytes it never got.
-TEST(Replicator, APhotoIsUploadedEvenWhenItsBuildingChangedHandsBeforeItsBytesWentUp) {
-  testing::SyncWorld world;
-  auto blobs = must(server::BlobStore::open(world.dir.file("blobs")));
-  world.service =
-      std::make_unique<server::SyncService>(*world.server_store, Schema::property_management(),
-                                            world.clock, server::SyncServiceOptions{}, blobs.get());
-  auto& alice = world.enroll("alice", "collector", {world.building_a});
-  auto& carol = world.enroll("carol", "collector", {world.building_b});
-  alice.sync();
-  WorkOrderInput order;
-  order.household = world.household_a;
-  order.category = "plumbing";
-  order.description = "leak";
-  Record work_order = must(alice.work().open_work_order(order));
-  const std::string photo = world.dir.file("leak.jpg");
-  std::ofstream(photo, std::ios::binary) << "\xFF\xD8\xFF\xE0 the leak before the repair";
-  Attachment attached =
-      must(AttachmentStore(*alice.store).attach("work_orders", work_order.id, photo));
-  NoBlobRequests no_blobs(*alice.transport);
-  ReplicatorOptions options;
-  options.sleeper = &world.sleeper;
-  EXPECT_FALSE(Replicator(*alice.store, no_blobs, options).sync().ok());
-  ASSERT_TRUE(world.server_records().count(attached.record.id));
-
-  ASSERT_TRUE(world.admin->unassign("alice", "building", world.building_a).ok());
-  ASSERT_TRUE(world.admin->assign("alice", "building", world.building_b).ok());
-  SyncReport report = alice.sync();
-  EXPECT_FALSE(alice.store->get("attachments", attached.record.id).ok());  // evicted
-  EXPECT_EQ(report.blobs_uploaded, 1);
-  EXPECT_TRUE(must(blobs->holding(attached.sha256)).complete);
-  EXPECT_EQ(must(AttachmentStore(*alice.store).usage()).upload_bytes, 0);
-  // Only the author gets past scope, and only to upload: she may not read it back.
-  EXPECT_EQ(alice.transport
-                ->send({"GET", "/v1/blobs/" + attached.sha256 + "?offset=0&length=10",
-                        must(alice.store->sync_value(kSyncToken)), ""})
-                ->status,
-            403);
-  BlobStatusRequest ask;
-  ask.schema_version = Schema::property_management().version();
-  ask.hashes = {attached.sha256};
-  HttpResponse state = *carol.transport->send(
-      {"POST", "/v1/blobs/status", must(carol.store->sync_value(kSyncToken)), encode(ask)});
-  EXPECT_EQ(must(decode_blob_status_response(state.body)).blobs.at(0).state, BlobState::kForbidden);
-}
-
-}  // namespace
-}  // namespace fieldsync
-
-namespace fieldsync {
-namespace {
 
 TEST(StatusFromResponse, ABare404IsRetriedAndTheServersOwn404IsNot) {
   // The HTTP layer of a server that is starting (or a proxy) answers 404 with no

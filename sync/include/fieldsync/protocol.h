@@ -107,6 +107,8 @@ Result<ErrorBody> decode_error(const std::string& body);
 // Building blocks shared with the server's store: a change result and a wire record
 // as JSON.
 Json change_result_to_json(const ChangeResult& r);
+// An outbox change as the push sends it.
+WireChange to_wire(const OutboxChange& change);
 Result<ChangeResult> change_result_from_json(const Json& j);
 Json wire_record_to_json(const WireRecord& r);
 

@@ -32,10 +32,7 @@ class HttpBlobWorld {
  public:
   explicit HttpBlobWorld(const std::string& bytes) : hash(Sha256::of(bytes)) {
     http.stop_front();
-    blobs = must(server::BlobStore::open(http.world.dir.file("blobs")));
-    http.world.service = std::make_unique<server::SyncService>(
-        *http.world.server_store, Schema::property_management(), http.world.clock,
-        server::SyncServiceOptions{}, blobs.get());
+    http.world.keep_attachments();
     http.start_front();
     auto& admin = *http.world.admin;
     const std::string order =
@@ -58,10 +55,7 @@ class HttpBlobWorld {
         http.enroll("tom", "technician", {http.world.building_a}).store->sync_value(kSyncToken));
   }
 
-  ~HttpBlobWorld() { http.stop_front(); }  // before the blob store goes
-
   HttpWorld http;
-  std::unique_ptr<server::BlobStore> blobs;
   std::string hash;
   std::string token;
 };
@@ -105,7 +99,7 @@ TEST(HttpBlobs, RawBytesGoUpAndComeBackByteExact) {
     EXPECT_EQ(put.received, static_cast<int64_t>(offset + chunk.size()));
     EXPECT_EQ(put.complete, offset != 0);
   }
-  EXPECT_EQ(must(w.blobs->read(w.hash, 0, kMaxBlobChunk)), bytes);
+  EXPECT_EQ(must(w.http.world.blobs->read(w.hash, 0, kMaxBlobChunk)), bytes);
 
   const std::string get = "GET /v1/blobs/" + w.hash +
                           "?offset=0&length=" + std::to_string(bytes.size()) +

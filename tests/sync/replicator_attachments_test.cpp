@@ -1,0 +1,99 @@
+// The replicator's attachment bytes against the real sync service in process: what
+// happens when the server keeps no bytes, and when a photo's building changes hands
+// before its bytes went up. (The chunked upload itself, with faults, is tested against
+// the real server in tests/integration/attachments_test.cpp.)
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "fieldsync/attachments.h"
+#include "fieldsync/replicator.h"
+#include "support/sync_world.h"
+
+namespace fieldsync {
+namespace {
+
+using testing::must;
+using testing::SyncWorld;
+
+// A work order on household A with a small photo attached, on `device`.
+Attachment photo_of_a_leak(SyncWorld& world, testing::TestDevice& device) {
+  WorkOrderInput order;
+  order.household = world.household_a;
+  order.category = "plumbing";
+  order.description = "leak";
+  Record work_order = must(device.work().open_work_order(order));
+  const std::string photo = world.dir.file("leak.jpg");
+  std::ofstream(photo, std::ios::binary) << "\xFF\xD8\xFF\xE0 the leak before the repair";
+  return must(AttachmentStore(*device.store).attach("work_orders", work_order.id, photo));
+}
+
+// Refuses every blob request: the records sync, the bytes cannot.
+class NoBlobRequests final : public HttpTransport {
+ public:
+  explicit NoBlobRequests(HttpTransport& inner) : inner_(inner) {}
+  Result<HttpResponse> send(const HttpRequest& request) override {
+    if (request.path.rfind("/v1/blobs/", 0) == 0) return Status::unavailable("no signal");
+    return inner_.send(request);
+  }
+
+ private:
+  HttpTransport& inner_;
+};
+
+TEST(ReplicatorAttachments, AServerWithoutABlobStoreGetsTheRecordsAndTheBytesWaitOnThePhone) {
+  SyncWorld world;  // its SyncService has no BlobStore: /v1/blobs answers 404
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  alice.sync();
+  Attachment attached = photo_of_a_leak(world, alice);
+
+  SyncReport report = alice.sync();
+  EXPECT_EQ(report.applied, 2);
+  EXPECT_EQ(report.blobs_waiting, 1);
+  EXPECT_EQ(report.blobs_uploaded, 0);
+  EXPECT_TRUE(world.server_records().count(attached.record.id));
+  Attachment after = must(AttachmentStore(*alice.store).find(attached.record.id));
+  EXPECT_EQ(after.state, "upload");
+  EXPECT_NE(after.last_error.find("does not take attachment bytes"), std::string::npos) << after.last_error;
+  EXPECT_EQ(must(Replicator::read_status(*alice.store)).upload_blobs, 1);
+}
+
+// Found by the simulation (seed 60): a photo whose record was pushed, then the phone
+// lost the building before the bytes went up. The pull evicted the record, and the
+// bytes waited on the phone for ever while the server's record named bytes it never got.
+TEST(ReplicatorAttachments, APhotoIsUploadedEvenWhenItsBuildingChangedHandsBeforeItsBytesWentUp) {
+  SyncWorld world;
+  world.keep_attachments();
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  auto& carol = world.enroll("carol", "collector", {world.building_b});
+  alice.sync();
+  Attachment attached = photo_of_a_leak(world, alice);
+  NoBlobRequests no_blobs(*alice.transport);
+  ReplicatorOptions options;
+  options.sleeper = &world.sleeper;
+  EXPECT_FALSE(Replicator(*alice.store, no_blobs, options).sync().ok());
+  ASSERT_TRUE(world.server_records().count(attached.record.id));
+
+  ASSERT_TRUE(world.admin->unassign("alice", "building", world.building_a).ok());
+  ASSERT_TRUE(world.admin->assign("alice", "building", world.building_b).ok());
+  SyncReport report = alice.sync();
+  EXPECT_FALSE(alice.store->get("attachments", attached.record.id).ok());  // evicted
+  EXPECT_EQ(report.blobs_uploaded, 1);
+  EXPECT_TRUE(must(world.blobs->holding(attached.sha256)).complete);
+  EXPECT_EQ(must(AttachmentStore(*alice.store).usage()).upload_bytes, 0);
+  // Only the author gets past scope, and only to upload: she may not read it back.
+  EXPECT_EQ(alice.transport
+                ->send({"GET", "/v1/blobs/" + attached.sha256 + "?offset=0&length=10",
+                        must(alice.store->sync_value(kSyncToken)), ""})
+                ->status,
+            403);
+  BlobStatusRequest ask;
+  ask.schema_version = Schema::property_management().version();
+  ask.hashes = {attached.sha256};
+  HttpResponse state = *carol.transport->send(
+      {"POST", "/v1/blobs/status", must(carol.store->sync_value(kSyncToken)), encode(ask)});
+  EXPECT_EQ(must(decode_blob_status_response(state.body)).blobs.at(0).state, BlobState::kForbidden);
+}
+
+}  // namespace
+}  // namespace fieldsync
