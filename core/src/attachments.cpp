@@ -1,4 +1,5 @@
-// AttachmentStore: the device's blob folder and the blobs table beside its records.
+// AttachmentStore, what a person does: the policy, attach, list, find, pin. The space
+// the bytes take and their way to and from the server are in attachments_space.cpp.
 #include "fieldsync/attachments.h"
 
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "attachment_files.h"
 #include "device_store_impl.h"
 #include "fieldsync/id.h"
 #include "fieldsync/text_values.h"
@@ -24,10 +26,6 @@ namespace fs = std::filesystem;
 constexpr const char* kPolicyMaxBytes = "attachment_max_bytes";
 constexpr const char* kPolicyMaxQueue = "attachment_queue_max_bytes";
 constexpr const char* kPolicyTypes = "attachment_media_types";
-// Leftovers younger than this may belong to an attach() running in another process.
-constexpr auto kLeftoverAge = std::chrono::hours(1);
-
-// The field of an attachment record that names its parent, by the parent's collection.
 const std::vector<std::pair<std::string, std::string>>& parent_fields() {
   static const std::vector<std::pair<std::string, std::string>> kParents = {
       {"findings", "finding"},           {"work_orders", "work_order"},
@@ -43,40 +41,10 @@ std::optional<std::string> parent_field(const std::string& collection) {
   return std::nullopt;
 }
 
-// A size for people: "14 B", "800.0 KiB", "25.0 MiB".
-std::string size_text(int64_t bytes) {
-  if (bytes < 1024) return std::to_string(bytes) + " B";
-  char text[32];
-  if (bytes < 1024 * 1024) {
-    std::snprintf(text, sizeof text, "%.1f KiB", static_cast<double>(bytes) / 1024.0);
-  } else {
-    std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
-  }
-  return text;
-}
-
 std::string join(const std::vector<std::string>& items, const char* separator) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
   return out;
-}
-
-Status fsync_path(const std::string& path, bool folder) {
-  const int fd = ::open(path.c_str(), folder ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
-  if (fd < 0) return Status::io_error("cannot open '" + path + "': " + std::strerror(errno));
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return Status::io_error("cannot sync '" + path + "': " + std::strerror(errno));
-  return Status();
-}
-
-// Runs one statement with parameters; rows are not read.
-Status run(SqliteDb& db, const std::string& sql, const std::vector<Json>& params) {
-  auto stmt = db.cached(sql);
-  if (!stmt.ok()) return stmt.status();
-  for (size_t i = 0; i < params.size(); ++i) (*stmt)->bind_json(static_cast<int>(i + 1), params[i]);
-  auto row = (*stmt)->step();
-  return row.ok() ? Status() : row.status();
 }
 
 // A file being written in the blob folder's tmp/ that is deleted unless kept.
@@ -157,6 +125,24 @@ class SourceFile {
 
 }  // namespace
 
+Status fsync_path(const std::string& path, bool folder) {
+  const int fd = ::open(path.c_str(), folder ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
+  if (fd < 0) return Status::io_error("cannot open '" + path + "': " + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return Status::io_error("cannot sync '" + path + "': " + std::strerror(errno));
+  return Status();
+}
+
+// Runs one statement with parameters; rows are not read.
+Status run_statement(SqliteDb& db, const std::string& sql, const std::vector<Json>& params) {
+  auto stmt = db.cached(sql);
+  if (!stmt.ok()) return stmt.status();
+  for (size_t i = 0; i < params.size(); ++i) (*stmt)->bind_json(static_cast<int>(i + 1), params[i]);
+  auto row = (*stmt)->step();
+  return row.ok() ? Status() : row.status();
+}
+
 AttachmentStore::AttachmentStore(DeviceStore& store) : store_(store), folder_(store.path() + ".blobs") {}
 
 Result<AttachmentPolicy> AttachmentStore::policy() const {
@@ -184,10 +170,10 @@ Result<AttachmentPolicy> AttachmentStore::policy() const {
 Status AttachmentStore::set_policy(const AttachmentPolicy& policy) {
   std::vector<std::string> problems;
   if (policy.max_bytes <= 0 || policy.max_bytes > kMaxAttachmentBytes) {
-    problems.push_back("max_bytes: must be between 1 byte and " + size_text(kMaxAttachmentBytes));
+    problems.push_back("max_bytes: must be between 1 byte and " + format_bytes(kMaxAttachmentBytes));
   }
   if (policy.max_queue_bytes < policy.max_bytes) {
-    problems.push_back("max_queue_bytes: must be at least max_bytes (" + size_text(policy.max_bytes) + ")");
+    problems.push_back("max_queue_bytes: must be at least max_bytes (" + format_bytes(policy.max_bytes) + ")");
   }
   if (policy.media_types.empty()) problems.push_back("media_types: allow at least one media type");
   for (const auto& type : policy.media_types) {
@@ -223,8 +209,8 @@ Result<Attachment> AttachmentStore::attach(const std::string& collection, const 
   FIELDSYNC_RETURN_IF_ERROR(source.open(file_path));
   if (source.size() == 0) return Status::invalid_argument("'" + file_path + "' is empty");
   if (source.size() > limits->max_bytes) {
-    return Status::invalid_argument("'" + file_path + "' is " + size_text(source.size()) +
-                                    "; an attachment may be at most " + size_text(limits->max_bytes));
+    return Status::invalid_argument("'" + file_path + "' is " + format_bytes(source.size()) +
+                                    "; an attachment may be at most " + format_bytes(limits->max_bytes));
   }
   // The first bytes say what the file is, before anything is copied.
   std::vector<char> buffer(64 * 1024);
@@ -260,7 +246,7 @@ Result<Attachment> AttachmentStore::attach(const std::string& collection, const 
     size += static_cast<int64_t>(n);
     if (size > limits->max_bytes) {
       return Status::invalid_argument("'" + file_path + "' grew while it was read; an attachment may be at most " +
-                                      size_text(limits->max_bytes));
+                                      format_bytes(limits->max_bytes));
     }
     auto next = source.read(buffer.data(), buffer.size());
     if (!next.ok()) return next.status().with_context("'" + file_path + "'");
@@ -277,9 +263,9 @@ Result<Attachment> AttachmentStore::attach(const std::string& collection, const 
     if (!waiting.ok()) return waiting.status();
     const int64_t queued = waiting->at(0).at(0).get<int64_t>();
     if (queued + size > limits->max_queue_bytes) {
-      return Status::failed_precondition("the upload queue is full: " + size_text(queued) +
+      return Status::failed_precondition("the upload queue is full: " + format_bytes(queued) +
                                          " of attachments wait to be uploaded and the limit is " +
-                                         size_text(limits->max_queue_bytes) + "; sync first, then attach again");
+                                         format_bytes(limits->max_queue_bytes) + "; sync first, then attach again");
     }
   }
   // The fresh copy replaces a file of the same name even when one is there: an old
@@ -306,7 +292,7 @@ Result<Attachment> AttachmentStore::attach(const std::string& collection, const 
     if (!inserted.ok()) return inserted.status();
     record = std::move(inserted).value();
     // A blob evicted earlier is back; one already here keeps its state.
-    return run(store_.impl_->db(),
+    return run_statement(store_.impl_->db(),
                "INSERT INTO blobs (hash, size, media_type, state, pinned, created_ms, used_ms)"
                " VALUES (?, ?, ?, 'upload', ?, ?, ?) ON CONFLICT (hash) DO UPDATE SET"
                " state = CASE state WHEN 'remote' THEN 'synced' ELSE state END,"
@@ -346,45 +332,7 @@ Result<Attachment> describe(const DeviceStore& store, const std::string& folder,
   return a;
 }
 
-// Hashes named by attachment records whose bytes are not on the device, oldest first.
-Result<std::vector<std::string>> hashes_not_here(const DeviceStore& store, int64_t limit) {
-  auto rows = store.query(
-      "SELECT json_extract(fields, '$.sha256') AS hash, min(json_extract(fields, '$.attached_at')) AS at"
-      " FROM records WHERE collection = 'attachments'"
-      " AND hash NOT IN (SELECT hash FROM blobs WHERE state != 'remote')"
-      " GROUP BY hash ORDER BY at, hash LIMIT ?",
-      {limit});
-  if (!rows.ok()) return rows.status();
-  std::vector<std::string> out;
-  for (const Json& row : *rows) out.push_back(row[0].get<std::string>());
-  return out;
-}
-
 }  // namespace
-
-Result<BlobUsage> blob_usage(const DeviceStore& store) {
-  auto rows = store.query(
-      "SELECT count(*), coalesce(sum(size), 0),"
-      " coalesce(sum(CASE WHEN state = 'upload' THEN 1 ELSE 0 END), 0),"
-      " coalesce(sum(CASE WHEN state = 'upload' THEN size - uploaded ELSE 0 END), 0),"
-      " coalesce(sum(CASE WHEN state = 'synced' AND pinned = 0 THEN 1 ELSE 0 END), 0),"
-      " coalesce(sum(CASE WHEN state = 'synced' AND pinned = 0 THEN size ELSE 0 END), 0)"
-      " FROM blobs WHERE state != 'remote'",
-      {});
-  if (!rows.ok()) return rows.status();
-  const Json& row = rows->front();
-  BlobUsage usage;
-  usage.local_blobs = row[0].get<int64_t>();
-  usage.local_bytes = row[1].get<int64_t>();
-  usage.upload_blobs = row[2].get<int64_t>();
-  usage.upload_bytes = row[3].get<int64_t>();
-  usage.evictable_blobs = row[4].get<int64_t>();
-  usage.evictable_bytes = row[5].get<int64_t>();
-  auto missing = hashes_not_here(store, -1);
-  if (!missing.ok()) return missing.status();
-  usage.remote_blobs = static_cast<int64_t>(missing->size());
-  return usage;
-}
 
 Result<std::vector<Attachment>> AttachmentStore::list(const std::string& collection,
                                                       const std::string& record_id) const {
@@ -428,8 +376,6 @@ Result<Attachment> AttachmentStore::find(const std::string& id_or_hash) const {
   return describe(store_, folder_, std::move(record).value());
 }
 
-Result<BlobUsage> AttachmentStore::usage() const { return blob_usage(store_); }
-
 Result<std::string> AttachmentStore::path_of(const std::string& sha256) const {
   if (!is_sha256_hex(sha256)) {
     return Status::invalid_argument("'" + sha256 + "' is not a SHA-256 (64 lowercase hexadecimal digits)");
@@ -449,134 +395,7 @@ Status AttachmentStore::pin(const std::string& sha256, bool pinned) {
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return Status::not_found("no blob " + sha256 + " on this device");
   return store_.write_together([&] {
-    return run(store_.impl_->db(), "UPDATE blobs SET pinned = ? WHERE hash = ?", {pinned ? 1 : 0, sha256});
-  });
-}
-
-Result<int64_t> AttachmentStore::reclaim(int64_t bytes) {
-  auto rows = store_.query(
-      "SELECT hash, size FROM blobs WHERE state = 'synced' AND pinned = 0 ORDER BY used_ms, hash", {});
-  if (!rows.ok()) return rows.status();
-  int64_t freed = 0;
-  for (const Json& row : *rows) {
-    if (bytes >= 0 && freed >= bytes) break;
-    const std::string hash = row[0].get<std::string>();
-    // The row first: a kill between the two leaves an unreferenced file, never a row
-    // that promises bytes that are gone.
-    FIELDSYNC_RETURN_IF_ERROR(store_.write_together([&] {
-      return run(store_.impl_->db(), "UPDATE blobs SET state = 'remote' WHERE hash = ? AND state = 'synced'",
-                 {hash});
-    }));
-    std::error_code ec;
-    fs::remove(folder_ + "/" + hash, ec);
-    freed += row[1].get<int64_t>();
-  }
-  // Leftovers of attach() and downloads that were killed part-way, once they are old
-  // enough not to belong to one still running.
-  std::error_code ec;
-  if (fs::exists(folder_, ec)) {
-    const auto now = fs::file_time_type::clock::now();
-    auto old = [&](const fs::directory_entry& entry) {
-      std::error_code e;
-      return now - entry.last_write_time(e) > kLeftoverAge;
-    };
-    for (const auto& entry : fs::directory_iterator(folder_ + "/tmp", ec)) {
-      if (entry.path().extension() == ".part" && old(entry)) fs::remove(entry.path(), ec);
-    }
-    for (const auto& entry : fs::directory_iterator(folder_, ec)) {
-      const std::string name = entry.path().filename().string();
-      if (!entry.is_regular_file() || !is_sha256_hex(name) || !old(entry)) continue;
-      auto used = store_.query("SELECT 1 FROM blobs WHERE hash = ? AND state != 'remote'", {name});
-      if (used.ok() && used->empty()) {
-        freed += static_cast<int64_t>(entry.file_size(ec));
-        fs::remove(entry.path(), ec);
-      }
-    }
-  }
-  return freed;
-}
-
-Result<std::vector<BlobToUpload>> AttachmentStore::to_upload(int64_t limit) const {
-  auto rows = store_.query(
-      "SELECT b.hash, b.size, b.uploaded FROM blobs b WHERE b.state = 'upload' AND EXISTS ("
-      "  SELECT 1 FROM records r WHERE r.collection = 'attachments'"
-      "  AND json_extract(r.fields, '$.sha256') = b.hash"
-      "  AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.record_id = r.id))"
-      // Its records left with a building this device lost: they were accepted (eviction
-      // keeps records with changes to push), and the server takes the bytes from their author.
-      " OR b.state = 'upload' AND NOT EXISTS (SELECT 1 FROM records r WHERE r.collection = 'attachments'"
-      "  AND json_extract(r.fields, '$.sha256') = b.hash)"
-      " ORDER BY b.created_ms, b.hash LIMIT ?",
-      {limit});
-  if (!rows.ok()) return rows.status();
-  std::vector<BlobToUpload> out;
-  for (const Json& row : *rows) {
-    BlobToUpload blob;
-    blob.sha256 = row[0].get<std::string>();
-    blob.size = row[1].get<int64_t>();
-    blob.uploaded = row[2].get<int64_t>();
-    blob.path = folder_ + "/" + blob.sha256;
-    out.push_back(std::move(blob));
-  }
-  return out;
-}
-
-Status AttachmentStore::record_upload(const std::string& sha256, int64_t received, bool complete) {
-  return store_.write_together([&] {
-    return run(store_.impl_->db(),
-               "UPDATE blobs SET uploaded = ?, last_error = '',"
-               " state = CASE WHEN ? THEN 'synced' ELSE state END WHERE hash = ? AND state = 'upload'",
-               {received, complete ? 1 : 0, sha256});
-  });
-}
-
-Status AttachmentStore::record_upload_error(const std::string& sha256, const std::string& error) {
-  return store_.write_together([&] {
-    return run(store_.impl_->db(), "UPDATE blobs SET last_error = ? WHERE hash = ?",
-               {utf8_prefix(error, 500), sha256});
-  });
-}
-
-Result<std::vector<std::string>> AttachmentStore::missing_locally(int64_t limit) const {
-  return hashes_not_here(store_, limit);
-}
-
-std::string AttachmentStore::download_path(const std::string& sha256) const {
-  return folder_ + "/tmp/" + sha256 + ".download";
-}
-
-Status AttachmentStore::adopt_download(const std::string& sha256) {
-  auto rows = store_.query(
-      "SELECT json_extract(fields, '$.size'), json_extract(fields, '$.media_type') FROM records"
-      " WHERE collection = 'attachments' AND json_extract(fields, '$.sha256') = ? LIMIT 1",
-      {sha256});
-  if (!rows.ok()) return rows.status();
-  if (rows->empty()) return Status::not_found("no attachment on this device has the hash " + sha256);
-  const int64_t size = rows->front()[0].get<int64_t>();
-  const std::string media_type = rows->front()[1].get<std::string>();
-  const std::string download = download_path(sha256);
-  std::error_code ec;
-  const auto got = static_cast<int64_t>(fs::file_size(download, ec));
-  auto discard = [&](const std::string& why) {
-    fs::remove(download, ec);
-    return Status::corruption("the downloaded bytes of " + sha256 + " " + why + "; they were discarded");
-  };
-  if (ec) return Status::not_found("no download of " + sha256 + " in progress");
-  if (got != size) return discard("are " + std::to_string(got) + " bytes, not " + std::to_string(size));
-  auto hash = Sha256::of_file(download);
-  if (!hash.ok()) return hash.status();
-  if (*hash != sha256) return discard("do not match their hash");
-  FIELDSYNC_RETURN_IF_ERROR(fsync_path(download, /*folder=*/false));
-  fs::rename(download, folder_ + "/" + sha256, ec);
-  if (ec) return Status::io_error("cannot store the blob in '" + folder_ + "': " + ec.message());
-  FIELDSYNC_RETURN_IF_ERROR(fsync_path(folder_, /*folder=*/true));
-  const int64_t now = store_.clock().now_ms();
-  return store_.write_together([&] {
-    return run(store_.impl_->db(),
-               "INSERT INTO blobs (hash, size, media_type, state, uploaded, created_ms, used_ms)"
-               " VALUES (?, ?, ?, 'synced', ?, ?, ?) ON CONFLICT (hash) DO UPDATE SET"
-               " state = CASE state WHEN 'remote' THEN 'synced' ELSE state END, used_ms = excluded.used_ms",
-               {sha256, size, media_type, size, now, now});
+    return run_statement(store_.impl_->db(), "UPDATE blobs SET pinned = ? WHERE hash = ?", {pinned ? 1 : 0, sha256});
   });
 }
 

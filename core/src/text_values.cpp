@@ -337,4 +337,15 @@ std::string format_field_value(const FieldDef& field, const Json& value) {
   }
 }
 
+std::string format_bytes(int64_t bytes) {
+  if (bytes < 1024) return std::to_string(bytes) + " B";
+  char text[32];
+  if (bytes < 1024 * 1024) {
+    std::snprintf(text, sizeof text, "%.1f KiB", static_cast<double>(bytes) / 1024.0);
+  } else {
+    std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+  }
+  return text;
+}
+
 }  // namespace fieldsync

@@ -15,17 +15,6 @@
 namespace fieldsync::cli {
 namespace {
 
-std::string human_bytes(int64_t bytes) {
-  char text[32];
-  if (bytes < 1024) return std::to_string(bytes) + " B";
-  if (bytes < 1024 * 1024) {
-    std::snprintf(text, sizeof text, "%.1f KiB", static_cast<double>(bytes) / 1024.0);
-  } else {
-    std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
-  }
-  return text;
-}
-
 // The largest size parse_size() returns: 1 PiB, far above any limit.
 constexpr int64_t kMaxSizeText = int64_t{1} << 50;
 
@@ -65,7 +54,7 @@ Json attachment_json(const Attachment& a) {
 // What a person reads in the state column.
 std::string state_text(const Attachment& a) {
   if (a.state == "upload") {
-    std::string text = "uploading " + human_bytes(a.uploaded) + " of " + human_bytes(a.size);
+    std::string text = "uploading " + format_bytes(a.uploaded) + " of " + format_bytes(a.size);
     if (a.uploaded == 0) text = "waiting to upload";
     return a.last_error.empty() ? text : text + ": " + a.last_error;
   }
@@ -96,7 +85,7 @@ CliStatus run_attach(CommandContext& context) {
   }
   render_pairs(context.out, {{"attachment", attached->record.id},
                              {"sha256", attached->sha256},
-                             {"size", human_bytes(attached->size)},
+                             {"size", format_bytes(attached->size)},
                              {"media type", attached->media_type},
                              {"bytes", state_text(*attached)}});
   return CliStatus();
@@ -124,12 +113,12 @@ CliStatus run_attachments(CommandContext& context) {
   }
   Table table({"id", "attached to", "file", "size", "sha256", "bytes"});
   for (const auto& a : *list) {
-    table.add_row({a.record.id, parent_of(a), a.record.fields.value("file_name", ""), human_bytes(a.size),
+    table.add_row({a.record.id, parent_of(a), a.record.fields.value("file_name", ""), format_bytes(a.size),
                    a.sha256.substr(0, 12), state_text(a)});
   }
   table.render(context.out);
-  context.out << human_bytes(usage->local_bytes) << " on this device, " << human_bytes(usage->upload_bytes)
-              << " waiting to upload, " << human_bytes(usage->evictable_bytes)
+  context.out << format_bytes(usage->local_bytes) << " on this device, " << format_bytes(usage->upload_bytes)
+              << " waiting to upload, " << format_bytes(usage->evictable_bytes)
               << " can be reclaimed; " << usage->remote_blobs << " attachments only on the server\n";
   return CliStatus();
 }
@@ -182,7 +171,7 @@ CliStatus run_reclaim(CommandContext& context) {
   if (context.json) {
     print_json(context.out, Json{{"freed_bytes", *freed}, {"local_bytes", usage->local_bytes}});
   } else {
-    render_pairs(context.out, {{"freed", human_bytes(*freed)}, {"still here", human_bytes(usage->local_bytes)}});
+    render_pairs(context.out, {{"freed", format_bytes(*freed)}, {"still here", format_bytes(usage->local_bytes)}});
   }
   return CliStatus();
 }
@@ -225,8 +214,8 @@ CliStatus run_limits(CommandContext& context) {
                                  {"max_queue_bytes", policy->max_queue_bytes},
                                  {"media_types", policy->media_types}});
   } else {
-    render_pairs(context.out, {{"largest attachment", human_bytes(policy->max_bytes)},
-                               {"upload queue", human_bytes(policy->max_queue_bytes)},
+    render_pairs(context.out, {{"largest attachment", format_bytes(policy->max_bytes)},
+                               {"upload queue", format_bytes(policy->max_queue_bytes)},
                                {"media types", types}});
   }
   return CliStatus();

@@ -123,3 +123,17 @@ TEST(FieldText, FormatsValuesForPeople) {
 
 }  // namespace
 }  // namespace fieldsync
+
+namespace fieldsync {
+namespace {
+
+TEST(FormatBytes, BytesKibAndMib) {
+  EXPECT_EQ(format_bytes(0), "0 B");
+  EXPECT_EQ(format_bytes(1023), "1023 B");
+  EXPECT_EQ(format_bytes(1024), "1.0 KiB");
+  EXPECT_EQ(format_bytes(800 * 1024), "800.0 KiB");
+  EXPECT_EQ(format_bytes(int64_t{25} << 20), "25.0 MiB");
+}
+
+}  // namespace
+}  // namespace fieldsync

@@ -34,6 +34,8 @@ std::string format_date(const CivilDate& date);        // "YYYY-MM-DD"
 // or a whole date (midnight UTC) -> Unix milliseconds.
 Result<int64_t> parse_timestamp(std::string_view text);
 std::string format_timestamp(int64_t unix_ms);  // "2026-11-28T09:30:00Z"
+// A size for people: "14 B", "800.0 KiB", "25.0 MiB".
+std::string format_bytes(int64_t bytes);
 std::string date_of_timestamp(int64_t unix_ms);  // "2026-11-28" (UTC)
 
 // True when `text` is well-formed UTF-8 (no overlong forms, surrogates, or code
