@@ -21,11 +21,8 @@ void Cancellation::cancel() {
 }
 
 HostTransport::HostTransport(const fieldsync_http_transport& host, std::string server_url,
-                             std::string host_token, const Cancellation* cancellation)
-    : host_(host),
-      server_url_(std::move(server_url)),
-      host_token_(std::move(host_token)),
-      cancellation_(cancellation) {
+                             const Cancellation* cancellation)
+    : host_(host), server_url_(std::move(server_url)), cancellation_(cancellation) {
   while (!server_url_.empty() && server_url_.back() == '/') server_url_.pop_back();
 }
 
@@ -35,10 +32,7 @@ Result<HttpResponse> HostTransport::send(const HttpRequest& request) {
     return Status::failed_precondition(kCancelledMessage);
   }
   const std::string url = server_url_ + request.path;
-  // Enrollment sends no token; every other request sends the host's when it keeps one.
-  const std::string token =
-      request.bearer_token.empty() || host_token_.empty() ? request.bearer_token : host_token_;
-  const std::string authorization = token.empty() ? "" : "Bearer " + token;
+  const std::string authorization = request.bearer_token.empty() ? "" : "Bearer " + request.bearer_token;
   fieldsync_http_request c_request;
   c_request.method = request.method.c_str();
   c_request.url = url.c_str();

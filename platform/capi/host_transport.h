@@ -1,8 +1,8 @@
 // HostTransport: the HttpTransport over a host's fieldsync_http_transport (the phone's
-// own HTTP stack). It builds the full URL from the server address, puts the device
-// token the host keeps (if any) in place of the one the replicator read from the
-// database, sends nothing once the sync is cancelled, and remembers whether the last
-// failure was the network's (no answer), which decides the error's domain.
+// own HTTP stack). It builds the full URL from the server address, sends nothing once
+// the sync is cancelled, and remembers whether the last failure was the network's (no
+// answer), which decides the error's domain. (A token the host keeps reaches the
+// requests through ReplicatorOptions::device_token.)
 //
 // Cancellation is the Sleeper of a replicator that can be cancelled: its backoff waits
 // end early on cancel().
@@ -45,10 +45,10 @@ class Cancellation final : public Sleeper {
 
 class HostTransport final : public HttpTransport {
  public:
-  // `server_url` without a trailing slash; `host_token` empty to send the request's
-  // own; `cancellation` may be null (enrollment cannot be cancelled).
+  // `server_url` without a trailing slash; `cancellation` may be null (enrollment
+  // cannot be cancelled).
   HostTransport(const fieldsync_http_transport& host, std::string server_url,
-                std::string host_token, const Cancellation* cancellation);
+                const Cancellation* cancellation);
 
   Result<HttpResponse> send(const HttpRequest& request) override;
 
@@ -58,7 +58,6 @@ class HostTransport final : public HttpTransport {
  private:
   fieldsync_http_transport host_;
   std::string server_url_;
-  std::string host_token_;
   const Cancellation* cancellation_;
   bool last_failure_was_network_ = false;
 };

@@ -3,8 +3,8 @@
 // which syncs on its own database connection through the host's HTTP stack.
 //
 // The device token may live with the host: the database then keeps kTokenKeptByHost
-// in place of the token, so the replicator sees an enrolled device, and HostTransport
-// sends the host's token in every request.
+// in place of the token, so the device reads as enrolled, and the replicator is given
+// the host's token (ReplicatorOptions::device_token) for every request.
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -47,8 +47,10 @@ Result<std::unique_ptr<DeviceStore>> open_or_create(const std::string& path,
   return DeviceStore::create(path, {enrollment.device_code, enrollment.user, ""});
 }
 
-ReplicatorOptions replicator_options(const fieldsync_replicator_options& c, Sleeper& sleeper) {
+ReplicatorOptions replicator_options(const fieldsync_replicator_options& c, Sleeper& sleeper,
+                                     const std::string& host_token) {
   ReplicatorOptions options;
+  options.device_token = host_token;
   if (c.max_attempts > 0) options.max_attempts = c.max_attempts;
   if (c.backoff_initial_ms > 0) options.backoff_initial_ms = c.backoff_initial_ms;
   if (c.backoff_max_ms > 0) options.backoff_max_ms = c.backoff_max_ms;
@@ -159,7 +161,7 @@ fieldsync_error fieldsync_enroll(const char* path, const char* server_url,
   }
   return guarded([&] {
     const std::string server = without_trailing_slash(server_url);
-    HostTransport http(*transport, server, "", nullptr);
+    HostTransport http(*transport, server, nullptr);
     auto enrollment =
         request_enrollment(http, enrollment_code, Schema::property_management().version());
     if (!enrollment.ok()) return transport_error(enrollment.status(), http);
@@ -236,10 +238,10 @@ fieldsync_error fieldsync_replicator_create(fieldsync_db* db,
       return to_error(s);
     }
     replicator->transport =
-        std::make_unique<HostTransport>(*transport, server, host_token, &replicator->cancellation);
+        std::make_unique<HostTransport>(*transport, server, &replicator->cancellation);
     replicator->replicator =
         std::make_unique<Replicator>(*replicator->store, *replicator->transport,
-                                     replicator_options(given, replicator->cancellation));
+                                     replicator_options(given, replicator->cancellation, host_token));
     *out_replicator = replicator.release();
     return ok_error();
   });

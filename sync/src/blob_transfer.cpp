@@ -234,11 +234,8 @@ Result<std::string> Replicator::fetch_blob(const std::string& sha256, const Prog
   if (!is_sha256_hex(sha256)) {
     return Status::invalid_argument("'" + sha256 + "' is not a SHA-256 (64 lowercase hexadecimal digits)");
   }
-  auto token = store_.sync_value(kSyncToken);
+  auto token = device_token();
   if (!token.ok()) return token.status();
-  if (token->empty()) {
-    return Status::failed_precondition("this device is not enrolled; run 'fieldsync enroll' first");
-  }
   SyncProgress progress;
   return download_blob(*token, sha256, progress, callback);
 }

@@ -190,12 +190,18 @@ Status Replicator::pull_all(const std::string& token, SyncReport& report, SyncPr
   }
 }
 
-Result<SyncReport> Replicator::sync(const ProgressCallback& callback) {
-  auto token = store_.sync_value(kSyncToken);
-  if (!token.ok()) return token.status();
-  if (token->empty()) {
+Result<std::string> Replicator::device_token() const {
+  auto stored = store_.sync_value(kSyncToken);
+  if (!stored.ok()) return stored.status();
+  if (stored->empty()) {
     return Status::failed_precondition("this device is not enrolled; run 'fieldsync enroll' first");
   }
+  return options_.device_token.empty() ? *stored : options_.device_token;
+}
+
+Result<SyncReport> Replicator::sync(const ProgressCallback& callback) {
+  auto token = device_token();
+  if (!token.ok()) return token.status();
   SyncReport report;
   SyncProgress progress;
   FIELDSYNC_RETURN_IF_ERROR(push_all(*token, report, progress, callback));

@@ -304,6 +304,19 @@ TEST(Replicator, RefusesToSyncBeforeEnrollment) {
   EXPECT_NE(result.status().message().find("enroll"), std::string::npos);
 }
 
+TEST(Replicator, ATokenTheAppKeepsIsSentInsteadOfTheStoredOne) {
+  SyncWorld world;
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  const std::string token = must(alice.store->sync_value(kSyncToken));
+  // The app moved the token to its keychain; the database keeps only a marker.
+  ASSERT_TRUE(alice.store->set_sync_value(kSyncToken, "kept-by-the-app").ok());
+  EXPECT_EQ(Replicator(*alice.store, *alice.transport).sync().status().code(), StatusCode::kPermissionDenied);
+  ReplicatorOptions options;
+  options.device_token = token;
+  SyncReport report = must(Replicator(*alice.store, *alice.transport, options).sync());
+  EXPECT_GT(report.pulled, 0);
+}
+
 TEST(StatusFromResponse, ABare404IsRetriedAndTheServersOwn404IsNot) {
   // The HTTP layer of a server that is starting (or a proxy) answers 404 with no
   // fieldsync error: retried. The sync service's own 404 names what is missing.

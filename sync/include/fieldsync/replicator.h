@@ -38,6 +38,9 @@ struct ReplicatorOptions {
   // whether a sync also downloads the bytes of every attachment in the device's
   // buckets (otherwise they come on request, with fetch_blob()), up to a budget.
   int64_t blob_chunk = int64_t{1} << 20;
+  // The device token, when the app keeps it in the platform keychain rather than in
+  // the database; empty: the one enrollment stored (DeviceStore::sync_value).
+  std::string device_token;
   bool prefetch_blobs = false;
   int64_t prefetch_max_bytes = int64_t{256} << 20;
 };
@@ -122,6 +125,9 @@ class Replicator {
   Status pull_all(const std::string& token, SyncReport& report, SyncProgress& progress,
                   const ProgressCallback& callback);
   int64_t backoff_ms(int attempt);
+  // The token of every request: the options' or the stored one; failed_precondition
+  // when the device is not enrolled.
+  Result<std::string> device_token() const;
   // Attachments (blob_transfer.cpp).
   Status upload_blobs(const std::string& token, SyncReport& report, SyncProgress& progress,
                       const ProgressCallback& callback);
