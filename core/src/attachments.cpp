@@ -26,19 +26,25 @@ namespace fs = std::filesystem;
 constexpr const char* kPolicyMaxBytes = "attachment_max_bytes";
 constexpr const char* kPolicyMaxQueue = "attachment_queue_max_bytes";
 constexpr const char* kPolicyTypes = "attachment_media_types";
-const std::vector<std::pair<std::string, std::string>>& parent_fields() {
-  static const std::vector<std::pair<std::string, std::string>> kParents = {
-      {"findings", "finding"},           {"work_orders", "work_order"},
-      {"work_order_notes", "work_order_note"}, {"fee_visits", "fee_visit"},
-      {"return_visits", "return_visit"}};
-  return kParents;
-}
-
-std::optional<std::string> parent_field(const std::string& collection) {
-  for (const auto& [name, field] : parent_fields()) {
-    if (name == collection) return field;
+// The field of an attachment record that names a record of `collection`, when the
+// declaration says that collection takes attachments.
+std::optional<std::string> parent_field(const Schema& schema, const std::string& collection) {
+  const CollectionDef* parent = schema.find(collection);
+  const CollectionDef* attachments = schema.find("attachments");
+  if (parent == nullptr || !parent->takes_attachments || attachments == nullptr) return std::nullopt;
+  for (const auto& field : attachments->fields) {
+    if (field.target == collection) return field.name;
   }
   return std::nullopt;
+}
+
+// The collections that take attachments, for messages.
+std::string attachable_collections(const Schema& schema) {
+  std::string names;
+  for (const auto& c : schema.collections()) {
+    if (c.takes_attachments) names += (names.empty() ? "" : ", ") + c.name;
+  }
+  return names;
 }
 
 std::string join(const std::vector<std::string>& items, const char* separator) {
@@ -193,12 +199,10 @@ Status AttachmentStore::set_policy(const AttachmentPolicy& policy) {
 
 Result<Attachment> AttachmentStore::attach(const std::string& collection, const std::string& record_id,
                                            const std::string& file_path, const AttachOptions& options) {
-  const auto field = parent_field(collection);
+  const auto field = parent_field(store_.schema(), collection);
   if (!field) {
-    std::vector<std::string> names;
-    for (const auto& parent : parent_fields()) names.push_back(parent.first);
     return Status::invalid_argument("cannot attach to " + collection + ": attachments belong to " +
-                                    join(names, ", "));
+                                    attachable_collections(store_.schema()));
   }
   auto parent = store_.get(collection, record_id);
   if (!parent.ok()) return parent.status();
@@ -338,10 +342,10 @@ Result<std::vector<Attachment>> AttachmentStore::list(const std::string& collect
                                                       const std::string& record_id) const {
   ListQuery query;
   if (!collection.empty() || !record_id.empty()) {
-    const auto field = parent_field(collection);
+    const auto field = parent_field(store_.schema(), collection);
     if (!field) {
-      return Status::invalid_argument(collection + " records have no attachments; attachments belong to "
-                                      "findings, work_orders, work_order_notes, fee_visits and return_visits");
+      return Status::invalid_argument(collection + " records have no attachments; attachments belong to " +
+                                      attachable_collections(store_.schema()));
     }
     query.equals.push_back({*field, record_id});
   }

@@ -16,8 +16,6 @@ namespace fs = std::filesystem;
 // Leftovers younger than this may belong to an attach() running in another process.
 constexpr auto kLeftoverAge = std::chrono::hours(1);
 
-// The field of an attachment record that names its parent, by the parent's collection.
-
 // Hashes named by attachment records whose bytes are not on the device, oldest first.
 Result<std::vector<std::string>> hashes_not_here(const DeviceStore& store, int64_t limit) {
   auto rows = store.query(

@@ -130,6 +130,14 @@ Status DeviceStore::Impl::append_outbox(WriteState& state, const Record& record,
   return (*stmt)->run();
 }
 
+Status DeviceStore::Impl::check_access(const CollectionDef& collection, const std::string& kind,
+                                       const Json& fields) const {
+  if (!access_.known()) return Status();  // not enrolled: the server checks when it is
+  std::string refusal = write_refusal(schema_, collection, access_, kind, fields);
+  if (refusal.empty()) return Status();
+  return Status::permission_denied(refusal + "; nothing was written");
+}
+
 Result<Record> DeviceStore::Impl::insert(const std::string& collection_name, const Json& input) {
   auto collection = schema_.require(collection_name);
   if (!collection.ok()) return collection.status();
@@ -145,6 +153,7 @@ Result<Record> DeviceStore::Impl::insert(const std::string& collection_name, con
     if (!value.is_null()) fields[name] = value;
   }
   FIELDSYNC_RETURN_IF_ERROR(schema_.validate_create(c, fields));
+  FIELDSYNC_RETURN_IF_ERROR(check_access(c, "create", fields));
 
   auto txn = SqliteTransaction::begin_immediate(*db_);
   if (!txn.ok()) return txn.status();
@@ -192,6 +201,7 @@ Result<Record> DeviceStore::Impl::update(const std::string& collection_name, con
   if (!collection.ok()) return collection.status();
   const CollectionDef& c = **collection;
   FIELDSYNC_RETURN_IF_ERROR(schema_.validate_update(c, changed));
+  FIELDSYNC_RETURN_IF_ERROR(check_access(c, "update", changed));
 
   auto txn = SqliteTransaction::begin_immediate(*db_);
   if (!txn.ok()) return txn.status();
@@ -248,6 +258,8 @@ Result<Record> DeviceStore::Impl::change_status(const std::string& collection_na
                                       c.record_noun + "; the stages are " + stages);
     }
   }
+
+  FIELDSYNC_RETURN_IF_ERROR(check_access(c, stage ? "status" : "reopen", Json{{status->name, nullptr}}));
 
   auto txn = SqliteTransaction::begin_immediate(*db_);
   if (!txn.ok()) return txn.status();

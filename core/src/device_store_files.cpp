@@ -165,6 +165,7 @@ Result<std::unique_ptr<DeviceStore>> DeviceStore::open(const std::string& path,
   stmt = Status::internal("finalized");
   auto impl = std::make_unique<Impl>(std::move(db).value(), schema, clock, identity, *last);
   impl->set_path(path);
+  FIELDSYNC_RETURN_IF_ERROR(impl->load_access());
   return std::unique_ptr<DeviceStore>(new DeviceStore(std::move(impl)));
 }
 

@@ -51,6 +51,9 @@ class DeviceStore::Impl {
   const Clock& clock() const { return clock_; }
   const DeviceIdentity& identity() const { return identity_; }
   const HybridClock& hlc() const { return hlc_; }
+  const Access& access() const { return access_; }
+  Status load_access();
+  Status set_access(const Access& access);
 
  private:
   // Pulled records: replaces the local copy except `pending_fields` (the fields with
@@ -69,6 +72,8 @@ class DeviceStore::Impl {
   Result<WriteState> begin_write();
   Status finish_write(const WriteState& state);
   Status check_references(const CollectionDef& collection, const Json& fields) const;
+  // permission_denied when the device's access does not allow the change (access.h).
+  Status check_access(const CollectionDef& collection, const std::string& kind, const Json& fields) const;
   // The bucket of a record this device holds; nullopt when it holds none by that id.
   // `collection` may be empty (any collection; a slower scan).
   Result<std::optional<std::string>> bucket_of(const std::string& collection, const std::string& id) const;
@@ -86,6 +91,7 @@ class DeviceStore::Impl {
   const Clock& clock_;
   DeviceIdentity identity_;
   HybridClock hlc_;
+  Access access_;  // what the server last said; unknown before enrollment
 };
 
 }  // namespace fieldsync

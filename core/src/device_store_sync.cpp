@@ -12,6 +12,19 @@ namespace {
 // The sync_state key holding the scope (its buckets, sorted, one a line) of the last
 // eviction that left no record outside it; "" when none did.
 constexpr const char* kEvictedScope = "evicted_scope";
+// The sync_state key holding the device's Access as JSON; a database enrolled before
+// it existed has only the role, under "role".
+constexpr const char* kAccess = "access";
+constexpr const char* kEnrolledRole = "role";
+
+std::vector<std::string> string_list(const Json& value) {
+  std::vector<std::string> out;
+  if (!value.is_array()) return out;
+  for (const auto& item : value) {
+    if (item.is_string()) out.push_back(item.get<std::string>());
+  }
+  return out;
+}
 
 // The scope can change between the pages of one sync, so a page may bring records of a
 // bucket the last eviction did not leave the device in: then the next eviction must
@@ -192,6 +205,36 @@ Status DeviceStore::Impl::set_sync_value(const std::string& key, const std::stri
   return (*stmt)->run();
 }
 
+Status DeviceStore::Impl::load_access() {
+  auto stored = sync_value(kAccess);
+  if (!stored.ok()) return stored.status();
+  Access access;
+  const Json j = Json::parse(*stored, nullptr, false);
+  if (j.is_object()) {
+    access.user = j.value("user", "");
+    access.role = j.value("role", "");
+    access.estates = string_list(j.value("estates", Json()));
+    access.buildings = string_list(j.value("buildings", Json()));
+  } else {
+    auto role = sync_value(kEnrolledRole);
+    if (!role.ok()) return role.status();
+    access.role = *role;
+  }
+  if (access.user.empty()) access.user = identity_.user;
+  access_ = std::move(access);
+  return Status();
+}
+
+Status DeviceStore::Impl::set_access(const Access& access) {
+  const Json j = {{"user", access.user}, {"role", access.role}, {"estates", access.estates},
+                  {"buildings", access.buildings}};
+  FIELDSYNC_RETURN_IF_ERROR(set_sync_value(kAccess, j.dump()));
+  FIELDSYNC_RETURN_IF_ERROR(set_sync_value(kEnrolledRole, access.role));
+  access_ = access;
+  if (access_.user.empty()) access_.user = identity_.user;
+  return Status();
+}
+
 Status DeviceStore::Impl::set_device_code(const std::string& code) {
   bool ok = code.size() >= 2 && code.size() <= 8;
   for (char c : code) {
@@ -246,5 +289,7 @@ Status DeviceStore::set_sync_value(const std::string& key, const std::string& va
   return impl_->set_sync_value(key, value);
 }
 Status DeviceStore::set_device_code(const std::string& code) { return impl_->set_device_code(code); }
+const Access& DeviceStore::access() const { return impl_->access(); }
+Status DeviceStore::set_access(const Access& access) { return impl_->set_access(access); }
 
 }  // namespace fieldsync

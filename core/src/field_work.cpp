@@ -17,6 +17,10 @@ class FieldsBuilder {
     if (value) fields_[name] = *value;
     return *this;
   }
+  FieldsBuilder& integer(const char* name, int64_t value) {
+    fields_[name] = value;
+    return *this;
+  }
   FieldsBuilder& integer(const char* name, const std::optional<int64_t>& value) {
     if (value) fields_[name] = *value;
     return *this;
@@ -45,154 +49,163 @@ Json geo_to_json(const GeoPoint& point) {
   return geo;
 }
 
+namespace {
+
+// The records a relation check reads: the ones on this device.
+class StoreReader : public RecordReader {
+ public:
+  explicit StoreReader(const DeviceStore& store) : store_(store) {}
+  Result<std::optional<Json>> fields_of(const std::string& collection, const std::string& id) const override {
+    auto record = store_.get(collection, id);
+    if (record.ok()) return std::optional<Json>(record->fields);
+    if (record.status().code() == StatusCode::kNotFound || record.status().code() == StatusCode::kInvalidArgument) {
+      return std::optional<Json>();
+    }
+    return record.status();
+  }
+
+ private:
+  const DeviceStore& store_;
+};
+
+}  // namespace
+
+Result<Record> FieldWork::record(const std::string& collection_name, Json fields) {
+  auto collection = store_.schema().require(collection_name);
+  if (!collection.ok()) return collection.status();
+  const CollectionDef& c = **collection;
+  // The store refuses these, saying why, before it looks at a field.
+  if (c.server_created || !fields.is_object()) return store_.insert(c.name, fields);
+  for (const auto& field : c.fields) {
+    if (fields.contains(field.name) && !fields[field.name].is_null()) continue;
+    switch (field.default_value) {
+      case DefaultValue::kNone: fields.erase(field.name); break;
+      case DefaultValue::kNow: fields[field.name] = now(); break;
+      case DefaultValue::kDeviceUser: fields[field.name] = store_.access().user; break;
+      case DefaultValue::kLiteral: fields[field.name] = field.default_literal; break;
+    }
+  }
+  std::vector<std::string> problems;
+  if (Status valid = store_.schema().validate_create(c, fields); !valid.ok()) {
+    if (valid.details().empty()) return valid;
+    problems = valid.details();
+  }
+  if (problems.empty() && c.relation_check) {
+    FIELDSYNC_RETURN_IF_ERROR(c.relation_check(fields, StoreReader(store_), problems));
+  }
+  for (const auto& field : c.fields) {
+    if (!field.unique || !fields.contains(field.name)) continue;
+    auto same = store_.list(c.name, ListQuery{{{field.name, fields[field.name]}}, 1});
+    if (!same.ok()) return same.status();
+    if (!same->empty()) {
+      const Json& value = fields[field.name];
+      return Status::failed_precondition(
+          field.name + ": " + (value.is_string() ? value.get<std::string>() : utf8_prefix(value.dump(), 60)) +
+          " already has a " + c.record_noun + " (" + same->front().id + ")");
+    }
+  }
+  FIELDSYNC_RETURN_IF_ERROR(invalid_record(c, std::move(problems)));
+  return store_.insert(c.name, fields);
+}
+
 Result<Record> FieldWork::record_visit(const FeeVisitInput& v) {
-  Json fields = FieldsBuilder()
-                    .text("household", v.household)
-                    .text("collector", v.collector.empty() ? me() : v.collector)
-                    .integer("visited_at", v.visited_at.value_or(now()))
-                    .text("channel", v.channel)
-                    .text("outcome", v.outcome)
-                    .text("person_met", v.person_met)
-                    .text("promise_date", v.promise_date)
-                    .integer("promise_amount", v.promise_amount)
-                    .text("work_order", v.work_order)
-                    .text("complaint", v.complaint)
-                    .text("note", v.note)
-                    .geo("location", v.location)
-                    .build();
-  return store_.insert("fee_visits", fields);
+  return record("fee_visits", FieldsBuilder()
+                                  .text("household", v.household)
+                                  .integer("visited_at", v.visited_at)
+                                  .text("channel", v.channel)
+                                  .text("outcome", v.outcome)
+                                  .text("person_met", v.person_met)
+                                  .text("promise_date", v.promise_date)
+                                  .integer("promise_amount", v.promise_amount)
+                                  .text("work_order", v.work_order)
+                                  .text("complaint", v.complaint)
+                                  .text("note", v.note)
+                                  .geo("location", v.location)
+                                  .build());
 }
 
 Result<Record> FieldWork::record_payment(const PaymentInput& p) {
-  // Every charge paid must be one of this household's.
-  std::vector<std::string> problems;
-  for (const auto& charge_id : p.charges) {
-    auto charge = store_.get("charges", charge_id);
-    if (!charge.ok()) {
-      problems.push_back("charges: " + charge.status().message());
-    } else if (charge->fields.value("household", std::string()) != p.household) {
-      problems.push_back("charges: charge " + charge->id + " belongs to another household");
-    }
-  }
-  if (!problems.empty()) {
-    std::string message = "invalid payment: ";
-    for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
-    return Status::invalid_argument(message, problems);
-  }
-  Json fields = FieldsBuilder()
-                    .text("household", p.household)
-                    .list("charges", p.charges)
-                    .list("periods", p.periods)
-                    .integer("amount", p.amount)
-                    .text("method", p.method)
-                    .text("collector", p.collector.empty() ? me() : p.collector)
-                    .integer("paid_at", p.paid_at.value_or(now()))
-                    .text("note", p.note)
-                    .build();
-  return store_.insert("payments", fields);
+  return record("payments", FieldsBuilder()
+                                .text("household", p.household)
+                                .list("charges", p.charges)
+                                .list("periods", p.periods)
+                                .integer("amount", p.amount)
+                                .text("method", p.method)
+                                .integer("paid_at", p.paid_at)
+                                .text("note", p.note)
+                                .build());
 }
 
 Result<Record> FieldWork::void_payment(const std::string& payment, const std::string& reason) {
   auto id = parse_id(payment);
   if (!id.ok()) return id.status().with_context("payment");
-  auto existing = store_.list("payment_voids", ListQuery{{{"payment", *id}}, 1});
-  if (!existing.ok()) return existing.status();
-  if (!existing->empty()) {
-    return Status::failed_precondition("payment " + *id + " is already voided (void " +
-                                       existing->front().id + ")");
-  }
-  Json fields = FieldsBuilder()
-                    .text("payment", *id)
-                    .text("reason", reason)
-                    .text("voided_by", me())
-                    .integer("voided_at", now())
-                    .build();
-  return store_.insert("payment_voids", fields);
+  return record("payment_voids", FieldsBuilder().text("payment", *id).text("reason", reason).build());
 }
 
 Result<Record> FieldWork::check_in(const CheckInInput& c) {
-  auto checkpoint = store_.get("checkpoints", c.checkpoint);
-  if (checkpoint.ok() && checkpoint->fields.value("route", std::string()) != c.route) {
-    return Status::invalid_argument("invalid patrol check-in: checkpoint: " + checkpoint->id +
-                                    " is not on route " + c.route);
-  }
-  Json fields = FieldsBuilder()
-                    .text("route", c.route)
-                    .text("checkpoint", c.checkpoint)
-                    .text("patroller", c.patroller.empty() ? me() : c.patroller)
-                    .integer("checked_at", c.checked_at.value_or(now()))
-                    .text("method", c.method)
-                    .text("condition", c.condition)
-                    .text("note", c.note)
-                    .geo("location", c.location)
-                    .build();
-  return store_.insert("checkins", fields);
+  return record("checkins", FieldsBuilder()
+                                .text("route", c.route)
+                                .text("checkpoint", c.checkpoint)
+                                .integer("checked_at", c.checked_at)
+                                .text("method", c.method)
+                                .text("condition", c.condition)
+                                .text("note", c.note)
+                                .geo("location", c.location)
+                                .build());
 }
 
 Result<Record> FieldWork::report_finding(const FindingInput& f) {
-  Json fields = FieldsBuilder()
-                    .text("estate", f.estate)
-                    .text("building", f.building)
-                    .text("category", f.category)
-                    .text("severity", f.severity)
-                    .text("description", f.description)
-                    .text("location_text", f.location_text)
-                    .geo("location", f.location)
-                    .text("deadline", f.deadline)
-                    .text("assignee", f.assignee)
-                    .text("reported_by", f.reported_by.empty() ? me() : f.reported_by)
-                    .integer("reported_at", f.reported_at.value_or(now()))
-                    .build();
-  return store_.insert("findings", fields);
+  return record("findings", FieldsBuilder()
+                                .text("estate", f.estate)
+                                .text("building", f.building)
+                                .text("category", f.category)
+                                .text("severity", f.severity)
+                                .text("description", f.description)
+                                .text("location_text", f.location_text)
+                                .geo("location", f.location)
+                                .text("deadline", f.deadline)
+                                .text("assignee", f.assignee)
+                                .integer("reported_at", f.reported_at)
+                                .build());
 }
 
 Result<Record> FieldWork::open_work_order(const WorkOrderInput& w) {
-  Json fields = FieldsBuilder()
-                    .text("household", w.household)
-                    .text("building", w.building)
-                    .text("area", w.area)
-                    .text("category", w.category)
-                    .text("channel", w.channel)
-                    .text("description", w.description)
-                    .text("priority", w.priority)
-                    .text("assignee", w.assignee)
-                    .integer("reported_at", w.reported_at.value_or(now()))
-                    .build();
-  return store_.insert("work_orders", fields);
+  return record("work_orders", FieldsBuilder()
+                                   .text("household", w.household)
+                                   .text("building", w.building)
+                                   .text("area", w.area)
+                                   .text("category", w.category)
+                                   .text("channel", w.channel)
+                                   .text("description", w.description)
+                                   .text("priority", w.priority)
+                                   .text("assignee", w.assignee)
+                                   .integer("reported_at", w.reported_at)
+                                   .build());
 }
 
 Result<Record> FieldWork::add_work_order_note(const std::string& work_order, const std::string& text) {
-  Json fields = FieldsBuilder()
-                    .text("work_order", work_order)
-                    .text("author", me())
-                    .integer("written_at", now())
-                    .text("text", text)
-                    .build();
-  return store_.insert("work_order_notes", fields);
+  return record("work_order_notes", FieldsBuilder().text("work_order", work_order).text("text", text).build());
 }
 
 Result<Record> FieldWork::log_complaint(const ComplaintInput& c) {
-  Json fields = FieldsBuilder()
-                    .text("type", c.type)
-                    .text("household", c.household)
-                    .text("building", c.building)
-                    .text("description", c.description)
-                    .text("assignee", c.assignee)
-                    .integer("received_at", c.received_at.value_or(now()))
-                    .build();
-  return store_.insert("complaints", fields);
+  return record("complaints", FieldsBuilder()
+                                  .text("type", c.type)
+                                  .text("household", c.household)
+                                  .text("building", c.building)
+                                  .text("description", c.description)
+                                  .text("assignee", c.assignee)
+                                  .integer("received_at", c.received_at)
+                                  .build());
 }
 
 Result<Record> FieldWork::record_return_visit(const ReturnVisitInput& r) {
-  Json fields = FieldsBuilder()
-                    .text("work_order", r.work_order)
-                    .text("complaint", r.complaint)
-                    .integer("satisfaction", r.satisfaction)
-                    .text("comment", r.comment)
-                    .text("visited_by", r.visited_by.empty() ? me() : r.visited_by)
-                    .integer("visited_at", r.visited_at.value_or(now()))
-                    .build();
-  return store_.insert("return_visits", fields);
+  return record("return_visits", FieldsBuilder()
+                                     .text("work_order", r.work_order)
+                                     .text("complaint", r.complaint)
+                                     .integer("satisfaction", r.satisfaction)
+                                     .text("comment", r.comment)
+                                     .integer("visited_at", r.visited_at)
+                                     .build());
 }
 
 Result<Record> FieldWork::resolve_conflict(const std::string& conflict_id, ConflictChoice choice,

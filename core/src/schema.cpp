@@ -56,6 +56,20 @@ const FieldDef* CollectionDef::status_field() const {
   return nullptr;
 }
 
+const FieldDef* CollectionDef::event_time() const {
+  for (const auto& f : fields) {
+    if (f.default_value == DefaultValue::kNow) return &f;
+  }
+  return nullptr;
+}
+
+const RoleWrites* CollectionDef::writes_of(std::string_view role) const {
+  for (const auto& w : writers) {
+    if (w.role == role) return &w;
+  }
+  return nullptr;
+}
+
 std::vector<Reference> references_in(const CollectionDef& collection, const Json& fields) {
   std::vector<Reference> out;
   for (const auto& [name, value] : fields.items()) {
@@ -70,8 +84,37 @@ std::vector<Reference> references_in(const CollectionDef& collection, const Json
   return out;
 }
 
-Schema::Schema(int version, std::vector<CollectionDef> collections)
-    : version_(version), collections_(std::move(collections)) {}
+Schema::Schema(int version, std::vector<CollectionDef> collections, std::vector<RoleDef> roles,
+               std::vector<DataKind> kinds)
+    : version_(version),
+      collections_(std::move(collections)),
+      roles_(std::move(roles)),
+      kinds_(std::move(kinds)) {}
+
+const RoleDef* Schema::role(std::string_view name) const {
+  for (const auto& r : roles_) {
+    if (r.name == name) return &r;
+  }
+  return nullptr;
+}
+
+std::string Schema::role_names() const {
+  std::string out;
+  for (const auto& r : roles_) out += (out.empty() ? "" : ", ") + r.name;
+  return out;
+}
+
+std::vector<std::string> Schema::kinds_read_by(std::string_view role_name) const {
+  std::vector<std::string> out;
+  const RoleDef* r = role(role_name);
+  if (r == nullptr) return out;
+  for (const auto& kind : kinds_) {
+    bool reads = r->office;
+    for (const auto& reader : kind.readers) reads = reads || reader == role_name;
+    if (reads) out.push_back(kind.name);
+  }
+  return out;
+}
 
 const CollectionDef* Schema::find(std::string_view name) const {
   for (const auto& c : collections_) {
@@ -247,10 +290,14 @@ Status Schema::validate_create(const CollectionDef& collection, const Json& fiel
     if (!fields.contains(field.name)) problems.push_back(field.name + ": is required");
   }
   if (problems.empty() && collection.check) collection.check(fields, problems);
+  return invalid_record(collection, std::move(problems));
+}
+
+Status invalid_record(const CollectionDef& collection, std::vector<std::string> problems) {
   if (problems.empty()) return Status();
   std::string message = "invalid " + collection.record_noun + ": ";
   for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
-  return Status::invalid_argument(message, problems);
+  return Status::invalid_argument(message, std::move(problems));
 }
 
 Status Schema::validate_update(const CollectionDef& collection, const Json& changed) const {

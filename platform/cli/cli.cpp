@@ -78,7 +78,7 @@ CliStatus resolve_database(const CommandDef& command, const ParsedArguments& arg
 }
 
 CliStatus run_command(const CommandDef& command, const ParsedArguments& args, std::ostream& out) {
-  CommandContext context{args, "", nullptr, args.has("json"), out};
+  CommandContext context{&command, args, "", nullptr, args.has("json"), out};
   FIELDSYNC_CLI_RETURN_IF_ERROR(resolve_database(command, args, context.db_path));
   std::unique_ptr<DeviceStore> store;
   if (command.database == NeedsDatabase::kOpen) {

@@ -15,7 +15,10 @@
 
 namespace fieldsync::cli {
 
+struct CommandDef;
+
 struct CommandContext {
+  const CommandDef* command;     // the command being run
   const ParsedArguments& args;   // the command's own options and positional arguments
   std::string db_path;           // where the database is (or is to be created)
   DeviceStore* store = nullptr;  // open when the command needs a database, else null
@@ -41,9 +44,6 @@ struct CommandDef {
 // The commands of each area, in the order help lists them.
 std::vector<CommandDef> device_commands();   // init, info, collections, outbox
 std::vector<CommandDef> record_commands();   // add, edit, advance, reopen, list, show
-std::vector<CommandDef> fee_commands();      // visit, pay, void
-std::vector<CommandDef> patrol_commands();   // check-in, finding
-std::vector<CommandDef> service_commands();  // work-order, note, return-visit, complaint
 std::vector<CommandDef> view_commands();     // arrears, promises, visits
 std::vector<CommandDef> attachment_commands();  // attach, attachments, fetch-attachment, ...
 std::vector<CommandDef> sync_commands();     // enroll, sync, status, parked, conflicts
@@ -54,6 +54,12 @@ struct CommandSection {
   std::string title;
   std::vector<CommandDef> commands;
 };
+// The field-work commands (visit, pay, check-in, ...), made from the collections'
+// declarations, one section per kind of data (commands_recording.cpp).
+std::vector<CommandSection> recording_sections();
+// The option of a field-work command that gives `field`: "at" for the event's time,
+// else the field's name with dashes ("promise-date").
+std::string option_for_field(const CollectionDef& collection, const FieldDef& field);
 const std::vector<CommandSection>& command_sections();
 const std::vector<CommandDef>& all_commands();
 const CommandDef* find_command(const std::string& name);

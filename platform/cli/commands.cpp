@@ -4,17 +4,16 @@
 namespace fieldsync::cli {
 
 const std::vector<CommandSection>& command_sections() {
-  static const std::vector<CommandSection> sections = {
-      {"device", device_commands()},
-      {"records (any collection)", record_commands()},
-      {"fee collection", fee_commands()},
-      {"patrol", patrol_commands()},
-      {"repairs and complaints", service_commands()},
-      {"derived views", view_commands()},
-      {"attachments", attachment_commands()},
-      {"sync with the office", sync_commands()},
-      {"help", help_commands()},
-  };
+  static const std::vector<CommandSection> sections = [] {
+    std::vector<CommandSection> all = {{"device", device_commands()},
+                                       {"records (any collection)", record_commands()}};
+    for (auto& section : recording_sections()) all.push_back(std::move(section));
+    all.push_back({"derived views", view_commands()});
+    all.push_back({"attachments", attachment_commands()});
+    all.push_back({"sync with the office", sync_commands()});
+    all.push_back({"help", help_commands()});
+    return all;
+  }();
   return sections;
 }
 

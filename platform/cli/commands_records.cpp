@@ -7,6 +7,7 @@
 #include "cli/command.h"
 #include "cli/field_options.h"
 #include "cli/record_output.h"
+#include "fieldsync/field_work.h"
 
 namespace fieldsync::cli {
 namespace {
@@ -68,7 +69,7 @@ CliStatus run_add(CommandContext& context) {
   FIELDSYNC_CLI_RETURN_IF_ERROR(read_target(context, 1, collection, assignments));
   auto fields = fields_from(*collection, assignments, false);
   if (!fields.ok()) return fields.status();
-  return print_written(context, context.store->insert(collection->name, *fields));
+  return print_written(context, FieldWork(*context.store).record(collection->name, std::move(fields).value()));
 }
 
 CliStatus run_edit(CommandContext& context) {

@@ -37,72 +37,17 @@ Result<Json> parse_field_input(const FieldDef& field, std::string_view text) {
   return canonical_ids(field, std::move(value).value());
 }
 
-std::optional<Json> FieldOptions::parse(const std::string& option, const std::string& field_name) {
+std::optional<Json> FieldOptions::value(const std::string& option, const FieldDef& field) {
   const auto text = args_.value(option);
   if (!text) return std::nullopt;
-  const FieldDef* field = collection_.field(field_name);
-  if (field == nullptr) {
-    internal_error_ = true;
-    problems_.push_back("--" + option + ": " + collection_.name + " have no field " + field_name);
-    return std::nullopt;
-  }
-  auto value = parse_field_input(*field, *text);
+  auto value = parse_field_input(field, *text);
   if (!value.ok()) {
-    problems_.push_back(about_option(option, field_name, value.status().message()));
+    problems_.push_back(about_option(option, field.name, value.status().message()));
     return std::nullopt;
   }
   return std::move(value).value();
 }
 
-void FieldOptions::read(const std::string& option, const std::string& field, std::string& target) {
-  if (auto value = parse(option, field); value && value->is_string())
-    target = value->get<std::string>();
-}
-
-void FieldOptions::read(const std::string& option, const std::string& field,
-                        std::optional<std::string>& target) {
-  if (auto value = parse(option, field); value && value->is_string())
-    target = value->get<std::string>();
-}
-
-void FieldOptions::read(const std::string& option, const std::string& field, int64_t& target) {
-  if (auto value = parse(option, field); value && value->is_number_integer()) {
-    target = value->get<int64_t>();
-  }
-}
-
-void FieldOptions::read(const std::string& option, const std::string& field,
-                        std::optional<int64_t>& target) {
-  if (auto value = parse(option, field); value && value->is_number_integer()) {
-    target = value->get<int64_t>();
-  }
-}
-
-void FieldOptions::read(const std::string& option, const std::string& field,
-                        std::vector<std::string>& target) {
-  auto value = parse(option, field);
-  if (!value || !value->is_array()) return;
-  target.clear();
-  for (const auto& item : *value) target.push_back(item.get<std::string>());
-}
-
-void FieldOptions::read(const std::string& option, const std::string& field,
-                        std::optional<GeoPoint>& target) {
-  auto value = parse(option, field);
-  if (!value || !value->is_object()) return;
-  GeoPoint point;
-  point.lat = value->value("lat", 0.0);
-  point.lon = value->value("lon", 0.0);
-  if (value->contains("accuracy_m")) point.accuracy_m = (*value)["accuracy_m"].get<double>();
-  target = point;
-}
-
-Status FieldOptions::status() const {
-  if (problems_.empty()) return Status();
-  std::string message = "invalid " + collection_.record_noun + ": ";
-  for (size_t i = 0; i < problems_.size(); ++i) message += (i ? "; " : "") + problems_[i];
-  if (internal_error_) return Status::internal(message);
-  return Status::invalid_argument(message, problems_);
-}
+Status FieldOptions::status() const { return invalid_record(collection_, problems_); }
 
 }  // namespace fieldsync::cli

@@ -1,8 +1,8 @@
-// Reads a typed command's options as the values of the record fields they fill. Each
-// option's text is parsed with parse_field_text against its field, so "--amount 12.345"
-// is refused exactly as "amount=12.345" would be, ids come back canonical (lower
-// case), and problems are collected so the command reports all of them at once,
-// before anything is written. An option that was not given leaves its target as is.
+// Reads a field-work command's options as the values of the record fields they fill.
+// Each option's text is parsed with parse_field_text against its field, so "--amount
+// 12.345" is refused exactly as "amount=12.345" would be, ids come back canonical
+// (lower case), and problems are collected so the command reports all of them at once,
+// before anything is written.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "cli/arguments.h"
-#include "fieldsync/field_work.h"
 #include "fieldsync/schema.h"
 
 namespace fieldsync::cli {
@@ -26,30 +25,17 @@ class FieldOptions {
   FieldOptions(const ParsedArguments& args, const CollectionDef& collection)
       : args_(args), collection_(collection) {}
 
-  // `option` names the command-line option, `field` the field of the collection whose
-  // type and rules the value must meet.
-  void read(const std::string& option, const std::string& field, std::string& target);
-  void read(const std::string& option, const std::string& field,
-            std::optional<std::string>& target);
-  void read(const std::string& option, const std::string& field, int64_t& target);
-  void read(const std::string& option, const std::string& field, std::optional<int64_t>& target);
-  void read(const std::string& option, const std::string& field, std::vector<std::string>& target);
-  void read(const std::string& option, const std::string& field, std::optional<GeoPoint>& target);
-
-  // Adds a problem found by the command itself ("--periods: ...").
-  void add_problem(std::string problem) { problems_.push_back(std::move(problem)); }
+  // The value of option `option` parsed as `field`; nullopt when the option was not
+  // given or its text is wrong for the field (a problem is kept).
+  std::optional<Json> value(const std::string& option, const FieldDef& field);
 
   // ok, or one invalid_argument ("invalid <record noun>: ...") with one detail per problem.
   Status status() const;
 
  private:
-  // The option's value parsed as `field`, or nullopt when absent or wrong.
-  std::optional<Json> parse(const std::string& option, const std::string& field);
-
   const ParsedArguments& args_;
   const CollectionDef& collection_;
   std::vector<std::string> problems_;
-  bool internal_error_ = false;
 };
 
 }  // namespace fieldsync::cli

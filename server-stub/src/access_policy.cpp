@@ -1,58 +1,38 @@
 #include "access_policy.h"
 
-#include <map>
-
 namespace fieldsync::server {
 
-Result<Scope> scope_of(ServerTransaction& txn, const User& user) {
-  Scope scope;
-  if (user.role == "office") {
-    scope.everything = true;
-    return scope;
-  }
-  scope.buckets.insert("user:" + user.name);
+Result<Access> access_of(ServerTransaction& txn, const User& user) {
+  Access access;
+  access.user = user.name;
+  access.role = user.role;
   auto assignments = txn.assignments_of(user.name);
   if (!assignments.ok()) return assignments.status();
   for (const Assignment& a : *assignments) {
-    if (a.kind == "building") {
-      scope.buckets.insert("building:" + a.target);
-      continue;
-    }
-    scope.buckets.insert("estate:" + a.target);
-    auto buildings = txn.find_ids("buildings", "estate", a.target);
-    if (!buildings.ok()) return buildings.status();
-    for (const auto& id : *buildings) scope.buckets.insert("building:" + id);
+    (a.kind == "building" ? access.buildings : access.estates).push_back(a.target);
   }
-  return scope;
+  return access;
 }
 
-std::string write_refusal(const std::string& role, const CollectionDef& collection,
-                          const std::string& kind) {
-  if (role == "office") return {};
-  // Field roles: the collections each may write. Reference data is created by the
-  // office; a few reference fields (a household's phones) are corrected in the field.
-  static const std::map<std::string, std::set<std::string>> kWrites = {
-      {"collector", {"fee_visits", "payments", "payment_voids", "households", "complaints",
-                     "work_orders", "work_order_notes", "attachments", "conflicts"}},
-      {"patrol", {"checkins", "findings", "work_orders", "work_order_notes", "attachments",
-                  "conflicts"}},
-      {"technician", {"work_orders", "work_order_notes", "return_visits", "attachments",
-                      "conflicts"}},
-      {"customer_service", {"households", "complaints", "work_orders", "work_order_notes",
-                            "return_visits", "fee_visits", "attachments", "conflicts"}},
-  };
-  static const std::set<std::string> kOfficeCreates = {
-      "estates", "buildings", "units", "households", "charges", "collection_plans",
-      "patrol_routes", "checkpoints"};
-  auto it = kWrites.find(role);
-  if (it == kWrites.end()) return "role '" + role + "' may not write anything";
-  if (!it->second.count(collection.name)) {
-    return "a " + role + " may not write " + collection.name;
+Result<Scope> scope_of(ServerTransaction& txn, const Schema& schema, const User& user) {
+  Scope scope;
+  const RoleDef* role = schema.role(user.role);
+  if (role != nullptr && role->office) {
+    scope.everything = true;
+    return scope;
   }
-  if (kind == "create" && kOfficeCreates.count(collection.name)) {
-    return collection.name + " are created by the office";
+  auto access = access_of(txn, user);
+  if (!access.ok()) return access.status();
+  std::vector<std::string> places = {"user:" + user.name};
+  for (const auto& building : access->buildings) places.push_back("building:" + building);
+  for (const auto& estate : access->estates) {
+    places.push_back("estate:" + estate);
+    auto buildings = txn.find_ids("buildings", "estate", estate);
+    if (!buildings.ok()) return buildings.status();
+    for (const auto& id : *buildings) places.push_back("building:" + id);
   }
-  return {};
+  for (auto& bucket : buckets_for(schema, user.role, places)) scope.buckets.insert(std::move(bucket));
+  return scope;
 }
 
 }  // namespace fieldsync::server

@@ -1,13 +1,14 @@
-// Who may read and write what. A device's buckets follow its user's role and
-// assignments: the office holds every bucket; field staff hold "user:<name>", each
-// assigned building, and each assigned estate with all of its buildings. Which
-// collections a role may write is a fixed table; reference data is the office's.
+// What a device holds: its buckets, from its user's role and assignments. The office
+// holds every bucket; field staff hold, for "user:<name>", each assigned building and
+// each assigned estate with all of its buildings, one bucket per kind of data their
+// role reads ("building:<id>:fees"). Who may write what is the declarations' (access.h).
 // Private to server-stub.
 #pragma once
 
 #include <set>
 #include <string>
 
+#include "fieldsync/access.h"
 #include "fieldsync/schema.h"
 #include "fieldsync/server/server_store.h"
 
@@ -19,10 +20,9 @@ struct Scope {
   bool contains(const std::string& bucket) const { return everything || buckets.count(bucket) > 0; }
 };
 
-Result<Scope> scope_of(ServerTransaction& txn, const User& user);
+Result<Scope> scope_of(ServerTransaction& txn, const Schema& schema, const User& user);
 
-// Empty when `role` may make a change of `kind` to `collection`; otherwise why not.
-std::string write_refusal(const std::string& role, const CollectionDef& collection,
-                          const std::string& kind);
+// What the device of `user` may do, as the pull tells the phone.
+Result<Access> access_of(ServerTransaction& txn, const User& user);
 
 }  // namespace fieldsync::server

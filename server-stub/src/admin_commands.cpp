@@ -14,11 +14,7 @@ OfficeAdmin admin_of(CommandContext& context) {
   return OfficeAdmin(*context.store, Schema::property_management(), Clock::system());
 }
 
-std::string roles_text() {
-  std::string all;
-  for (const auto& r : roles()) all += (all.empty() ? "" : ", ") + r;
-  return all;
-}
+std::string roles_text() { return Schema::property_management().role_names(); }
 
 Outcome run_user(CommandContext& context) {
   const auto& words = context.args.positional;

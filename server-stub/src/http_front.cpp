@@ -120,8 +120,7 @@ Result<int> free_port(const std::string& address) {
 }
 
 HttpResponse too_large(size_t limit) {
-  return error_response(413, "too_large",
-                        "the request body is larger than " + std::to_string(limit) + " bytes");
+  return error_response(ErrorCode::kTooLarge, "the request body is larger than " + std::to_string(limit) + " bytes");
 }
 
 // What the listener's callbacks and the workers share. Shared ownership because a body
@@ -184,7 +183,7 @@ void FrontState::on_request(http::http_request request) noexcept {
       self->on_body(request, std::move(body));
     });
   } catch (const std::exception& e) {
-    answer(request, error_response(500, "internal", std::string("the server failed: ") + e.what(),
+    answer(request, error_response(ErrorCode::kInternal, std::string("the server failed: ") + e.what(),
                                    /*retryable=*/true));
   }
 }
@@ -198,8 +197,7 @@ void FrontState::on_body(const http::http_request& request,
       body.assign(bytes.begin(), bytes.end());
     } catch (const std::exception& e) {
       answer(request,
-             error_response(400, "bad_request",
-                            std::string("the request body could not be read: ") + e.what()));
+             error_response(ErrorCode::kBadRequest, std::string("the request body could not be read: ") + e.what()));
       return;
     }
     if (body.size() > max_body_bytes_) {
@@ -212,7 +210,7 @@ void FrontState::on_body(const http::http_request& request,
         bearer_token(request.headers()), std::move(body), request.headers().content_type()};
     if (auto refused = enqueue(Job{request, std::move(incoming)})) answer(request, *refused);
   } catch (const std::exception& e) {
-    answer(request, error_response(500, "internal", std::string("the server failed: ") + e.what(),
+    answer(request, error_response(ErrorCode::kInternal, std::string("the server failed: ") + e.what(),
                                    /*retryable=*/true));
   }
 }
@@ -221,11 +219,11 @@ std::optional<HttpResponse> FrontState::enqueue(Job job) {
   {
     std::lock_guard lock(mutex_);
     if (refusing_ || queue_closed_) {
-      return error_response(503, "unavailable", "the server is shutting down; try again shortly",
+      return error_response(ErrorCode::kUnavailable, "the server is shutting down; try again shortly",
                             /*retryable=*/true);
     }
     if (jobs_.size() >= max_queued_) {
-      return error_response(503, "unavailable", "the server is busy; try again shortly",
+      return error_response(ErrorCode::kUnavailable, "the server is busy; try again shortly",
                             /*retryable=*/true);
     }
     jobs_.push_back(std::move(job));

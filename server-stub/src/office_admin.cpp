@@ -7,6 +7,7 @@
 #include "fieldsync/id.h"
 #include "fieldsync/merge.h"
 #include "fieldsync/server/secrets.h"
+#include "fieldsync/text_values.h"
 
 namespace fieldsync::server {
 namespace {
@@ -43,10 +44,8 @@ Status require_user(ServerTransaction& txn, const std::string& name) {
 
 Status OfficeAdmin::add_user(const std::string& name, const std::string& role) {
   FIELDSYNC_RETURN_IF_ERROR(check_user_name(name));
-  if (std::find(roles().begin(), roles().end(), role) == roles().end()) {
-    std::string known;
-    for (const auto& r : roles()) known += (known.empty() ? "" : ", ") + r;
-    return Status::invalid_argument("role '" + role.substr(0, 40) + "' is not one of " + known);
+  if (schema_.role(role) == nullptr) {
+    return Status::invalid_argument("role '" + utf8_prefix(role, 40) + "' is not one of " + schema_.role_names());
   }
   return in_write(store_, [&](ServerTransaction& txn) { return txn.put_user({name, role, true}); });
 }

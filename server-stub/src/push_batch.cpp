@@ -22,6 +22,21 @@ ChangeResult result_of(const WireChange& w, ChangeOutcome outcome, std::string r
   return r;
 }
 
+// The records a relation check reads: the server's.
+class ServerReader : public RecordReader {
+ public:
+  explicit ServerReader(ServerTransaction& txn) : txn_(txn) {}
+  Result<std::optional<Json>> fields_of(const std::string& collection, const std::string& id) const override {
+    auto stored = txn_.get_record(id);
+    if (!stored.ok()) return stored.status();
+    if (!*stored || (*stored)->record.collection != collection) return std::optional<Json>();
+    return std::optional<Json>((*stored)->record.fields);
+  }
+
+ private:
+  ServerTransaction& txn_;
+};
+
 Stamp loaded_clock(ServerTransaction& txn) {
   auto stamp = txn.load_clock();
   return stamp.ok() ? *stamp : Stamp{0, 0, "server"};
@@ -122,16 +137,23 @@ Result<std::string> PushBatch::check_references(const CollectionDef& c, const Js
   return std::string();
 }
 
-Result<std::string> PushBatch::check_receipt(const Record& payment) {
-  const std::string receipt = payment.fields.value("receipt_number", std::string());
-  if (receipt.rfind(device_.device_code + "-", 0) != 0) {
-    return "receipt_number: '" + utf8_prefix(receipt, 40) +
-           "' does not start with this device's code " + device_.device_code;
+Result<std::string> PushBatch::check_new_record(const CollectionDef& c, const Record& record) {
+  for (const FieldDef& field : c.fields) {
+    if (field.auto_value != AutoValue::kReceiptNumber) continue;
+    const std::string receipt = record.fields.value(field.name, std::string());
+    if (receipt.rfind(device_.device_code + "-", 0) != 0) {
+      return field.name + ": '" + utf8_prefix(receipt, 40) + "' does not start with this device's code " +
+             device_.device_code;
+    }
+    auto same = txn_.find_ids(c.name, field.name, receipt);
+    if (!same.ok()) return same.status();
+    if (!same->empty()) return field.name + ": " + receipt + " is already used by another " + c.record_noun;
   }
-  auto same = txn_.find_ids("payments", "receipt_number", receipt);
-  if (!same.ok()) return same.status();
-  if (!same->empty()) return "receipt_number: " + receipt + " is already used by another payment";
-  return std::string();
+  if (!c.relation_check) return std::string();
+  std::vector<std::string> problems;
+  FIELDSYNC_RETURN_IF_ERROR(c.relation_check(record.fields, ServerReader(txn_), problems));
+  Status invalid = invalid_record(c, std::move(problems));
+  return invalid.ok() ? std::string() : invalid.message();
 }
 
 Result<std::string> PushBatch::writer_of(const std::string& encoded) {
@@ -192,7 +214,8 @@ Result<ChangeResult> PushBatch::merge(const WireChange& wire) {
   auto id = parse_id(change.record_id);
   if (!id.ok()) return result_of(wire, ChangeOutcome::kRejected, "record_id: " + id.status().message());
   change.record_id = *id;
-  if (std::string refusal = write_refusal(user_.role, *c, change.kind); !refusal.empty()) {
+  const Access access{user_.name, user_.role, {}, {}};
+  if (std::string refusal = write_refusal(schema_, *c, access, change.kind, change.fields); !refusal.empty()) {
     return result_of(wire, ChangeOutcome::kRejected, refusal);
   }
   auto current = txn_.get_record(change.record_id);
@@ -223,11 +246,9 @@ Result<ChangeResult> PushBatch::merge(const WireChange& wire) {
       return result_of(wire, ChangeOutcome::kRejected, "the record would be outside this device's buckets");
     }
     merged.record.bucket = **bucket;
-    if (c->name == "payments") {
-      auto receipt = check_receipt(merged.record);
-      if (!receipt.ok()) return receipt.status();
-      if (!receipt->empty()) return result_of(wire, ChangeOutcome::kRejected, *receipt);
-    }
+    auto refusal = check_new_record(*c, merged.record);
+    if (!refusal.ok()) return refusal.status();
+    if (!refusal->empty()) return result_of(wire, ChangeOutcome::kRejected, *refusal);
   }
   if (merged.changed) {
     auto seq = txn_.put_record(merged.record);

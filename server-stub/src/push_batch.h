@@ -1,6 +1,6 @@
 // Applies one device's push inside one server transaction: exactly-once replay of
 // answered changes, permission and scope checks, stamp nodes tied to the device, stamp
-// clamping, the shared merge rules, conflict records, receipt-number checks. Private
+// clamping, the shared merge rules, conflict records, receipt-number and relation checks. Private
 // to server-stub.
 #pragma once
 
@@ -37,7 +37,9 @@ class PushBatch {
   // Gives stamps too far ahead of the server's clock a server stamp (same node).
   void clamp_stamps(IncomingChange& change);
   Result<std::string> check_references(const CollectionDef& c, const Json& fields);
-  Result<std::string> check_receipt(const Record& payment);
+  // Why a new record cannot be stored ("" when it can): a receipt number that is not
+  // this device's or is already used, or the collection's relation check.
+  Result<std::string> check_new_record(const CollectionDef& c, const Record& record);
   // Who wrote a stamp, for a person: "CODE (user)", the office, or the raw node id.
   Result<std::string> writer_of(const std::string& stamp);
   Status store_conflicts(const CollectionDef& c, const MergeResult& merged, const IncomingChange& change);

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <mutex>
 
+#include "fieldsync/buckets.h"
 #include "fieldsync/server/server_store.h"
 #include "fieldsync/sqlite_db.h"
 
@@ -39,7 +40,54 @@ const char* kLayout =
     "  created_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL DEFAULT 0,"
     "  node_id TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX devices_by_node ON devices (node_id);"
-    "PRAGMA user_version = 1;";
+    "PRAGMA user_version = 2;";
+
+// The layout this build writes. Layout 1 (schema 1) kept buckets without a kind of
+// data ("building:<id>"); layout 2 gives each its kind ("building:<id>:fees").
+constexpr int64_t kLayoutVersion = 2;
+
+// Layout 1 to 2: every record's bucket derived again by the declarations of this
+// build, collection by collection in declaration order, so a record's parent (always
+// declared before it) already has its new bucket. Sequence numbers stay: a phone's
+// cursors name the old buckets, so it pulls each new bucket from its start.
+Status migrate_buckets(SqliteDb& db) {
+  const Schema& schema = Schema::property_management();
+  BucketLookup lookup = [&db](const std::string& collection,
+                              const std::string& id) -> Result<std::optional<std::string>> {
+    auto parent = db.cached("SELECT collection, bucket FROM records WHERE id = ?");
+    if (!parent.ok()) return parent.status();
+    (*parent)->bind(1, id);
+    auto row = (*parent)->step();
+    if (!row.ok()) return row.status();
+    if (!*row || (!collection.empty() && (*parent)->column_text(0) != collection)) {
+      return std::optional<std::string>();
+    }
+    return std::optional<std::string>((*parent)->column_text(1));
+  };
+  for (const CollectionDef& c : schema.collections()) {
+    auto records = db.prepare("SELECT id, fields FROM records WHERE collection = ? ORDER BY id");
+    if (!records.ok()) return records.status();
+    (*records)->bind(1, c.name);
+    std::vector<std::pair<std::string, std::string>> moved;
+    while (true) {
+      auto row = (*records)->step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      const std::string id = (*records)->column_text(0);
+      const Json fields = Json::parse((*records)->column_text(1), nullptr, false);
+      auto bucket = derive_bucket(c, id, fields, lookup);
+      if (!bucket.ok()) return bucket.status();
+      if (*bucket) moved.emplace_back(id, **bucket);
+    }
+    for (const auto& [id, bucket] : moved) {
+      auto update = db.cached("UPDATE records SET bucket = ?2 WHERE id = ?1");
+      if (!update.ok()) return update.status();
+      (*update)->bind(1, id).bind(2, bucket);
+      FIELDSYNC_RETURN_IF_ERROR((*update)->run());
+    }
+  }
+  return db.exec("PRAGMA user_version = 2");
+}
 
 StoredRecord read_stored(const SqliteStatement& s) {
   StoredRecord r;
@@ -413,9 +461,14 @@ Result<std::unique_ptr<ServerStore>> open_sqlite_server_store(const std::string&
   FIELDSYNC_RETURN_IF_ERROR((*db)->exec("PRAGMA foreign_keys = ON"));
   if (*app_id == 0) {
     FIELDSYNC_RETURN_IF_ERROR((*db)->exec(std::string("BEGIN;") + kLayout + "COMMIT;"));
-  } else if (*version != 1) {
+  } else if (*version == 1) {
+    auto txn = SqliteTransaction::begin_immediate(**db);
+    if (!txn.ok()) return txn.status();
+    FIELDSYNC_RETURN_IF_ERROR(migrate_buckets(**db));
+    FIELDSYNC_RETURN_IF_ERROR((*txn)->commit());
+  } else if (*version != kLayoutVersion) {
     return Status::failed_precondition("'" + path + "' has server layout " + std::to_string(*version) +
-                                       "; this build knows layout 1");
+                                       "; this build knows layouts 1 to " + std::to_string(kLayoutVersion));
   }
   return std::unique_ptr<ServerStore>(new SqliteServerStore(std::move(db).value()));
 }

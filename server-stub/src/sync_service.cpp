@@ -12,26 +12,22 @@ namespace fieldsync::server {
 HttpResponse ok_response(std::string body) { return HttpResponse{200, std::move(body)}; }
 
 HttpResponse from_status(const Status& s) {
-  switch (s.code()) {
-    case StatusCode::kInvalidArgument: return error_response(400, "invalid_argument", s.message());
-    case StatusCode::kPermissionDenied: return error_response(403, "forbidden", s.message());
-    case StatusCode::kNotFound: return error_response(404, "not_found", s.message());
-    default: return error_response(500, "internal", s.message(), /*retryable=*/true);
-  }
+  const ErrorCode code = error_code_of(s.code());
+  return error_response(code, s.message(), s.retryable() || retryable_by_default(code));
 }
 
 std::optional<HttpResponse> authenticate(ServerTransaction& txn, const std::string& token, Caller& caller) {
-  if (token.empty()) return error_response(401, "unauthenticated", "this request needs a device token");
+  if (token.empty()) return error_response(ErrorCode::kUnauthenticated, "this request needs a device token");
   auto device = txn.device_by_token(secret_hash(token));
   if (!device.ok()) return from_status(device.status());
-  if (!*device) return error_response(401, "unauthenticated", "the device token is not known");
+  if (!*device) return error_response(ErrorCode::kUnauthenticated, "the device token is not known");
   if ((*device)->revoked) {
-    return error_response(401, "unauthenticated", "this device was revoked by the office; enroll it again");
+    return error_response(ErrorCode::kUnauthenticated, "this device was revoked by the office; enroll it again");
   }
   auto user = txn.get_user((*device)->user);
   if (!user.ok()) return from_status(user.status());
   if (!*user || !(*user)->active) {
-    return error_response(401, "unauthenticated", "the user of this device is no longer active");
+    return error_response(ErrorCode::kUnauthenticated, "the user of this device is no longer active");
   }
   caller.device = **device;
   caller.user = **user;
@@ -40,25 +36,25 @@ std::optional<HttpResponse> authenticate(ServerTransaction& txn, const std::stri
 
 std::optional<HttpResponse> check_versions(int protocol, int schema_version, const Schema& schema) {
   if (protocol != kProtocolVersion) {
-    return error_response(400, "unsupported_protocol",
-                          "protocol version " + std::to_string(protocol) + " is not supported; this server speaks " +
+    return error_response(ErrorCode::kUnsupportedProtocol, "protocol version " + std::to_string(protocol) + " is not supported; this server speaks " +
                               std::to_string(kProtocolVersion));
   }
   if (schema_version < schema.version() - 1) {
-    return error_response(426, "upgrade_required",
-                          "this app is too old for the server (schema " + std::to_string(schema_version) +
+    return error_response(ErrorCode::kUpgradeRequired, "this app is too old for the server (schema " + std::to_string(schema_version) +
                               ", the server needs at least " + std::to_string(schema.version() - 1) +
                               "); update the app: your unsent records are kept on the phone");
   }
   if (schema_version > schema.version()) {
-    return error_response(400, "server_too_old",
-                          "the app is newer than the server (schema " + std::to_string(schema_version) +
+    return error_response(ErrorCode::kServerTooOld, "the app is newer than the server (schema " + std::to_string(schema_version) +
                               ", server " + std::to_string(schema.version()) + "); ask the office to update the server");
   }
   return std::nullopt;
 }
 
 namespace {
+
+// A device of an earlier schema does not know the pull's "access" member.
+constexpr int kFirstSchemaWithAccess = 2;
 
 // Everything a push or pull checks before its work: the token, the versions, the
 // device's buckets. An error response to send back when any check fails.
@@ -74,7 +70,7 @@ std::optional<HttpResponse> admit(ServerTransaction& txn, const std::string& tok
   if (auto denied = authenticate(txn, token, admitted.caller)) return denied;
   if (!request.ok()) return from_status(request.status());
   if (auto bad = check_versions(request->protocol_version, request->schema_version, schema)) return bad;
-  auto scope = scope_of(txn, admitted.caller.user);
+  auto scope = scope_of(txn, schema, admitted.caller.user);
   if (!scope.ok()) return from_status(scope.status());
   admitted.scope = std::move(scope).value();
   return std::nullopt;
@@ -82,8 +78,9 @@ std::optional<HttpResponse> admit(ServerTransaction& txn, const std::string& tok
 
 }  // namespace
 
-HttpResponse error_response(int status, const std::string& code, const std::string& message, bool retryable) {
-  return HttpResponse{status, encode(ErrorBody{code, message, retryable})};
+HttpResponse error_response(ErrorCode code, const std::string& message, std::optional<bool> retryable) {
+  return HttpResponse{http_status_of(code),
+                      encode(ErrorBody{code, message, retryable.value_or(retryable_by_default(code))})};
 }
 
 SyncService::SyncService(ServerStore& store, const Schema& schema, const Clock& clock,
@@ -94,13 +91,13 @@ HttpResponse SyncService::handle(const HttpRequest& request) {
   try {
     return route(request);
   } catch (const std::exception& e) {
-    return error_response(500, "internal", std::string("the server failed: ") + e.what(), true);
+    return error_response(ErrorCode::kInternal, std::string("the server failed: ") + e.what(), true);
   }
 }
 
 HttpResponse SyncService::route(const HttpRequest& request) {
   if (request.body.size() > options_.max_body_bytes) {
-    return error_response(413, "too_large", "the request body is larger than " +
+    return error_response(ErrorCode::kTooLarge, "the request body is larger than " +
                                                 std::to_string(options_.max_body_bytes) + " bytes");
   }
   const size_t query_start = request.path.find('?');
@@ -115,9 +112,9 @@ HttpResponse SyncService::route(const HttpRequest& request) {
                            .dump());
   }
   if (path != "/v1/enroll" && path != "/v1/push" && path != "/v1/pull") {
-    return error_response(404, "not_found", "no such endpoint: " + path.substr(0, 100));
+    return error_response(ErrorCode::kNotFound, "no such endpoint: " + path.substr(0, 100));
   }
-  if (!post) return error_response(405, "method_not_allowed", path + " takes POST");
+  if (!post) return error_response(ErrorCode::kMethodNotAllowed, path + " takes POST");
   if (path == "/v1/enroll") return enroll(request.body);
   if (path == "/v1/push") return push(request.bearer_token, request.body);
   return pull(request.bearer_token, request.body);
@@ -132,12 +129,11 @@ HttpResponse SyncService::enroll(const std::string& body) {
   auto user_name = (*txn)->redeem_enrollment_code(secret_hash(request->enrollment_code), clock_.now_ms());
   if (!user_name.ok()) return from_status(user_name.status());
   if (!*user_name) {
-    return error_response(401, "unauthenticated",
-                          "the enrollment code is not valid: it is unknown, already used or expired");
+    return error_response(ErrorCode::kUnauthenticated, "the enrollment code is not valid: it is unknown, already used or expired");
   }
   auto user = (*txn)->get_user(**user_name);
   if (!user.ok()) return from_status(user.status());
-  if (!*user || !(*user)->active) return error_response(401, "unauthenticated", "the user is not active");
+  if (!*user || !(*user)->active) return error_response(ErrorCode::kUnauthenticated, "the user is not active");
   Device device;
   device.id = new_id(clock_);
   device.user = (*user)->name;
@@ -148,7 +144,7 @@ HttpResponse SyncService::enroll(const std::string& body) {
     if (!taken.ok()) return from_status(taken.status());
     if (!*taken) device.device_code = code;
   }
-  if (device.device_code.empty()) return error_response(500, "internal", "no free device code", true);
+  if (device.device_code.empty()) return error_response(ErrorCode::kInternal, "no free device code", true);
   const std::string token = random_token();
   if (Status s = (*txn)->put_device(device, secret_hash(token)); !s.ok()) return from_status(s);
   if (Status s = (*txn)->commit(); !s.ok()) return from_status(s);
@@ -194,6 +190,11 @@ HttpResponse SyncService::pull(const std::string& token, const std::string& body
   }
   PullResponse response;
   response.buckets = buckets;
+  if (request->schema_version >= kFirstSchemaWithAccess) {
+    auto access = access_of(**txn, admitted.caller.user);
+    if (!access.ok()) return from_status(access.status());
+    response.access = std::move(access).value();
+  }
   int64_t room = request->limit;
   for (const std::string& bucket : buckets) {
     auto cursor = request->cursors.find(bucket);

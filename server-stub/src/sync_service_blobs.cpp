@@ -23,27 +23,22 @@ namespace {
 constexpr const char* kOctetStream = "application/octet-stream";
 
 HttpResponse invalid(const std::string& message) {
-  return error_response(400, "invalid_argument", message);
+  return error_response(ErrorCode::kInvalidArgument, message);
 }
 
 HttpResponse forbidden() {
-  return error_response(403, "permission_denied",
-                        "no attachment in this device's buckets names this blob");
+  return error_response(ErrorCode::kForbidden, "no attachment in this device's buckets names this blob");
 }
 
-// A blob store failure as the answer the protocol gives for it.
+// A blob store failure as the answer the protocol gives for it: a refused offset and
+// damaged bytes have codes of their own, a blob gone missing may come back (another
+// device may still upload it); everything else is answered as any Status is.
 HttpResponse from_blob_status(const Status& s) {
   switch (s.code()) {
-    case StatusCode::kInvalidArgument:
-      return invalid(s.message());
-    case StatusCode::kFailedPrecondition:
-      return error_response(409, "offset_mismatch", s.message(), /*retryable=*/true);
-    case StatusCode::kCorruption:
-      return error_response(422, "blob_corrupt", s.message(), /*retryable=*/true);
-    case StatusCode::kNotFound:
-      return error_response(404, "not_found", s.message(), /*retryable=*/true);
-    default:
-      return error_response(500, "internal", s.message(), /*retryable=*/true);
+    case StatusCode::kFailedPrecondition: return error_response(ErrorCode::kOffsetMismatch, s.message());
+    case StatusCode::kCorruption: return error_response(ErrorCode::kBlobCorrupt, s.message());
+    case StatusCode::kNotFound: return error_response(ErrorCode::kNotFound, s.message(), /*retryable=*/true);
+    default: return from_status(s);
   }
 }
 
@@ -123,7 +118,7 @@ Result<std::set<int64_t>> sizes_in_scope(ServerTransaction& txn, const Scope& sc
 
 // Authenticates the caller and gives the sizes its attachment records give `hash`, or
 // the error response to answer.
-std::optional<HttpResponse> sizes_for_caller(ServerStore& store, const std::string& token,
+std::optional<HttpResponse> sizes_for_caller(ServerStore& store, const Schema& schema, const std::string& token,
                                              const std::string& hash, bool upload,
                                              std::set<int64_t>& sizes) {
   auto txn = store.begin(false);
@@ -133,7 +128,7 @@ std::optional<HttpResponse> sizes_for_caller(ServerStore& store, const std::stri
   if (!is_sha256_hex(hash)) {
     return invalid("the blob's name in the path must be 64 lowercase hexadecimal digits");
   }
-  auto scope = scope_of(**txn, caller.user);
+  auto scope = scope_of(**txn, schema, caller.user);
   if (!scope.ok()) return from_status(scope.status());
   auto found = sizes_in_scope(**txn, *scope, hash, upload ? &caller.device : nullptr);
   if (!found.ok()) return from_status(found.status());
@@ -146,18 +141,18 @@ std::optional<HttpResponse> sizes_for_caller(ServerStore& store, const std::stri
 HttpResponse SyncService::route_blobs(const HttpRequest& request, const std::string& path,
                                       const std::string& query) {
   if (blobs_ == nullptr) {
-    return error_response(404, "not_found", "this server does not keep attachments");
+    return error_response(ErrorCode::kNotFound, "this server does not keep attachments");
   }
   const std::string name = path.substr(std::string("/v1/blobs/").size());
   if (name == "status") {
     if (request.method != "POST") {
-      return error_response(405, "method_not_allowed", "/v1/blobs/status takes POST");
+      return error_response(ErrorCode::kMethodNotAllowed, "/v1/blobs/status takes POST");
     }
     return blob_status(request.bearer_token, request.body);
   }
   if (request.method == "PUT") return blob_put(request.bearer_token, name, query, request.body);
   if (request.method == "GET") return blob_get(request.bearer_token, name, query);
-  return error_response(405, "method_not_allowed", "/v1/blobs/<sha256> takes PUT or GET");
+  return error_response(ErrorCode::kMethodNotAllowed, "/v1/blobs/<sha256> takes PUT or GET");
 }
 
 HttpResponse SyncService::blob_status(const std::string& token, const std::string& body) {
@@ -172,7 +167,7 @@ HttpResponse SyncService::blob_status(const std::string& token, const std::strin
     if (auto bad = check_versions(request->protocol_version, request->schema_version, schema_)) {
       return *bad;
     }
-    auto scope = scope_of(**txn, caller.user);
+    auto scope = scope_of(**txn, schema_, caller.user);
     if (!scope.ok()) return from_status(scope.status());
     for (const std::string& hash : request->hashes) {
       auto sizes = sizes_in_scope(**txn, *scope, hash, &caller.device);
@@ -199,7 +194,7 @@ HttpResponse SyncService::blob_status(const std::string& token, const std::strin
 HttpResponse SyncService::blob_put(const std::string& token, const std::string& hash,
                                    const std::string& query, const std::string& body) {
   std::set<int64_t> sizes;
-  if (auto refused = sizes_for_caller(store_, token, hash, /*upload=*/true, sizes)) return *refused;
+  if (auto refused = sizes_for_caller(store_, schema_, token, hash, /*upload=*/true, sizes)) return *refused;
   auto params = parse_query(query, {"offset", "size", "chunk_sha256"});
   if (!params.ok()) return from_status(params.status());
   auto offset = parse_count(*params, "offset");
@@ -225,8 +220,7 @@ HttpResponse SyncService::blob_put(const std::string& token, const std::string& 
                    " but the attachment record says " + std::to_string(*sizes.begin()));
   }
   if (*size > options_.max_blob_bytes) {
-    return error_response(413, "too_large",
-                          "this server keeps attachments of at most " +
+    return error_response(ErrorCode::kTooLarge, "this server keeps attachments of at most " +
                               std::to_string(options_.max_blob_bytes) + " bytes, not " +
                               std::to_string(*size));
   }
@@ -238,8 +232,7 @@ HttpResponse SyncService::blob_put(const std::string& token, const std::string& 
         std::to_string(held->received) + " bytes of this blob; continue from there"));
   }
   if (!held->complete && Sha256::of(body) != chunk_sha256) {
-    return error_response(422, "chunk_corrupt",
-                          "the chunk's bytes do not match chunk_sha256; send it again",
+    return error_response(ErrorCode::kChunkCorrupt, "the chunk's bytes do not match chunk_sha256; send it again",
                           /*retryable=*/true);
   }
   auto appended = held->complete ? held : blobs_->append(hash, *size, *offset, body);
@@ -250,7 +243,7 @@ HttpResponse SyncService::blob_put(const std::string& token, const std::string& 
 HttpResponse SyncService::blob_get(const std::string& token, const std::string& hash,
                                    const std::string& query) {
   std::set<int64_t> sizes;
-  if (auto refused = sizes_for_caller(store_, token, hash, /*upload=*/false, sizes))
+  if (auto refused = sizes_for_caller(store_, schema_, token, hash, /*upload=*/false, sizes))
     return *refused;
   auto params = parse_query(query, {"offset", "length"});
   if (!params.ok()) return from_status(params.status());

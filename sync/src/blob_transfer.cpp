@@ -17,9 +17,10 @@ constexpr int kMaxBlobRestarts = 3;
 
 std::string blob_path(const std::string& sha256) { return "/v1/blobs/" + sha256; }
 
-std::string error_code_of(const HttpResponse& response) {
+// The fieldsync error code of an answer; kUnknown when it carries none.
+ErrorCode answer_code(const HttpResponse& response) {
   auto error = decode_error(response.body);
-  return error.ok() ? error->code : "";
+  return error.ok() ? error->code : ErrorCode::kUnknown;
 }
 
 // Reads `size` bytes at `offset` of a file.
@@ -141,8 +142,8 @@ Status Replicator::upload_blob(const std::string& token, const std::string& sha2
       attempts = 0;
       continue;
     }
-    const std::string code = error_code_of(*response);
-    if (response->status == 409) {  // offset_mismatch: ask where to go on from
+    const ErrorCode code = answer_code(*response);
+    if (code == ErrorCode::kOffsetMismatch) {  // ask where to go on from
       BlobStatusRequest ask;
       ask.schema_version = store_.schema().version();
       ask.hashes = {sha256};
@@ -156,7 +157,7 @@ Status Replicator::upload_blob(const std::string& token, const std::string& sha2
       ++attempts;  // bounded: a server that keeps moving the offset is not followed for ever
       continue;
     }
-    if (code == "blob_corrupt") {  // the whole blob did not match its hash: again from 0
+    if (code == ErrorCode::kBlobCorrupt) {  // the whole blob did not match its hash: again from 0
       ++report.blob_resends;
       if (++restarts > kMaxBlobRestarts) {
         auto local = Sha256::of_file(path);
@@ -170,7 +171,7 @@ Status Replicator::upload_blob(const std::string& token, const std::string& sha2
       offset = 0;
       continue;
     }
-    if (code == "chunk_corrupt") ++report.blob_resends;  // damaged on the way: send it again
+    if (code == ErrorCode::kChunkCorrupt) ++report.blob_resends;  // damaged on the way: send it again
     last = status_from_response(*response);
     if (!last.retryable()) {  // refused for good (too large, out of scope): the bytes stay here
       ++report.blobs_waiting;

@@ -40,6 +40,39 @@ ChangeOutcome outcome_from_name(const std::string& name, bool& ok) {
   return ChangeOutcome::kRejected;
 }
 
+Json access_to_json(const Access& a) {
+  return {{"buildings", a.buildings}, {"estates", a.estates}, {"role", a.role}, {"user", a.user}};
+}
+
+Result<std::vector<std::string>> ids_from_json(const Json& j, const std::string& where) {
+  std::vector<std::string> out;
+  if (j.size() > 10000) return Status::invalid_argument(where + ": too many entries");
+  for (const auto& item : j) {
+    if (!item.is_string() || item.get_ref<const std::string&>().size() > 64) {
+      return Status::invalid_argument(where + ": each entry must be an id");
+    }
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+Result<Access> access_from_json(const Json& j) {
+  JsonReader in(j, "pull response: access");
+  Access a;
+  a.user = in.text("user", 64);
+  a.role = in.text("role", 32);
+  const Json& estates = in.array("estates");
+  const Json& buildings = in.array("buildings");
+  FIELDSYNC_RETURN_IF_ERROR(in.finish());
+  auto e = ids_from_json(estates, "pull response: access: estates");
+  if (!e.ok()) return e.status();
+  auto b = ids_from_json(buildings, "pull response: access: buildings");
+  if (!b.ok()) return b.status();
+  a.estates = std::move(e).value();
+  a.buildings = std::move(b).value();
+  return a;
+}
+
 Json record_fields_to_json(const Record& r) {
   return {{"collection", r.collection}, {"id", r.id},         {"bucket", r.bucket},
           {"fields", r.fields},         {"stamps", r.stamps}};
@@ -143,7 +176,9 @@ void append_wire_record(const WireRecord& r, std::string& out) {
 
 std::string encode(const PullResponse& m) {
   // Keys in the order Json::dump() writes them, so the text is that of one document.
-  std::string out = "{\"buckets\":" + Json(m.buckets).dump();
+  std::string out = "{";
+  if (m.access) out += "\"access\":" + access_to_json(*m.access).dump() + ",";
+  out += "\"buckets\":" + Json(m.buckets).dump();
   out += ",\"cursors\":" + cursors_to_json(m.cursors).dump();
   out += ",\"more\":" + Json(m.more).dump();
   out += ",\"records\":[";
@@ -156,7 +191,8 @@ std::string encode(const PullResponse& m) {
 }
 
 std::string encode(const ErrorBody& m) {
-  return Json{{"error", {{"code", m.code}, {"message", m.message}, {"retryable", m.retryable}}}}.dump();
+  return Json{{"error", {{"code", error_code_name(m.code)}, {"message", m.message}, {"retryable", m.retryable}}}}
+      .dump();
 }
 
 Result<EnrollRequest> decode_enroll_request(const std::string& body) {
@@ -260,6 +296,11 @@ Result<PullResponse> decode_pull_response(const std::string& body) {
   if (!j.ok()) return j.status();
   JsonReader in(*j, "pull response");
   PullResponse m;
+  if (j->contains("access")) {
+    auto access = access_from_json(in.object("access"));
+    if (!access.ok()) return access.status();
+    m.access = std::move(access).value();
+  }
   const Json& buckets = in.array("buckets");
   (void)in.array("records");
   const Json& cursors = in.object("cursors");
@@ -302,7 +343,7 @@ Result<ErrorBody> decode_error(const std::string& body) {
   FIELDSYNC_RETURN_IF_ERROR(outer.finish());
   JsonReader in(error, "error response");
   ErrorBody m;
-  m.code = in.text("code", 64);
+  m.code = error_code_from_name(in.text("code", 64));
   m.message = in.text("message", 8192);
   m.retryable = in.boolean("retryable");
   FIELDSYNC_RETURN_IF_ERROR(in.finish());

@@ -76,7 +76,7 @@ Status adopt_enrollment(DeviceStore& store, const EnrollResponse& enrollment,
   FIELDSYNC_RETURN_IF_ERROR(store.set_device_code(enrollment.device_code));
   FIELDSYNC_RETURN_IF_ERROR(store.set_sync_value(kSyncServer, server));
   FIELDSYNC_RETURN_IF_ERROR(store.set_sync_value(kSyncDeviceId, enrollment.device_id));
-  FIELDSYNC_RETURN_IF_ERROR(store.set_sync_value(kSyncRole, enrollment.role));
+  FIELDSYNC_RETURN_IF_ERROR(store.set_access(Access{enrollment.user, enrollment.role, {}, {}}));
   return store.set_sync_value(kSyncToken, enrollment.device_token);
 }
 
@@ -182,6 +182,7 @@ Status Replicator::pull_all(const std::string& token, SyncReport& report, SyncPr
     for (auto& wire : page->records) records.push_back(std::move(wire.record));
     FIELDSYNC_RETURN_IF_ERROR(
         store_.apply_pull_page(records, page->cursors, page->more ? nullptr : &page->buckets));
+    if (page->access) FIELDSYNC_RETURN_IF_ERROR(store_.set_access(*page->access));
     report.pulled += static_cast<int64_t>(records.size());
     ++report.pull_pages;
     progress.pulled = report.pulled;

@@ -47,7 +47,7 @@ TEST_F(AttachmentsTest, AttachStoresTheBytesUnderTheirHashAndRecordsTheAttachmen
   EXPECT_EQ(stored.fields["caption"], "before the repair");
   EXPECT_EQ(stored.fields["attached_by"], "alice");
   EXPECT_EQ(stored.fields["attached_at"], testing::kSaturdayMorning);
-  EXPECT_EQ(stored.bucket, "estate:" + estate_.estate);  // travels with its finding
+  EXPECT_EQ(stored.bucket, "estate:" + estate_.estate + ":patrol");  // travels with its finding
 
   auto outbox = must(store_->outbox());
   ASSERT_FALSE(outbox.empty());
@@ -209,7 +209,7 @@ TEST_F(AttachRefusals, EveryRefusalKeepsNothing) {
        },
        "findings", false, "", StatusCode::kInvalidArgument, "does not allow (allowed: image/jpeg)"},
       {"unknown parent collection", [&](AttachmentsTest& t) { return t.source("door.jpg", jpeg); },
-       "households", false, "", StatusCode::kInvalidArgument, "attachments belong to findings"},
+       "households", false, "", StatusCode::kInvalidArgument, "attachments belong to fee_visits, findings, work_orders"},
       {"missing parent record", [&](AttachmentsTest& t) { return t.source("door.jpg", jpeg); },
        "findings", true, "", StatusCode::kNotFound, ""},
   };

@@ -46,7 +46,7 @@ std::string read_file(const std::string& path) {
 
 TEST_F(DeviceStoreTest, InsertStoresTheRecordItsStampsAndAnOutboxChange) {
   Record estate = must(store_->insert("estates", {{"name", "Riverside"}}));
-  EXPECT_EQ(estate.bucket, "estate:" + estate.id);
+  EXPECT_EQ(estate.bucket, "estate:" + estate.id + ":places");
   EXPECT_EQ(estate.stamps["name"], store_->last_stamp().encode());
 
   Record read = must(store_->get("estates", estate.id));
@@ -62,15 +62,16 @@ TEST_F(DeviceStoreTest, InsertStoresTheRecordItsStampsAndAnOutboxChange) {
 
 TEST_F(DeviceStoreTest, BucketsComeFromTheRecordsData) {
   auto e = testing::seed_estate(*store_);
-  EXPECT_EQ(must(store_->get("buildings", e.building)).bucket, "building:" + e.building);
-  EXPECT_EQ(must(store_->get("units", e.unit)).bucket, "building:" + e.building);
-  EXPECT_EQ(must(store_->get("households", e.household)).bucket, "building:" + e.building);
-  EXPECT_EQ(must(store_->get("charges", e.charge_nov)).bucket, "building:" + e.building);
+  // A bucket is a place and the kind of data: each role reads only its kinds.
+  EXPECT_EQ(must(store_->get("buildings", e.building)).bucket, "building:" + e.building + ":places");
+  EXPECT_EQ(must(store_->get("units", e.unit)).bucket, "building:" + e.building + ":places");
+  EXPECT_EQ(must(store_->get("households", e.household)).bucket, "building:" + e.building + ":residents");
+  EXPECT_EQ(must(store_->get("charges", e.charge_nov)).bucket, "building:" + e.building + ":fees");
   Record plan = must(store_->insert("collection_plans", {{"collector", "alice"},
                                                          {"month", "2026-11"},
                                                          {"daily_visit_target", 10},
                                                          {"amount_target", 500000}}));
-  EXPECT_EQ(plan.bucket, "user:alice");
+  EXPECT_EQ(plan.bucket, "user:alice:fees");
 }
 
 TEST_F(DeviceStoreTest, RejectedWritesChangeNothing) {

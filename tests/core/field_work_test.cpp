@@ -132,8 +132,10 @@ TEST_F(FieldWorkTest, VisitsPerDayCountsVisitsAndHouseholdsAgainstThePlan) {
   must(work_->record_visit(visit));
   clock_.advance(kDay);  // Sunday
   must(work_->record_visit(visit));
-  visit.collector = "bob";
-  must(work_->record_visit(visit));
+  // Another collector's visit, as a pull brings it (a device records only its own).
+  must(store_->insert("fee_visits", {{"household", e_.household}, {"collector", "bob"},
+                                     {"visited_at", clock_.now_ms()}, {"channel", "door"},
+                                     {"outcome", "not_home"}}));
 
   auto days = must(work_->visits_per_day("alice", "2026-11-01", "2026-11-30"));
   ASSERT_EQ(days.size(), 2u);
@@ -171,7 +173,7 @@ TEST_F(FieldWorkTest, AFindingGoesThroughItsLifecycle) {
   finding.deadline = "2026-12-01";
   Record r = must(work_->report_finding(finding));
   EXPECT_EQ(r.fields["status"], "reported");
-  EXPECT_EQ(r.bucket, "estate:" + e_.estate);
+  EXPECT_EQ(r.bucket, "estate:" + e_.estate + ":patrol");
   for (const char* stage : {"notified", "rectifying", "awaiting_review", "closed"}) {
     EXPECT_EQ(must(store_->advance_status("findings", r.id, stage)).fields["status"], stage);
   }
@@ -185,7 +187,7 @@ TEST_F(FieldWorkTest, ARepairWithNotesAndAReturnVisit) {
   order.category = "plumbing";
   order.description = "kitchen tap leaks";
   Record wo = must(work_->open_work_order(order));
-  EXPECT_EQ(wo.bucket, "building:" + e_.building);
+  EXPECT_EQ(wo.bucket, "building:" + e_.building + ":service");
   must(work_->add_work_order_note(wo.id, "replaced washer"));
   must(work_->add_work_order_note(wo.id, "tested, no leak"));
   must(store_->advance_status("work_orders", wo.id, "completed"));

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "fieldsync/hlc.h"
+
 namespace fieldsync {
 namespace {
 

@@ -87,7 +87,7 @@ TEST_F(CliAttachmentsTest, AttachJsonIsTheRecordWithTheStateOfItsBytes) {
                  "--pin", "--media-type", "image/jpeg"});
   EXPECT_EQ(a["collection"], "attachments");
   EXPECT_TRUE(parse_id(a["id"].get<std::string>()).ok()) << a.dump();
-  EXPECT_EQ(a["bucket"], "estate:" + estate_.estate);
+  EXPECT_EQ(a["bucket"], "estate:" + estate_.estate + ":patrol");
   const Json& f = a["fields"];
   EXPECT_EQ(f["finding"], finding_);
   EXPECT_EQ(f["sha256"], Sha256::of(bytes));

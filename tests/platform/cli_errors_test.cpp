@@ -77,7 +77,13 @@ TEST_F(CliErrorsTest, ValuesOutsideTheirChoicesOrRangesAreRefused) {
       {"visit", "--household", e.household, "--outcome", "not_home", "--at", "yesterday"}, 3,
       "--at: 'yesterday' is not a time");
   expect_refused({"pay", "--household", e.household, "--amount", "5", "--periods", "2026-13"}, 3,
-                 "--periods: '2026-13' is not a real month");
+                 "periods: '2026-13' is not a real month");
+  // The declaration's own checks across fields: invalid input, every problem at once.
+  expect_refused({"work-order", "--category", "other", "--description", "x"}, 3,
+                 "household: give a household or a building; area: a work order for a public area names the area");
+  expect_refused({"work-order", "--building", e.building, "--category", "other", "--description", "x"}, 3,
+                 "area: a work order for a public area names the area");
+  expect_refused({"return-visit", "--satisfaction", "3"}, 3, "work_order: give a work_order or a complaint");
   expect_refused({"finding", "--estate", e.estate, "--category", "fire", "--severity", "huge",
                   "--description", "x"},
                  3, "--severity: 'huge' is not one of low");
@@ -131,13 +137,6 @@ TEST_F(CliErrorsTest, UsageErrorsExitWith2) {
   expect_refused({"edit", "households", e.household}, 2, "missing field=value");
   expect_refused({"show", "households"}, 2, "missing <collection> <id>");
   expect_refused({"arrears", e.household, "extra"}, 2, "unexpected argument 'extra'");
-  expect_refused({"work-order", "--category", "other", "--description", "x"}, 2,
-                 "missing --household ID or --building ID");
-  expect_refused(
-      {"work-order", "--building", e.building, "--category", "other", "--description", "x"}, 2,
-      "missing --area");
-  expect_refused({"return-visit", "--satisfaction", "3"}, 2,
-                 "missing --work-order ID or --complaint ID");
   expect_refused({"visits", "--collector", "alice", "--from", "2026-11-01"}, 2, "missing --to");
 
   ProcessResult none = cli_raw({"info"});

@@ -65,9 +65,7 @@ TEST_F(CliFieldWorkTest, AVisitRecordsItsOptionsAsTypedFields) {
                      "--location",
                      "31.2,121.5",
                      "--at",
-                     "2026-11-28T09:00:00Z",
-                     "--collector",
-                     "bob"});
+                     "2026-11-28T09:00:00Z"});
   const Json& f = visit["fields"];
   EXPECT_EQ(f["household"], e.household);
   EXPECT_EQ(f["outcome"], "promised");
@@ -76,7 +74,7 @@ TEST_F(CliFieldWorkTest, AVisitRecordsItsOptionsAsTypedFields) {
   EXPECT_EQ(f["promise_date"], "2026-12-05");
   EXPECT_EQ(f["promise_amount"], 5000);
   EXPECT_EQ(f["visited_at"], kSaturdayMorning);
-  EXPECT_EQ(f["collector"], "bob");
+  EXPECT_EQ(f["collector"], "alice");  // always the device's user
   EXPECT_DOUBLE_EQ(f["location"]["lon"].get<double>(), 121.5);
 
   Json defaults = json({"visit", "--household", e.household, "--outcome", "not_home"});
@@ -129,7 +127,7 @@ TEST_F(CliFieldWorkTest, AVoidCountsBackInArrearsAndHappensOnce) {
   EXPECT_EQ(arrears["voided"], 12050);
   EXPECT_EQ(arrears["balance"], 24000);
 
-  expect_refused({"void", "--payment", payment, "--reason", "again"}, 6, "already voided");
+  expect_refused({"void", "--payment", payment, "--reason", "again"}, 6, "already has a payment void");
 
   ProcessResult text = cli({"arrears", e.household});
   ASSERT_EQ(text.exit_code, 0) << text.err;
@@ -181,8 +179,9 @@ TEST_F(CliFieldWorkTest, VisitsPerDayCountVisitsAndHouseholdsAgainstTheTarget) {
                                                         {e.other_household, "2026-11-29T10:00"}}) {
     json({"visit", "--household", household, "--outcome", "not_home", "--at", at});
   }
-  json({"visit", "--household", e.household, "--outcome", "not_home", "--at", "2026-11-28T10:00",
-        "--collector", "bob"});
+  // Another collector's visit, as a pull would bring it (a phone records only its user's).
+  json({"add", "fee_visits", "household=" + e.household, "outcome=not_home", "channel=door",
+        "visited_at=2026-11-28T10:00", "collector=bob"});
 
   Json visits =
       json({"visits", "--collector", "alice", "--from", "2026-11-28", "--to", "2026-11-30"});

@@ -72,7 +72,7 @@ TEST_F(CliRecordsTest, AddParsesValuesAsPeopleWriteThemAndStoresThemTyped) {
   EXPECT_EQ(household["fields"]["phones"], Json::array({"13800000001", "13800000002"}));
   EXPECT_EQ(household["id"], e.household);
   EXPECT_EQ(household["collection"], "households");
-  EXPECT_EQ(household["bucket"], "building:" + e.building);
+  EXPECT_EQ(household["bucket"], "building:" + e.building + ":residents");
   EXPECT_TRUE(household["stamps"].contains("owner_name"));  // show --json includes stamps
 
   Json checkpoint = json({"show", "checkpoints", e.checkpoint});

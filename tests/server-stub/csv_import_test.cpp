@@ -107,7 +107,7 @@ TEST_F(CsvImportTest, ImportsReferenceDataThatRefersToItselfById) {
 
   EXPECT_EQ(records("estates").at(kEstate).fields["address"], "1 River Road, East");
   const Record unit = records("units").at(kUnit);
-  EXPECT_EQ(unit.bucket, "building:" + kBuilding);
+  EXPECT_EQ(unit.bucket, "building:" + kBuilding + ":places");
   EXPECT_EQ(unit.fields["floor"], 1);
   const Record household = records("households").at(kHousehold);
   EXPECT_EQ(household.fields["owner_name"], "Wang \"Lao\" Li");
@@ -117,7 +117,7 @@ TEST_F(CsvImportTest, ImportsReferenceDataThatRefersToItselfById) {
   const Record& fee = charges.at(summary.ids[0]);
   EXPECT_EQ(fee.fields["amount"], 12050);
   EXPECT_EQ(fee.fields["due_date"], "2026-11-30");
-  EXPECT_EQ(fee.bucket, "building:" + kBuilding);
+  EXPECT_EQ(fee.bucket, "building:" + kBuilding + ":fees");
   EXPECT_FALSE(charges.at(summary.ids[1]).fields.contains("due_date"));  // empty cell: no value
 }
 

@@ -205,15 +205,15 @@ TEST(SyncService, StampsOfANodeOtherThanThePushingDevicesAreRefused) {
   auto& alice = world.enroll("alice", "collector", {world.building_a});
   auto& mallory = world.enroll("mallory", "collector", {world.building_a});
   const std::string code = alice.store->identity().device_code;
-  const std::string owner_stamp = world.server_records()[world.household_a].stamps["owner_name"];
+  const std::string owner_stamp = world.server_records()[world.household_a].stamps["phones"];
   ASSERT_EQ(must(Stamp::decode(owner_stamp)).node, "server");
 
   // alice's first push teaches the server her node "n1"; her edit replaces the
   // office's value, so its base is a "server" stamp: accepted.
   const std::string n1 = Stamp{testing::kSaturdayMorning + 1, 0, "n1"}.encode();
   HttpResponse first = post(world, "/v1/push", token_of(alice),
-                            push_body(1, {household_edit(1, world.household_a, "owner_name",
-                                                         "Wang Li", n1, owner_stamp)}));
+                            push_body(1, {household_edit(1, world.household_a, "phones",
+                                                         Json::array({"999"}), n1, owner_stamp)}));
   ASSERT_EQ(outcome(first), "applied") << first.body;
   const auto before = world.server_records();
 
@@ -231,8 +231,8 @@ TEST(SyncService, StampsOfANodeOtherThanThePushingDevicesAreRefused) {
                            Forgery{&mallory, "n1", "belongs to another device"}}) {
     const std::string forged = Stamp{testing::kSaturdayMorning + 100, 0, f.node}.encode();
     HttpResponse r = post(world, "/v1/push", token_of(*f.device),
-                          push_body(1, {household_edit(seq++, world.household_a, "owner_name",
-                                                       "Forged", forged, n1)}));
+                          push_body(1, {household_edit(seq++, world.household_a, "phones",
+                                                       Json::array({"000"}), forged, n1)}));
     EXPECT_EQ(outcome(r), "rejected") << f.node << ": " << r.body;
     EXPECT_NE(reason(r).find("node '" + f.node + "' " + f.says), std::string::npos) << reason(r);
     EXPECT_EQ(world.server_records()[world.household_a].fields,
@@ -322,7 +322,8 @@ Schema next_schema() {
     email.since_version = Schema::property_management().version() + 1;
     c.fields.push_back(email);
   }
-  return Schema(Schema::property_management().version() + 1, collections);
+  const Schema& current = Schema::property_management();
+  return Schema(current.version() + 1, collections, current.roles(), current.data_kinds());
 }
 
 TEST(SyncService, DevicesOneSchemaVersionBehindAreServedAndTooOldOnesAreToldToUpdate) {

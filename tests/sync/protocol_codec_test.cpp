@@ -105,9 +105,10 @@ TEST(ProtocolCodec, SeqsMustIncreaseThroughABatch) {
 }
 
 TEST(ProtocolCodec, ErrorsRoundTrip) {
-  auto e = decode_error(encode(ErrorBody{"upgrade_required", "update the app", false}));
+  auto e = decode_error(encode(ErrorBody{ErrorCode::kUpgradeRequired, "update the app", false}));
   ASSERT_TRUE(e.ok());
-  EXPECT_EQ(e->code, "upgrade_required");
+  EXPECT_EQ(e->code, ErrorCode::kUpgradeRequired);
+  EXPECT_EQ(decode_error(encode(ErrorBody{ErrorCode::kUnknown, "x", true}))->code, ErrorCode::kUnknown);
   EXPECT_FALSE(e->retryable);
 }
 

@@ -105,35 +105,52 @@ TEST(Replicator, ARejectedChangeIsParkedAndTheRestSyncs) {
   SyncWorld world;
   auto& alice = world.enroll("alice", "collector", {world.building_a});
   alice.sync();
-  // Collectors may not create estates: the server refuses, the visit still syncs.
-  Record estate = must(alice.store->insert("estates", {{"name", "Shadow estate"}}));
+  // Offline, alice takes a payment and records a visit; meanwhile the office makes her
+  // customer service, who may record visits but not payments. The server refuses the
+  // payment and the visit still syncs.
   FeeVisitInput visit;
   visit.household = world.household_a;
   visit.outcome = "not_home";
   Record v = must(alice.work().record_visit(visit));
+  PaymentInput payment;
+  payment.household = world.household_a;
+  payment.amount = 5000;
+  Record paid = must(alice.work().record_payment(payment));
+  ASSERT_TRUE(world.admin->add_user("alice", "customer_service").ok());
   SyncReport report = alice.sync();
   EXPECT_EQ(report.rejected, 1);
   EXPECT_EQ(report.applied, 1);
   auto parked = must(alice.store->parked_changes());
   ASSERT_EQ(parked.size(), 1u);
-  EXPECT_EQ(parked[0].record_id, estate.id);
-  EXPECT_NE(parked[0].parked_reason.find("may not write estates"), std::string::npos);
+  EXPECT_EQ(parked[0].record_id, paid.id);
+  EXPECT_NE(parked[0].parked_reason.find("a customer_service may not record payments"), std::string::npos)
+      << parked[0].parked_reason;
   EXPECT_TRUE(world.server_records().count(v.id));
-  EXPECT_FALSE(world.server_records().count(estate.id));
+  EXPECT_FALSE(world.server_records().count(paid.id));
   EXPECT_EQ(must(alice.replicator->status()).parked, 1);
   EXPECT_EQ(must(alice.replicator->status()).pending, 0);
+
+  // The pull told the phone its new role: the next payment is refused on the phone,
+  // before a receipt number is used.
+  EXPECT_EQ(alice.store->access().role, "customer_service");
+  auto refused = alice.work().record_payment(payment);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(must(alice.store->list("payments")).size(), 1u);
 }
 
 TEST(Replicator, ARefusedEditLeavesTheServersValueOnThePhone) {
   SyncWorld world;
-  auto& tom = world.enroll("tom", "technician", {world.building_a});
-  tom.sync();
-  // Technicians may not edit the owner file: the server refuses, and the phone must
-  // not go on showing a number the office never got (the simulation found this).
-  must(tom.store->update("households", world.household_a, {{"phones", {"999"}}}));
-  EXPECT_EQ(tom.sync().rejected, 1);
-  EXPECT_EQ(must(tom.store->get("households", world.household_a)).fields["phones"], Json({"111"}));
-  EXPECT_EQ(must(tom.store->parked_changes()).size(), 1u);
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  alice.sync();
+  // A collector may correct a household's phones; by the time the edit arrives the
+  // office has made her a technician, who may not. The server refuses, and the phone
+  // must not go on showing a number the office never got (the simulation found this).
+  must(alice.store->update("households", world.household_a, {{"phones", {"999"}}}));
+  ASSERT_TRUE(world.admin->add_user("alice", "technician").ok());
+  EXPECT_EQ(alice.sync().rejected, 1);
+  EXPECT_EQ(must(alice.store->get("households", world.household_a)).fields["phones"], Json({"111"}));
+  EXPECT_EQ(must(alice.store->parked_changes()).size(), 1u);
 }
 
 TEST(Replicator, ConcurrentEditsBecomeAConflictThatCanBeResolved) {
@@ -324,7 +341,7 @@ TEST(StatusFromResponse, ABare404IsRetriedAndTheServersOwn404IsNot) {
   EXPECT_EQ(bare.code(), StatusCode::kUnavailable) << bare.to_string();
   EXPECT_TRUE(bare.retryable());
   Status own = status_from_response(
-      {404, encode(ErrorBody{"not_found", "no such endpoint: /v1/pusj", false}), "application/json"});
+      {404, encode(ErrorBody{ErrorCode::kNotFound, "no such endpoint: /v1/pusj", false}), "application/json"});
   EXPECT_EQ(own.code(), StatusCode::kNotFound);
   EXPECT_FALSE(own.retryable());
   EXPECT_NE(own.message().find("/v1/pusj"), std::string::npos);

@@ -18,35 +18,14 @@
 #include <string>
 #include <vector>
 
+#include "fieldsync/access.h"
 #include "fieldsync/clock.h"
 #include "fieldsync/hlc.h"
+#include "fieldsync/record.h"
 #include "fieldsync/schema.h"
 #include "fieldsync/status.h"
 
 namespace fieldsync {
-
-struct Record {
-  std::string collection;
-  std::string id;
-  std::string bucket;
-  Json fields = Json::object();  // field name -> value
-  Json stamps = Json::object();  // field name -> encoded Stamp of its current value
-};
-
-// One local change waiting in the outbox, in the order it was made.
-struct OutboxChange {
-  int64_t seq = 0;         // this device's change number: 1, 2, 3, ...
-  std::string change_id;   // global identity (UUID)
-  std::string collection;
-  std::string record_id;
-  std::string kind;        // "create", "update", "status", "reopen"
-  Json fields;             // the values written
-  Json stamps;             // field -> stamp given to the value written
-  Json base;               // field -> stamp of the value it replaced (updates only)
-  int64_t created_ms = 0;
-  std::string state;       // "pending" or "parked"
-  std::string parked_reason;
-};
 
 // The server's answer to one pushed change, as the outbox needs it.
 struct ChangeAck {
@@ -149,6 +128,13 @@ class DeviceStore {
   // An unset key reads as "".
   Result<std::string> sync_value(const std::string& key) const;
   Status set_sync_value(const std::string& key, const std::string& value);
+  // What the server last said this device may do: its user, role and assignments.
+  // Unknown (no role) until the device enrolls; from then on every write is checked
+  // against the declarations (access.h) before anything is written, so the phone
+  // refuses what the server would refuse. Kept with the data; the replicator updates
+  // it on enrollment and on every pull.
+  const Access& access() const;
+  Status set_access(const Access& access);
   // Adopts the device code the server issued at enrollment. Refused once this
   // device has issued a receipt number under its old code.
   Status set_device_code(const std::string& code);

@@ -1,9 +1,12 @@
-// The typed API over the property-management collections: what a fee collector,
-// a patroller and a technician record in the field, and the figures derived from
-// those events. Every call is one DeviceStore write (one transaction) or one read.
-// Derived figures are computed from events each time, never stored as counters.
+// Recording field work, and the figures derived from it. record() is the one way to
+// record into any collection: it fills in what the declaration defaults (the event's
+// time, the device's user as author, literal defaults), checks the record against its
+// declaration and the records it names, reporting every problem at once, and writes it
+// in one DeviceStore transaction (which also checks the device's role). The command
+// line and the C API feed it field values directly; the typed calls below are thin
+// wrappers for C++ callers. Derived figures are computed from events each time.
 //
-// Times default to the store's clock and people default to the device's user.
+// Author fields (who visited, who took the payment) are always the device's user.
 // A FieldWork borrows its DeviceStore and shares its threading rules.
 #pragma once
 
@@ -33,7 +36,6 @@ struct FeeVisitInput {
   std::string note;
   std::optional<GeoPoint> location;
   std::optional<int64_t> visited_at;
-  std::string collector;
 };
 
 struct PaymentInput {
@@ -44,7 +46,6 @@ struct PaymentInput {
   std::vector<std::string> periods;  // or billing months, YYYY-MM
   std::string note;
   std::optional<int64_t> paid_at;
-  std::string collector;
 };
 
 struct CheckInInput {
@@ -55,7 +56,6 @@ struct CheckInInput {
   std::string note;
   std::optional<GeoPoint> location;
   std::optional<int64_t> checked_at;
-  std::string patroller;
 };
 
 struct FindingInput {
@@ -69,7 +69,6 @@ struct FindingInput {
   std::optional<std::string> deadline;  // YYYY-MM-DD
   std::string assignee;
   std::optional<int64_t> reported_at;
-  std::string reported_by;
 };
 
 struct WorkOrderInput {
@@ -99,7 +98,6 @@ struct ReturnVisitInput {
   int64_t satisfaction = 0;  // 1 to 5
   std::string comment;
   std::optional<int64_t> visited_at;
-  std::string visited_by;
 };
 
 // How a conflict is settled: keep the value that won, the one that lost, or a new one.
@@ -133,6 +131,11 @@ class FieldWork {
  public:
   explicit FieldWork(DeviceStore& store) : store_(store) {}
 
+  // Records a new record of `collection` from `fields` (schema field names and JSON
+  // values; absent or null fields take the declaration's defaults). Every problem is
+  // reported at once and nothing is written unless the record is good.
+  Result<Record> record(const std::string& collection, Json fields);
+
   Result<Record> record_visit(const FeeVisitInput& visit);
   Result<Record> record_payment(const PaymentInput& payment);
   // Records a void of `payment`; a payment can be voided once.
@@ -163,7 +166,7 @@ class FieldWork {
 
  private:
   int64_t now() const { return store_.clock().now_ms(); }
-  const std::string& me() const { return store_.identity().user; }
+  const std::string& me() const { return store_.access().user; }
 
   DeviceStore& store_;
 };

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "fieldsync/device_store.h"
+#include "fieldsync/record.h"
 #include "fieldsync/schema.h"
 
 namespace fieldsync {

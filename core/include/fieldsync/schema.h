@@ -6,6 +6,13 @@
 //              companion field "<name>_reopens"; merge takes (reopens, stage) max.
 // Append-only collections hold events (visits, payments, notes): only immutable fields.
 //
+// A collection's declaration is everything fieldsync knows of it: its fields and how
+// they merge, which roles read it (through its kind of data), which roles create it
+// and which fields each may change, which fields name the author, the defaults a
+// recording fills in, whether it takes attachments, and how a person names one of its
+// records. The phone, the server, the command lines and the C API all read it; nothing
+// else keeps a list of collections.
+//
 // A Schema is immutable once built and safe to share between threads.
 #pragma once
 
@@ -45,6 +52,14 @@ enum class MergeKind { kImmutable, kLww, kStatus };
 // Values fieldsync fills in itself; a caller that supplies them is told so.
 enum class AutoValue { kNone, kReceiptNumber, kReopenCounter };
 
+// What a recording fills in when the field is not given.
+enum class DefaultValue {
+  kNone,
+  kNow,         // the time of the recording (the event's own time: `--at` on the CLI)
+  kDeviceUser,  // the device's user (author fields)
+  kLiteral,     // FieldDef::default_literal
+};
+
 const char* field_type_name(FieldType type);
 const char* merge_kind_name(MergeKind kind);
 
@@ -60,7 +75,16 @@ struct FieldDef {
   size_t max_length = 2000;          // text and each list element
   AutoValue auto_value = AutoValue::kNone;
   int since_version = 1;  // the schema version that added the field
-  std::string description;
+  // The field names the person who wrote the record: a recording fills it with the
+  // device's user, and the server refuses a field role's change that names another.
+  bool author = false;
+  DefaultValue default_value = DefaultValue::kNone;
+  Json default_literal;  // with DefaultValue::kLiteral
+  // At most one record per value of this field, as far as the device can see (a
+  // payment is voided once). Two phones offline may still both record one: the
+  // server keeps both.
+  bool unique = false;
+  std::string description;  // for people: "the household visited"
 
   bool is_status() const { return merge == MergeKind::kStatus && auto_value == AutoValue::kNone; }
   bool is_managed() const { return auto_value != AutoValue::kNone; }
@@ -68,21 +92,71 @@ struct FieldDef {
   int stage_index(std::string_view stage) const;
 };
 
-// Which sync bucket a record belongs to, derived from its own data when it is created:
+// Which sync bucket a record belongs to, derived from its own data when it is created.
+// A bucket is a place and a kind of data, "building:<id>:fees"; the place comes from:
 //   kOffice     "office"
 //   kSelf       prefix + the record's own id          (estates, buildings)
 //   kField      prefix + the value of fields[0]       (plans: "user:" + collector)
-//   kInherit    the bucket of the record referenced by the first present of fields
+//   kInherit    the place of the record referenced by the first present of fields
+// and the kind is the collection's data kind, or with an empty `data_kind` the kind of
+// the record inherited from (attachments and conflicts travel with their record).
 struct BucketRule {
   enum class Kind { kOffice, kSelf, kField, kInherit };
   Kind kind = Kind::kOffice;
   std::string prefix;
   std::vector<std::string> fields;
+  std::string data_kind;  // one of Schema::data_kinds(); empty: the parent's
+};
+
+// A person's role, declared once: the server's users have one, the phone learns its
+// user's on every pull. The office role reads and writes everything.
+struct RoleDef {
+  std::string name;  // "collector"
+  std::string description;
+  bool office = false;
+};
+
+// A kind of data and the field roles that receive it. Buckets carry their kind, so a
+// role gains or loses a whole kind of data with its own cursors (docs/protocol.md,
+// "Reads by role").
+struct DataKind {
+  std::string name;   // "fees"
+  std::string title;  // for people: "fee collection"
+  std::vector<std::string> readers;  // field roles; the office reads every kind
+  std::string description;
+};
+
+// What one field role may write in a collection.
+struct RoleWrites {
+  std::string role;
+  bool create = false;              // may create records
+  std::vector<std::string> change;  // lww and status fields it may change later
+};
+
+// How a person names a record: the values of `parts` joined by " · ", a reference
+// replaced by how its record is named ("Block 1 · 1-101 · Wang Li").
+struct RecordLabel {
+  std::vector<std::string> parts;
 };
 
 // A check across several fields of one record (for example "a promise needs a date").
 // Appends one message per problem, each starting with the field it is about.
 using RecordCheck = std::function<void(const Json& fields, std::vector<std::string>& problems)>;
+
+// Records a check may read: the ones this device or server holds.
+class RecordReader {
+ public:
+  virtual ~RecordReader() = default;
+  // The record's fields, or nullopt when no record of `collection` has that id here.
+  virtual Result<std::optional<Json>> fields_of(const std::string& collection,
+                                                const std::string& id) const = 0;
+};
+
+// A check of a new record against the records it names (for example "every charge
+// paid belongs to this household"). Appends one message per problem; a record it
+// cannot find here is not its problem (the reference checks say so).
+using RelationCheck =
+    std::function<Status(const Json& fields, const RecordReader& records, std::vector<std::string>& problems)>;
 
 struct CollectionDef {
   std::string name;         // plural, snake_case: "fee_visits"
@@ -91,11 +165,28 @@ struct CollectionDef {
   bool server_created = false;  // only the server creates these (conflict records)
   std::vector<FieldDef> fields;
   BucketRule bucket;
-  RecordCheck check;  // may be empty
+  RecordCheck check;              // may be empty
+  RelationCheck relation_check;   // may be empty
+  // Field roles that may write it; the office may write every collection that is not
+  // server-created. A collection no field role creates is created by the office.
+  std::vector<RoleWrites> writers;
+  bool takes_attachments = false;  // photos and documents may be attached to its records
+  RecordLabel label;
+  // The command that records one in the field ("pay") and what it does, for the
+  // command line's help; empty for collections recorded with the generic `add`.
+  std::string verb;
+  std::string summary;
+  Json example;  // field values as a person types them, for help: {"amount": "120.50"}
 
   const FieldDef* field(std::string_view name) const;
   const FieldDef* status_field() const;  // the first status field, or null
+  const FieldDef* event_time() const;    // the field defaulting to now, or null
+  const RoleWrites* writes_of(std::string_view role) const;  // null when it writes none
 };
+
+// ok when `problems` is empty; otherwise one invalid_argument "invalid <noun>: a; b"
+// with one detail per problem.
+Status invalid_record(const CollectionDef& collection, std::vector<std::string> problems);
 
 // One record id a record refers to: through `field`, to a record of `target`.
 struct Reference {
@@ -108,7 +199,8 @@ std::vector<Reference> references_in(const CollectionDef& collection, const Json
 
 class Schema {
  public:
-  Schema(int version, std::vector<CollectionDef> collections);
+  Schema(int version, std::vector<CollectionDef> collections, std::vector<RoleDef> roles = {},
+         std::vector<DataKind> kinds = {});
 
   // The property-management collections of this build (see collections.cpp).
   static const Schema& property_management();
@@ -118,6 +210,12 @@ class Schema {
   const CollectionDef* find(std::string_view name) const;
   // find(), or an invalid_argument that lists the collections there are.
   Result<const CollectionDef*> require(std::string_view name) const;
+  const std::vector<RoleDef>& roles() const { return roles_; }
+  const RoleDef* role(std::string_view name) const;
+  std::string role_names() const;  // "office, collector, ...", for messages
+  const std::vector<DataKind>& data_kinds() const { return kinds_; }
+  // The kinds of data `role` receives: every kind for the office, none for an unknown role.
+  std::vector<std::string> kinds_read_by(std::string_view role) const;
 
   // Checks the fields of a new record: every required field present, no unknown
   // field, every value of the right type and range, the collection's own cross-field
@@ -135,6 +233,8 @@ class Schema {
  private:
   int version_;
   std::vector<CollectionDef> collections_;
+  std::vector<RoleDef> roles_;
+  std::vector<DataKind> kinds_;
 };
 
 }  // namespace fieldsync

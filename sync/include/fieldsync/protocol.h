@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "fieldsync/device_store.h"
+#include "fieldsync/record.h"
+#include "fieldsync/access.h"
+#include "fieldsync/error_code.h"
 #include "fieldsync/merge.h"
 #include "fieldsync/status.h"
 
@@ -80,10 +82,13 @@ struct PullResponse {
   std::map<std::string, int64_t> cursors;
   bool more = false;  // another page is waiting
   int64_t server_time_ms = 0;
+  // What the device may do now (its user's role and assignments), so the phone refuses
+  // what the server would. Sent to devices of schema 2 and later.
+  std::optional<Access> access;
 };
 
 struct ErrorBody {
-  std::string code;  // "invalid_argument", "unauthenticated", "upgrade_required", ...
+  ErrorCode code = ErrorCode::kInternal;
   std::string message;
   bool retryable = false;
 };

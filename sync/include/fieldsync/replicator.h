@@ -89,7 +89,6 @@ struct SyncStatus {
 inline constexpr const char* kSyncServer = "server";
 inline constexpr const char* kSyncToken = "device_token";
 inline constexpr const char* kSyncDeviceId = "device_id";
-inline constexpr const char* kSyncRole = "role";
 inline constexpr const char* kSyncLastSuccess = "last_success_ms";
 inline constexpr const char* kSyncClockAhead = "clock_ahead_ms";
 

@@ -38,7 +38,7 @@ TEST(HttpFront, ABodyOverTheLimitIs413AndTheServerKeepsServing) {
   HttpResponse refused = http.send({"POST", "/v1/push", token_of(alice), std::string(5000, 'x')});
   EXPECT_EQ(refused.status, 413);
   ErrorBody error = error_of(refused);
-  EXPECT_EQ(error.code, "too_large");
+  EXPECT_EQ(error.code, ErrorCode::kTooLarge);
   EXPECT_NE(error.message.find("4096"), std::string::npos) << error.message;
   EXPECT_FALSE(error.retryable);
 
@@ -74,7 +74,7 @@ TEST(HttpFront, AnUnknownTokenIs401) {
   HttpWorld http;
   HttpResponse response = http.send({"POST", "/v1/pull", "not-a-token", encode(PullRequest{})});
   EXPECT_EQ(response.status, 401);
-  EXPECT_EQ(error_of(response).code, "unauthenticated");
+  EXPECT_EQ(error_of(response).code, ErrorCode::kUnauthenticated);
   EXPECT_EQ(status_from_response(response).code(), StatusCode::kPermissionDenied);
 }
 
@@ -83,7 +83,7 @@ TEST(HttpFront, MalformedJsonIs400WithAClearMessage) {
   HttpResponse response = http.send({"POST", "/v1/enroll", "", "{\"enrollment_code\": "});
   EXPECT_EQ(response.status, 400);
   ErrorBody error = error_of(response);
-  EXPECT_EQ(error.code, "invalid_argument");
+  EXPECT_EQ(error.code, ErrorCode::kInvalidArgument);
   EXPECT_NE(error.message.find("not valid JSON"), std::string::npos) << error.message;
   EXPECT_FALSE(error.retryable);
 }
@@ -92,7 +92,7 @@ TEST(HttpFront, AnUnknownPathIs404) {
   HttpWorld http;
   HttpResponse response = http.send({"POST", "/v2/push", "", "{}"});
   EXPECT_EQ(response.status, 404);
-  EXPECT_EQ(error_of(response).code, "not_found");
+  EXPECT_EQ(error_of(response).code, ErrorCode::kNotFound);
   EXPECT_NE(error_of(response).message.find("/v2/push"), std::string::npos);
 }
 
@@ -111,12 +111,14 @@ TEST(HttpFront, ConcurrentClientsAreAllAnswered) {
   auto& alice = http.enroll("alice", "collector", {http.world.building_a});
   const std::string token = token_of(alice);
   std::atomic<int> answered{0};
+  PullRequest pull;
+  pull.schema_version = Schema::property_management().version();
   std::vector<std::thread> clients;
   for (int c = 0; c < 4; ++c) {
     clients.emplace_back([&] {
       auto transport = http.transport();
       for (int i = 0; i < 15; ++i) {
-        auto response = transport->send({"POST", "/v1/pull", token, encode(PullRequest{})});
+        auto response = transport->send({"POST", "/v1/pull", token, encode(pull)});
         if (response.ok() && response->status == 200) ++answered;
       }
     });

@@ -18,21 +18,15 @@
 #include <string>
 #include <vector>
 
-#include "fieldsync/device_store.h"
+#include "fieldsync/record.h"
 #include "fieldsync/hlc.h"
 #include "fieldsync/status.h"
 
 namespace fieldsync::server {
 
-inline const std::vector<std::string>& roles() {
-  static const std::vector<std::string> kRoles = {"office", "collector", "patrol", "technician",
-                                                  "customer_service"};
-  return kRoles;
-}
-
 struct User {
   std::string name;
-  std::string role;  // one of roles()
+  std::string role;  // one of the schema's roles
   bool active = true;
 };
 

@@ -11,9 +11,11 @@
 // handle() never throws and is thread-safe; requests are serialised by the store.
 #pragma once
 
+#include <optional>
 #include <cstdint>
 #include <string>
 
+#include "fieldsync/error_code.h"
 #include "fieldsync/clock.h"
 #include "fieldsync/http_transport.h"
 #include "fieldsync/schema.h"
@@ -59,8 +61,9 @@ class SyncService {
   BlobStore* blobs_;
 };
 
-// An error response: {"error": {"code", "message", "retryable"}}.
-HttpResponse error_response(int status, const std::string& code, const std::string& message,
-                            bool retryable = false);
+// An error response: {"error": {"code", "message", "retryable"}} with the code's HTTP
+// status; retryable as the code has it unless told.
+HttpResponse error_response(ErrorCode code, const std::string& message,
+                            std::optional<bool> retryable = std::nullopt);
 
 }  // namespace fieldsync::server
