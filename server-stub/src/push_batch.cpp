@@ -214,10 +214,6 @@ Result<ChangeResult> PushBatch::merge(const WireChange& wire) {
   auto id = parse_id(change.record_id);
   if (!id.ok()) return result_of(wire, ChangeOutcome::kRejected, "record_id: " + id.status().message());
   change.record_id = *id;
-  const Access access{user_.name, user_.role, {}, {}};
-  if (std::string refusal = write_refusal(schema_, *c, access, change.kind, change.fields); !refusal.empty()) {
-    return result_of(wire, ChangeOutcome::kRejected, refusal);
-  }
   auto current = txn_.get_record(change.record_id);
   if (!current.ok()) return current.status();
   std::optional<Record> existing;
@@ -231,6 +227,12 @@ Result<ChangeResult> PushBatch::merge(const WireChange& wire) {
   MergeResult merged = merge_change(*c, schema_, existing, change);
   if (merged.outcome == ChangeOutcome::kRejected) {
     return result_of(wire, merged.outcome, merged.reason);
+  }
+  // After the merge's own refusals (an append-only record, an immutable field), as the
+  // phone checks the record before the role: both give the same reason.
+  const Access access{user_.name, user_.role, {}, {}};
+  if (std::string refusal = write_refusal(schema_, *c, access, change.kind, change.fields); !refusal.empty()) {
+    return result_of(wire, ChangeOutcome::kRejected, refusal);
   }
   auto references = check_references(*c, change.kind == "create" ? change.fields : Json::object());
   if (!references.ok()) return references.status();

@@ -133,7 +133,7 @@ static void unknown_names(fieldsync_db* db, const char* household) {
   snprintf(input, sizeof input, "{\"household\":\"%s\",\"outcome\":\"not_home\",\"mood\":1}",
            household);
   CHECK_ERROR(fieldsync_record_fee_visit(db, input, NULL), FIELDSYNC_DOMAIN_FIELDSYNC,
-              FIELDSYNC_INVALID_ARGUMENT, "unknown field 'mood'");
+              FIELDSYNC_INVALID_ARGUMENT, "mood: fee_visits have no such field");
   CHECK_ERROR(fieldsync_get_record(db, "estates", "0193a6f2-0000-7000-8000-000000000000", &out),
               FIELDSYNC_DOMAIN_FIELDSYNC, FIELDSYNC_NOT_FOUND, "");
   CHECK(out == NULL);
@@ -153,12 +153,12 @@ static void wrong_values(fieldsync_db* db, const char* household, const char* es
   /* Every problem at once, each naming its field. */
   e = fieldsync_record_fee_visit(db, "{\"household\":5,\"outcome\":true,\"location\":[1,2]}", NULL);
   CHECK(e.code == FIELDSYNC_INVALID_ARGUMENT);
-  CHECK_CONTAINS(e.message, "household: must be a string");
-  CHECK_CONTAINS(e.message, "outcome: must be a string");
-  CHECK_CONTAINS(e.message, "location: must be an object");
+  CHECK_CONTAINS(e.message, "household: must be the id of a households record");
+  CHECK_CONTAINS(e.message, "outcome: true is not one of paid_full");
+  CHECK_CONTAINS(e.message, "location: must be {\"lat\", \"lon\", \"accuracy_m\"}");
   snprintf(input, sizeof input, "{\"household\":\"%s\",\"amount\":\"50.00\"}", household);
   CHECK_ERROR(fieldsync_record_payment(db, input, NULL, &receipt), FIELDSYNC_DOMAIN_FIELDSYNC,
-              FIELDSYNC_INVALID_ARGUMENT, "amount: must be an integer");
+              FIELDSYNC_INVALID_ARGUMENT, "amount: must be an amount in minor units");
   CHECK(receipt == NULL);
   snprintf(input, sizeof input, "{\"household\":\"%s\",\"amount\":18446744073709551615}",
            household);

@@ -35,7 +35,7 @@ int enrolled(const fieldsync_http_request& request, fieldsync_http_response* res
   enrollment.device_code = "K7Q2";
   enrollment.device_token = "token-0123456789abcdef";
   enrollment.user = "ann";
-  enrollment.role = "collector";
+  enrollment.role = "office";  // may create the estate the test records
   const std::string body = encode(enrollment);
   fieldsync_http_response_append_body(response, body.data(), body.size());
   return 200;

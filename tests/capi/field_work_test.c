@@ -77,7 +77,7 @@ static void fees(fieldsync_db* db, const estate* e) {
   CHECK_CONTAINS(record, "\"reason\":\"entered twice\"");
   fieldsync_string_free(record);
   CHECK_ERROR(fieldsync_void_payment(db, payment, "again", &record), FIELDSYNC_DOMAIN_FIELDSYNC,
-              FIELDSYNC_FAILED_PRECONDITION, "already voided");
+              FIELDSYNC_FAILED_PRECONDITION, "already has a payment void");
   CHECK(record == NULL);
 }
 

@@ -126,20 +126,26 @@ TEST_F(ServerTest, AnEditThatLostAConflictIsNotRecordedTwiceWhenRetried) {
 TEST_F(ServerTest, ARejectedChangeIsParkedWhileTheRestSyncs) {
   FieldDevice& alice = enroll("alice", "collector", {ref_.building_a});
   alice.sync();
-  // Collectors may not create estates: the server refuses it, the visit still syncs.
-  Record estate = must(alice.store->insert("estates", {{"name", "Shadow estate"}}));
+  // Offline, alice takes a payment and records a visit while the office makes her
+  // customer service, who records visits but not payments: the server refuses the
+  // payment, the visit still syncs.
+  PaymentInput payment;
+  payment.household = ref_.household_a;
+  payment.amount = 5000;
+  Record paid = must(alice.work().record_payment(payment));
   Record visit = must(alice.work().record_visit(visit_to(ref_.household_a, "not_home")));
+  admin({"user", "add", "alice", "--role", "customer_service"});
   SyncReport report = alice.sync();
   EXPECT_EQ(report.rejected, 1);
   EXPECT_EQ(report.applied, 1);
   auto parked = must(alice.store->parked_changes());
   ASSERT_EQ(parked.size(), 1u);
-  EXPECT_EQ(parked[0].record_id, estate.id);
-  EXPECT_NE(parked[0].parked_reason.find("may not write estates"), std::string::npos)
+  EXPECT_EQ(parked[0].record_id, paid.id);
+  EXPECT_NE(parked[0].parked_reason.find("may not record payments"), std::string::npos)
       << parked[0].parked_reason;
   ServerRecords server = server_records();
   EXPECT_TRUE(server.count(visit.id));
-  EXPECT_FALSE(server.count(estate.id));
+  EXPECT_FALSE(server.count(paid.id));
 
   // The parked change never blocks what comes after it.
   Record later = must(alice.work().record_visit(visit_to(ref_.household_a, "refused_hardship")));

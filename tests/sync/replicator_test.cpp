@@ -266,8 +266,13 @@ TEST(Replicator, AReassignedBuildingSyncsFromItsStartAndTheOldOneIsEvicted) {
   EXPECT_TRUE(alice.store->get("households", world.household_b).ok());
   EXPECT_FALSE(alice.store->get("charges", world.charge_a).ok());  // evicted
   auto cursors = must(alice.store->cursors());
-  EXPECT_FALSE(cursors.count("building:" + world.building_a));
-  EXPECT_TRUE(cursors.count("building:" + world.building_b));
+  // A collector holds a building's places, residents and fees, each with its cursor.
+  for (const char* kind : {":places", ":residents", ":fees"}) {
+    EXPECT_FALSE(cursors.count("building:" + world.building_a + kind)) << kind;
+  }
+  for (const char* kind : {":places", ":residents"}) {  // Block B has no fees yet
+    EXPECT_TRUE(cursors.count("building:" + world.building_b + kind)) << kind;
+  }
   EXPECT_EQ(must(alice.store->parked_changes()).size(), 1u);
 }
 
