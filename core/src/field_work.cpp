@@ -49,26 +49,14 @@ Json geo_to_json(const GeoPoint& point) {
   return geo;
 }
 
-namespace {
-
-// The records a relation check reads: the ones on this device.
-class StoreReader : public RecordReader {
- public:
-  explicit StoreReader(const DeviceStore& store) : store_(store) {}
-  Result<std::optional<Json>> fields_of(const std::string& collection, const std::string& id) const override {
-    auto record = store_.get(collection, id);
-    if (record.ok()) return std::optional<Json>(record->fields);
-    if (record.status().code() == StatusCode::kNotFound || record.status().code() == StatusCode::kInvalidArgument) {
-      return std::optional<Json>();
-    }
-    return record.status();
+Result<std::optional<Json>> StoreRecords::fields_of(const std::string& collection, const std::string& id) const {
+  auto record = store_.get(collection, id);
+  if (record.ok()) return std::optional<Json>(record->fields);
+  if (record.status().code() == StatusCode::kNotFound || record.status().code() == StatusCode::kInvalidArgument) {
+    return std::optional<Json>();
   }
-
- private:
-  const DeviceStore& store_;
-};
-
-}  // namespace
+  return record.status();
+}
 
 Result<Record> FieldWork::record(const std::string& collection_name, Json fields) {
   auto collection = store_.schema().require(collection_name);
@@ -91,7 +79,7 @@ Result<Record> FieldWork::record(const std::string& collection_name, Json fields
     problems = valid.details();
   }
   if (problems.empty() && c.relation_check) {
-    FIELDSYNC_RETURN_IF_ERROR(c.relation_check(fields, StoreReader(store_), problems));
+    FIELDSYNC_RETURN_IF_ERROR(c.relation_check(fields, StoreRecords(store_), problems));
   }
   for (const auto& field : c.fields) {
     if (!field.unique || !fields.contains(field.name)) continue;

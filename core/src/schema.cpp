@@ -293,6 +293,43 @@ Status Schema::validate_create(const CollectionDef& collection, const Json& fiel
   return invalid_record(collection, std::move(problems));
 }
 
+namespace {
+
+// A label of at most `depth` levels of references, so a cycle cannot loop.
+Result<std::string> label_at(const Schema& schema, const CollectionDef& collection, const std::string& id,
+                             const Json& fields, const RecordReader& records, int depth) {
+  std::string label;
+  for (const auto& part : collection.label.parts) {
+    const FieldDef* field = collection.field(part);
+    const Json& value = fields.value(part, Json());
+    std::string text;
+    if (field != nullptr && field->type == FieldType::kReference && value.is_string()) {
+      const CollectionDef* target = schema.find(field->target);
+      auto referenced = records.fields_of(field->target, value.get<std::string>());
+      if (!referenced.ok()) return referenced.status();
+      if (target != nullptr && *referenced && depth > 0) {
+        auto named = label_at(schema, *target, value.get<std::string>(), **referenced, records, depth - 1);
+        if (!named.ok()) return named.status();
+        text = *named;
+      }
+    } else if (value.is_string()) {
+      text = value.get<std::string>();
+    } else if (value.is_number_integer()) {
+      text = std::to_string(value.get<int64_t>());
+    }
+    if (!text.empty()) label += (label.empty() ? "" : " · ") + text;
+  }
+  if (label.empty()) label = collection.record_noun + " " + id.substr(0, 8);
+  return label;
+}
+
+}  // namespace
+
+Result<std::string> label_of(const Schema& schema, const CollectionDef& collection, const std::string& id,
+                             const Json& fields, const RecordReader& records) {
+  return label_at(schema, collection, id, fields, records, 4);
+}
+
 Status invalid_record(const CollectionDef& collection, std::vector<std::string> problems) {
   if (problems.empty()) return Status();
   std::string message = "invalid " + collection.record_noun + ": ";

@@ -20,7 +20,7 @@ enum class ExitCode : int {
   kDatabase = 5,      // not a fieldsync database, damaged, newer layout, I/O error
   kRefused = 6,       // the record's state refuses it (already voided, cannot go back, exists)
   kUnreachable = 7,   // the server could not be reached or is busy; retry later, nothing is lost
-  kDenied = 8,        // the server refused this device (unknown or revoked token, bad code)
+  kDenied = 8,        // the role may not make the change, or the server refused this device
 };
 
 // The one mapping from a StatusCode to the exit code a script sees.

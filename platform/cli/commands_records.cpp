@@ -118,7 +118,8 @@ CliStatus run_list(CommandContext& context) {
   } else if (records->empty()) {
     context.out << "no " << collection->name << (assignments.empty() ? "" : " match") << "\n";
   } else {
-    print_record_table(context.out, *collection, *records);
+    print_record_table(context.out, context.store->schema(), *collection, *records,
+                       StoreRecords(*context.store));
   }
   return CliStatus();
 }

@@ -27,8 +27,9 @@ const char* kExitCodes =
     "     the file already exists (init)\n"
     "  7  the server could not be reached, or answered that it is busy: try again\n"
     "     later; nothing is lost, the changes wait in the outbox\n"
-    "  8  the server refused this device: unknown or revoked token, or a bad\n"
-    "     enrollment code\n";
+    "  8  refused: this device's role may not make the change (nothing was\n"
+    "     written), or the server refused this device: unknown or revoked token,\n"
+    "     or a bad enrollment code\n";
 
 // The option's description, and for an option named after an enum field of the
 // command's collection, its choices as the schema declares them.

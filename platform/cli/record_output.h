@@ -25,8 +25,10 @@ void print_json(std::ostream& out, const Json& document);
 void print_record(std::ostream& out, const CollectionDef& collection, const Record& record);
 
 // id, then every field that has a value in at least one record; long cells are cut.
-void print_record_table(std::ostream& out, const CollectionDef& collection,
-                        const std::vector<Record>& records);
+// A reference to a record `names` holds is shown as people name that record
+// ("Block 1 · 1-101 · Wang Li"), never as a bare id.
+void print_record_table(std::ostream& out, const Schema& schema, const CollectionDef& collection,
+                        const std::vector<Record>& records, const RecordReader& names);
 
 // The result of a command that wrote one record: the record in either format, or the
 // error that stopped it.

@@ -123,9 +123,24 @@ TEST_F(CliRecordsTest, ListPrintsAnAlignedTableAndFilters) {
   const size_t column = lines[0].find("owner_name");
   ASSERT_NE(column, std::string::npos);
   EXPECT_EQ(lines[1].find_first_not_of("- "), std::string::npos);
+  // Columns line up on screen: count characters, not bytes (the unit column names
+  // its unit as "Block 3 · 3-1204", with a two-byte dot).
+  auto screen_column = [](const std::string& line, size_t byte) {
+    size_t chars = 0;
+    for (size_t i = 0; i < byte; ++i) chars += (static_cast<unsigned char>(line[i]) & 0xC0) != 0x80;
+    return chars;
+  };
   std::set<std::string> owners;
-  for (size_t i = 2; i < lines.size(); ++i) owners.insert(lines[i].substr(column, 9));
-  EXPECT_EQ(owners, (std::set<std::string>{"Wang Li  ", "Chen Jing"}));
+  for (size_t i = 2; i < lines.size(); ++i) {
+    for (const char* owner : {"Wang Li", "Chen Jing"}) {
+      const size_t at = lines[i].find(owner);
+      if (at == std::string::npos) continue;
+      EXPECT_EQ(screen_column(lines[i], at), column) << lines[i];
+      owners.insert(owner);
+    }
+    EXPECT_NE(lines[i].find("Block 3 · 3-1204"), std::string::npos) << "the unit is named, not an id: " << lines[i];
+  }
+  EXPECT_EQ(owners, (std::set<std::string>{"Wang Li", "Chen Jing"}));
 
   Json filtered = json({"list", "charges", "period=2026-12"});
   ASSERT_EQ(listed(filtered), 1u);

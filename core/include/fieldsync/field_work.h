@@ -127,6 +127,16 @@ struct DailyVisits {
   std::optional<int64_t> target;      // the collection plan's daily target, if any
 };
 
+// The records a check or a label reads: the ones this device holds.
+class StoreRecords : public RecordReader {
+ public:
+  explicit StoreRecords(const DeviceStore& store) : store_(store) {}
+  Result<std::optional<Json>> fields_of(const std::string& collection, const std::string& id) const override;
+
+ private:
+  const DeviceStore& store_;
+};
+
 class FieldWork {
  public:
   explicit FieldWork(DeviceStore& store) : store_(store) {}

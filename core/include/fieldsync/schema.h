@@ -237,4 +237,11 @@ class Schema {
   std::vector<DataKind> kinds_;
 };
 
+// How a person names a record of `collection` with `fields`, by its label: the parts'
+// values joined by " · ", a reference named by its own record's label when `records`
+// holds it ("Block 1 · 1-101 · Wang Li"). Parts without a value are left out; a
+// record whose label gives nothing reads as its noun and the start of its id.
+Result<std::string> label_of(const Schema& schema, const CollectionDef& collection, const std::string& id,
+                             const Json& fields, const RecordReader& records);
+
 }  // namespace fieldsync

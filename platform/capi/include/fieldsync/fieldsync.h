@@ -79,7 +79,7 @@ typedef enum fieldsync_code {
   FIELDSYNC_CORRUPTION = 5,          /* stored data is damaged or is not fieldsync's */
   FIELDSYNC_IO_ERROR = 6,            /* the file system or database refused */
   FIELDSYNC_UNAVAILABLE = 7,         /* the server could not be reached; retry later */
-  FIELDSYNC_PERMISSION_DENIED = 8,   /* the device may not do this (token revoked, ...) */
+  FIELDSYNC_PERMISSION_DENIED = 8,   /* the device may not do this (token revoked, its role) */
   FIELDSYNC_INTERNAL = 9,            /* a bug in fieldsync; please report it */
   FIELDSYNC_CANCELLED = 10           /* fieldsync_replicator_cancel() stopped the sync */
 } fieldsync_code;
@@ -122,31 +122,36 @@ FIELDSYNC_C_API fieldsync_error fieldsync_db_identity(fieldsync_db* db, char** o
  * Each call writes one record in one transaction: when it returns FIELDSYNC_OK the
  * record survives an app kill; otherwise nothing was written. The input is a JSON
  * object whose keys are the collection's field names (see docs/embedding.md); unknown
- * keys are refused. Times default to now and people to the device's user. The record
- * written is returned as {"id", "collection", "bucket", "fields": {...}}. */
+ * keys are refused. Left out, the event's time defaults to now and some fields to the
+ * declaration's default (channel, method, ...). The author fields (collector,
+ * voided_by, patroller, reported_by, author, visited_by) are filled in with the
+ * device's user and are not the caller's to give: once the device is enrolled, one
+ * naming anyone else is refused with FIELDSYNC_PERMISSION_DENIED, as is any write its
+ * role may not make. The record written is returned as
+ * {"id", "collection", "bucket", "fields": {...}}. */
 
-/* fee_visits: household, outcome required; channel, person_met, promise_date,
- * promise_amount, work_order, complaint, note, location, visited_at, collector. */
+/* fee_visits: household, outcome required; channel (default door), person_met,
+ * promise_date, promise_amount, work_order, complaint, note, location, visited_at. */
 FIELDSYNC_C_API fieldsync_error fieldsync_record_fee_visit(fieldsync_db* db, const char* visit_json,
                                                            char** out_record_json);
-/* payments: household, amount required; method, charges, periods, note, paid_at,
- * collector. `out_receipt_number` receives the receipt number made on the device. */
+/* payments: household, amount required; method (default cash), charges, periods, note,
+ * paid_at. `out_receipt_number` receives the receipt number made on the device. */
 FIELDSYNC_C_API fieldsync_error fieldsync_record_payment(fieldsync_db* db, const char* payment_json,
                                                          char** out_record_json,
                                                          char** out_receipt_number);
 /* payment_voids: voids `payment_id` (once only) with a reason. */
 FIELDSYNC_C_API fieldsync_error fieldsync_void_payment(fieldsync_db* db, const char* payment_id,
                                                        const char* reason, char** out_record_json);
-/* checkins: route, checkpoint required; method, condition, note, location, checked_at,
- * patroller. */
+/* checkins: route, checkpoint required (the checkpoint on the route); method (default
+ * qr), condition (default normal), note, location, checked_at. */
 FIELDSYNC_C_API fieldsync_error fieldsync_check_in(fieldsync_db* db, const char* check_in_json,
                                                    char** out_record_json);
 /* findings: estate, category, severity, description required; building, location_text,
- * location, deadline, assignee, reported_at, reported_by. */
+ * location, deadline, assignee, reported_at. */
 FIELDSYNC_C_API fieldsync_error fieldsync_report_finding(fieldsync_db* db, const char* finding_json,
                                                          char** out_record_json);
-/* work_orders: household or building (with area), category, description; channel,
- * priority, assignee, reported_at. */
+/* work_orders: household or building (with area), category, description; channel
+ * (default phone), priority (default normal), assignee, reported_at. */
 FIELDSYNC_C_API fieldsync_error fieldsync_open_work_order(fieldsync_db* db,
                                                           const char* work_order_json,
                                                           char** out_record_json);
@@ -156,12 +161,12 @@ FIELDSYNC_C_API fieldsync_error fieldsync_add_work_order_note(fieldsync_db* db,
                                                               const char* text,
                                                               char** out_record_json);
 /* return_visits: work_order or complaint, satisfaction (1 to 5) required; comment,
- * visited_at, visited_by. */
+ * visited_at. */
 FIELDSYNC_C_API fieldsync_error fieldsync_record_return_visit(fieldsync_db* db,
                                                               const char* visit_json,
                                                               char** out_record_json);
-/* complaints: household or building, description required; type, assignee,
- * received_at. */
+/* complaints: household or building, description required; type (default complaint),
+ * assignee, received_at. */
 FIELDSYNC_C_API fieldsync_error fieldsync_log_complaint(fieldsync_db* db,
                                                         const char* complaint_json,
                                                         char** out_record_json);
