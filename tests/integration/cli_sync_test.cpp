@@ -108,5 +108,62 @@ TEST_F(CliSyncTest, EnrollsPaysSyncsAndKeepsTheOutboxWhenTheServerIsDown) {
   EXPECT_EQ(of_collection(server, "payments").size(), 2u);
 }
 
+// The phone refuses what the server would: a technician's phone takes no payment (no
+// receipt number is used, nothing waits to sync), and a collector may correct a
+// household's phones but not its owner's name, on the phone and on the server alike.
+TEST_F(CliSyncTest, ThePhoneRefusesWhatTheServerWouldRefuse) {
+  admin({"user", "add", "carl", "--role", "technician"});
+  admin({"assign", "carl", "--building", ref_.building_a});
+  ProcessResult enrolled =
+      cli({"enroll", "--server", server_.url(), "--code", admin({"enroll-code", "carl"})});
+  ASSERT_EQ(enrolled.exit_code, 0) << enrolled.err;
+  ASSERT_EQ(cli({"sync"}).exit_code, 0);
+
+  ProcessResult paid = cli({"pay", "--household", ref_.household_a, "--amount", "120.00"});
+  EXPECT_EQ(paid.exit_code, 8) << paid.out << paid.err;
+  EXPECT_NE(paid.err.find("a technician may not record payments; nothing was written"), std::string::npos)
+      << paid.err;
+  EXPECT_EQ(paid.out.find("receipt number"), std::string::npos) << paid.out;
+  EXPECT_EQ(json({"status"})["pending_changes"], 0);
+  // What a technician does record goes through.
+  Json order = json({"work-order", "--household", ref_.household_a, "--category", "plumbing",
+                     "--description", "kitchen tap leaks"});
+  EXPECT_EQ(order["fields"]["channel"], "phone");  // the declaration's default
+  ASSERT_EQ(cli({"sync"}).exit_code, 0);
+  EXPECT_TRUE(server_records().count(order.value("id", "")));
+
+  // The office makes carl a collector; his next pull tells the phone.
+  admin({"user", "add", "carl", "--role", "collector"});
+  ASSERT_EQ(cli({"sync"}).exit_code, 0);
+  Json payment = json({"pay", "--household", ref_.household_a, "--amount", "120.00"});
+  EXPECT_EQ(payment["fields"]["collector"], "carl");
+  ProcessResult renamed = cli({"edit", "households", ref_.household_a, "owner_name=Somebody Else"});
+  EXPECT_EQ(renamed.exit_code, 8) << renamed.err;
+  EXPECT_NE(renamed.err.find("a collector may not change owner_name of households (a collector may change "
+                             "phones, notes)"),
+            std::string::npos)
+      << renamed.err;
+  EXPECT_EQ(cli({"edit", "households", ref_.household_a, "phones=13900001111"}).exit_code, 0);
+  ProcessResult synced = cli({"sync"});
+  ASSERT_EQ(synced.exit_code, 0) << synced.err;
+  EXPECT_EQ(summary_value(synced.out, "  refused (parked)"), "0") << synced.out;
+  ServerRecords server = server_records();
+  EXPECT_EQ(server.at(ref_.household_a).record.fields["phones"], Json({"13900001111"}));
+  EXPECT_NE(server.at(ref_.household_a).record.fields["owner_name"], "Somebody Else");
+
+  // The same rename sent straight to the server, as a modified phone would: refused.
+  FieldDevice& mallory = enroll("mallory", "collector", {ref_.building_a});
+  mallory.sync();
+  ASSERT_TRUE(mallory.store->set_access(Access{"mallory", "office", {}, {}}).ok());  // a phone that lies to itself
+  must(mallory.store->update("households", ref_.household_a, {{"owner_name", "Somebody Else"}}));
+  SyncReport report = mallory.sync();
+  EXPECT_EQ(report.rejected, 1);
+  auto parked = must(mallory.store->parked_changes());
+  ASSERT_EQ(parked.size(), 1u);
+  EXPECT_NE(parked[0].parked_reason.find("a collector may not change owner_name of households"), std::string::npos)
+      << parked[0].parked_reason;
+  EXPECT_NE(server_records().at(ref_.household_a).record.fields["owner_name"], "Somebody Else");
+}
+
 }  // namespace
 }  // namespace fieldsync::testing
