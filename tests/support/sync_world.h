@@ -69,8 +69,10 @@ class SyncWorld {
   }
 
   // Creates a user with `role`, assigns the buildings given, and enrolls a device.
+  // A device of `user`, enrolled; its app is built at `schema` (this build's when null).
   TestDevice& enroll(const std::string& user, const std::string& role,
-                     const std::vector<std::string>& buildings = {}) {
+                     const std::vector<std::string>& buildings = {}, const Schema* schema = nullptr) {
+    if (schema == nullptr) schema = &Schema::property_management();
     if (!admin->add_user(user, role).ok()) ADD_FAILURE() << "add_user " << user;
     for (const auto& b : buildings) {
       Status s = admin->assign(user, "building", b);
@@ -80,10 +82,11 @@ class SyncWorld {
     auto& device = devices[user];
     DeviceStoreOptions options;
     options.clock = &clock;
+    options.schema = schema;
     device.user = user;
     device.store = must(DeviceStore::create(dir.file(user + ".db"), {"TMP", user, ""}, options));
     device.transport = std::make_unique<LoopbackTransport>(*service);
-    auto enrollment = must(request_enrollment(*device.transport, code, Schema::property_management().version()));
+    auto enrollment = must(request_enrollment(*device.transport, code, schema->version()));
     Status adopted = adopt_enrollment(*device.store, enrollment, "loopback");
     if (!adopted.ok()) ADD_FAILURE() << adopted.to_string();
     ReplicatorOptions ro;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 namespace fieldsync {
 namespace {
 
@@ -110,6 +112,44 @@ TEST(ProtocolCodec, ErrorsRoundTrip) {
   EXPECT_EQ(e->code, ErrorCode::kUpgradeRequired);
   EXPECT_EQ(decode_error(encode(ErrorBody{ErrorCode::kUnknown, "x", true}))->code, ErrorCode::kUnknown);
   EXPECT_FALSE(e->retryable);
+}
+
+// One enum of error codes: every code has its own wire name that reads back as the
+// code, and every Status code is answered with one of them.
+TEST(ErrorCodes, EveryCodeHasOneWireNameAndEveryStatusAnAnswer) {
+  std::set<std::string> names;
+  for (int i = 0; i <= static_cast<int>(ErrorCode::kUnknown); ++i) {
+    const auto code = static_cast<ErrorCode>(i);
+    const std::string name = error_code_name(code);
+    EXPECT_TRUE(names.insert(name).second) << name << " twice";
+    EXPECT_EQ(error_code_from_name(name), code) << name;
+    EXPECT_GE(http_status_of(code), 400) << name;
+    EXPECT_LT(http_status_of(code), 600) << name;
+  }
+  EXPECT_EQ(error_code_from_name("a_code_from_a_newer_server"), ErrorCode::kUnknown);
+  for (int i = static_cast<int>(StatusCode::kInvalidArgument); i <= static_cast<int>(StatusCode::kInternal); ++i) {
+    const ErrorCode code = error_code_of(static_cast<StatusCode>(i));
+    EXPECT_NE(code, ErrorCode::kUnknown) << i;
+  }
+  EXPECT_EQ(http_status_of(error_code_of(StatusCode::kPermissionDenied)), 403);
+  EXPECT_EQ(error_code_name(error_code_of(StatusCode::kPermissionDenied)), std::string("forbidden"));
+  EXPECT_EQ(http_status_of(error_code_of(StatusCode::kUnavailable)), 503);
+  EXPECT_TRUE(retryable_by_default(error_code_of(StatusCode::kIOError)));
+}
+
+// The pull tells a phone of schema 2 what it may do; the member reads back whole.
+TEST(ProtocolCodec, ThePullCarriesTheDevicesAccess) {
+  PullResponse page;
+  page.buckets = {"building:b1:fees"};
+  page.access = Access{"ann", "collector", {"e1"}, {"b1", "b2"}};
+  auto decoded = decode_pull_response(encode(page));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().to_string();
+  ASSERT_TRUE(decoded->access.has_value());
+  EXPECT_EQ(decoded->access->role, "collector");
+  EXPECT_EQ(decoded->access->buildings, (std::vector<std::string>{"b1", "b2"}));
+  page.access.reset();  // as a schema-1 phone is sent it
+  EXPECT_EQ(encode(page).find("access"), std::string::npos);
+  EXPECT_FALSE(decode_pull_response(encode(page))->access.has_value());
 }
 
 }  // namespace

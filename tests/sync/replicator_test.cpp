@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "fieldsync/access.h"
 #include "support/sync_world.h"
 
 namespace fieldsync {
@@ -350,6 +351,98 @@ TEST(StatusFromResponse, ABare404IsRetriedAndTheServersOwn404IsNot) {
   EXPECT_EQ(own.code(), StatusCode::kNotFound);
   EXPECT_FALSE(own.retryable());
   EXPECT_NE(own.message().find("/v1/pusj"), std::string::npos);
+}
+
+// Reads by role: a patrol phone holds the places and the repairs of its building, and
+// never an owner's name, a phone number, a charge or a payment.
+TEST(Replicator, APatrolPhoneNeverReceivesFeesOrResidents) {
+  SyncWorld world;
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  alice.sync();
+  PaymentInput payment;
+  payment.household = world.household_a;
+  payment.amount = 5000;
+  must(alice.work().record_payment(payment));
+  alice.sync();
+  auto& pat = world.enroll("pat", "patrol", {world.building_a});
+  pat.sync();
+  EXPECT_TRUE(pat.store->get("units", world.unit_a).ok());
+  for (const char* collection : {"households", "charges", "payments", "fee_visits", "collection_plans"}) {
+    EXPECT_TRUE(must(pat.store->list(collection)).empty()) << collection;
+  }
+  for (const auto& [bucket, seq] : must(pat.store->cursors())) {
+    const std::string kind = bucket_kind(Schema::property_management(), bucket);
+    EXPECT_TRUE(kind == "places" || kind == "patrol" || kind == "service") << bucket;
+  }
+}
+
+// A collector made patrol loses the fee and resident buckets: evicted, with their
+// cursors, once her pending changes are pushed (the visit she can no longer record is
+// parked, not lost); made a collector again, she gets them back from their start.
+TEST(Replicator, ARoleChangeGainsAndLosesWholeKindsOfData) {
+  SyncWorld world;
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  alice.sync();
+  ASSERT_TRUE(alice.store->get("charges", world.charge_a).ok());
+  FeeVisitInput visit;
+  visit.household = world.household_a;
+  visit.outcome = "not_home";
+  must(alice.work().record_visit(visit));
+  ASSERT_TRUE(world.admin->add_user("alice", "patrol").ok());
+  SyncReport report = alice.sync();
+  EXPECT_EQ(report.rejected, 1);
+  EXPECT_EQ(alice.store->access().role, "patrol");
+  EXPECT_FALSE(alice.store->get("charges", world.charge_a).ok());
+  EXPECT_FALSE(alice.store->get("households", world.household_a).ok());
+  EXPECT_TRUE(alice.store->get("units", world.unit_a).ok());
+  auto cursors = must(alice.store->cursors());
+  EXPECT_FALSE(cursors.count("building:" + world.building_a + ":fees"));
+  EXPECT_FALSE(cursors.count("building:" + world.building_a + ":residents"));
+  EXPECT_TRUE(cursors.count("building:" + world.building_a + ":places"));
+  EXPECT_EQ(must(alice.store->parked_changes()).size(), 1u);
+
+  ASSERT_TRUE(world.admin->add_user("alice", "collector").ok());
+  alice.sync();
+  EXPECT_TRUE(alice.store->get("charges", world.charge_a).ok());
+  EXPECT_TRUE(alice.store->get("households", world.household_a).ok());
+}
+
+// The app one schema version behind: schema 1 had no kinds of data in its buckets and
+// no "access" in the pull. The server serves it: it enrolls, pulls, records and pushes,
+// and ends with the server's records under the server's bucket names.
+Schema schema_one() {
+  std::vector<CollectionDef> collections = Schema::property_management().collections();
+  for (auto& c : collections) c.bucket.data_kind.clear();
+  const Schema& current = Schema::property_management();
+  return Schema(1, collections, current.roles(), current.data_kinds());
+}
+
+TEST(Replicator, AnAppOneSchemaVersionBehindStillSyncs) {
+  SyncWorld world;
+  static const Schema one = schema_one();
+  auto& old = world.enroll("olda", "collector", {world.building_a}, &one);
+  EXPECT_EQ(old.store->schema().version(), 1);
+  old.sync();
+  EXPECT_TRUE(old.store->get("households", world.household_a).ok());
+  EXPECT_EQ(old.store->access().role, "collector");  // from the enrollment
+  FeeVisitInput visit;
+  visit.household = world.household_a;
+  visit.outcome = "not_home";
+  Record v = must(old.work().record_visit(visit));
+  // A schema-1 app gives an event the bucket of the record it belongs to.
+  EXPECT_EQ(v.bucket, "building:" + world.building_a + ":residents");
+  SyncReport report = old.sync();
+  EXPECT_EQ(report.applied, 1);
+  EXPECT_EQ(report.rejected, 0);
+  auto server = world.server_records();
+  ASSERT_TRUE(server.count(v.id));
+  EXPECT_EQ(server.at(v.id).bucket, "building:" + world.building_a + ":fees");
+  old.sync();
+  EXPECT_EQ(must(old.store->get("fee_visits", v.id)).bucket, server.at(v.id).bucket);
+  for (const auto& [id, record] : server) {
+    if (!old.store->get(record.collection, id).ok()) continue;
+    EXPECT_EQ(must(old.store->get(record.collection, id)).fields, record.fields) << record.collection;
+  }
 }
 
 }  // namespace

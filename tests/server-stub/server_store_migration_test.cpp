@@ -1,0 +1,78 @@
+// The server database from every earlier layout: layout 1 kept buckets without a kind
+// of data ("building:<id>"); opened by this build, every record's bucket is derived
+// again, so phones pull the kind-carrying buckets from their start and read by role.
+#include <gtest/gtest.h>
+
+#include "fieldsync/access.h"
+#include "fieldsync/sqlite_db.h"
+#include "support/sync_world.h"
+
+namespace fieldsync {
+namespace {
+
+using testing::must;
+using testing::SyncWorld;
+
+TEST(ServerStoreMigration, ALayoutOneDatabaseGetsBucketsByKindOfData) {
+  SyncWorld world;
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  alice.sync();
+  PaymentInput payment;
+  payment.household = world.household_a;
+  payment.amount = 5000;
+  Record paid = must(alice.work().record_payment(payment));
+  alice.sync();
+  const auto current = world.server_records();
+  const std::string path = world.dir.file("server.db");
+  world.service.reset();
+  world.admin.reset();
+  world.server_store.reset();
+
+  // Make it the layout-1 database that schema 1 wrote: buckets without their kind.
+  {
+    auto db = must(SqliteDb::open(path, /*create=*/false));
+    for (const auto& [id, record] : current) {
+      ASSERT_TRUE(db->exec("UPDATE records SET bucket = '" + bucket_place(record.bucket) + "' WHERE id = '" + id + "'")
+                      .ok());
+    }
+    ASSERT_TRUE(db->exec("PRAGMA user_version = 1").ok());
+  }
+  world.server_store = must(server::open_sqlite_server_store(path));
+  world.restart_service();
+  const auto migrated = world.server_records();
+  ASSERT_EQ(migrated.size(), current.size());
+  for (const auto& [id, record] : current) {
+    EXPECT_EQ(migrated.at(id).bucket, record.bucket) << record.collection;
+    EXPECT_EQ(migrated.at(id).fields, record.fields) << record.collection;
+  }
+  EXPECT_EQ(migrated.at(paid.id).bucket, "building:" + world.building_a + ":fees");
+  {
+    auto db = must(SqliteDb::open(path, /*create=*/false));
+    EXPECT_EQ(must(db->pragma_int("user_version")), 2);
+  }
+  // A phone of this build syncs on the migrated server and holds what it held.
+  alice.transport = std::make_unique<testing::LoopbackTransport>(*world.service);
+  ReplicatorOptions options;
+  options.sleeper = &world.sleeper;
+  alice.replicator = std::make_unique<Replicator>(*alice.store, *alice.transport, options);
+  alice.sync();
+  EXPECT_TRUE(alice.store->get("payments", paid.id).ok());
+  EXPECT_TRUE(alice.store->get("charges", world.charge_a).ok());
+}
+
+TEST(ServerStoreMigration, ALayoutThisBuildDoesNotKnowIsRefusedUntouched) {
+  testing::TempDir dir;
+  const std::string path = dir.file("server.db");
+  must(server::open_sqlite_server_store(path)).reset();
+  {
+    auto db = must(SqliteDb::open(path, /*create=*/false));
+    ASSERT_TRUE(db->exec("PRAGMA user_version = 9").ok());
+  }
+  auto opened = server::open_sqlite_server_store(path);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_NE(opened.status().message().find("has server layout 9; this build knows layouts 1 to 2"), std::string::npos)
+      << opened.status().to_string();
+}
+
+}  // namespace
+}  // namespace fieldsync
