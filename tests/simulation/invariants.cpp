@@ -1,7 +1,9 @@
 // The invariants of the design brief, checked after quiescence.
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
+#include "fieldsync/access.h"
 #include "fieldsync/attachments.h"
 #include "sim_world.h"
 
@@ -69,6 +71,18 @@ std::vector<std::string> SimWorld::check_invariants() {
     std::set<std::string> buckets;
     if (cursors.ok()) {
       for (const auto& [b, seq] : *cursors) buckets.insert(b);
+    }
+    // 4 by role: the phone knows its role and holds only the kinds of data it reads.
+    if (d.store->access().role != d.role) {
+      problems.push_back(user + ": thinks its role is '" + d.store->access().role + "', not " + d.role);
+    }
+    const Schema& schema = d.store->schema();
+    const std::vector<std::string> readable = schema.kinds_read_by(d.role);
+    for (const auto& [id, r] : local) {
+      const std::string kind = bucket_kind(schema, r.bucket);
+      if (std::find(readable.begin(), readable.end(), kind) == readable.end() && !unsent.count(id)) {
+        problems.push_back(user + ": a " + d.role + " holds " + r.collection + " " + id + " of " + r.bucket);
+      }
     }
     // 1 and 4: the phone holds exactly the server's records of its buckets, nothing else.
     for (const auto& [id, r] : local) {
