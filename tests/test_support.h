@@ -57,6 +57,13 @@ inline std::string photo_bytes(size_t size, unsigned seed, const std::string& st
 // 2026-11-28T09:00:00Z, a Saturday.
 inline constexpr int64_t kSaturdayMorning = 1795856400000LL;
 
+inline FeeVisitInput visit_to(const std::string& household, const std::string& outcome) {
+  FeeVisitInput visit;
+  visit.household = household;
+  visit.outcome = outcome;
+  return visit;
+}
+
 inline PaymentInput payment(const std::string& household, int64_t amount) {
   PaymentInput p;
   p.household = household;

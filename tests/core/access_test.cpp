@@ -129,9 +129,7 @@ class PhoneRefusalTest : public ::testing::Test {
 TEST_F(PhoneRefusalTest, ATechniciansPhoneTakesNoPaymentAndUsesNoReceiptNumber) {
   ASSERT_TRUE(store_->set_access(as("tom", "technician")).ok());
   const auto before = testing::must(store_->outbox()).size();
-  PaymentInput payment;
-  payment.household = e_.household;
-  payment.amount = 12000;
+  PaymentInput payment = testing::payment(e_.household, 12000);
   auto refused = FieldWork(*store_).record_payment(payment);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);

@@ -145,9 +145,7 @@ TEST_F(ServerTest, AReassignedBuildingMovesFromOneCollectorToTheOther) {
   }
 
   // Bob now works Block A; alice can no longer write there.
-  FeeVisitInput visit;
-  visit.household = ref_.household_a;
-  visit.outcome = "not_home";
+  FeeVisitInput visit = visit_to(ref_.household_a, "not_home");
   must(bob.work().record_visit(visit));
   EXPECT_EQ(bob.sync().applied, 1);
   server = server_records();

@@ -11,13 +11,6 @@
 namespace fieldsync::testing {
 namespace {
 
-FeeVisitInput visit_to(const std::string& household, const std::string& outcome) {
-  FeeVisitInput visit;
-  visit.household = household;
-  visit.outcome = outcome;
-  return visit;
-}
-
 // The receipt numbers of the server's payments, each once.
 std::set<std::string> receipts(const ServerRecords& server) {
   std::set<std::string> out;
@@ -129,9 +122,7 @@ TEST_F(ServerTest, ARejectedChangeIsParkedWhileTheRestSyncs) {
   // Offline, alice takes a payment and records a visit while the office makes her
   // customer service, who records visits but not payments: the server refuses the
   // payment, the visit still syncs.
-  PaymentInput payment;
-  payment.household = ref_.household_a;
-  payment.amount = 5000;
+  PaymentInput payment = testing::payment(ref_.household_a, 5000);
   Record paid = must(alice.work().record_payment(payment));
   Record visit = must(alice.work().record_visit(visit_to(ref_.household_a, "not_home")));
   admin({"user", "add", "alice", "--role", "customer_service"});

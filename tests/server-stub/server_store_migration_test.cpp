@@ -17,9 +17,7 @@ TEST(ServerStoreMigration, ALayoutOneDatabaseGetsBucketsByKindOfData) {
   SyncWorld world;
   auto& alice = world.enroll("alice", "collector", {world.building_a});
   alice.sync();
-  PaymentInput payment;
-  payment.household = world.household_a;
-  payment.amount = 5000;
+  PaymentInput payment = testing::payment(world.household_a, 5000);
   Record paid = must(alice.work().record_payment(payment));
   alice.sync();
   const auto current = world.server_records();

@@ -41,9 +41,7 @@ TEST(Replicator, DevicesConvergeThroughTheServer) {
   EXPECT_TRUE(must(alice.store->get("households", world.household_a)).fields.contains("owner_name"));
   EXPECT_FALSE(alice.store->get("households", world.household_b).ok());  // another building
 
-  FeeVisitInput visit;
-  visit.household = world.household_a;
-  visit.outcome = "paid_full";
+  FeeVisitInput visit = testing::visit_to(world.household_a, "paid_full");
   must(alice.work().record_visit(visit));
   Record payment = must(alice.work().record_payment(testing::payment(world.household_a, 12000)));
   EXPECT_EQ(payment.fields["receipt_number"].get<std::string>().rfind(alice.store->identity().device_code + "-", 0), 0u);
@@ -109,13 +107,9 @@ TEST(Replicator, ARejectedChangeIsParkedAndTheRestSyncs) {
   // Offline, alice takes a payment and records a visit; meanwhile the office makes her
   // customer service, who may record visits but not payments. The server refuses the
   // payment and the visit still syncs.
-  FeeVisitInput visit;
-  visit.household = world.household_a;
-  visit.outcome = "not_home";
+  FeeVisitInput visit = testing::visit_to(world.household_a, "not_home");
   Record v = must(alice.work().record_visit(visit));
-  PaymentInput payment;
-  payment.household = world.household_a;
-  payment.amount = 5000;
+  PaymentInput payment = testing::payment(world.household_a, 5000);
   Record paid = must(alice.work().record_payment(payment));
   ASSERT_TRUE(world.admin->add_user("alice", "customer_service").ok());
   SyncReport report = alice.sync();
@@ -256,9 +250,7 @@ TEST(Replicator, AReassignedBuildingSyncsFromItsStartAndTheOldOneIsEvicted) {
   SyncWorld world;
   auto& alice = world.enroll("alice", "collector", {world.building_a});
   alice.sync();
-  FeeVisitInput visit;
-  visit.household = world.household_a;
-  visit.outcome = "not_home";
+  FeeVisitInput visit = testing::visit_to(world.household_a, "not_home");
   must(alice.work().record_visit(visit));  // pending when the building is taken away
   ASSERT_TRUE(world.admin->unassign("alice", "building", world.building_a).ok());
   ASSERT_TRUE(world.admin->assign("alice", "building", world.building_b).ok());
@@ -359,9 +351,7 @@ TEST(Replicator, APatrolPhoneNeverReceivesFeesOrResidents) {
   SyncWorld world;
   auto& alice = world.enroll("alice", "collector", {world.building_a});
   alice.sync();
-  PaymentInput payment;
-  payment.household = world.household_a;
-  payment.amount = 5000;
+  PaymentInput payment = testing::payment(world.household_a, 5000);
   must(alice.work().record_payment(payment));
   alice.sync();
   auto& pat = world.enroll("pat", "patrol", {world.building_a});
@@ -384,9 +374,7 @@ TEST(Replicator, ARoleChangeGainsAndLosesWholeKindsOfData) {
   auto& alice = world.enroll("alice", "collector", {world.building_a});
   alice.sync();
   ASSERT_TRUE(alice.store->get("charges", world.charge_a).ok());
-  FeeVisitInput visit;
-  visit.household = world.household_a;
-  visit.outcome = "not_home";
+  FeeVisitInput visit = testing::visit_to(world.household_a, "not_home");
   must(alice.work().record_visit(visit));
   ASSERT_TRUE(world.admin->add_user("alice", "patrol").ok());
   SyncReport report = alice.sync();
@@ -425,9 +413,7 @@ TEST(Replicator, AnAppOneSchemaVersionBehindStillSyncs) {
   old.sync();
   EXPECT_TRUE(old.store->get("households", world.household_a).ok());
   EXPECT_EQ(old.store->access().role, "collector");  // from the enrollment
-  FeeVisitInput visit;
-  visit.household = world.household_a;
-  visit.outcome = "not_home";
+  FeeVisitInput visit = testing::visit_to(world.household_a, "not_home");
   Record v = must(old.work().record_visit(visit));
   // A schema-1 app gives an event the bucket of the record it belongs to.
   EXPECT_EQ(v.bucket, "building:" + world.building_a + ":residents");
