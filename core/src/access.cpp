@@ -25,8 +25,8 @@ bool contains(const std::vector<std::string>& names, const std::string& name) {
 
 // The fields of an edit that `writes` does not allow; a status field's reopen counter
 // goes with its status field.
-std::vector<std::string> fields_not_allowed(const CollectionDef& collection, const RoleWrites* writes,
-                                            const Json& fields) {
+std::vector<std::string> fields_not_allowed(const CollectionDef& collection,
+                                            const RoleWrites* writes, const Json& fields) {
   std::vector<std::string> out;
   for (const auto& [name, value] : fields.items()) {
     std::string field = name;
@@ -40,7 +40,8 @@ std::vector<std::string> fields_not_allowed(const CollectionDef& collection, con
   return out;
 }
 
-std::string author_refusal(const CollectionDef& collection, const Access& access, const Json& fields) {
+std::string author_refusal(const CollectionDef& collection, const Access& access,
+                           const Json& fields) {
   for (const auto& field : collection.fields) {
     if (!field.author || !fields.contains(field.name)) continue;
     const Json& value = fields[field.name];
@@ -60,7 +61,8 @@ std::string write_refusal(const Schema& schema, const CollectionDef& collection,
   if (create && collection.server_created) return collection.name + " are created by the server";
   const RoleDef* role = schema.role(access.role);
   if (role == nullptr) return "role '" + utf8_prefix(access.role, 40) + "' may not write anything";
-  if (std::string author = author_refusal(collection, access, fields); !author.empty()) return author;
+  if (std::string author = author_refusal(collection, access, fields); !author.empty())
+    return author;
   if (role->office) return {};
   const RoleWrites* writes = collection.writes_of(role->name);
   if (create) {
@@ -72,8 +74,8 @@ std::string write_refusal(const Schema& schema, const CollectionDef& collection,
   }
   std::vector<std::string> refused = fields_not_allowed(collection, writes, fields);
   if (refused.empty()) return {};
-  std::string refusal = with_article(role->name) + " may not change " + joined(refused) + " of " +
-                        collection.name;
+  std::string refusal =
+      with_article(role->name) + " may not change " + joined(refused) + " of " + collection.name;
   if (writes != nullptr && !writes->change.empty()) {
     refusal += " (" + with_article(role->name) + " may change " + joined(writes->change) + ")";
   }

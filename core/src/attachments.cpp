@@ -31,7 +31,8 @@ constexpr const char* kPolicyTypes = "attachment_media_types";
 std::optional<std::string> parent_field(const Schema& schema, const std::string& collection) {
   const CollectionDef* parent = schema.find(collection);
   const CollectionDef* attachments = schema.find("attachments");
-  if (parent == nullptr || !parent->takes_attachments || attachments == nullptr) return std::nullopt;
+  if (parent == nullptr || !parent->takes_attachments || attachments == nullptr)
+    return std::nullopt;
   for (const auto& field : attachments->fields) {
     if (field.target == collection) return field.name;
   }
@@ -344,7 +345,8 @@ Result<std::vector<Attachment>> AttachmentStore::list(const std::string& collect
   if (!collection.empty() || !record_id.empty()) {
     const auto field = parent_field(store_.schema(), collection);
     if (!field) {
-      return Status::invalid_argument(collection + " records have no attachments; attachments belong to " +
+      return Status::invalid_argument(collection +
+                                      " records have no attachments; attachments belong to " +
                                       attachable_collections(store_.schema()));
     }
     query.equals.push_back({*field, record_id});

@@ -92,7 +92,8 @@ FieldDef defaults_to(FieldDef f, Json value) {
   return f;
 }
 // The field roles and what each writes; the office writes everything.
-const std::vector<std::string> kFieldRoles = {"collector", "patrol", "technician", "customer_service"};
+const std::vector<std::string> kFieldRoles = {"collector", "patrol", "technician",
+                                              "customer_service"};
 RoleWrites creates(std::string role, std::vector<std::string> change = {}) {
   return RoleWrites{std::move(role), true, std::move(change)};
 }
@@ -151,52 +152,56 @@ std::vector<CollectionDef> property_management_collections() {
   std::vector<CollectionDef> all;
 
   // Reference data the office owns. Nothing is hard-deleted: it is archived.
-  CollectionDef estates = collection("estates", "estate", own_estate,
-                                     {editable("name", T::kText, true), editable("address", T::kText),
-                                      editable("archived", T::kBoolean)});
+  CollectionDef estates =
+      collection("estates", "estate", own_estate,
+                 {editable("name", T::kText, true), editable("address", T::kText),
+                  editable("archived", T::kBoolean)});
   estates.label = {{"name"}};
   all.push_back(std::move(estates));
-  CollectionDef buildings = collection("buildings", "building", own_building,
-                                       {ref(once("estate", T::kReference), "estates"),
-                                        editable("name", T::kText, true), editable("address", T::kText),
-                                        editable("archived", T::kBoolean)});
+  CollectionDef buildings =
+      collection("buildings", "building", own_building,
+                 {ref(once("estate", T::kReference), "estates"), editable("name", T::kText, true),
+                  editable("address", T::kText), editable("archived", T::kBoolean)});
   buildings.label = {{"name"}};
   all.push_back(std::move(buildings));
-  CollectionDef units = collection("units", "unit", inherit({"building"}, "places"),
-                                   {ref(once("building", T::kReference), "buildings"),
-                                    editable("number", T::kText, true), editable("floor", T::kInteger),
-                                    editable("area_m2", T::kInteger), editable("archived", T::kBoolean)});
+  CollectionDef units =
+      collection("units", "unit", inherit({"building"}, "places"),
+                 {ref(once("building", T::kReference), "buildings"),
+                  editable("number", T::kText, true), editable("floor", T::kInteger),
+                  editable("area_m2", T::kInteger), editable("archived", T::kBoolean)});
   units.label = {{"building", "number"}};
   all.push_back(std::move(units));
   // Owners and their phones: read by the roles that deal with residents, never by patrol.
-  CollectionDef households = collection(
-      "households", "household", inherit({"unit"}, "residents"),
-      {ref(once("unit", T::kReference), "units"), editable("owner_name", T::kText, true),
-       editable("phones", T::kTextList), editable("residents", T::kTextList),
-       editable("notes", T::kText), editable("collector", T::kText), editable("archived", T::kBoolean)});
+  CollectionDef households =
+      collection("households", "household", inherit({"unit"}, "residents"),
+                 {ref(once("unit", T::kReference), "units"), editable("owner_name", T::kText, true),
+                  editable("phones", T::kTextList), editable("residents", T::kTextList),
+                  editable("notes", T::kText), editable("collector", T::kText),
+                  editable("archived", T::kBoolean)});
   households.writers = {changes("collector", {"phones", "notes"}),
                         changes("customer_service", {"phones", "notes"})};
   households.label = {{"unit", "owner_name"}};
   all.push_back(std::move(households));
-  CollectionDef charges = collection("charges", "charge", inherit({"household"}, "fees"),
-                                     {ref(once("household", T::kReference), "households"),
-                                      once("fee_item", T::kText), once("period", T::kMonth),
-                                      once("amount", T::kMoney), once("due_date", T::kDate, false),
-                                      editable("cancelled", T::kBoolean)});
+  CollectionDef charges =
+      collection("charges", "charge", inherit({"household"}, "fees"),
+                 {ref(once("household", T::kReference), "households"), once("fee_item", T::kText),
+                  once("period", T::kMonth), once("amount", T::kMoney),
+                  once("due_date", T::kDate, false), editable("cancelled", T::kBoolean)});
   charges.label = {{"household", "fee_item", "period"}};
   all.push_back(std::move(charges));
-  CollectionDef plans = collection(
-      "collection_plans", "collection plan",
-      BucketRule{Kind::kField, "user:", {"collector"}, "fees"},
-      {once("collector", T::kText), once("month", T::kMonth),
-       ref(editable("households", T::kReferenceList), "households"),
-       bounded(editable("daily_visit_target", T::kInteger, true), 0, 1000),
-       editable("amount_target", T::kMoney, true)});
+  CollectionDef plans =
+      collection("collection_plans", "collection plan",
+                 BucketRule{Kind::kField, "user:", {"collector"}, "fees"},
+                 {once("collector", T::kText), once("month", T::kMonth),
+                  ref(editable("households", T::kReferenceList), "households"),
+                  bounded(editable("daily_visit_target", T::kInteger, true), 0, 1000),
+                  editable("amount_target", T::kMoney, true)});
   plans.label = {{"collector", "month"}};
   all.push_back(std::move(plans));
-  CollectionDef routes = collection("patrol_routes", "patrol route", inherit({"estate"}, "patrol"),
-                                    {ref(once("estate", T::kReference), "estates"),
-                                     editable("name", T::kText, true), editable("archived", T::kBoolean)});
+  CollectionDef routes =
+      collection("patrol_routes", "patrol route", inherit({"estate"}, "patrol"),
+                 {ref(once("estate", T::kReference), "estates"), editable("name", T::kText, true),
+                  editable("archived", T::kBoolean)});
   routes.label = {{"name"}};
   all.push_back(std::move(routes));
   CollectionDef checkpoints = collection(
@@ -244,7 +249,9 @@ std::vector<CollectionDef> property_management_collections() {
   visits.label = {{"household", "outcome"}};
   visits.verb = "visit";
   visits.summary = "Record a fee collector's visit to a household (outcome, person met, promise).";
-  visits.example = {{"household", "0193..."}, {"outcome", "promised"}, {"promise_date", "2026-12-05"},
+  visits.example = {{"household", "0193..."},
+                    {"outcome", "promised"},
+                    {"promise_date", "2026-12-05"},
                     {"promise_amount", "120.00"}};
   all.push_back(std::move(visits));
 
@@ -257,7 +264,8 @@ std::vector<CollectionDef> property_management_collections() {
              "the charges this pays (all of this household)"),
        about(once("periods", T::kTextList, false), "or the billing months this pays, YYYY-MM"),
        about(bounded(once("amount", T::kMoney), 1, kMaxMoneyMinor), "the amount paid, like 120.50"),
-       defaults_to(about(choice(once("method", T::kText), {"cash", "card", "bank_transfer", "mobile", "cheque"}),
+       defaults_to(about(choice(once("method", T::kText),
+                                {"cash", "card", "bank_transfer", "mobile", "cheque"}),
                          "how it was paid"),
                    "cash"),
        author(about(once("collector", T::kText), "who took the payment")),
@@ -273,7 +281,8 @@ std::vector<CollectionDef> property_management_collections() {
       }
     }
   };
-  payments.relation_check = [](const Json& f, const RecordReader& records, std::vector<std::string>& problems) {
+  payments.relation_check = [](const Json& f, const RecordReader& records,
+                               std::vector<std::string>& problems) {
     return require_same(f, records, "charges", "charges", "household", "household",
                         "belongs to another household", problems);
   };
@@ -296,21 +305,24 @@ std::vector<CollectionDef> property_management_collections() {
   voids.summary = "Void a payment (a new event; the payment itself is never edited). Once only.";
   voids.example = {{"payment", "0193..."}, {"reason", "entered twice"}};
   all.push_back(std::move(voids));
-  CollectionDef checkins = collection(
-      "checkins", "patrol check-in", inherit({"checkpoint"}, "patrol"),
-      {about(ref(once("route", T::kReference), "patrol_routes"), "the patrol route"),
-       about(ref(once("checkpoint", T::kReference), "checkpoints"), "the checkpoint, which must be on the route"),
-       author(about(once("patroller", T::kText), "who checked in")),
-       now(about(once("checked_at", T::kTimestamp), "when")),
-       defaults_to(about(choice(once("method", T::kText), {"qr", "nfc", "manual"}),
-                         "how the checkpoint was read"),
-                   "qr"),
-       defaults_to(about(choice(once("condition", T::kText), {"normal", "abnormal"}), "what was found there"),
-                   "normal"),
-       about(once("note", T::kText, false), "a note"),
-       about(once("location", T::kGeo, false), "where it happened")},
-      true);
-  checkins.relation_check = [](const Json& f, const RecordReader& records, std::vector<std::string>& problems) {
+  CollectionDef checkins =
+      collection("checkins", "patrol check-in", inherit({"checkpoint"}, "patrol"),
+                 {about(ref(once("route", T::kReference), "patrol_routes"), "the patrol route"),
+                  about(ref(once("checkpoint", T::kReference), "checkpoints"),
+                        "the checkpoint, which must be on the route"),
+                  author(about(once("patroller", T::kText), "who checked in")),
+                  now(about(once("checked_at", T::kTimestamp), "when")),
+                  defaults_to(about(choice(once("method", T::kText), {"qr", "nfc", "manual"}),
+                                    "how the checkpoint was read"),
+                              "qr"),
+                  defaults_to(about(choice(once("condition", T::kText), {"normal", "abnormal"}),
+                                    "what was found there"),
+                              "normal"),
+                  about(once("note", T::kText, false), "a note"),
+                  about(once("location", T::kGeo, false), "where it happened")},
+                 true);
+  checkins.relation_check = [](const Json& f, const RecordReader& records,
+                               std::vector<std::string>& problems) {
     return require_same(f, records, "checkpoint", "checkpoints", "route", "route",
                         "is not on route " + f.value("route", std::string()), problems);
   };
@@ -330,8 +342,9 @@ std::vector<CollectionDef> property_management_collections() {
                          {"fire", "safety", "regulation_violation", "decoration_violation",
                           "facility_damage", "sanitation"}),
                   "what kind of problem"),
-            about(choice(editable("severity", T::kText, true), {"low", "medium", "high", "critical"}),
-                  "how serious"),
+            about(
+                choice(editable("severity", T::kText, true), {"low", "medium", "high", "critical"}),
+                "how serious"),
             about(editable("location_text", T::kText), "where, in words"),
             about(editable("location", T::kGeo), "where it is"),
             about(editable("description", T::kText, true), "what was found"),
@@ -340,13 +353,15 @@ std::vector<CollectionDef> property_management_collections() {
             author(about(once("reported_by", T::kText), "who found it")),
             now(about(once("reported_at", T::kTimestamp), "when it was found"))},
            lifecycle({"reported", "notified", "rectifying", "awaiting_review", "closed"})));
-  findings.writers = {creates("patrol", {"category", "severity", "location_text", "location", "description",
-                                         "deadline", "assignee", "status"})};
+  findings.writers = {creates("patrol", {"category", "severity", "location_text", "location",
+                                         "description", "deadline", "assignee", "status"})};
   findings.takes_attachments = true;
   findings.label = {{"building", "category", "severity"}};
   findings.verb = "finding";
   findings.summary = "Report a hazard or violation found on patrol, for follow-up until closed.";
-  findings.example = {{"estate", "0193..."}, {"category", "fire"}, {"severity", "high"},
+  findings.example = {{"estate", "0193..."},
+                      {"category", "fire"},
+                      {"severity", "high"},
                       {"description", "blocked exit"}};
   all.push_back(std::move(findings));
 
@@ -356,14 +371,16 @@ std::vector<CollectionDef> property_management_collections() {
             about(ref(once("building", T::kReference, false), "buildings"), "the building"),
             about(once("area", T::kText, false), "the public area (with --building)"),
             about(choice(editable("category", T::kText, true),
-                         {"plumbing", "electrical", "heating", "doors_windows", "structure", "appliance",
-                          "public_facility", "other"}),
+                         {"plumbing", "electrical", "heating", "doors_windows", "structure",
+                          "appliance", "public_facility", "other"}),
                   "what kind of repair"),
-            defaults_to(about(choice(once("channel", T::kText), {"phone", "walk_in", "app", "patrol", "collector"}),
+            defaults_to(about(choice(once("channel", T::kText),
+                                     {"phone", "walk_in", "app", "patrol", "collector"}),
                               "how it was reported"),
                         "phone"),
             about(editable("description", T::kText, true), "what is wrong"),
-            defaults_to(about(choice(editable("priority", T::kText, true), {"low", "normal", "urgent", "emergency"}),
+            defaults_to(about(choice(editable("priority", T::kText, true),
+                                     {"low", "normal", "urgent", "emergency"}),
                               "how urgent"),
                         "normal"),
             about(editable("assignee", T::kText), "who handles it"),
@@ -376,22 +393,27 @@ std::vector<CollectionDef> property_management_collections() {
       problems.push_back("area: a work order for a public area names the area");
     }
   };
-  const std::vector<std::string> repair_fields = {"category", "description", "priority", "assignee", "status"};
-  work_orders.writers = {creates("collector"), creates("patrol"), creates("technician", repair_fields),
+  const std::vector<std::string> repair_fields = {"category", "description", "priority", "assignee",
+                                                  "status"};
+  work_orders.writers = {creates("collector"), creates("patrol"),
+                         creates("technician", repair_fields),
                          creates("customer_service", repair_fields)};
   work_orders.takes_attachments = true;
   work_orders.label = {{"household", "building", "area", "category"}};
   work_orders.verb = "work-order";
-  work_orders.summary = "Open a repair work order for a household, or for a public area of a building.";
-  work_orders.example = {{"household", "0193..."}, {"category", "plumbing"}, {"description", "kitchen leak"}};
+  work_orders.summary =
+      "Open a repair work order for a household, or for a public area of a building.";
+  work_orders.example = {
+      {"household", "0193..."}, {"category", "plumbing"}, {"description", "kitchen leak"}};
   all.push_back(std::move(work_orders));
 
-  CollectionDef notes = collection(
-      "work_order_notes", "work order note", inherit({"work_order"}, "service"),
-      {about(ref(once("work_order", T::kReference), "work_orders"), "the work order"),
-       author(about(once("author", T::kText), "who wrote it")),
-       now(about(once("written_at", T::kTimestamp), "when")), about(once("text", T::kText), "the note")},
-      true);
+  CollectionDef notes =
+      collection("work_order_notes", "work order note", inherit({"work_order"}, "service"),
+                 {about(ref(once("work_order", T::kReference), "work_orders"), "the work order"),
+                  author(about(once("author", T::kText), "who wrote it")),
+                  now(about(once("written_at", T::kTimestamp), "when")),
+                  about(once("text", T::kText), "the note")},
+                 true);
   notes.writers = everyone_creates();
   notes.takes_attachments = true;
   notes.label = {{"work_order", "author"}};
@@ -414,7 +436,8 @@ std::vector<CollectionDef> property_management_collections() {
   complaints.check = [](const Json& f, std::vector<std::string>& problems) {
     require_one_of(f, "household", "building", problems);
   };
-  complaints.writers = {creates("collector"), creates("customer_service", {"description", "assignee", "status"})};
+  complaints.writers = {creates("collector"),
+                        creates("customer_service", {"description", "assignee", "status"})};
   complaints.label = {{"household", "building", "type"}};
   complaints.verb = "complaint";
   complaints.summary = "Log a complaint or an enquiry from a household or about a building.";
@@ -441,7 +464,8 @@ std::vector<CollectionDef> property_management_collections() {
   return_visits.label = {{"work_order", "complaint", "satisfaction"}};
   return_visits.verb = "return-visit";
   return_visits.summary = "Record the return visit to the owner after a repair or complaint.";
-  return_visits.example = {{"work_order", "0193..."}, {"satisfaction", "5"}, {"comment", "fixed quickly"}};
+  return_visits.example = {
+      {"work_order", "0193..."}, {"satisfaction", "5"}, {"comment", "fixed quickly"}};
   all.push_back(std::move(return_visits));
 
   // Photos and documents attached to field work. The bytes travel apart from the
@@ -496,7 +520,8 @@ std::vector<CollectionDef> property_management_collections() {
             author(editable("resolved_by", T::kText))},
            lifecycle({"open", "resolved"})));
   conflicts.server_created = true;
-  for (const auto& role : kFieldRoles) conflicts.writers.push_back(changes(role, {"resolution", "resolved_by", "status"}));
+  for (const auto& role : kFieldRoles)
+    conflicts.writers.push_back(changes(role, {"resolution", "resolved_by", "status"}));
   conflicts.label = {{"collection", "field"}};
   all.push_back(std::move(conflicts));
   return all;
@@ -506,15 +531,21 @@ std::vector<RoleDef> property_management_roles() {
   return {{"office", "the office: reads and writes everything, resolves conflicts", true},
           {"collector", "a fee collector: visits households in arrears, takes payments", false},
           {"patrol", "patrol staff: check in at checkpoints, report hazards and violations", false},
-          {"technician", "a repair technician: works orders, writes notes, visits the owner after", false},
-          {"customer_service", "customer service: complaints, enquiries, repairs and return visits", false}};
+          {"technician", "a repair technician: works orders, writes notes, visits the owner after",
+           false},
+          {"customer_service", "customer service: complaints, enquiries, repairs and return visits",
+           false}};
 }
 
 std::vector<DataKind> property_management_kinds() {
   return {{"places", "places", kFieldRoles, "estates, buildings and units"},
-          {"residents", "residents", {"collector", "technician", "customer_service"},
+          {"residents",
+           "residents",
+           {"collector", "technician", "customer_service"},
            "households: owners, phones, residents"},
-          {"fees", "fee collection", {"collector", "customer_service"},
+          {"fees",
+           "fee collection",
+           {"collector", "customer_service"},
            "charges, plans, fee visits, payments and voids"},
           {"patrol", "patrol", {"patrol"}, "routes, checkpoints, check-ins and findings"},
           {"service", "repairs and complaints", kFieldRoles,

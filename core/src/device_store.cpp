@@ -259,7 +259,8 @@ Result<Record> DeviceStore::Impl::change_status(const std::string& collection_na
     }
   }
 
-  FIELDSYNC_RETURN_IF_ERROR(check_access(c, stage ? "status" : "reopen", Json{{status->name, nullptr}}));
+  FIELDSYNC_RETURN_IF_ERROR(
+      check_access(c, stage ? "status" : "reopen", Json{{status->name, nullptr}}));
 
   auto txn = SqliteTransaction::begin_immediate(*db_);
   if (!txn.ok()) return txn.status();

@@ -73,7 +73,8 @@ class DeviceStore::Impl {
   Status finish_write(const WriteState& state);
   Status check_references(const CollectionDef& collection, const Json& fields) const;
   // permission_denied when the device's access does not allow the change (access.h).
-  Status check_access(const CollectionDef& collection, const std::string& kind, const Json& fields) const;
+  Status check_access(const CollectionDef& collection, const std::string& kind,
+                      const Json& fields) const;
   // The bucket of a record this device holds; nullopt when it holds none by that id.
   // `collection` may be empty (any collection; a slower scan).
   Result<std::optional<std::string>> bucket_of(const std::string& collection, const std::string& id) const;

@@ -226,7 +226,9 @@ Status DeviceStore::Impl::load_access() {
 }
 
 Status DeviceStore::Impl::set_access(const Access& access) {
-  const Json j = {{"user", access.user}, {"role", access.role}, {"estates", access.estates},
+  const Json j = {{"user", access.user},
+                  {"role", access.role},
+                  {"estates", access.estates},
                   {"buildings", access.buildings}};
   FIELDSYNC_RETURN_IF_ERROR(set_sync_value(kAccess, j.dump()));
   FIELDSYNC_RETURN_IF_ERROR(set_sync_value(kEnrolledRole, access.role));
@@ -289,7 +291,11 @@ Status DeviceStore::set_sync_value(const std::string& key, const std::string& va
   return impl_->set_sync_value(key, value);
 }
 Status DeviceStore::set_device_code(const std::string& code) { return impl_->set_device_code(code); }
-const Access& DeviceStore::access() const { return impl_->access(); }
-Status DeviceStore::set_access(const Access& access) { return impl_->set_access(access); }
+const Access& DeviceStore::access() const {
+  return impl_->access();
+}
+Status DeviceStore::set_access(const Access& access) {
+  return impl_->set_access(access);
+}
 
 }  // namespace fieldsync

@@ -49,10 +49,12 @@ Json geo_to_json(const GeoPoint& point) {
   return geo;
 }
 
-Result<std::optional<Json>> StoreRecords::fields_of(const std::string& collection, const std::string& id) const {
+Result<std::optional<Json>> StoreRecords::fields_of(const std::string& collection,
+                                                    const std::string& id) const {
   auto record = store_.get(collection, id);
   if (record.ok()) return std::optional<Json>(record->fields);
-  if (record.status().code() == StatusCode::kNotFound || record.status().code() == StatusCode::kInvalidArgument) {
+  if (record.status().code() == StatusCode::kNotFound ||
+      record.status().code() == StatusCode::kInvalidArgument) {
     return std::optional<Json>();
   }
   return record.status();
@@ -67,10 +69,18 @@ Result<Record> FieldWork::record(const std::string& collection_name, Json fields
   for (const auto& field : c.fields) {
     if (fields.contains(field.name) && !fields[field.name].is_null()) continue;
     switch (field.default_value) {
-      case DefaultValue::kNone: fields.erase(field.name); break;
-      case DefaultValue::kNow: fields[field.name] = now(); break;
-      case DefaultValue::kDeviceUser: fields[field.name] = store_.access().user; break;
-      case DefaultValue::kLiteral: fields[field.name] = field.default_literal; break;
+      case DefaultValue::kNone:
+        fields.erase(field.name);
+        break;
+      case DefaultValue::kNow:
+        fields[field.name] = now();
+        break;
+      case DefaultValue::kDeviceUser:
+        fields[field.name] = store_.access().user;
+        break;
+      case DefaultValue::kLiteral:
+        fields[field.name] = field.default_literal;
+        break;
     }
   }
   std::vector<std::string> problems;
@@ -88,7 +98,8 @@ Result<Record> FieldWork::record(const std::string& collection_name, Json fields
     if (!same->empty()) {
       const Json& value = fields[field.name];
       return Status::failed_precondition(
-          field.name + ": " + (value.is_string() ? value.get<std::string>() : utf8_prefix(value.dump(), 60)) +
+          field.name + ": " +
+          (value.is_string() ? value.get<std::string>() : utf8_prefix(value.dump(), 60)) +
           " already has a " + c.record_noun + " (" + same->front().id + ")");
     }
   }
@@ -127,7 +138,8 @@ Result<Record> FieldWork::record_payment(const PaymentInput& p) {
 Result<Record> FieldWork::void_payment(const std::string& payment, const std::string& reason) {
   auto id = parse_id(payment);
   if (!id.ok()) return id.status().with_context("payment");
-  return record("payment_voids", FieldsBuilder().text("payment", *id).text("reason", reason).build());
+  return record("payment_voids",
+                FieldsBuilder().text("payment", *id).text("reason", reason).build());
 }
 
 Result<Record> FieldWork::check_in(const CheckInInput& c) {
@@ -172,7 +184,8 @@ Result<Record> FieldWork::open_work_order(const WorkOrderInput& w) {
 }
 
 Result<Record> FieldWork::add_work_order_note(const std::string& work_order, const std::string& text) {
-  return record("work_order_notes", FieldsBuilder().text("work_order", work_order).text("text", text).build());
+  return record("work_order_notes",
+                FieldsBuilder().text("work_order", work_order).text("text", text).build());
 }
 
 Result<Record> FieldWork::log_complaint(const ComplaintInput& c) {

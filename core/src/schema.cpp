@@ -296,8 +296,9 @@ Status Schema::validate_create(const CollectionDef& collection, const Json& fiel
 namespace {
 
 // A label of at most `depth` levels of references, so a cycle cannot loop.
-Result<std::string> label_at(const Schema& schema, const CollectionDef& collection, const std::string& id,
-                             const Json& fields, const RecordReader& records, int depth) {
+Result<std::string> label_at(const Schema& schema, const CollectionDef& collection,
+                             const std::string& id, const Json& fields, const RecordReader& records,
+                             int depth) {
   std::string label;
   for (const auto& part : collection.label.parts) {
     const FieldDef* field = collection.field(part);
@@ -308,7 +309,8 @@ Result<std::string> label_at(const Schema& schema, const CollectionDef& collecti
       auto referenced = records.fields_of(field->target, value.get<std::string>());
       if (!referenced.ok()) return referenced.status();
       if (target != nullptr && *referenced && depth > 0) {
-        auto named = label_at(schema, *target, value.get<std::string>(), **referenced, records, depth - 1);
+        auto named =
+            label_at(schema, *target, value.get<std::string>(), **referenced, records, depth - 1);
         if (!named.ok()) return named.status();
         text = *named;
       }
@@ -325,8 +327,9 @@ Result<std::string> label_at(const Schema& schema, const CollectionDef& collecti
 
 }  // namespace
 
-Result<std::string> label_of(const Schema& schema, const CollectionDef& collection, const std::string& id,
-                             const Json& fields, const RecordReader& records) {
+Result<std::string> label_of(const Schema& schema, const CollectionDef& collection,
+                             const std::string& id, const Json& fields,
+                             const RecordReader& records) {
   return label_at(schema, collection, id, fields, records, 4);
 }
 

@@ -118,7 +118,8 @@ fieldsync_error fieldsync_create_record(fieldsync_db* db, const char* collection
   return with_db(db, [&](DeviceStore& store) {
     auto fields = parse_object_input(fields_json, "fields_json");
     if (!fields.ok()) return to_error(fields.status());
-    return give_record(FieldWork(store).record(collection, std::move(fields).value()), out_record_json);
+    return give_record(FieldWork(store).record(collection, std::move(fields).value()),
+                       out_record_json);
   });
 }
 

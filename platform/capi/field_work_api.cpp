@@ -58,7 +58,8 @@ fieldsync_error fieldsync_record_fee_visit(fieldsync_db* db, const char* visit_j
 fieldsync_error fieldsync_record_payment(fieldsync_db* db, const char* payment_json,
                                          char** out_record_json, char** out_receipt_number) {
   clear_outputs({out_record_json, out_receipt_number});
-  return record_from_json(db, "payments", payment_json, "payment_json", out_record_json, out_receipt_number);
+  return record_from_json(db, "payments", payment_json, "payment_json", out_record_json,
+                          out_receipt_number);
 }
 
 fieldsync_error fieldsync_void_payment(fieldsync_db* db, const char* payment_id, const char* reason,
@@ -96,7 +97,8 @@ fieldsync_error fieldsync_add_work_order_note(fieldsync_db* db, const char* work
     return e;
   }
   return record_with(
-      db, [&](FieldWork& work) { return work.add_work_order_note(work_order_id, text); }, out_record_json);
+      db, [&](FieldWork& work) { return work.add_work_order_note(work_order_id, text); },
+      out_record_json);
 }
 
 fieldsync_error fieldsync_record_return_visit(fieldsync_db* db, const char* visit_json,

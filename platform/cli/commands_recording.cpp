@@ -22,22 +22,34 @@ bool is_option(const FieldDef& field) {
 
 std::string value_hint(const FieldDef& field) {
   switch (field.type) {
-    case FieldType::kReference: return "ID";
-    case FieldType::kReferenceList: return "ID,ID";
-    case FieldType::kMoney: return "AMOUNT";
-    case FieldType::kTimestamp: return "TIME";
-    case FieldType::kDate: return "YYYY-MM-DD";
-    case FieldType::kMonth: return "YYYY-MM";
-    case FieldType::kGeo: return "LAT,LON[,ACC]";
-    case FieldType::kTextList: return field.name == "periods" ? "YYYY-MM,YYYY-MM" : "TEXT,TEXT";
-    case FieldType::kInteger: return field.min && field.max ? std::to_string(*field.min) + "-" + std::to_string(*field.max) : "N";
+    case FieldType::kReference:
+      return "ID";
+    case FieldType::kReferenceList:
+      return "ID,ID";
+    case FieldType::kMoney:
+      return "AMOUNT";
+    case FieldType::kTimestamp:
+      return "TIME";
+    case FieldType::kDate:
+      return "YYYY-MM-DD";
+    case FieldType::kMonth:
+      return "YYYY-MM";
+    case FieldType::kGeo:
+      return "LAT,LON[,ACC]";
+    case FieldType::kTextList:
+      return field.name == "periods" ? "YYYY-MM,YYYY-MM" : "TEXT,TEXT";
+    case FieldType::kInteger:
+      return field.min && field.max ? std::to_string(*field.min) + "-" + std::to_string(*field.max)
+                                    : "N";
     case FieldType::kEnum: {
       std::string hint = field.name;
       for (char& c : hint) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       return hint;
     }
-    case FieldType::kBoolean: return "true|false";
-    case FieldType::kText: return "TEXT";
+    case FieldType::kBoolean:
+      return "true|false";
+    case FieldType::kText:
+      return "TEXT";
   }
   return "VALUE";
 }
@@ -73,7 +85,8 @@ CliStatus run_record(CommandContext& context) {
   FieldOptions options(context.args, c);
   for (const FieldDef& field : c.fields) {
     if (!is_option(field)) continue;
-    if (auto value = options.value(option_for_field(c, field), field)) fields[field.name] = std::move(*value);
+    if (auto value = options.value(option_for_field(c, field), field))
+      fields[field.name] = std::move(*value);
   }
   FIELDSYNC_CLI_RETURN_IF_ERROR(options.status());
   auto record = FieldWork(*context.store).record(c.name, std::move(fields));
@@ -98,7 +111,8 @@ std::string synopsis_of(const CollectionDef& c, const std::vector<OptionSpec>& o
       optional = true;
       continue;
     }
-    synopsis += (synopsis.empty() ? "" : " ") + std::string("--") + option.name + " " + option.value_hint;
+    synopsis +=
+        (synopsis.empty() ? "" : " ") + std::string("--") + option.name + " " + option.value_hint;
   }
   if (optional) synopsis += synopsis.empty() ? "[options]" : " [options]";
   (void)c;
@@ -127,7 +141,8 @@ std::vector<CommandSection> recording_sections() {
       for (const FieldDef& field : c.fields) {
         if (!is_option(field)) continue;
         const bool required = field.required && field.default_value == DefaultValue::kNone;
-        command.options.push_back(option(option_for_field(c, field), value_hint(field), description_of(field), required));
+        command.options.push_back(
+            option(option_for_field(c, field), value_hint(field), description_of(field), required));
       }
       command.synopsis = synopsis_of(c, command.options);
       command.database = NeedsDatabase::kOpen;

@@ -69,7 +69,8 @@ CliStatus run_add(CommandContext& context) {
   FIELDSYNC_CLI_RETURN_IF_ERROR(read_target(context, 1, collection, assignments));
   auto fields = fields_from(*collection, assignments, false);
   if (!fields.ok()) return fields.status();
-  return print_written(context, FieldWork(*context.store).record(collection->name, std::move(fields).value()));
+  return print_written(
+      context, FieldWork(*context.store).record(collection->name, std::move(fields).value()));
 }
 
 CliStatus run_edit(CommandContext& context) {

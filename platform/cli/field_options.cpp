@@ -48,6 +48,8 @@ std::optional<Json> FieldOptions::value(const std::string& option, const FieldDe
   return std::move(value).value();
 }
 
-Status FieldOptions::status() const { return invalid_record(collection_, problems_); }
+Status FieldOptions::status() const {
+  return invalid_record(collection_, problems_);
+}
 
 }  // namespace fieldsync::cli

@@ -73,8 +73,9 @@ void print_record_table(std::ostream& out, const Schema& schema, const Collectio
     std::vector<std::string> cells = {record.id};
     for (const FieldDef* field : shown) {
       const Json& value = record.fields.value(field->name, Json());
-      cells.push_back(field->type == FieldType::kReference ? reference_cell(schema, *field, value, names)
-                                                           : format_field_value(*field, value));
+      cells.push_back(field->type == FieldType::kReference
+                          ? reference_cell(schema, *field, value, names)
+                          : format_field_value(*field, value));
     }
     table.add_row(std::move(cells));
   }

@@ -31,7 +31,8 @@ Result<Scope> scope_of(ServerTransaction& txn, const Schema& schema, const User&
     if (!buildings.ok()) return buildings.status();
     for (const auto& id : *buildings) places.push_back("building:" + id);
   }
-  for (auto& bucket : buckets_for(schema, user.role, places)) scope.buckets.insert(std::move(bucket));
+  for (auto& bucket : buckets_for(schema, user.role, places))
+    scope.buckets.insert(std::move(bucket));
   return scope;
 }
 

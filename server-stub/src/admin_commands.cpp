@@ -14,7 +14,9 @@ OfficeAdmin admin_of(CommandContext& context) {
   return OfficeAdmin(*context.store, Schema::property_management(), Clock::system());
 }
 
-std::string roles_text() { return Schema::property_management().role_names(); }
+std::string roles_text() {
+  return Schema::property_management().role_names();
+}
 
 Outcome run_user(CommandContext& context) {
   const auto& words = context.args.positional;

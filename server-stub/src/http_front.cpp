@@ -120,7 +120,8 @@ Result<int> free_port(const std::string& address) {
 }
 
 HttpResponse too_large(size_t limit) {
-  return error_response(ErrorCode::kTooLarge, "the request body is larger than " + std::to_string(limit) + " bytes");
+  return error_response(ErrorCode::kTooLarge,
+                        "the request body is larger than " + std::to_string(limit) + " bytes");
 }
 
 // What the listener's callbacks and the workers share. Shared ownership because a body
@@ -183,8 +184,9 @@ void FrontState::on_request(http::http_request request) noexcept {
       self->on_body(request, std::move(body));
     });
   } catch (const std::exception& e) {
-    answer(request, error_response(ErrorCode::kInternal, std::string("the server failed: ") + e.what(),
-                                   /*retryable=*/true));
+    answer(request,
+           error_response(ErrorCode::kInternal, std::string("the server failed: ") + e.what(),
+                          /*retryable=*/true));
   }
 }
 
@@ -197,7 +199,8 @@ void FrontState::on_body(const http::http_request& request,
       body.assign(bytes.begin(), bytes.end());
     } catch (const std::exception& e) {
       answer(request,
-             error_response(ErrorCode::kBadRequest, std::string("the request body could not be read: ") + e.what()));
+             error_response(ErrorCode::kBadRequest,
+                            std::string("the request body could not be read: ") + e.what()));
       return;
     }
     if (body.size() > max_body_bytes_) {
@@ -210,8 +213,9 @@ void FrontState::on_body(const http::http_request& request,
         bearer_token(request.headers()), std::move(body), request.headers().content_type()};
     if (auto refused = enqueue(Job{request, std::move(incoming)})) answer(request, *refused);
   } catch (const std::exception& e) {
-    answer(request, error_response(ErrorCode::kInternal, std::string("the server failed: ") + e.what(),
-                                   /*retryable=*/true));
+    answer(request,
+           error_response(ErrorCode::kInternal, std::string("the server failed: ") + e.what(),
+                          /*retryable=*/true));
   }
 }
 
@@ -219,7 +223,8 @@ std::optional<HttpResponse> FrontState::enqueue(Job job) {
   {
     std::lock_guard lock(mutex_);
     if (refusing_ || queue_closed_) {
-      return error_response(ErrorCode::kUnavailable, "the server is shutting down; try again shortly",
+      return error_response(ErrorCode::kUnavailable,
+                            "the server is shutting down; try again shortly",
                             /*retryable=*/true);
     }
     if (jobs_.size() >= max_queued_) {

@@ -45,7 +45,8 @@ Status require_user(ServerTransaction& txn, const std::string& name) {
 Status OfficeAdmin::add_user(const std::string& name, const std::string& role) {
   FIELDSYNC_RETURN_IF_ERROR(check_user_name(name));
   if (schema_.role(role) == nullptr) {
-    return Status::invalid_argument("role '" + utf8_prefix(role, 40) + "' is not one of " + schema_.role_names());
+    return Status::invalid_argument("role '" + utf8_prefix(role, 40) + "' is not one of " +
+                                    schema_.role_names());
   }
   return in_write(store_, [&](ServerTransaction& txn) { return txn.put_user({name, role, true}); });
 }

@@ -26,7 +26,8 @@ ChangeResult result_of(const WireChange& w, ChangeOutcome outcome, std::string r
 class ServerReader : public RecordReader {
  public:
   explicit ServerReader(ServerTransaction& txn) : txn_(txn) {}
-  Result<std::optional<Json>> fields_of(const std::string& collection, const std::string& id) const override {
+  Result<std::optional<Json>> fields_of(const std::string& collection,
+                                        const std::string& id) const override {
     auto stored = txn_.get_record(id);
     if (!stored.ok()) return stored.status();
     if (!*stored || (*stored)->record.collection != collection) return std::optional<Json>();
@@ -142,12 +143,13 @@ Result<std::string> PushBatch::check_new_record(const CollectionDef& c, const Re
     if (field.auto_value != AutoValue::kReceiptNumber) continue;
     const std::string receipt = record.fields.value(field.name, std::string());
     if (receipt.rfind(device_.device_code + "-", 0) != 0) {
-      return field.name + ": '" + utf8_prefix(receipt, 40) + "' does not start with this device's code " +
-             device_.device_code;
+      return field.name + ": '" + utf8_prefix(receipt, 40) +
+             "' does not start with this device's code " + device_.device_code;
     }
     auto same = txn_.find_ids(c.name, field.name, receipt);
     if (!same.ok()) return same.status();
-    if (!same->empty()) return field.name + ": " + receipt + " is already used by another " + c.record_noun;
+    if (!same->empty())
+      return field.name + ": " + receipt + " is already used by another " + c.record_noun;
   }
   if (!c.relation_check) return std::string();
   std::vector<std::string> problems;
@@ -231,7 +233,8 @@ Result<ChangeResult> PushBatch::merge(const WireChange& wire) {
   // After the merge's own refusals (an append-only record, an immutable field), as the
   // phone checks the record before the role: both give the same reason.
   const Access access{user_.name, user_.role, {}, {}};
-  if (std::string refusal = write_refusal(schema_, *c, access, change.kind, change.fields); !refusal.empty()) {
+  if (std::string refusal = write_refusal(schema_, *c, access, change.kind, change.fields);
+      !refusal.empty()) {
     return result_of(wire, ChangeOutcome::kRejected, refusal);
   }
   auto references = check_references(*c, change.kind == "create" ? change.fields : Json::object());

@@ -467,8 +467,9 @@ Result<std::unique_ptr<ServerStore>> open_sqlite_server_store(const std::string&
     FIELDSYNC_RETURN_IF_ERROR(migrate_buckets(**db));
     FIELDSYNC_RETURN_IF_ERROR((*txn)->commit());
   } else if (*version != kLayoutVersion) {
-    return Status::failed_precondition("'" + path + "' has server layout " + std::to_string(*version) +
-                                       "; this build knows layouts 1 to " + std::to_string(kLayoutVersion));
+    return Status::failed_precondition(
+        "'" + path + "' has server layout " + std::to_string(*version) +
+        "; this build knows layouts 1 to " + std::to_string(kLayoutVersion));
   }
   return std::unique_ptr<ServerStore>(new SqliteServerStore(std::move(db).value()));
 }

@@ -17,17 +17,20 @@ HttpResponse from_status(const Status& s) {
 }
 
 std::optional<HttpResponse> authenticate(ServerTransaction& txn, const std::string& token, Caller& caller) {
-  if (token.empty()) return error_response(ErrorCode::kUnauthenticated, "this request needs a device token");
+  if (token.empty())
+    return error_response(ErrorCode::kUnauthenticated, "this request needs a device token");
   auto device = txn.device_by_token(secret_hash(token));
   if (!device.ok()) return from_status(device.status());
   if (!*device) return error_response(ErrorCode::kUnauthenticated, "the device token is not known");
   if ((*device)->revoked) {
-    return error_response(ErrorCode::kUnauthenticated, "this device was revoked by the office; enroll it again");
+    return error_response(ErrorCode::kUnauthenticated,
+                          "this device was revoked by the office; enroll it again");
   }
   auto user = txn.get_user((*device)->user);
   if (!user.ok()) return from_status(user.status());
   if (!*user || !(*user)->active) {
-    return error_response(ErrorCode::kUnauthenticated, "the user of this device is no longer active");
+    return error_response(ErrorCode::kUnauthenticated,
+                          "the user of this device is no longer active");
   }
   caller.device = **device;
   caller.user = **user;
@@ -36,17 +39,23 @@ std::optional<HttpResponse> authenticate(ServerTransaction& txn, const std::stri
 
 std::optional<HttpResponse> check_versions(int protocol, int schema_version, const Schema& schema) {
   if (protocol != kProtocolVersion) {
-    return error_response(ErrorCode::kUnsupportedProtocol, "protocol version " + std::to_string(protocol) + " is not supported; this server speaks " +
+    return error_response(ErrorCode::kUnsupportedProtocol,
+                          "protocol version " + std::to_string(protocol) +
+                              " is not supported; this server speaks " +
                               std::to_string(kProtocolVersion));
   }
   if (schema_version < schema.version() - 1) {
-    return error_response(ErrorCode::kUpgradeRequired, "this app is too old for the server (schema " + std::to_string(schema_version) +
-                              ", the server needs at least " + std::to_string(schema.version() - 1) +
+    return error_response(ErrorCode::kUpgradeRequired,
+                          "this app is too old for the server (schema " +
+                              std::to_string(schema_version) + ", the server needs at least " +
+                              std::to_string(schema.version() - 1) +
                               "); update the app: your unsent records are kept on the phone");
   }
   if (schema_version > schema.version()) {
-    return error_response(ErrorCode::kServerTooOld, "the app is newer than the server (schema " + std::to_string(schema_version) +
-                              ", server " + std::to_string(schema.version()) + "); ask the office to update the server");
+    return error_response(
+        ErrorCode::kServerTooOld,
+        "the app is newer than the server (schema " + std::to_string(schema_version) + ", server " +
+            std::to_string(schema.version()) + "); ask the office to update the server");
   }
   return std::nullopt;
 }
@@ -78,9 +87,11 @@ std::optional<HttpResponse> admit(ServerTransaction& txn, const std::string& tok
 
 }  // namespace
 
-HttpResponse error_response(ErrorCode code, const std::string& message, std::optional<bool> retryable) {
-  return HttpResponse{http_status_of(code),
-                      encode(ErrorBody{code, message, retryable.value_or(retryable_by_default(code))})};
+HttpResponse error_response(ErrorCode code, const std::string& message,
+                            std::optional<bool> retryable) {
+  return HttpResponse{
+      http_status_of(code),
+      encode(ErrorBody{code, message, retryable.value_or(retryable_by_default(code))})};
 }
 
 SyncService::SyncService(ServerStore& store, const Schema& schema, const Clock& clock,
@@ -91,14 +102,16 @@ HttpResponse SyncService::handle(const HttpRequest& request) {
   try {
     return route(request);
   } catch (const std::exception& e) {
-    return error_response(ErrorCode::kInternal, std::string("the server failed: ") + e.what(), true);
+    return error_response(ErrorCode::kInternal, std::string("the server failed: ") + e.what(),
+                          true);
   }
 }
 
 HttpResponse SyncService::route(const HttpRequest& request) {
   if (request.body.size() > options_.max_body_bytes) {
-    return error_response(ErrorCode::kTooLarge, "the request body is larger than " +
-                                                std::to_string(options_.max_body_bytes) + " bytes");
+    return error_response(
+        ErrorCode::kTooLarge,
+        "the request body is larger than " + std::to_string(options_.max_body_bytes) + " bytes");
   }
   const size_t query_start = request.path.find('?');
   const std::string path = request.path.substr(0, query_start);
@@ -129,11 +142,14 @@ HttpResponse SyncService::enroll(const std::string& body) {
   auto user_name = (*txn)->redeem_enrollment_code(secret_hash(request->enrollment_code), clock_.now_ms());
   if (!user_name.ok()) return from_status(user_name.status());
   if (!*user_name) {
-    return error_response(ErrorCode::kUnauthenticated, "the enrollment code is not valid: it is unknown, already used or expired");
+    return error_response(
+        ErrorCode::kUnauthenticated,
+        "the enrollment code is not valid: it is unknown, already used or expired");
   }
   auto user = (*txn)->get_user(**user_name);
   if (!user.ok()) return from_status(user.status());
-  if (!*user || !(*user)->active) return error_response(ErrorCode::kUnauthenticated, "the user is not active");
+  if (!*user || !(*user)->active)
+    return error_response(ErrorCode::kUnauthenticated, "the user is not active");
   Device device;
   device.id = new_id(clock_);
   device.user = (*user)->name;
@@ -144,7 +160,8 @@ HttpResponse SyncService::enroll(const std::string& body) {
     if (!taken.ok()) return from_status(taken.status());
     if (!*taken) device.device_code = code;
   }
-  if (device.device_code.empty()) return error_response(ErrorCode::kInternal, "no free device code", true);
+  if (device.device_code.empty())
+    return error_response(ErrorCode::kInternal, "no free device code", true);
   const std::string token = random_token();
   if (Status s = (*txn)->put_device(device, secret_hash(token)); !s.ok()) return from_status(s);
   if (Status s = (*txn)->commit(); !s.ok()) return from_status(s);

@@ -27,7 +27,8 @@ HttpResponse invalid(const std::string& message) {
 }
 
 HttpResponse forbidden() {
-  return error_response(ErrorCode::kForbidden, "no attachment in this device's buckets names this blob");
+  return error_response(ErrorCode::kForbidden,
+                        "no attachment in this device's buckets names this blob");
 }
 
 // A blob store failure as the answer the protocol gives for it: a refused offset and
@@ -35,10 +36,14 @@ HttpResponse forbidden() {
 // device may still upload it); everything else is answered as any Status is.
 HttpResponse from_blob_status(const Status& s) {
   switch (s.code()) {
-    case StatusCode::kFailedPrecondition: return error_response(ErrorCode::kOffsetMismatch, s.message());
-    case StatusCode::kCorruption: return error_response(ErrorCode::kBlobCorrupt, s.message());
-    case StatusCode::kNotFound: return error_response(ErrorCode::kNotFound, s.message(), /*retryable=*/true);
-    default: return from_status(s);
+    case StatusCode::kFailedPrecondition:
+      return error_response(ErrorCode::kOffsetMismatch, s.message());
+    case StatusCode::kCorruption:
+      return error_response(ErrorCode::kBlobCorrupt, s.message());
+    case StatusCode::kNotFound:
+      return error_response(ErrorCode::kNotFound, s.message(), /*retryable=*/true);
+    default:
+      return from_status(s);
   }
 }
 
@@ -118,9 +123,9 @@ Result<std::set<int64_t>> sizes_in_scope(ServerTransaction& txn, const Scope& sc
 
 // Authenticates the caller and gives the sizes its attachment records give `hash`, or
 // the error response to answer.
-std::optional<HttpResponse> sizes_for_caller(ServerStore& store, const Schema& schema, const std::string& token,
-                                             const std::string& hash, bool upload,
-                                             std::set<int64_t>& sizes) {
+std::optional<HttpResponse> sizes_for_caller(ServerStore& store, const Schema& schema,
+                                             const std::string& token, const std::string& hash,
+                                             bool upload, std::set<int64_t>& sizes) {
   auto txn = store.begin(false);
   if (!txn.ok()) return from_status(txn.status());
   Caller caller;
@@ -194,7 +199,8 @@ HttpResponse SyncService::blob_status(const std::string& token, const std::strin
 HttpResponse SyncService::blob_put(const std::string& token, const std::string& hash,
                                    const std::string& query, const std::string& body) {
   std::set<int64_t> sizes;
-  if (auto refused = sizes_for_caller(store_, schema_, token, hash, /*upload=*/true, sizes)) return *refused;
+  if (auto refused = sizes_for_caller(store_, schema_, token, hash, /*upload=*/true, sizes))
+    return *refused;
   auto params = parse_query(query, {"offset", "size", "chunk_sha256"});
   if (!params.ok()) return from_status(params.status());
   auto offset = parse_count(*params, "offset");
@@ -221,8 +227,8 @@ HttpResponse SyncService::blob_put(const std::string& token, const std::string& 
   }
   if (*size > options_.max_blob_bytes) {
     return error_response(ErrorCode::kTooLarge, "this server keeps attachments of at most " +
-                              std::to_string(options_.max_blob_bytes) + " bytes, not " +
-                              std::to_string(*size));
+                                                    std::to_string(options_.max_blob_bytes) +
+                                                    " bytes, not " + std::to_string(*size));
   }
   auto held = blobs_->holding(hash);
   if (!held.ok()) return from_blob_status(held.status());
@@ -232,7 +238,8 @@ HttpResponse SyncService::blob_put(const std::string& token, const std::string& 
         std::to_string(held->received) + " bytes of this blob; continue from there"));
   }
   if (!held->complete && Sha256::of(body) != chunk_sha256) {
-    return error_response(ErrorCode::kChunkCorrupt, "the chunk's bytes do not match chunk_sha256; send it again",
+    return error_response(ErrorCode::kChunkCorrupt,
+                          "the chunk's bytes do not match chunk_sha256; send it again",
                           /*retryable=*/true);
   }
   auto appended = held->complete ? held : blobs_->append(hash, *size, *offset, body);

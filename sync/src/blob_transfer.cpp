@@ -171,7 +171,8 @@ Status Replicator::upload_blob(const std::string& token, const std::string& sha2
       offset = 0;
       continue;
     }
-    if (code == ErrorCode::kChunkCorrupt) ++report.blob_resends;  // damaged on the way: send it again
+    if (code == ErrorCode::kChunkCorrupt)
+      ++report.blob_resends;  // damaged on the way: send it again
     last = status_from_response(*response);
     if (!last.retryable()) {  // refused for good (too large, out of scope): the bytes stay here
       ++report.blobs_waiting;

@@ -40,7 +40,9 @@ const ErrorCodeInfo& info(ErrorCode code) {
 
 }  // namespace
 
-const char* error_code_name(ErrorCode code) { return info(code).name; }
+const char* error_code_name(ErrorCode code) {
+  return info(code).name;
+}
 
 ErrorCode error_code_from_name(std::string_view name) {
   for (const auto& i : kErrorCodes) {
@@ -49,22 +51,33 @@ ErrorCode error_code_from_name(std::string_view name) {
   return ErrorCode::kUnknown;
 }
 
-int http_status_of(ErrorCode code) { return info(code).http_status; }
+int http_status_of(ErrorCode code) {
+  return info(code).http_status;
+}
 
-bool retryable_by_default(ErrorCode code) { return info(code).retryable; }
+bool retryable_by_default(ErrorCode code) {
+  return info(code).retryable;
+}
 
 ErrorCode error_code_of(StatusCode code) {
   switch (code) {
     case StatusCode::kOk:  // not an error; answered as a server failure if ever sent
     case StatusCode::kInternal:
-    case StatusCode::kCorruption: return ErrorCode::kInternal;
-    case StatusCode::kInvalidArgument: return ErrorCode::kInvalidArgument;
-    case StatusCode::kNotFound: return ErrorCode::kNotFound;
-    case StatusCode::kAlreadyExists: return ErrorCode::kAlreadyExists;
-    case StatusCode::kFailedPrecondition: return ErrorCode::kFailedPrecondition;
-    case StatusCode::kPermissionDenied: return ErrorCode::kForbidden;
+    case StatusCode::kCorruption:
+      return ErrorCode::kInternal;
+    case StatusCode::kInvalidArgument:
+      return ErrorCode::kInvalidArgument;
+    case StatusCode::kNotFound:
+      return ErrorCode::kNotFound;
+    case StatusCode::kAlreadyExists:
+      return ErrorCode::kAlreadyExists;
+    case StatusCode::kFailedPrecondition:
+      return ErrorCode::kFailedPrecondition;
+    case StatusCode::kPermissionDenied:
+      return ErrorCode::kForbidden;
     case StatusCode::kIOError:
-    case StatusCode::kUnavailable: return ErrorCode::kUnavailable;
+    case StatusCode::kUnavailable:
+      return ErrorCode::kUnavailable;
   }
   return ErrorCode::kInternal;
 }

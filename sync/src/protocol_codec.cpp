@@ -191,7 +191,9 @@ std::string encode(const PullResponse& m) {
 }
 
 std::string encode(const ErrorBody& m) {
-  return Json{{"error", {{"code", error_code_name(m.code)}, {"message", m.message}, {"retryable", m.retryable}}}}
+  return Json{
+      {"error",
+       {{"code", error_code_name(m.code)}, {"message", m.message}, {"retryable", m.retryable}}}}
       .dump();
 }
 

@@ -7,21 +7,28 @@
 
 #include <set>
 
-#include "test_support.h"
 #include "fieldsync/field_work.h"
+#include "test_support.h"
 
 namespace fieldsync {
 namespace {
 
-const Schema& schema() { return Schema::property_management(); }
-const CollectionDef& collection(const char* name) { return *schema().find(name); }
-Access as(const std::string& user, const std::string& role) { return Access{user, role, {}, {}}; }
+const Schema& schema() {
+  return Schema::property_management();
+}
+const CollectionDef& collection(const char* name) {
+  return *schema().find(name);
+}
+Access as(const std::string& user, const std::string& role) {
+  return Access{user, role, {}, {}};
+}
 
 TEST(Declarations, NameOnlyRolesKindsAndFieldsThatExist) {
   std::set<std::string> kinds;
   for (const auto& kind : schema().data_kinds()) {
     kinds.insert(kind.name);
-    for (const auto& reader : kind.readers) EXPECT_NE(schema().role(reader), nullptr) << kind.name << ": " << reader;
+    for (const auto& reader : kind.readers)
+      EXPECT_NE(schema().role(reader), nullptr) << kind.name << ": " << reader;
   }
   for (const auto& c : schema().collections()) {
     SCOPED_TRACE(c.name);
@@ -30,15 +37,18 @@ TEST(Declarations, NameOnlyRolesKindsAndFieldsThatExist) {
     }
     for (const auto& w : c.writers) {
       ASSERT_NE(schema().role(w.role), nullptr) << w.role;
-      EXPECT_FALSE(schema().role(w.role)->office) << "the office writes everything without a declaration";
+      EXPECT_FALSE(schema().role(w.role)->office)
+          << "the office writes everything without a declaration";
       for (const auto& field : w.change) {
         const FieldDef* f = c.field(field);
         ASSERT_NE(f, nullptr) << w.role << " changes " << field;
         EXPECT_NE(f->merge, MergeKind::kImmutable) << w.role << " changes immutable " << field;
       }
     }
-    for (const auto& part : c.label.parts) EXPECT_NE(c.field(part), nullptr) << "label part " << part;
-    for (const auto& [field, value] : c.example.items()) EXPECT_NE(c.field(field), nullptr) << "example " << field;
+    for (const auto& part : c.label.parts)
+      EXPECT_NE(c.field(part), nullptr) << "label part " << part;
+    for (const auto& [field, value] : c.example.items())
+      EXPECT_NE(c.field(field), nullptr) << "example " << field;
     for (const auto& f : c.fields) {
       if (f.author) {
         EXPECT_EQ(f.type, FieldType::kText) << f.name;
@@ -62,14 +72,15 @@ TEST(Declarations, NameOnlyRolesKindsAndFieldsThatExist) {
 
 TEST(Declarations, EachRoleReadsItsKindsOfData) {
   using Kinds = std::vector<std::string>;
-  EXPECT_EQ(schema().kinds_read_by("office"), (Kinds{"places", "residents", "fees", "patrol", "service"}));
+  EXPECT_EQ(schema().kinds_read_by("office"),
+            (Kinds{"places", "residents", "fees", "patrol", "service"}));
   EXPECT_EQ(schema().kinds_read_by("collector"), (Kinds{"places", "residents", "fees", "service"}));
   EXPECT_EQ(schema().kinds_read_by("patrol"), (Kinds{"places", "patrol", "service"}));
   EXPECT_EQ(schema().kinds_read_by("technician"), (Kinds{"places", "residents", "service"}));
   EXPECT_TRUE(schema().kinds_read_by("burglar").empty());
   EXPECT_EQ(buckets_for(schema(), "patrol", {"building:b1", "user:pat"}),
-            (Kinds{"building:b1:places", "building:b1:patrol", "building:b1:service", "user:pat:places",
-                   "user:pat:patrol", "user:pat:service"}));
+            (Kinds{"building:b1:places", "building:b1:patrol", "building:b1:service",
+                   "user:pat:places", "user:pat:patrol", "user:pat:service"}));
   EXPECT_EQ(bucket_place("building:b1:fees"), "building:b1");
   EXPECT_EQ(bucket_place("building:b1"), "building:b1");
   EXPECT_EQ(bucket_place("office"), "office");
@@ -79,27 +90,37 @@ TEST(Declarations, EachRoleReadsItsKindsOfData) {
 
 TEST(WriteRefusal, FollowsTheDeclarations) {
   const Json payment = {{"household", "h"}, {"amount", 100}, {"collector", "ann"}};
-  EXPECT_EQ(write_refusal(schema(), collection("payments"), as("ann", "collector"), "create", payment), "");
+  EXPECT_EQ(
+      write_refusal(schema(), collection("payments"), as("ann", "collector"), "create", payment),
+      "");
   EXPECT_EQ(write_refusal(schema(), collection("payments"), as("tom", "technician"), "create",
                           {{"household", "h"}, {"collector", "tom"}}),
             "a technician may not record payments");
-  EXPECT_EQ(write_refusal(schema(), collection("payments"), as("ann", "collector"), "create",
-                          {{"household", "h"}, {"collector", "bob"}}),
-            "collector: names \"bob\", but a payment is recorded in the name of the device's user (ann)");
+  EXPECT_EQ(
+      write_refusal(schema(), collection("payments"), as("ann", "collector"), "create",
+                    {{"household", "h"}, {"collector", "bob"}}),
+      "collector: names \"bob\", but a payment is recorded in the name of the device's user (ann)");
   // The office may record in its own name only, like everyone.
-  EXPECT_NE(write_refusal(schema(), collection("payments"), as("olga", "office"), "create", payment), "");
-  EXPECT_EQ(write_refusal(schema(), collection("estates"), as("ann", "collector"), "create", {{"name", "x"}}),
+  EXPECT_NE(
+      write_refusal(schema(), collection("payments"), as("olga", "office"), "create", payment), "");
+  EXPECT_EQ(write_refusal(schema(), collection("estates"), as("ann", "collector"), "create",
+                          {{"name", "x"}}),
             "estates are created by the office");
-  EXPECT_EQ(write_refusal(schema(), collection("estates"), as("olga", "office"), "create", {{"name", "x"}}), "");
-  EXPECT_EQ(write_refusal(schema(), collection("conflicts"), as("olga", "office"), "create", Json::object()),
+  EXPECT_EQ(write_refusal(schema(), collection("estates"), as("olga", "office"), "create",
+                          {{"name", "x"}}),
+            "");
+  EXPECT_EQ(write_refusal(schema(), collection("conflicts"), as("olga", "office"), "create",
+                          Json::object()),
             "conflicts are created by the server");
   EXPECT_EQ(write_refusal(schema(), collection("households"), as("ann", "collector"), "update",
                           {{"phones", {"1"}}, {"notes", "dog"}}),
             "");
   EXPECT_EQ(write_refusal(schema(), collection("households"), as("ann", "collector"), "update",
                           {{"owner_name", "X"}, {"collector", "bob"}}),
-            "a collector may not change collector, owner_name of households (a collector may change phones, notes)");
-  EXPECT_EQ(write_refusal(schema(), collection("households"), as("pat", "patrol"), "update", {{"phones", {"1"}}}),
+            "a collector may not change collector, owner_name of households (a collector may "
+            "change phones, notes)");
+  EXPECT_EQ(write_refusal(schema(), collection("households"), as("pat", "patrol"), "update",
+                          {{"phones", {"1"}}}),
             "a patrol may not change phones of households");
   // A status move carries its reopen counter; the counter goes with the status field.
   EXPECT_EQ(write_refusal(schema(), collection("work_orders"), as("tom", "technician"), "reopen",
@@ -108,8 +129,9 @@ TEST(WriteRefusal, FollowsTheDeclarations) {
   EXPECT_EQ(write_refusal(schema(), collection("work_orders"), as("ann", "collector"), "status",
                           {{"status", "closed"}}),
             "a collector may not change status of work_orders");
-  EXPECT_EQ(write_refusal(schema(), collection("estates"), as("x", "burglar"), "create", Json::object()),
-            "role 'burglar' may not write anything");
+  EXPECT_EQ(
+      write_refusal(schema(), collection("estates"), as("x", "burglar"), "create", Json::object()),
+      "role 'burglar' may not write anything");
 }
 
 class PhoneRefusalTest : public ::testing::Test {
@@ -117,7 +139,8 @@ class PhoneRefusalTest : public ::testing::Test {
   void SetUp() override {
     DeviceStoreOptions options;
     options.clock = &clock_;
-    store_ = testing::must(DeviceStore::create(dir_.file("device.db"), {"T001", "tom", ""}, options));
+    store_ =
+        testing::must(DeviceStore::create(dir_.file("device.db"), {"T001", "tom", ""}, options));
     e_ = testing::seed_estate(*store_);  // before enrollment: the device checks nothing
   }
   testing::TempDir dir_;
@@ -133,7 +156,8 @@ TEST_F(PhoneRefusalTest, ATechniciansPhoneTakesNoPaymentAndUsesNoReceiptNumber) 
   auto refused = FieldWork(*store_).record_payment(payment);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
-  EXPECT_EQ(refused.status().message(), "a technician may not record payments; nothing was written");
+  EXPECT_EQ(refused.status().message(),
+            "a technician may not record payments; nothing was written");
   EXPECT_EQ(testing::must(store_->outbox()).size(), before);
   EXPECT_TRUE(testing::must(store_->list("payments")).empty());
 
@@ -158,26 +182,29 @@ TEST_F(PhoneRefusalTest, ACollectorCorrectsPhonesButNotTheOwner) {
   ASSERT_FALSE(renamed.ok());
   EXPECT_EQ(renamed.status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(testing::must(store_->get("households", e_.household)).fields["owner_name"], "Wang Li");
-  EXPECT_EQ(store_->insert("estates", {{"name", "Mine"}}).status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(store_->insert("estates", {{"name", "Mine"}}).status().code(),
+            StatusCode::kPermissionDenied);
 }
 
 TEST_F(PhoneRefusalTest, RecordFillsTheDeclaredDefaultsAndReportsEveryProblemAtOnce) {
   FieldWork work(*store_);
-  Record visit = testing::must(work.record("fee_visits", {{"household", e_.household}, {"outcome", "not_home"}}));
+  Record visit = testing::must(
+      work.record("fee_visits", {{"household", e_.household}, {"outcome", "not_home"}}));
   EXPECT_EQ(visit.fields["collector"], "tom");
   EXPECT_EQ(visit.fields["channel"], "door");
   EXPECT_EQ(visit.fields["visited_at"], testing::kSaturdayMorning);
-  auto bad = work.record("payments", {{"household", e_.household},
-                                      {"amount", -1},
-                                      {"method", "gold"},
-                                      {"periods", {"2026-13"}}});
+  auto bad = work.record(
+      "payments",
+      {{"household", e_.household}, {"amount", -1}, {"method", "gold"}, {"periods", {"2026-13"}}});
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(bad.status().details().size(), 2u) << bad.status().to_string();  // amount, method
   EXPECT_TRUE(testing::must(store_->list("payments")).empty());
   // The relation check: a charge of another household.
-  Record other = testing::must(store_->insert("households", {{"unit", e_.unit}, {"owner_name", "Chen"}}));
-  auto wrong = work.record("payments", {{"household", other.id}, {"amount", 100}, {"charges", {e_.charge_nov}}});
+  Record other =
+      testing::must(store_->insert("households", {{"unit", e_.unit}, {"owner_name", "Chen"}}));
+  auto wrong = work.record(
+      "payments", {{"household", other.id}, {"amount", 100}, {"charges", {e_.charge_nov}}});
   ASSERT_FALSE(wrong.ok());
   EXPECT_NE(wrong.status().message().find("belongs to another household"), std::string::npos);
 }
@@ -185,7 +212,8 @@ TEST_F(PhoneRefusalTest, RecordFillsTheDeclaredDefaultsAndReportsEveryProblemAtO
 TEST_F(PhoneRefusalTest, RecordsAreNamedAsTheirDeclarationSays) {
   StoreRecords records(*store_);
   Record household = testing::must(store_->get("households", e_.household));
-  EXPECT_EQ(testing::must(label_of(schema(), collection("households"), household.id, household.fields, records)),
+  EXPECT_EQ(testing::must(label_of(schema(), collection("households"), household.id,
+                                   household.fields, records)),
             "Block 3 · 3-1204 · Wang Li");
   WorkOrderInput order;
   order.household = e_.household;

@@ -209,7 +209,8 @@ TEST_F(AttachRefusals, EveryRefusalKeepsNothing) {
        },
        "findings", false, "", StatusCode::kInvalidArgument, "does not allow (allowed: image/jpeg)"},
       {"unknown parent collection", [&](AttachmentsTest& t) { return t.source("door.jpg", jpeg); },
-       "households", false, "", StatusCode::kInvalidArgument, "attachments belong to fee_visits, findings, work_orders"},
+       "households", false, "", StatusCode::kInvalidArgument,
+       "attachments belong to fee_visits, findings, work_orders"},
       {"missing parent record", [&](AttachmentsTest& t) { return t.source("door.jpg", jpeg); },
        "findings", true, "", StatusCode::kNotFound, ""},
   };

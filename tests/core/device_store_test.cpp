@@ -63,9 +63,11 @@ TEST_F(DeviceStoreTest, InsertStoresTheRecordItsStampsAndAnOutboxChange) {
 TEST_F(DeviceStoreTest, BucketsComeFromTheRecordsData) {
   auto e = testing::seed_estate(*store_);
   // A bucket is a place and the kind of data: each role reads only its kinds.
-  EXPECT_EQ(must(store_->get("buildings", e.building)).bucket, "building:" + e.building + ":places");
+  EXPECT_EQ(must(store_->get("buildings", e.building)).bucket,
+            "building:" + e.building + ":places");
   EXPECT_EQ(must(store_->get("units", e.unit)).bucket, "building:" + e.building + ":places");
-  EXPECT_EQ(must(store_->get("households", e.household)).bucket, "building:" + e.building + ":residents");
+  EXPECT_EQ(must(store_->get("households", e.household)).bucket,
+            "building:" + e.building + ":residents");
   EXPECT_EQ(must(store_->get("charges", e.charge_nov)).bucket, "building:" + e.building + ":fees");
   Record plan = must(store_->insert("collection_plans", {{"collector", "alice"},
                                                          {"month", "2026-11"},

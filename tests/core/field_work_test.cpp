@@ -133,8 +133,10 @@ TEST_F(FieldWorkTest, VisitsPerDayCountsVisitsAndHouseholdsAgainstThePlan) {
   clock_.advance(kDay);  // Sunday
   must(work_->record_visit(visit));
   // Another collector's visit, as a pull brings it (a device records only its own).
-  must(store_->insert("fee_visits", {{"household", e_.household}, {"collector", "bob"},
-                                     {"visited_at", clock_.now_ms()}, {"channel", "door"},
+  must(store_->insert("fee_visits", {{"household", e_.household},
+                                     {"collector", "bob"},
+                                     {"visited_at", clock_.now_ms()},
+                                     {"channel", "door"},
                                      {"outcome", "not_home"}}));
 
   auto days = must(work_->visits_per_day("alice", "2026-11-01", "2026-11-30"));

@@ -121,7 +121,8 @@ TEST_F(CliSyncTest, ThePhoneRefusesWhatTheServerWouldRefuse) {
 
   ProcessResult paid = cli({"pay", "--household", ref_.household_a, "--amount", "120.00"});
   EXPECT_EQ(paid.exit_code, 8) << paid.out << paid.err;
-  EXPECT_NE(paid.err.find("a technician may not record payments; nothing was written"), std::string::npos)
+  EXPECT_NE(paid.err.find("a technician may not record payments; nothing was written"),
+            std::string::npos)
       << paid.err;
   EXPECT_EQ(paid.out.find("receipt number"), std::string::npos) << paid.out;
   EXPECT_EQ(json({"status"})["pending_changes"], 0);
@@ -139,8 +140,9 @@ TEST_F(CliSyncTest, ThePhoneRefusesWhatTheServerWouldRefuse) {
   EXPECT_EQ(payment["fields"]["collector"], "carl");
   ProcessResult renamed = cli({"edit", "households", ref_.household_a, "owner_name=Somebody Else"});
   EXPECT_EQ(renamed.exit_code, 8) << renamed.err;
-  EXPECT_NE(renamed.err.find("a collector may not change owner_name of households (a collector may change "
-                             "phones, notes)"),
+  EXPECT_NE(renamed.err.find(
+                "a collector may not change owner_name of households (a collector may change "
+                "phones, notes)"),
             std::string::npos)
       << renamed.err;
   EXPECT_EQ(cli({"edit", "households", ref_.household_a, "phones=13900001111"}).exit_code, 0);
@@ -154,13 +156,15 @@ TEST_F(CliSyncTest, ThePhoneRefusesWhatTheServerWouldRefuse) {
   // The same rename sent straight to the server, as a modified phone would: refused.
   FieldDevice& mallory = enroll("mallory", "collector", {ref_.building_a});
   mallory.sync();
-  ASSERT_TRUE(mallory.store->set_access(Access{"mallory", "office", {}, {}}).ok());  // a phone that lies to itself
+  ASSERT_TRUE(mallory.store->set_access(Access{"mallory", "office", {}, {}})
+                  .ok());  // a phone that lies to itself
   must(mallory.store->update("households", ref_.household_a, {{"owner_name", "Somebody Else"}}));
   SyncReport report = mallory.sync();
   EXPECT_EQ(report.rejected, 1);
   auto parked = must(mallory.store->parked_changes());
   ASSERT_EQ(parked.size(), 1u);
-  EXPECT_NE(parked[0].parked_reason.find("a collector may not change owner_name of households"), std::string::npos)
+  EXPECT_NE(parked[0].parked_reason.find("a collector may not change owner_name of households"),
+            std::string::npos)
       << parked[0].parked_reason;
   EXPECT_NE(server_records().at(ref_.household_a).record.fields["owner_name"], "Somebody Else");
 }

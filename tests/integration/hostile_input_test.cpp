@@ -635,8 +635,9 @@ TEST_F(HostileInputTest, WrongChangesAreRejectedOneByOneAndWriteNothing) {
   estate["fields"] = {{"name", "Hilltop"}};
   expect_rejected("unknown collection or field", estate, "estates are created by the office");
   Json for_bob = with_field(good_payment(), "collector", "bob");
-  expect_rejected("unknown collection or field", for_bob,
-                  "collector: names \"bob\", but a payment is recorded in the name of the device's user");
+  expect_rejected(
+      "unknown collection or field", for_bob,
+      "collector: names \"bob\", but a payment is recorded in the name of the device's user");
   expect_rejected("unknown collection or field", with_field(good_payment(), "colour", "red"),
                   "colour: payments have no such field");
   for (const auto& sql : kSql) {

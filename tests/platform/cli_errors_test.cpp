@@ -80,10 +80,13 @@ TEST_F(CliErrorsTest, ValuesOutsideTheirChoicesOrRangesAreRefused) {
                  "periods: '2026-13' is not a real month");
   // The declaration's own checks across fields: invalid input, every problem at once.
   expect_refused({"work-order", "--category", "other", "--description", "x"}, 3,
-                 "household: give a household or a building; area: a work order for a public area names the area");
-  expect_refused({"work-order", "--building", e.building, "--category", "other", "--description", "x"}, 3,
-                 "area: a work order for a public area names the area");
-  expect_refused({"return-visit", "--satisfaction", "3"}, 3, "work_order: give a work_order or a complaint");
+                 "household: give a household or a building; area: a work order for a public area "
+                 "names the area");
+  expect_refused(
+      {"work-order", "--building", e.building, "--category", "other", "--description", "x"}, 3,
+      "area: a work order for a public area names the area");
+  expect_refused({"return-visit", "--satisfaction", "3"}, 3,
+                 "work_order: give a work_order or a complaint");
   expect_refused({"finding", "--estate", e.estate, "--category", "fire", "--severity", "huge",
                   "--description", "x"},
                  3, "--severity: 'huge' is not one of low");

@@ -47,25 +47,10 @@ TEST_F(CliFieldWorkTest, EveryCollectionCanBeRecordedAndListed) {
 
 TEST_F(CliFieldWorkTest, AVisitRecordsItsOptionsAsTypedFields) {
   CliEstate e = seed();
-  Json visit = json({"visit",
-                     "--household",
-                     e.household,
-                     "--outcome",
-                     "promised",
-                     "--channel",
-                     "phone",
-                     "--person-met",
-                     "Mrs Wang",
-                     "--promise-date",
-                     "2026-12-05",
-                     "--promise-amount",
-                     "50.00",
-                     "--note",
-                     "will pay after payday",
-                     "--location",
-                     "31.2,121.5",
-                     "--at",
-                     "2026-11-28T09:00:00Z"});
+  Json visit = json({"visit", "--household", e.household, "--outcome", "promised", "--channel",
+                     "phone", "--person-met", "Mrs Wang", "--promise-date", "2026-12-05",
+                     "--promise-amount", "50.00", "--note", "will pay after payday", "--location",
+                     "31.2,121.5", "--at", "2026-11-28T09:00:00Z"});
   const Json& f = visit["fields"];
   EXPECT_EQ(f["household"], e.household);
   EXPECT_EQ(f["outcome"], "promised");
@@ -127,7 +112,8 @@ TEST_F(CliFieldWorkTest, AVoidCountsBackInArrearsAndHappensOnce) {
   EXPECT_EQ(arrears["voided"], 12050);
   EXPECT_EQ(arrears["balance"], 24000);
 
-  expect_refused({"void", "--payment", payment, "--reason", "again"}, 6, "already has a payment void");
+  expect_refused({"void", "--payment", payment, "--reason", "again"}, 6,
+                 "already has a payment void");
 
   ProcessResult text = cli({"arrears", e.household});
   ASSERT_EQ(text.exit_code, 0) << text.err;

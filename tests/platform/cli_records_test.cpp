@@ -138,7 +138,8 @@ TEST_F(CliRecordsTest, ListPrintsAnAlignedTableAndFilters) {
       EXPECT_EQ(screen_column(lines[i], at), column) << lines[i];
       owners.insert(owner);
     }
-    EXPECT_NE(lines[i].find("Block 3 · 3-1204"), std::string::npos) << "the unit is named, not an id: " << lines[i];
+    EXPECT_NE(lines[i].find("Block 3 · 3-1204"), std::string::npos)
+        << "the unit is named, not an id: " << lines[i];
   }
   EXPECT_EQ(owners, (std::set<std::string>{"Wang Li", "Chen Jing"}));
 

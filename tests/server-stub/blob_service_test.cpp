@@ -122,7 +122,8 @@ class BlobWorld {
 
 std::string error_code_of(const HttpResponse& response) {
   auto error = decode_error(response.body);
-  return error.ok() ? std::string(error_code_name(error->code)) : "not an error: " + response.body.substr(0, 200);
+  return error.ok() ? std::string(error_code_name(error->code))
+                    : "not an error: " + response.body.substr(0, 200);
 }
 
 BlobPutResponse put_answer(const HttpResponse& response) {

@@ -30,7 +30,8 @@ TEST(ServerStoreMigration, ALayoutOneDatabaseGetsBucketsByKindOfData) {
   {
     auto db = must(SqliteDb::open(path, /*create=*/false));
     for (const auto& [id, record] : current) {
-      ASSERT_TRUE(db->exec("UPDATE records SET bucket = '" + bucket_place(record.bucket) + "' WHERE id = '" + id + "'")
+      ASSERT_TRUE(db->exec("UPDATE records SET bucket = '" + bucket_place(record.bucket) +
+                           "' WHERE id = '" + id + "'")
                       .ok());
     }
     ASSERT_TRUE(db->exec("PRAGMA user_version = 1").ok());
@@ -68,7 +69,8 @@ TEST(ServerStoreMigration, ALayoutThisBuildDoesNotKnowIsRefusedUntouched) {
   }
   auto opened = server::open_sqlite_server_store(path);
   ASSERT_FALSE(opened.ok());
-  EXPECT_NE(opened.status().message().find("has server layout 9; this build knows layouts 1 to 2"), std::string::npos)
+  EXPECT_NE(opened.status().message().find("has server layout 9; this build knows layouts 1 to 2"),
+            std::string::npos)
       << opened.status().to_string();
 }
 

@@ -74,14 +74,17 @@ std::vector<std::string> SimWorld::check_invariants() {
     }
     // 4 by role: the phone knows its role and holds only the kinds of data it reads.
     if (d.store->access().role != d.role) {
-      problems.push_back(user + ": thinks its role is '" + d.store->access().role + "', not " + d.role);
+      problems.push_back(user + ": thinks its role is '" + d.store->access().role + "', not " +
+                         d.role);
     }
     const Schema& schema = d.store->schema();
     const std::vector<std::string> readable = schema.kinds_read_by(d.role);
     for (const auto& [id, r] : local) {
       const std::string kind = bucket_kind(schema, r.bucket);
-      if (std::find(readable.begin(), readable.end(), kind) == readable.end() && !unsent.count(id)) {
-        problems.push_back(user + ": a " + d.role + " holds " + r.collection + " " + id + " of " + r.bucket);
+      if (std::find(readable.begin(), readable.end(), kind) == readable.end() &&
+          !unsent.count(id)) {
+        problems.push_back(user + ": a " + d.role + " holds " + r.collection + " " + id + " of " +
+                           r.bucket);
       }
     }
     // 1 and 4: the phone holds exactly the server's records of its buckets, nothing else.

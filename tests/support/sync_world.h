@@ -71,7 +71,8 @@ class SyncWorld {
   // Creates a user with `role`, assigns the buildings given, and enrolls a device.
   // A device of `user`, enrolled; its app is built at `schema` (this build's when null).
   TestDevice& enroll(const std::string& user, const std::string& role,
-                     const std::vector<std::string>& buildings = {}, const Schema* schema = nullptr) {
+                     const std::vector<std::string>& buildings = {},
+                     const Schema* schema = nullptr) {
     if (schema == nullptr) schema = &Schema::property_management();
     if (!admin->add_user(user, role).ok()) ADD_FAILURE() << "add_user " << user;
     for (const auto& b : buildings) {

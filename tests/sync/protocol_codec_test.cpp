@@ -1,8 +1,8 @@
-#include "fieldsync/protocol.h"
-
 #include <gtest/gtest.h>
 
 #include <set>
+
+#include "fieldsync/protocol.h"
 
 namespace fieldsync {
 namespace {
@@ -110,7 +110,8 @@ TEST(ProtocolCodec, ErrorsRoundTrip) {
   auto e = decode_error(encode(ErrorBody{ErrorCode::kUpgradeRequired, "update the app", false}));
   ASSERT_TRUE(e.ok());
   EXPECT_EQ(e->code, ErrorCode::kUpgradeRequired);
-  EXPECT_EQ(decode_error(encode(ErrorBody{ErrorCode::kUnknown, "x", true}))->code, ErrorCode::kUnknown);
+  EXPECT_EQ(decode_error(encode(ErrorBody{ErrorCode::kUnknown, "x", true}))->code,
+            ErrorCode::kUnknown);
   EXPECT_FALSE(e->retryable);
 }
 
@@ -127,12 +128,14 @@ TEST(ErrorCodes, EveryCodeHasOneWireNameAndEveryStatusAnAnswer) {
     EXPECT_LT(http_status_of(code), 600) << name;
   }
   EXPECT_EQ(error_code_from_name("a_code_from_a_newer_server"), ErrorCode::kUnknown);
-  for (int i = static_cast<int>(StatusCode::kInvalidArgument); i <= static_cast<int>(StatusCode::kInternal); ++i) {
+  for (int i = static_cast<int>(StatusCode::kInvalidArgument);
+       i <= static_cast<int>(StatusCode::kInternal); ++i) {
     const ErrorCode code = error_code_of(static_cast<StatusCode>(i));
     EXPECT_NE(code, ErrorCode::kUnknown) << i;
   }
   EXPECT_EQ(http_status_of(error_code_of(StatusCode::kPermissionDenied)), 403);
-  EXPECT_EQ(error_code_name(error_code_of(StatusCode::kPermissionDenied)), std::string("forbidden"));
+  EXPECT_EQ(error_code_name(error_code_of(StatusCode::kPermissionDenied)),
+            std::string("forbidden"));
   EXPECT_EQ(http_status_of(error_code_of(StatusCode::kUnavailable)), 503);
   EXPECT_TRUE(retryable_by_default(error_code_of(StatusCode::kIOError)));
 }

@@ -118,7 +118,8 @@ TEST(Replicator, ARejectedChangeIsParkedAndTheRestSyncs) {
   auto parked = must(alice.store->parked_changes());
   ASSERT_EQ(parked.size(), 1u);
   EXPECT_EQ(parked[0].record_id, paid.id);
-  EXPECT_NE(parked[0].parked_reason.find("a customer_service may not record payments"), std::string::npos)
+  EXPECT_NE(parked[0].parked_reason.find("a customer_service may not record payments"),
+            std::string::npos)
       << parked[0].parked_reason;
   EXPECT_TRUE(world.server_records().count(v.id));
   EXPECT_FALSE(world.server_records().count(paid.id));
@@ -144,7 +145,8 @@ TEST(Replicator, ARefusedEditLeavesTheServersValueOnThePhone) {
   must(alice.store->update("households", world.household_a, {{"phones", {"999"}}}));
   ASSERT_TRUE(world.admin->add_user("alice", "technician").ok());
   EXPECT_EQ(alice.sync().rejected, 1);
-  EXPECT_EQ(must(alice.store->get("households", world.household_a)).fields["phones"], Json({"111"}));
+  EXPECT_EQ(must(alice.store->get("households", world.household_a)).fields["phones"],
+            Json({"111"}));
   EXPECT_EQ(must(alice.store->parked_changes()).size(), 1u);
 }
 
@@ -339,7 +341,8 @@ TEST(StatusFromResponse, ABare404IsRetriedAndTheServersOwn404IsNot) {
   EXPECT_EQ(bare.code(), StatusCode::kUnavailable) << bare.to_string();
   EXPECT_TRUE(bare.retryable());
   Status own = status_from_response(
-      {404, encode(ErrorBody{ErrorCode::kNotFound, "no such endpoint: /v1/pusj", false}), "application/json"});
+      {404, encode(ErrorBody{ErrorCode::kNotFound, "no such endpoint: /v1/pusj", false}),
+       "application/json"});
   EXPECT_EQ(own.code(), StatusCode::kNotFound);
   EXPECT_FALSE(own.retryable());
   EXPECT_NE(own.message().find("/v1/pusj"), std::string::npos);
@@ -357,7 +360,8 @@ TEST(Replicator, APatrolPhoneNeverReceivesFeesOrResidents) {
   auto& pat = world.enroll("pat", "patrol", {world.building_a});
   pat.sync();
   EXPECT_TRUE(pat.store->get("units", world.unit_a).ok());
-  for (const char* collection : {"households", "charges", "payments", "fee_visits", "collection_plans"}) {
+  for (const char* collection :
+       {"households", "charges", "payments", "fee_visits", "collection_plans"}) {
     EXPECT_TRUE(must(pat.store->list(collection)).empty()) << collection;
   }
   for (const auto& [bucket, seq] : must(pat.store->cursors())) {
@@ -427,7 +431,8 @@ TEST(Replicator, AnAppOneSchemaVersionBehindStillSyncs) {
   EXPECT_EQ(must(old.store->get("fee_visits", v.id)).bucket, server.at(v.id).bucket);
   for (const auto& [id, record] : server) {
     if (!old.store->get(record.collection, id).ok()) continue;
-    EXPECT_EQ(must(old.store->get(record.collection, id)).fields, record.fields) << record.collection;
+    EXPECT_EQ(must(old.store->get(record.collection, id)).fields, record.fields)
+        << record.collection;
   }
 }
 

@@ -131,7 +131,8 @@ struct DailyVisits {
 class StoreRecords : public RecordReader {
  public:
   explicit StoreRecords(const DeviceStore& store) : store_(store) {}
-  Result<std::optional<Json>> fields_of(const std::string& collection, const std::string& id) const override;
+  Result<std::optional<Json>> fields_of(const std::string& collection,
+                                        const std::string& id) const override;
 
  private:
   const DeviceStore& store_;

@@ -20,16 +20,16 @@ struct Record {
 
 // One local change waiting in the outbox, in the order it was made.
 struct OutboxChange {
-  int64_t seq = 0;         // this device's change number: 1, 2, 3, ...
-  std::string change_id;   // global identity (UUID)
+  int64_t seq = 0;        // this device's change number: 1, 2, 3, ...
+  std::string change_id;  // global identity (UUID)
   std::string collection;
   std::string record_id;
-  std::string kind;        // "create", "update", "status", "reopen"
-  Json fields;             // the values written
-  Json stamps;             // field -> stamp given to the value written
-  Json base;               // field -> stamp of the value it replaced (updates only)
+  std::string kind;  // "create", "update", "status", "reopen"
+  Json fields;       // the values written
+  Json stamps;       // field -> stamp given to the value written
+  Json base;         // field -> stamp of the value it replaced (updates only)
   int64_t created_ms = 0;
-  std::string state;       // "pending" or "parked"
+  std::string state;  // "pending" or "parked"
   std::string parked_reason;
 };
 

@@ -120,8 +120,8 @@ struct RoleDef {
 // role gains or loses a whole kind of data with its own cursors (docs/protocol.md,
 // "Reads by role").
 struct DataKind {
-  std::string name;   // "fees"
-  std::string title;  // for people: "fee collection"
+  std::string name;                  // "fees"
+  std::string title;                 // for people: "fee collection"
   std::vector<std::string> readers;  // field roles; the office reads every kind
   std::string description;
 };
@@ -155,8 +155,8 @@ class RecordReader {
 // A check of a new record against the records it names (for example "every charge
 // paid belongs to this household"). Appends one message per problem; a record it
 // cannot find here is not its problem (the reference checks say so).
-using RelationCheck =
-    std::function<Status(const Json& fields, const RecordReader& records, std::vector<std::string>& problems)>;
+using RelationCheck = std::function<Status(const Json& fields, const RecordReader& records,
+                                           std::vector<std::string>& problems)>;
 
 struct CollectionDef {
   std::string name;         // plural, snake_case: "fee_visits"
@@ -165,8 +165,8 @@ struct CollectionDef {
   bool server_created = false;  // only the server creates these (conflict records)
   std::vector<FieldDef> fields;
   BucketRule bucket;
-  RecordCheck check;              // may be empty
-  RelationCheck relation_check;   // may be empty
+  RecordCheck check;             // may be empty
+  RelationCheck relation_check;  // may be empty
   // Field roles that may write it; the office may write every collection that is not
   // server-created. A collection no field role creates is created by the office.
   std::vector<RoleWrites> writers;
@@ -241,7 +241,8 @@ class Schema {
 // values joined by " · ", a reference named by its own record's label when `records`
 // holds it ("Block 1 · 1-101 · Wang Li"). Parts without a value are left out; a
 // record whose label gives nothing reads as its noun and the start of its id.
-Result<std::string> label_of(const Schema& schema, const CollectionDef& collection, const std::string& id,
-                             const Json& fields, const RecordReader& records);
+Result<std::string> label_of(const Schema& schema, const CollectionDef& collection,
+                             const std::string& id, const Json& fields,
+                             const RecordReader& records);
 
 }  // namespace fieldsync

@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "fieldsync/record.h"
 #include "fieldsync/access.h"
 #include "fieldsync/error_code.h"
 #include "fieldsync/merge.h"
+#include "fieldsync/record.h"
 #include "fieldsync/status.h"
 
 namespace fieldsync {

@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "fieldsync/record.h"
 #include "fieldsync/hlc.h"
+#include "fieldsync/record.h"
 #include "fieldsync/status.h"
 
 namespace fieldsync::server {

@@ -11,12 +11,12 @@
 // handle() never throws and is thread-safe; requests are serialised by the store.
 #pragma once
 
-#include <optional>
 #include <cstdint>
+#include <optional>
 #include <string>
 
-#include "fieldsync/error_code.h"
 #include "fieldsync/clock.h"
+#include "fieldsync/error_code.h"
 #include "fieldsync/http_transport.h"
 #include "fieldsync/schema.h"
 #include "fieldsync/server/blob_store.h"
