@@ -33,7 +33,7 @@ std::optional<Message> decode_and_round_trip(const char* what,
     FUZZ_CHECK(decoded.status().code() == StatusCode::kInvalidArgument,
                std::string(what) + ": refused with " + decoded.status().to_string());
     // What the server answers with (sync_service.cpp): must encode, never throw.
-    (void)encode(ErrorBody{"invalid_argument", decoded.status().message(), false});
+    (void)encode(ErrorBody{ErrorCode::kInvalidArgument, decoded.status().message(), false});
     return std::nullopt;
   }
   const std::string encoded = encode(*decoded);
