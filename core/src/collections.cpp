@@ -6,11 +6,14 @@
 //
 // Version 2: buckets carry a kind of data ("building:<id>:fees") and roles read only
 // their kinds; author fields name the device's user.
+// Version 3: estates have a time_zone; events carry the server's received_at,
+// occurred_at, time_check and late_for.
 #include <algorithm>
 
 #include "fieldsync/attachments.h"
 #include "fieldsync/schema.h"
 #include "fieldsync/text_values.h"
+#include "fieldsync/time_zone.h"
 
 namespace fieldsync {
 namespace {
@@ -80,6 +83,11 @@ FieldDef author(FieldDef f) {
 }
 FieldDef now(FieldDef f) {
   f.default_value = DefaultValue::kNow;
+  return f;
+}
+FieldDef server_set(FieldDef f) {
+  f.auto_value = AutoValue::kSetByServer;
+  f.since_version = 3;
   return f;
 }
 FieldDef unique(FieldDef f) {
@@ -155,7 +163,16 @@ std::vector<CollectionDef> property_management_collections() {
   CollectionDef estates =
       collection("estates", "estate", own_estate,
                  {editable("name", T::kText, true), editable("address", T::kText),
-                  editable("archived", T::kBoolean)});
+                  editable("archived", T::kBoolean),
+                  about(editable("time_zone", T::kText),
+                        "the estate's time zone, an IANA name like Asia/Shanghai")});
+  estates.fields.back().since_version = 3;
+  estates.check = [](const Json& f, std::vector<std::string>& problems) {
+    if (!f.contains("time_zone") || !f["time_zone"].is_string()) return;
+    if (auto zone = TimeZone::named(f["time_zone"].get<std::string>()); !zone.ok()) {
+      problems.push_back("time_zone: " + zone.status().message());
+    }
+  };
   estates.label = {{"name"}};
   all.push_back(std::move(estates));
   CollectionDef buildings =
@@ -460,6 +477,7 @@ std::vector<CollectionDef> property_management_collections() {
     }
   };
   return_visits.writers = {creates("technician"), creates("customer_service")};
+  return_visits.advances = {{"work_order", "return_visited"}, {"complaint", "return_visited"}};
   return_visits.takes_attachments = true;
   return_visits.label = {{"work_order", "complaint", "satisfaction"}};
   return_visits.verb = "return-visit";
@@ -524,6 +542,22 @@ std::vector<CollectionDef> property_management_collections() {
     conflicts.writers.push_back(changes(role, {"resolution", "resolved_by", "status"}));
   conflicts.label = {{"collection", "field"}};
   all.push_back(std::move(conflicts));
+
+  // When each event happened, as the server reads it (docs/server.md, "When an event
+  // happened"): set by the server on arrival, beside the time the phone recorded.
+  for (auto& c : all) {
+    if (c.event_time() == nullptr) continue;
+    c.fields.push_back(server_set(
+        about(once("received_at", T::kTimestamp, false), "when the server received it")));
+    c.fields.push_back(server_set(about(once("occurred_at", T::kTimestamp, false),
+                                        "when it happened: the phone's time, corrected by "
+                                        "its clock's error")));
+    c.fields.push_back(server_set(about(choice(once("time_check", T::kText, false),
+                                               {"device", "corrected", "unexplained"}),
+                                        "how occurred_at was read from the phone's time")));
+    c.fields.push_back(server_set(about(once("late_for", T::kMonth, false),
+                                        "the closed period it is dated into, if any")));
+  }
   return all;
 }
 
@@ -555,7 +589,7 @@ std::vector<DataKind> property_management_kinds() {
 }  // namespace
 
 const Schema& Schema::property_management() {
-  static const Schema schema(2, property_management_collections(), property_management_roles(),
+  static const Schema schema(3, property_management_collections(), property_management_roles(),
                              property_management_kinds());
   return schema;
 }

@@ -1,5 +1,9 @@
 #include "fieldsync/field_work.h"
 
+#include <algorithm>
+#include <tuple>
+
+#include "fieldsync/access.h"
 #include "fieldsync/id.h"
 #include "fieldsync/text_values.h"
 
@@ -38,8 +42,6 @@ class FieldsBuilder {
  private:
   Json fields_ = Json::object();
 };
-
-int64_t as_int(const Json& value) { return value.is_number_integer() ? value.get<int64_t>() : 0; }
 
 }  // namespace
 
@@ -104,7 +106,40 @@ Result<Record> FieldWork::record(const std::string& collection_name, Json fields
     }
   }
   FIELDSYNC_RETURN_IF_ERROR(invalid_record(c, std::move(problems)));
-  return store_.insert(c.name, fields);
+  if (c.advances.empty()) return store_.insert(c.name, fields);
+  Record recorded;
+  FIELDSYNC_RETURN_IF_ERROR(store_.write_together([&]() -> Status {
+    auto inserted = store_.insert(c.name, fields);
+    if (!inserted.ok()) return inserted.status();
+    recorded = std::move(inserted).value();
+    return advance_named(c, recorded.fields);
+  }));
+  return recorded;
+}
+
+Status FieldWork::advance_named(const CollectionDef& c, const Json& fields) {
+  for (const StatusAdvance& advance : c.advances) {
+    const FieldDef* field = c.field(advance.field);
+    const Json& id = fields.value(advance.field, Json());
+    if (field == nullptr || !id.is_string()) continue;
+    const CollectionDef* target = store_.schema().find(field->target);
+    const FieldDef* status = target != nullptr ? target->status_field() : nullptr;
+    if (status == nullptr) continue;
+    auto named = store_.get(target->name, id.get<std::string>());
+    if (!named.ok()) return named.status();
+    const int current = status->stage_index(named->fields.value(status->name, std::string()));
+    if (status->stage_index(advance.stage) <= current) continue;
+    // A role that may not move the status leaves it: the figures read the return visit.
+    if (store_.access().known() &&
+        !write_refusal(store_.schema(), *target, store_.access(), "status",
+                       Json{{status->name, nullptr}})
+             .empty()) {
+      continue;
+    }
+    auto moved = store_.advance_status(target->name, named->id, advance.stage);
+    if (!moved.ok()) return moved.status();
+  }
+  return Status();
 }
 
 Result<Record> FieldWork::record_visit(const FeeVisitInput& v) {
@@ -247,89 +282,97 @@ Result<Record> FieldWork::resolve_conflict(const std::string& conflict_id, Confl
   return resolved;
 }
 
-Result<Arrears> FieldWork::arrears(const std::string& household) const {
+Status FieldWork::load_records(RecordSet& into) const {
+  for (const std::string& collection : RecordSet::collections_read()) {
+    if (store_.schema().find(collection) == nullptr) continue;
+    auto records = store_.list(collection);
+    if (!records.ok()) return records.status();
+    for (Record& r : *records) into.add(std::move(r));
+  }
+  return Status();
+}
+
+Result<TimeZone> FieldWork::home_zone() const {
+  auto estates = store_.list("estates");
+  if (!estates.ok()) return estates.status();
+  const auto& mine = store_.access().estates;
+  std::sort(estates->begin(), estates->end(), [&](const Record& a, const Record& b) {
+    const bool a_mine = std::find(mine.begin(), mine.end(), a.id) != mine.end();
+    const bool b_mine = std::find(mine.begin(), mine.end(), b.id) != mine.end();
+    return std::tie(b_mine, a.id) < std::tie(a_mine, b.id);
+  });
+  for (const Record& estate : *estates) {
+    const std::string name = estate.fields.value("time_zone", std::string());
+    if (name.empty()) continue;
+    if (auto zone = TimeZone::named(name); zone.ok()) return zone;
+  }
+  return TimeZone::utc();
+}
+
+Result<std::string> FieldWork::today() const {
+  auto zone = home_zone();
+  if (!zone.ok()) return zone.status();
+  return zone->date_of(now());
+}
+
+Result<std::string> FieldWork::day_or_today(const std::string& as_of) const {
+  if (as_of.empty()) return today();
+  auto date = parse_date(as_of);
+  if (!date.ok()) return date.status().with_context("as-of");
+  return format_date(*date);
+}
+
+Result<HouseholdArrears> FieldWork::arrears(const std::string& household,
+                                            const std::string& as_of) const {
   auto record = store_.get("households", household);
   if (!record.ok()) return record.status();
-  static const char* kSql =
-      "SELECT"
-      " (SELECT coalesce(sum(json_extract(fields, '$.amount')), 0) FROM records"
-      "   WHERE collection = 'charges' AND json_extract(fields, '$.household') = ?1"
-      "   AND coalesce(json_extract(fields, '$.cancelled'), 0) = 0),"
-      " (SELECT coalesce(sum(json_extract(fields, '$.amount')), 0) FROM records"
-      "   WHERE collection = 'payments' AND json_extract(fields, '$.household') = ?1),"
-      " (SELECT coalesce(sum(json_extract(p.fields, '$.amount')), 0) FROM records p"
-      "   WHERE p.collection = 'payments' AND json_extract(p.fields, '$.household') = ?1"
-      "   AND EXISTS (SELECT 1 FROM records v WHERE v.collection = 'payment_voids'"
-      "               AND json_extract(v.fields, '$.payment') = p.id))";
-  auto rows = store_.query(kSql, {record->id});
-  if (!rows.ok()) return rows.status();
-  const Json& row = rows->at(0);
-  return Arrears{as_int(row[0]), as_int(row[1]), as_int(row[2])};
+  auto day = day_or_today(as_of);
+  if (!day.ok()) return day.status();
+  RecordSet records;
+  FIELDSYNC_RETURN_IF_ERROR(load_records(records));
+  return household_arrears(Calendar(store_.schema(), records, TimeZone::utc()), record->id, *day);
+}
+
+Result<std::vector<ArrearsEntry>> FieldWork::arrears_list(const std::string& as_of,
+                                                          int64_t min_years) const {
+  auto day = day_or_today(as_of);
+  if (!day.ok()) return day.status();
+  RecordSet records;
+  FIELDSYNC_RETURN_IF_ERROR(load_records(records));
+  return fieldsync::arrears_list(Calendar(store_.schema(), records, TimeZone::utc()), *day,
+                                 min_years);
 }
 
 Result<std::vector<PromiseDue>> FieldWork::promises_due(const std::string& as_of,
                                                         const std::string& collector) const {
-  if (auto date = parse_date(as_of); !date.ok()) return date.status();
-  static const char* kSql =
-      "SELECT v.id, json_extract(v.fields, '$.household'), json_extract(v.fields, '$.collector'),"
-      "  json_extract(v.fields, '$.promise_date'), json_extract(v.fields, '$.promise_amount'),"
-      "  (SELECT coalesce(sum(json_extract(p.fields, '$.amount')), 0) FROM records p"
-      "    WHERE p.collection = 'payments'"
-      "    AND json_extract(p.fields, '$.household') = json_extract(v.fields, '$.household')"
-      "    AND json_extract(p.fields, '$.paid_at') >= json_extract(v.fields, '$.visited_at')"
-      "    AND NOT EXISTS (SELECT 1 FROM records x WHERE x.collection = 'payment_voids'"
-      "                    AND json_extract(x.fields, '$.payment') = p.id))"
-      " FROM records v WHERE v.collection = 'fee_visits'"
-      "  AND json_extract(v.fields, '$.outcome') = 'promised'"
-      "  AND json_extract(v.fields, '$.promise_date') <= ?1"
-      "  AND (?2 = '' OR json_extract(v.fields, '$.collector') = ?2)"
-      " ORDER BY json_extract(v.fields, '$.promise_date'), v.id";
-  auto rows = store_.query(kSql, {as_of, collector});
-  if (!rows.ok()) return rows.status();
-  std::vector<PromiseDue> out;
-  for (const Json& row : *rows) {
-    PromiseDue p;
-    p.visit = row[0].get<std::string>();
-    p.household = row[1].get<std::string>();
-    p.collector = row[2].get<std::string>();
-    p.promise_date = row[3].get<std::string>();
-    if (row[4].is_number_integer()) p.promise_amount = row[4].get<int64_t>();
-    p.paid_since = as_int(row[5]);
-    const bool kept = p.promise_amount ? p.paid_since >= *p.promise_amount : p.paid_since > 0;
-    if (kept) continue;
-    p.broken = p.promise_date < as_of;
-    out.push_back(std::move(p));
-  }
-  return out;
+  auto day = day_or_today(as_of);
+  if (!day.ok()) return day.status();
+  RecordSet records;
+  FIELDSYNC_RETURN_IF_ERROR(load_records(records));
+  return fieldsync::promises_due(Calendar(store_.schema(), records, TimeZone::utc()), *day,
+                                 collector);
 }
 
-Result<std::vector<DailyVisits>> FieldWork::visits_per_day(const std::string& collector,
-                                                           const std::string& from,
-                                                           const std::string& to) const {
-  if (auto d = parse_date(from); !d.ok()) return d.status().with_context("from");
-  if (auto d = parse_date(to); !d.ok()) return d.status().with_context("to");
-  static const char* kSql =
-      "SELECT day, count(*), count(DISTINCT household),"
-      "  (SELECT json_extract(p.fields, '$.daily_visit_target') FROM records p"
-      "    WHERE p.collection = 'collection_plans'"
-      "    AND json_extract(p.fields, '$.collector') = ?1"
-      "    AND json_extract(p.fields, '$.month') = substr(day, 1, 7) ORDER BY p.id DESC LIMIT 1)"
-      " FROM (SELECT date(json_extract(fields, '$.visited_at') / 1000, 'unixepoch') AS day,"
-      "         json_extract(fields, '$.household') AS household FROM records"
-      "       WHERE collection = 'fee_visits' AND json_extract(fields, '$.collector') = ?1)"
-      " WHERE day BETWEEN ?2 AND ?3 GROUP BY day ORDER BY day";
-  auto rows = store_.query(kSql, {collector, from, to});
-  if (!rows.ok()) return rows.status();
-  std::vector<DailyVisits> out;
-  for (const Json& row : *rows) {
-    DailyVisits d;
-    d.date = row[0].get<std::string>();
-    d.visits = as_int(row[1]);
-    d.households = as_int(row[2]);
-    if (row[3].is_number_integer()) d.target = row[3].get<int64_t>();
-    out.push_back(std::move(d));
-  }
-  return out;
+Result<std::vector<CollectorDay>> FieldWork::visits_per_day(const std::string& collector,
+                                                            const std::string& from,
+                                                            const std::string& to) const {
+  auto first = parse_date(from);
+  if (!first.ok()) return first.status().with_context("from");
+  auto last = parse_date(to);
+  if (!last.ok()) return last.status().with_context("to");
+  RecordSet records;
+  FIELDSYNC_RETURN_IF_ERROR(load_records(records));
+  return collector_days(Calendar(store_.schema(), records, TimeZone::utc()), collector,
+                        format_date(*first), format_date(*last));
+}
+
+Result<MaintenanceFile> FieldWork::maintenance_file(const std::string& household) const {
+  auto record = store_.get("households", household);
+  if (!record.ok()) return record.status();
+  RecordSet records;
+  FIELDSYNC_RETURN_IF_ERROR(load_records(records));
+  return fieldsync::maintenance_file(Calendar(store_.schema(), records, TimeZone::utc()),
+                                     record->id);
 }
 
 }  // namespace fieldsync

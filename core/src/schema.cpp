@@ -273,6 +273,10 @@ Status Schema::validate_create(const CollectionDef& collection, const Json& fiel
       problems.push_back(utf8_prefix(name, 80) + ": " + collection.name + " have no such field");
       continue;
     }
+    if (field->auto_value == AutoValue::kSetByServer) {
+      problems.push_back(name + ": is set by the server when the record arrives and cannot be given");
+      continue;
+    }
     if (field->is_managed() && !managed_given) {
       problems.push_back(name + ": is set by fieldsync and cannot be given");
       continue;
@@ -285,7 +289,8 @@ Status Schema::validate_create(const CollectionDef& collection, const Json& fiel
   }
   for (const auto& field : collection.fields) {
     const bool filled_in_later = !managed_given && (field.is_managed() || field.is_status());
-    const bool needed = field.required || (managed_given && field.is_managed());
+    const bool needed = field.required || (managed_given && field.is_managed() &&
+                                           field.auto_value != AutoValue::kSetByServer);
     if (!needed || filled_in_later || field.since_version > client_version) continue;
     if (!fields.contains(field.name)) problems.push_back(field.name + ": is required");
   }

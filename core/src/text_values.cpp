@@ -171,21 +171,34 @@ std::string format_date(const CivilDate& d) {
   return buf;
 }
 
-Result<int64_t> parse_timestamp(std::string_view text) {
+Result<TimeText> parse_time_text(std::string_view text) {
   std::string_view t = trim(text);
   auto bad = [&] {
-    return Status::invalid_argument(shown(text) +
-                                    " is not a time; write it like 2026-11-28T09:30:00Z (UTC)");
+    return Status::invalid_argument(
+        shown(text) + " is not a time; write it like 2026-11-28T09:30, 2026-11-28 09:30+08:00 "
+                      "or 2026-11-28T01:30:00Z");
   };
   if (t.size() < 10) return bad();
   auto date = parse_date(t.substr(0, 10));
   if (!date.ok()) return bad();
-  int64_t ms = days_from_civil(*date) * 86400000LL;
+  TimeText out;
+  out.local_ms = days_from_civil(*date) * 86400000LL;
   t.remove_prefix(10);
-  if (t.empty()) return ms;
+  if (t.empty()) return out;
   if (t.front() != 'T' && t.front() != ' ') return bad();
   t.remove_prefix(1);
-  if (!t.empty() && t.back() == 'Z') t.remove_suffix(1);
+  if (!t.empty() && t.back() == 'Z') {
+    t.remove_suffix(1);
+    out.offset_ms = 0;
+  } else if (t.size() > 6 && (t[t.size() - 6] == '+' || t[t.size() - 6] == '-')) {
+    const std::string_view offset = t.substr(t.size() - 6);
+    if (offset[3] != ':' || !all_digits(offset.substr(1, 2)) || !all_digits(offset.substr(4, 2)))
+      return bad();
+    const int hours = to_int(offset.substr(1, 2)), minutes = to_int(offset.substr(4, 2));
+    if (hours > 14 || minutes > 59) return bad();
+    out.offset_ms = (offset[0] == '-' ? -1 : 1) * (hours * 60 + minutes) * 60000LL;
+    t.remove_suffix(6);
+  }
   if (t.size() != 5 && t.size() != 8) return bad();
   if (t[2] != ':' || !all_digits(t.substr(0, 2)) || !all_digits(t.substr(3, 2))) return bad();
   const int hour = to_int(t.substr(0, 2)), minute = to_int(t.substr(3, 2));
@@ -195,7 +208,14 @@ Result<int64_t> parse_timestamp(std::string_view text) {
     second = to_int(t.substr(6, 2));
   }
   if (hour > 23 || minute > 59 || second > 59) return bad();
-  return ms + ((hour * 60 + minute) * 60 + second) * 1000LL;
+  out.local_ms += ((hour * 60 + minute) * 60 + second) * 1000LL;
+  return out;
+}
+
+Result<int64_t> parse_timestamp(std::string_view text) {
+  auto parsed = parse_time_text(text);
+  if (!parsed.ok()) return parsed.status();
+  return parsed->local_ms - parsed->offset_ms.value_or(0);
 }
 
 std::string format_timestamp(int64_t unix_ms) {

@@ -57,7 +57,8 @@ std::string value_hint(const FieldDef& field) {
 std::string description_of(const FieldDef& field) {
   std::string text = field.description.empty() ? field.name : field.description;
   if (field.default_value == DefaultValue::kNow) {
-    text += ", ISO 8601 like 2026-11-28T09:30:00Z (default now)";
+    text += ", like 2026-11-28T09:30 (the estate's local time) or 2026-11-28T09:30+08:00 "
+            "(default now)";
   } else if (field.default_value == DefaultValue::kLiteral && field.default_literal.is_string()) {
     text += " (default " + field.default_literal.get<std::string>() + ")";
   }
@@ -76,6 +77,15 @@ std::string example_of(const CollectionDef& c) {
   return line;
 }
 
+// The zone of the estate a new record of `c` with `fields` belongs to, else the device's.
+Result<TimeZone> zone_for(const CommandContext& context, const CollectionDef& c,
+                          const Json& fields) {
+  auto zone = estate_zone_of(context.store->schema(), c, "", fields, StoreRecords(*context.store));
+  if (!zone.ok()) return zone.status();
+  if (*zone) return **zone;
+  return FieldWork(*context.store).home_zone();
+}
+
 CliStatus run_record(CommandContext& context) {
   FIELDSYNC_CLI_RETURN_IF_ERROR(expect_positional(context, 0, 0, ""));
   auto collection = schema_collection(context, context.command->collection);
@@ -84,11 +94,27 @@ CliStatus run_record(CommandContext& context) {
   Json fields = Json::object();
   FieldOptions options(context.args, c);
   for (const FieldDef& field : c.fields) {
-    if (!is_option(field)) continue;
+    if (!is_option(field) || field.type == FieldType::kTimestamp) continue;
     if (auto value = options.value(option_for_field(c, field), field))
       fields[field.name] = std::move(*value);
   }
+  // Times without an offset are read in the zone of the estate the record belongs to.
+  auto zone = zone_for(context, c, fields);
+  if (!zone.ok()) return zone.status();
+  bool local_time_given = false;
+  for (const FieldDef& field : c.fields) {
+    if (!is_option(field) || field.type != FieldType::kTimestamp) continue;
+    const std::string option = option_for_field(c, field);
+    if (auto value = options.time_value(option, *zone)) {
+      fields[field.name] = std::move(*value);
+      auto written = parse_time_text(*context.args.value(option));
+      local_time_given |= written.ok() && !written->offset_ms;
+    }
+  }
   FIELDSYNC_CLI_RETURN_IF_ERROR(options.status());
+  if (local_time_given && !context.json) {
+    context.out << "time read in " << zone->name() << "\n";
+  }
   auto record = FieldWork(*context.store).record(c.name, std::move(fields));
   if (!record.ok()) return record.status();
   if (!context.json) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -34,6 +35,14 @@ Result<std::unique_ptr<HttpTransport>> server_transport(const CommandContext& co
 }
 
 namespace {
+
+// "63 minutes ahead of", "2 days behind": a clock error for people.
+std::string clock_error_text(int64_t error_ms) {
+  const int64_t minutes = std::llabs(error_ms) / 60000;
+  const std::string amount = minutes >= 2 * 24 * 60 ? std::to_string(minutes / (24 * 60)) + " days"
+                                                    : std::to_string(minutes) + " minutes";
+  return amount + (error_ms > 0 ? " ahead of" : " behind");
+}
 
 CliStatus run_enroll(CommandContext& context) {
   FIELDSYNC_CLI_RETURN_IF_ERROR(expect_positional(context, 0, 0, ""));
@@ -114,9 +123,10 @@ CliStatus run_sync(CommandContext& context) {
     context.out << "warning: " << report->blobs_waiting
                 << " attachments could not be uploaded yet; 'fieldsync attachments' says why\n";
   }
-  if (report->clock_ahead_ms > 0) {
-    context.out << "warning: this device's clock is " << report->clock_ahead_ms / 60000
-                << " minutes ahead of the server; set the right time\n";
+  if (report->clock_ahead_ms != 0) {
+    context.out << "warning: this device's clock is " << clock_error_text(report->clock_ahead_ms)
+                << " the server; set the right time (the server corrects the times of what "
+                   "it records meanwhile)\n";
   }
   return CliStatus();
 }
@@ -142,8 +152,8 @@ CliStatus run_status(CommandContext& context) {
                              {"attachments to upload", std::to_string(status->upload_blobs) + " (" +
                                                            std::to_string(status->upload_bytes) + " bytes)"},
                              {"last sync", last},
-                             {"clock", status->clock_ahead_ms > 0
-                                           ? std::to_string(status->clock_ahead_ms / 60000) + " minutes ahead"
+                             {"clock", status->clock_ahead_ms != 0
+                                           ? clock_error_text(status->clock_ahead_ms) + " the server"
                                            : "ok"}});
   return CliStatus();
 }

@@ -48,6 +48,17 @@ std::optional<Json> FieldOptions::value(const std::string& option, const FieldDe
   return std::move(value).value();
 }
 
+std::optional<Json> FieldOptions::time_value(const std::string& option, const TimeZone& zone) {
+  const auto text = args_.value(option);
+  if (!text) return std::nullopt;
+  auto value = parse_local_time(*text, zone);
+  if (!value.ok()) {
+    problems_.push_back("--" + option + ": " + value.status().message());
+    return std::nullopt;
+  }
+  return Json(*value);
+}
+
 Status FieldOptions::status() const {
   return invalid_record(collection_, problems_);
 }

@@ -13,6 +13,7 @@
 
 #include "cli/arguments.h"
 #include "fieldsync/schema.h"
+#include "fieldsync/time_zone.h"
 
 namespace fieldsync::cli {
 
@@ -28,6 +29,8 @@ class FieldOptions {
   // The value of option `option` parsed as `field`; nullopt when the option was not
   // given or its text is wrong for the field (a problem is kept).
   std::optional<Json> value(const std::string& option, const FieldDef& field);
+  // A time option read in `zone` when written without an offset.
+  std::optional<Json> time_value(const std::string& option, const TimeZone& zone);
 
   // ok, or one invalid_argument ("invalid <record noun>: ...") with one detail per problem.
   Status status() const;

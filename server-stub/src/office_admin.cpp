@@ -8,6 +8,7 @@
 #include "fieldsync/merge.h"
 #include "fieldsync/server/secrets.h"
 #include "fieldsync/text_values.h"
+#include "event_times.h"
 
 namespace fieldsync::server {
 namespace {
@@ -127,6 +128,12 @@ Result<Record> OfficeAdmin::create_record_in(ServerTransaction& txn, const std::
     id = *parsed;
   }
   Json full = fields;
+  // An estate without a zone is in the server's (so phone and server count its days alike).
+  if ((*c)->field("time_zone") != nullptr && !full.contains("time_zone")) {
+    auto zone = server_zone(txn);
+    if (!zone.ok()) return zone.status();
+    full["time_zone"] = zone->name();
+  }
   for (const auto& field : (*c)->fields) {
     if (field.is_status() && !full.contains(field.name)) full[field.name] = field.choices.front();
     if (field.auto_value == AutoValue::kReopenCounter) full[field.name] = 0;
@@ -168,6 +175,8 @@ Result<Record> OfficeAdmin::create_record_in(ServerTransaction& txn, const std::
   if (!bucket.ok()) return bucket.status();
   if (!*bucket) return Status::invalid_argument((*c)->record_noun + ": the record it belongs to is not on the server");
   record.bucket = **bucket;
+  FIELDSYNC_RETURN_IF_ERROR(set_arrival_fields(txn, schema_, **c, Arrival{clock_.now_ms(), 0},
+                                               hlc.tick().encode(), record));
   auto seq = txn.put_record(record);
   if (!seq.ok()) return seq.status();
   FIELDSYNC_RETURN_IF_ERROR(txn.save_clock(hlc.last()));

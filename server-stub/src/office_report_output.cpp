@@ -6,6 +6,7 @@
 
 #include "fieldsync/server/office_report.h"
 #include "fieldsync/text_values.h"
+#include "fieldsync/time_zone.h"
 
 namespace fieldsync::server {
 namespace {
@@ -43,11 +44,6 @@ std::string percent(std::optional<double> rate) {
   return buffer;
 }
 
-std::optional<double> ratio(int64_t part, std::optional<int64_t> whole) {
-  if (!whole || *whole <= 0) return std::nullopt;
-  return static_cast<double>(part) / static_cast<double>(*whole);
-}
-
 Json money_or_null(std::optional<int64_t> minor) {
   return minor ? Json(format_money(*minor)) : Json();
 }
@@ -60,8 +56,11 @@ Json text_or_null(const std::string& text) {
 std::string or_dash(const std::string& text) {
   return text.empty() ? "-" : text;
 }
-std::string time_text(int64_t ms) {
-  return ms > 0 ? format_timestamp(ms) : "-";
+// A time with its offset, in the report's zone.
+std::string time_text(const OfficeReport& r, int64_t ms) {
+  if (ms <= 0) return "-";
+  auto zone = TimeZone::named(r.time_zone);
+  return zone.ok() ? zone->format(ms) : format_timestamp(ms);
 }
 // A conflict value is stored as JSON text; it reads back as JSON when it parses.
 Json stored_value(const std::string& text) {
@@ -78,7 +77,11 @@ Json figures_json(const CollectionFigures& f) {
 Json collector_json(const CollectorFigures& c) {
   Json days = Json::array();
   for (const auto& d : c.days) {
-    days.push_back({{"date", d.date}, {"visits", d.visits}, {"households", d.households}});
+    days.push_back({{"date", d.date},
+                    {"visits", d.visits},
+                    {"households", d.households},
+                    {"target", d.target ? Json(*d.target) : Json()},
+                    {"on_target", d.on_target()}});
   }
   return {{"collector", c.collector},
           {"daily_visit_target", c.daily_visit_target ? Json(*c.daily_visit_target) : Json()},
@@ -86,7 +89,7 @@ Json collector_json(const CollectorFigures& c) {
           {"days_on_target", c.days_on_target},
           {"collected", format_money(c.collected)},
           {"amount_target", money_or_null(c.amount_target)},
-          {"amount_rate", rate_or_null(ratio(c.collected, c.amount_target))},
+          {"amount_rate", rate_or_null(c.amount_completion())},
           {"days", days}};
 }
 
@@ -109,13 +112,13 @@ Json promises_json(const OfficeReport& r) {
 Json findings_json(const OfficeReport& r) {
   Json by_severity = Json::array();
   int64_t open = 0, overdue = 0;
-  for (const auto& s : r.findings) {
+  for (const auto& s : r.findings.by_severity) {
     by_severity.push_back({{"severity", s.severity}, {"open", s.open}, {"overdue", s.overdue}});
     open += s.open;
     overdue += s.overdue;
   }
   Json list = Json::array();
-  for (const auto& f : r.overdue_findings) {
+  for (const auto& f : r.findings.overdue) {
     list.push_back({{"id", f.id},
                     {"estate", f.estate},
                     {"building", text_or_null(f.building)},
@@ -139,7 +142,8 @@ void add_lifecycle_json(const OfficeReport& r, Json& out) {
          {"building", text_or_null(w.building)},
          {"area", text_or_null(w.area)},
          {"assignee", text_or_null(w.assignee)},
-         {"completed_at", w.completed_ms > 0 ? Json(format_timestamp(w.completed_ms)) : Json()}});
+         {"collection", w.collection},
+         {"done_at", w.done_ms > 0 ? Json(time_text(r, w.done_ms)) : Json()}});
   }
   Json conflicts = Json::array();
   for (const auto& c : r.conflicts) {
@@ -151,23 +155,23 @@ void add_lifecycle_json(const OfficeReport& r, Json& out) {
                          {"winner_device", c.winner_device},
                          {"loser_value", stored_value(c.loser_value)},
                          {"loser_device", c.loser_device},
-                         {"detected_at", time_text(c.detected_ms)}});
+                         {"detected_at", time_text(r, c.detected_ms)}});
   }
   out["work_orders_awaiting_return_visit"] = orders;
   out["open_conflicts"] = conflicts;
 }
 
 void collection_table(const OfficeReport& r, std::ostream& out) {
-  const CollectionFigures& p = r.period_collection;
-  const CollectionFigures& a = r.arrears;
+  const CollectionFigures& p = r.collection.period;
+  const CollectionFigures& a = r.collection.arrears;
   out << format_table(
       {"collection", "due", "collected", "rate"},
       {{r.period + " charges", format_money(p.due), format_money(p.collected), percent(p.rate())},
        {"arrears before " + r.period, format_money(a.due), format_money(a.collected),
         percent(a.rate())}},
       {1, 2, 3});
-  out << "collected in " << r.period << ": " << format_money(r.collected_in_period)
-      << " (credit attributed to no charge: " << format_money(r.credit_in_period) << ")\n";
+  out << "collected in " << r.period << ": " << format_money(r.collection.collected_in_period)
+      << " (credit attributed to no charge: " << format_money(r.collection.credit_in_period) << ")\n";
 }
 
 void collectors_table(const OfficeReport& r, std::ostream& out) {
@@ -177,11 +181,10 @@ void collectors_table(const OfficeReport& r, std::ostream& out) {
     totals.push_back({c.collector, std::to_string(c.visits), target,
                       std::to_string(c.days_on_target), format_money(c.collected),
                       c.amount_target ? format_money(*c.amount_target) : "-",
-                      percent(ratio(c.collected, c.amount_target))});
+                      percent(c.amount_completion())});
     for (const auto& d : c.days) {
       days.push_back({c.collector, d.date, std::to_string(d.visits), std::to_string(d.households),
-                      target,
-                      c.daily_visit_target && d.visits >= *c.daily_visit_target ? "yes" : "no"});
+                      d.target ? std::to_string(*d.target) : "-", d.on_target() ? "yes" : "no"});
     }
   }
   out << "\nCollectors (" << r.period << ")\n";
@@ -211,10 +214,10 @@ void promises_table(const OfficeReport& r, std::ostream& out) {
 
 void findings_table(const OfficeReport& r, std::ostream& out) {
   std::vector<std::vector<std::string>> counts, overdue;
-  for (const auto& s : r.findings) {
+  for (const auto& s : r.findings.by_severity) {
     counts.push_back({s.severity, std::to_string(s.open), std::to_string(s.overdue)});
   }
-  for (const auto& f : r.overdue_findings) {
+  for (const auto& f : r.findings.overdue) {
     overdue.push_back({f.deadline, f.severity, f.category, f.status, or_dash(f.assignee), f.id});
   }
   out << "\nOpen findings\n" << format_table({"severity", "open", "overdue"}, counts, {1, 2});
@@ -228,18 +231,77 @@ void lifecycle_tables(const OfficeReport& r, std::ostream& out) {
   for (const auto& w : r.awaiting_return_visit) {
     const std::string where =
         !w.household.empty() ? "household " + w.household : "building " + w.building + " " + w.area;
-    orders.push_back({time_text(w.completed_ms), w.category, or_dash(w.assignee), where, w.id});
+    orders.push_back({time_text(r, w.done_ms), w.collection == "complaints" ? "complaint" : w.category,
+                      or_dash(w.assignee), where, w.id});
   }
   for (const auto& c : r.conflicts) {
-    conflicts.push_back({time_text(c.detected_ms), c.collection, c.field, cut(c.winner_value),
+    conflicts.push_back({time_text(r, c.detected_ms), c.collection, c.field, cut(c.winner_value),
                          c.winner_device, cut(c.loser_value), c.loser_device, c.record, c.id});
   }
-  out << "\nWork orders awaiting a return visit (" << orders.size() << ")\n";
-  out << format_table({"completed", "category", "assignee", "where", "work order"}, orders);
+  out << "\nRepairs and complaints awaiting a return visit (" << orders.size() << ")\n";
+  out << format_table({"done", "category", "assignee", "where", "record"}, orders);
   out << "\nOpen conflicts (" << conflicts.size() << ")\n";
   out << format_table({"detected", "collection", "field", "winner", "winner device", "loser",
                        "loser device", "record", "conflict"},
                       conflicts);
+}
+
+Json checks_json(const OfficeReport& r) {
+  Json ages = Json::array();
+  for (const ArrearsAge& a : r.arrears_by_age) {
+    ages.push_back({{"more_than_years", a.years},
+                    {"households", a.households},
+                    {"amount", format_money(a.amount)}});
+  }
+  Json scores = Json::array();
+  for (int64_t n : r.satisfaction.by_score) scores.push_back(n);
+  Json duplicates = Json::array();
+  for (const DuplicateVoid& d : r.duplicate_voids) {
+    duplicates.push_back({{"void", d.void_id}, {"payment", d.payment}, {"first_void", d.first_void}});
+  }
+  Json notes = Json::array();
+  for (const TimeNote& n : r.time_notes) {
+    notes.push_back({{"collection", n.collection},
+                     {"id", n.id},
+                     {"late_for", text_or_null(n.late_for)},
+                     {"time_check", n.time_check},
+                     {"device_time", time_text(r, n.device_time)},
+                     {"occurred_at", time_text(r, n.occurred_at)},
+                     {"received_at", time_text(r, n.received_at)}});
+  }
+  return {{"arrears_by_age", ages},
+          {"return_visits",
+           {{"visits", r.satisfaction.visits},
+            {"average_satisfaction", rate_or_null(r.satisfaction.average())},
+            {"by_score", scores}}},
+          {"duplicate_voids", duplicates},
+          {"time_notes", notes}};
+}
+
+void checks_tables(const OfficeReport& r, std::ostream& out) {
+  std::vector<std::vector<std::string>> ages, notes;
+  for (const ArrearsAge& a : r.arrears_by_age) {
+    ages.push_back({"more than " + std::to_string(a.years) + (a.years == 1 ? " year" : " years"),
+                    std::to_string(a.households), format_money(a.amount)});
+  }
+  out << "\nHouseholds in arrears, by age\n"
+      << format_table({"owing for", "households", "amount"}, ages, {1, 2});
+  const auto average = r.satisfaction.average();
+  char buffer[32] = "-";
+  if (average) std::snprintf(buffer, sizeof buffer, "%.2f", *average);
+  out << "\nReturn visits in " << r.period << ": " << r.satisfaction.visits
+      << ", average satisfaction " << buffer << " of 5\n";
+  if (!r.duplicate_voids.empty()) {
+    out << "Duplicate voids (changing nothing): " << r.duplicate_voids.size() << "\n";
+  }
+  for (const TimeNote& n : r.time_notes) {
+    notes.push_back({time_text(r, n.received_at), n.collection,
+                     n.late_for.empty() ? "unexplained time" : "late for " + n.late_for,
+                     time_text(r, n.device_time), time_text(r, n.occurred_at), n.id});
+  }
+  out << "\nLate entries and unexplained times (" << notes.size() << ")\n";
+  out << format_table({"received", "collection", "why", "phone's time", "counted at", "record"},
+                      notes);
 }
 
 void add_attachments_json(const OfficeReport& r, Json& out) {
@@ -252,7 +314,7 @@ void add_attachments_json(const OfficeReport& r, Json& out) {
                        {"size", a.size},
                        {"received", a.received},
                        {"attached_by", a.attached_by},
-                       {"attached_at", time_text(a.attached_ms)}});
+                       {"attached_at", time_text(r, a.attached_ms)}});
   }
   out["attachments_waiting_for_bytes"] = waiting;
 }
@@ -261,7 +323,7 @@ void attachments_table(const OfficeReport& r, std::ostream& out) {
   if (!r.attachments_waiting) return;
   std::vector<std::vector<std::string>> rows;
   for (const auto& a : *r.attachments_waiting) {
-    rows.push_back({time_text(a.attached_ms), a.attached_by, a.media_type, std::to_string(a.size),
+    rows.push_back({time_text(r, a.attached_ms), a.attached_by, a.media_type, std::to_string(a.size),
                     std::to_string(a.received), a.id});
   }
   out << "\nAttachments waiting for their bytes (" << rows.size() << ")\n";
@@ -309,27 +371,32 @@ Json to_json(const OfficeReport& r) {
   for (const auto& c : r.collectors) collectors.push_back(collector_json(c));
   Json out = {{"period", r.period},
               {"as_of", r.as_of},
+              {"time_zone", r.time_zone},
+              {"period_closed", r.period_closed},
               {"collection",
-               {{"period", figures_json(r.period_collection)},
-                {"arrears", figures_json(r.arrears)},
-                {"collected_in_period", format_money(r.collected_in_period)},
-                {"credit_in_period", format_money(r.credit_in_period)}}},
+               {{"period", figures_json(r.collection.period)},
+                {"arrears", figures_json(r.collection.arrears)},
+                {"collected_in_period", format_money(r.collection.collected_in_period)},
+                {"credit_in_period", format_money(r.collection.credit_in_period)}}},
               {"collectors", collectors},
               {"promises", promises_json(r)},
               {"findings", findings_json(r)}};
   add_lifecycle_json(r, out);
+  out.update(checks_json(r));
   add_attachments_json(r, out);
   return out;
 }
 
 std::string to_table(const OfficeReport& r) {
   std::ostringstream out;
-  out << "Office report for " << r.period << ", as of " << r.as_of << "\n\n";
+  out << "Office report for " << r.period << (r.period_closed ? " (closed)" : "") << ", as of "
+      << r.as_of << " (days by each estate's zone; " << r.time_zone << " where none is set)\n\n";
   collection_table(r, out);
   collectors_table(r, out);
   promises_table(r, out);
   findings_table(r, out);
   lifecycle_tables(r, out);
+  checks_tables(r, out);
   attachments_table(r, out);
   return out.str();
 }

@@ -22,22 +22,6 @@ ChangeResult result_of(const WireChange& w, ChangeOutcome outcome, std::string r
   return r;
 }
 
-// The records a relation check reads: the server's.
-class ServerReader : public RecordReader {
- public:
-  explicit ServerReader(ServerTransaction& txn) : txn_(txn) {}
-  Result<std::optional<Json>> fields_of(const std::string& collection,
-                                        const std::string& id) const override {
-    auto stored = txn_.get_record(id);
-    if (!stored.ok()) return stored.status();
-    if (!*stored || (*stored)->record.collection != collection) return std::optional<Json>();
-    return std::optional<Json>((*stored)->record.fields);
-  }
-
- private:
-  ServerTransaction& txn_;
-};
-
 Stamp loaded_clock(ServerTransaction& txn) {
   auto stamp = txn.load_clock();
   return stamp.ok() ? *stamp : Stamp{0, 0, "server"};
@@ -47,7 +31,7 @@ Stamp loaded_clock(ServerTransaction& txn) {
 
 PushBatch::PushBatch(ServerTransaction& txn, const Schema& schema, const Clock& clock,
                      const SyncServiceOptions& options, const Device& device, const User& user,
-                     const Scope& scope, int client_schema_version)
+                     const Scope& scope, int client_schema_version, int64_t device_time_ms)
     : txn_(txn),
       schema_(schema),
       clock_(clock),
@@ -56,6 +40,9 @@ PushBatch::PushBatch(ServerTransaction& txn, const Schema& schema, const Clock& 
       user_(user),
       scope_(scope),
       client_schema_version_(client_schema_version),
+      arrival_{clock.now_ms(), device_time_ms > 0
+                                   ? std::optional<int64_t>(device_time_ms - clock.now_ms())
+                                   : std::nullopt},
       hlc_(clock, "server", loaded_clock(txn)),
       last_seq_(device.last_seq),
       node_id_(device.node_id) {}
@@ -153,7 +140,7 @@ Result<std::string> PushBatch::check_new_record(const CollectionDef& c, const Re
   }
   if (!c.relation_check) return std::string();
   std::vector<std::string> problems;
-  FIELDSYNC_RETURN_IF_ERROR(c.relation_check(record.fields, ServerReader(txn_), problems));
+  FIELDSYNC_RETURN_IF_ERROR(c.relation_check(record.fields, ServerRecords(txn_), problems));
   Status invalid = invalid_record(c, std::move(problems));
   return invalid.ok() ? std::string() : invalid.message();
 }
@@ -254,6 +241,8 @@ Result<ChangeResult> PushBatch::merge(const WireChange& wire) {
     auto refusal = check_new_record(*c, merged.record);
     if (!refusal.ok()) return refusal.status();
     if (!refusal->empty()) return result_of(wire, ChangeOutcome::kRejected, *refusal);
+    FIELDSYNC_RETURN_IF_ERROR(
+        set_arrival_fields(txn_, schema_, *c, arrival_, hlc_.tick().encode(), merged.record));
   }
   if (merged.changed) {
     auto seq = txn_.put_record(merged.record);

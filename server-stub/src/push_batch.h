@@ -1,13 +1,14 @@
 // Applies one device's push inside one server transaction: exactly-once replay of
 // answered changes, permission and scope checks, stamp nodes tied to the device, stamp
-// clamping, the shared merge rules, conflict records, receipt-number and relation checks. Private
-// to server-stub.
+// clamping, the shared merge rules, conflict records, receipt-number and relation checks,
+// and the arrival fields of new events (event_times.h). Private to server-stub.
 #pragma once
 
 #include <map>
 #include <string>
 
 #include "access_policy.h"
+#include "event_times.h"
 #include "fieldsync/protocol.h"
 #include "fieldsync/server/sync_service.h"
 
@@ -17,7 +18,7 @@ class PushBatch {
  public:
   PushBatch(ServerTransaction& txn, const Schema& schema, const Clock& clock,
             const SyncServiceOptions& options, const Device& device, const User& user,
-            const Scope& scope, int client_schema_version);
+            const Scope& scope, int client_schema_version, int64_t device_time_ms = 0);
 
   // The answer to one change; a non-ok Status only for storage failures (the whole
   // request then fails and nothing is kept).
@@ -52,6 +53,7 @@ class PushBatch {
   const User& user_;
   const Scope& scope_;
   int client_schema_version_;
+  Arrival arrival_;  // when this push arrived, and the device's clock error then
   HybridClock hlc_;
   std::map<std::string, std::string> clamped_;  // original stamp -> server stamp
   int64_t clock_ahead_ms_ = 0;

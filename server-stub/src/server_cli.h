@@ -91,7 +91,7 @@ struct CommandDef {
 std::vector<CommandDef>
 admin_commands();  // user, users, assign, unassign, enroll-code, devices, revoke
 std::vector<CommandDef> record_commands();  // add, import
-std::vector<CommandDef> report_commands();  // report
+std::vector<CommandDef> report_commands();  // report, arrears, close-period, time-zone
 std::vector<CommandDef> serve_commands();   // serve
 
 // A usage error unless the command got between `min` and `max` positional arguments.

@@ -40,16 +40,19 @@ const char* kLayout =
     "  created_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL DEFAULT 0,"
     "  node_id TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX devices_by_node ON devices (node_id);"
-    "PRAGMA user_version = 2;";
+    "CREATE TABLE closed_periods (period TEXT PRIMARY KEY, closed_ms INTEGER NOT NULL);"
+    "PRAGMA user_version = 3;";
 
-// The layout this build writes. Layout 1 (schema 1) kept buckets without a kind of
-// data ("building:<id>"); layout 2 gives each its kind ("building:<id>:fees").
-constexpr int64_t kLayoutVersion = 2;
+// The layout this build writes, and how each earlier one is brought to it: each
+// migration takes layout `to - 1` to `to`, in its own transaction, run in order on open.
+constexpr int64_t kLayoutVersion = 3;
 
-// Layout 1 to 2: every record's bucket derived again by the declarations of this
-// build, collection by collection in declaration order, so a record's parent (always
-// declared before it) already has its new bucket. Sequence numbers stay: a phone's
-// cursors name the old buckets, so it pulls each new bucket from its start.
+// Layout 1 to 2 (schema 1 kept buckets without a kind of data, "building:<id>"; layout
+// 2 gives each its kind, "building:<id>:fees"): every record's bucket derived again by
+// the declarations of this build, collection by collection in declaration order, so a
+// record's parent (always declared before it) already has its new bucket. Sequence
+// numbers stay: a phone's cursors name the old buckets, so it pulls each new bucket
+// from its start.
 Status migrate_buckets(SqliteDb& db) {
   const Schema& schema = Schema::property_management();
   BucketLookup lookup = [&db](const std::string& collection,
@@ -86,7 +89,30 @@ Status migrate_buckets(SqliteDb& db) {
       FIELDSYNC_RETURN_IF_ERROR((*update)->run());
     }
   }
-  return db.exec("PRAGMA user_version = 2");
+  return Status();
+}
+
+// Layout 2 to 3: the periods the office has closed.
+Status add_closed_periods(SqliteDb& db) {
+  return db.exec("CREATE TABLE closed_periods (period TEXT PRIMARY KEY, closed_ms INTEGER NOT NULL)");
+}
+
+struct Migration {
+  int64_t to;
+  Status (*run)(SqliteDb& db);
+};
+const Migration kMigrations[] = {{2, migrate_buckets}, {3, add_closed_periods}};
+
+Status migrate(SqliteDb& db, int64_t from) {
+  for (const Migration& m : kMigrations) {
+    if (m.to <= from) continue;
+    auto txn = SqliteTransaction::begin_immediate(db);
+    if (!txn.ok()) return txn.status();
+    FIELDSYNC_RETURN_IF_ERROR(m.run(db));
+    FIELDSYNC_RETURN_IF_ERROR(db.exec("PRAGMA user_version = " + std::to_string(m.to)));
+    FIELDSYNC_RETURN_IF_ERROR((*txn)->commit());
+  }
+  return Status();
 }
 
 StoredRecord read_stored(const SqliteStatement& s) {
@@ -389,6 +415,43 @@ class SqliteServerTransaction final : public ServerTransaction {
     return (*s)->run();
   }
 
+  Result<std::optional<std::string>> setting(const std::string& key) override {
+    auto s = db_.cached("SELECT value FROM meta WHERE key = ?");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, "setting:" + key);
+    auto row = (*s)->step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::optional<std::string>();
+    return std::optional<std::string>((*s)->column_text(0));
+  }
+
+  Status put_setting(const std::string& key, const std::string& value) override {
+    auto s = db_.cached("INSERT OR REPLACE INTO meta VALUES (?, ?)");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, "setting:" + key).bind(2, value);
+    return (*s)->run();
+  }
+
+  Result<std::map<std::string, int64_t>> closed_periods() override {
+    auto s = db_.cached("SELECT period, closed_ms FROM closed_periods ORDER BY period");
+    if (!s.ok()) return s.status();
+    std::map<std::string, int64_t> out;
+    while (true) {
+      auto row = (*s)->step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      out[(*s)->column_text(0)] = (*s)->column_int(1);
+    }
+    return out;
+  }
+
+  Status close_period(const std::string& period, int64_t closed_ms) override {
+    auto s = db_.cached("INSERT OR IGNORE INTO closed_periods VALUES (?, ?)");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, period).bind(2, closed_ms);
+    return (*s)->run();
+  }
+
   Result<Stamp> load_clock() override {
     auto s = db_.cached("SELECT value FROM meta WHERE key = 'clock'");
     if (!s.ok()) return s.status();
@@ -461,11 +524,8 @@ Result<std::unique_ptr<ServerStore>> open_sqlite_server_store(const std::string&
   FIELDSYNC_RETURN_IF_ERROR((*db)->exec("PRAGMA foreign_keys = ON"));
   if (*app_id == 0) {
     FIELDSYNC_RETURN_IF_ERROR((*db)->exec(std::string("BEGIN;") + kLayout + "COMMIT;"));
-  } else if (*version == 1) {
-    auto txn = SqliteTransaction::begin_immediate(**db);
-    if (!txn.ok()) return txn.status();
-    FIELDSYNC_RETURN_IF_ERROR(migrate_buckets(**db));
-    FIELDSYNC_RETURN_IF_ERROR((*txn)->commit());
+  } else if (*version >= 1 && *version < kLayoutVersion) {
+    FIELDSYNC_RETURN_IF_ERROR(migrate(**db, *version));
   } else if (*version != kLayoutVersion) {
     return Status::failed_precondition(
         "'" + path + "' has server layout " + std::to_string(*version) +

@@ -176,7 +176,7 @@ HttpResponse SyncService::push(const std::string& token, const std::string& body
   Admitted admitted;
   if (auto refused = admit(**txn, token, request, schema_, admitted)) return *refused;
   PushBatch batch(**txn, schema_, clock_, options_, admitted.caller.device, admitted.caller.user,
-                  admitted.scope, request->schema_version);
+                  admitted.scope, request->schema_version, request->device_time_ms);
   PushResponse response;
   for (const WireChange& change : request->changes) {
     auto result = batch.apply(change);

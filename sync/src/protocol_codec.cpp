@@ -128,10 +128,11 @@ std::string encode(const PushRequest& m) {
                        {"record_id", c.record_id}, {"kind", c.kind},    {"fields", c.fields},
                        {"stamps", c.stamps}, {"base", c.base}});
   }
-  return Json{{"protocol_version", m.protocol_version},
+  Json out = {{"protocol_version", m.protocol_version},
               {"schema_version", m.schema_version},
-              {"changes", std::move(changes)}}
-      .dump();
+              {"changes", std::move(changes)}};
+  if (m.device_time_ms > 0) out["device_time_ms"] = m.device_time_ms;
+  return out.dump();
 }
 
 std::string encode(const PushResponse& m) {
@@ -231,6 +232,7 @@ Result<PushRequest> decode_push_request(const std::string& body) {
   PushRequest m;
   m.protocol_version = static_cast<int>(in.integer("protocol_version", 0, 1000000));
   m.schema_version = static_cast<int>(in.integer("schema_version", 0, 1000000));
+  m.device_time_ms = in.optional_integer("device_time_ms", 0, INT64_MAX, 0);
   const Json& changes = in.array("changes");
   FIELDSYNC_RETURN_IF_ERROR(in.finish());
   if (changes.size() > kMaxPushChanges) {

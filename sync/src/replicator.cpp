@@ -138,6 +138,7 @@ Status Replicator::push_all(const std::string& token, SyncReport& report, SyncPr
     if (batch->empty()) return Status();
     PushRequest request;
     request.schema_version = store_.schema().version();
+    request.device_time_ms = store_.clock().now_ms();
     for (const auto& change : *batch) request.changes.push_back(to_wire(change));
     auto response = send_with_retry({"POST", "/v1/push", token, encode(request)}, progress);
     if (!response.ok()) return response.status().with_context("push");
@@ -156,7 +157,6 @@ Status Replicator::push_all(const std::string& token, SyncReport& report, SyncPr
     if (acks.empty()) return Status::internal("the server answered a push with no results");
     FIELDSYNC_RETURN_IF_ERROR(store_.acknowledge(acks));
     report.pushed += static_cast<int64_t>(acks.size());
-    if (decoded->clock_ahead_ms > 0) report.clock_ahead_ms = decoded->clock_ahead_ms;
     progress.pushed = report.pushed;
     if (callback) callback(progress);
   }
@@ -177,6 +177,11 @@ Status Replicator::pull_all(const std::string& token, SyncReport& report, SyncPr
     if (!response.ok()) return response.status().with_context("pull");
     auto page = decode_pull_response(response->body);
     if (!page.ok()) return page.status();
+    // Every sync measures the clock again, so a warning lasts until the clock is right.
+    if (page->server_time_ms > 0) {
+      const int64_t error = store_.clock().now_ms() - page->server_time_ms;
+      report.clock_ahead_ms = std::llabs(error) > kClockToleranceMs ? error : 0;
+    }
     std::vector<Record> records;
     records.reserve(page->records.size());
     for (auto& wire : page->records) records.push_back(std::move(wire.record));

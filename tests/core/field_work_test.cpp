@@ -71,13 +71,13 @@ TEST_F(FieldWorkTest, ArrearsAreChargesMinusPaymentsPlusVoids) {
   EXPECT_EQ(must(work_->arrears(e_.household)).balance(), 24000);
   Record paid = must(work_->record_payment(testing::payment(e_.household, 12000)));
   must(work_->record_payment(testing::payment(e_.household, 5000)));
-  Arrears after = must(work_->arrears(e_.household));
+  HouseholdArrears after = must(work_->arrears(e_.household));
   EXPECT_EQ(after.charged, 24000);
   EXPECT_EQ(after.paid, 17000);
   EXPECT_EQ(after.balance(), 7000);
 
   must(work_->void_payment(paid.id, "wrong household"));
-  Arrears voided = must(work_->arrears(e_.household));
+  HouseholdArrears voided = must(work_->arrears(e_.household));
   EXPECT_EQ(voided.voided, 12000);
   EXPECT_EQ(voided.balance(), 19000);
 

@@ -153,23 +153,23 @@ TEST_F(OfficeReportTest, CollectionRatesOfThePeriodAndOfOlderArrears) {
   // November: 120.00 (A) + 80.00 (B) due. A's unnamed 150.00 pays October's 100.00
   // first, then 50.00 of November; B's 30.00 names November; the voided 20.00 and the
   // December payment take no part.
-  EXPECT_EQ(r.period_collection.due, 20000);
-  EXPECT_EQ(r.period_collection.collected, 8000);
-  EXPECT_DOUBLE_EQ(*r.period_collection.rate(), 0.4);
+  EXPECT_EQ(r.collection.period.due, 20000);
+  EXPECT_EQ(r.collection.period.collected, 8000);
+  EXPECT_DOUBLE_EQ(*r.collection.period.rate(), 0.4);
   // Arrears: A's October 100.00 (B's October charge is cancelled), all paid in November.
-  EXPECT_EQ(r.arrears.due, 10000);
-  EXPECT_EQ(r.arrears.collected, 10000);
-  EXPECT_DOUBLE_EQ(*r.arrears.rate(), 1.0);
-  EXPECT_EQ(r.collected_in_period, 18000);
-  EXPECT_EQ(r.credit_in_period, 0);
+  EXPECT_EQ(r.collection.arrears.due, 10000);
+  EXPECT_EQ(r.collection.arrears.collected, 10000);
+  EXPECT_DOUBLE_EQ(*r.collection.arrears.rate(), 1.0);
+  EXPECT_EQ(r.collection.collected_in_period, 18000);
+  EXPECT_EQ(r.collection.credit_in_period, 0);
 
   // December: what was unpaid on December 1st (300.00 - 180.00) and the 10.00 paid since.
   OfficeReport december = report("2026-12", "2026-12-01");
-  EXPECT_EQ(december.period_collection.due, 0);
-  EXPECT_FALSE(december.period_collection.rate().has_value());
-  EXPECT_EQ(december.arrears.due, 12000);
-  EXPECT_EQ(december.arrears.collected, 1000);
-  EXPECT_EQ(december.collected_in_period, 1000);
+  EXPECT_EQ(december.collection.period.due, 0);
+  EXPECT_FALSE(december.collection.period.rate().has_value());
+  EXPECT_EQ(december.collection.arrears.due, 12000);
+  EXPECT_EQ(december.collection.arrears.collected, 1000);
+  EXPECT_EQ(december.collection.collected_in_period, 1000);
 }
 
 TEST_F(OfficeReportTest, VisitsAndMoneyPerCollectorAgainstThePlan) {
@@ -219,20 +219,20 @@ TEST_F(OfficeReportTest, FindingsWorkOrdersAndConflicts) {
   record_patrol_service_and_conflict();
   OfficeReport r = report("2026-11", "2026-11-30");
   std::map<std::string, FindingsBySeverity> by_severity;
-  for (const auto& s : r.findings) by_severity[s.severity] = s;
-  ASSERT_EQ(r.findings.size(), 4u);
+  for (const auto& s : r.findings.by_severity) by_severity[s.severity] = s;
+  ASSERT_EQ(r.findings.by_severity.size(), 4u);
   EXPECT_EQ(by_severity["high"].open, 1);
   EXPECT_EQ(by_severity["high"].overdue, 1);
   EXPECT_EQ(by_severity["low"].open, 1);
   EXPECT_EQ(by_severity["low"].overdue, 0);
   EXPECT_EQ(by_severity["critical"].open, 0);  // closed, though its deadline passed
-  ASSERT_EQ(r.overdue_findings.size(), 1u);
-  EXPECT_EQ(r.overdue_findings[0].id, high_);
+  ASSERT_EQ(r.findings.overdue.size(), 1u);
+  EXPECT_EQ(r.findings.overdue[0].id, high_);
 
   ASSERT_EQ(r.awaiting_return_visit.size(), 1u);
   EXPECT_EQ(r.awaiting_return_visit[0].id, completed_);
   EXPECT_EQ(r.awaiting_return_visit[0].household, world_.household_a);
-  EXPECT_GT(r.awaiting_return_visit[0].completed_ms, 0);
+  EXPECT_GT(r.awaiting_return_visit[0].done_ms, 0);
 
   ASSERT_EQ(r.conflicts.size(), 1u);
   const OpenConflict& c = r.conflicts[0];
@@ -254,10 +254,10 @@ TEST_F(OfficeReportTest, ANamedChargeIsPaidFirstAndWhatIsLeftIsCredit) {
   alice_->sync();
   OfficeReport r = report("2026-11", "2026-11-30");
   // B owes 80.00 for November: the later payment names it and takes it all.
-  EXPECT_EQ(r.period_collection.due, 20000);
-  EXPECT_EQ(r.period_collection.collected, 8000);
-  EXPECT_EQ(r.collected_in_period, 15000);
-  EXPECT_EQ(r.credit_in_period, 7000);
+  EXPECT_EQ(r.collection.period.due, 20000);
+  EXPECT_EQ(r.collection.period.collected, 8000);
+  EXPECT_EQ(r.collection.collected_in_period, 15000);
+  EXPECT_EQ(r.collection.credit_in_period, 7000);
 }
 
 TEST_F(OfficeReportTest, JsonAndTableShowTheSameFigures) {

@@ -4,7 +4,7 @@
 // declaration and the records it names, reporting every problem at once, and writes it
 // in one DeviceStore transaction (which also checks the device's role). The command
 // line and the C API feed it field values directly; the typed calls below are thin
-// wrappers for C++ callers. Derived figures are computed from events each time.
+// wrappers for C++ callers. Figures are those of figures.h, over this device's records.
 //
 // Author fields (who visited, who took the payment) are always the device's user.
 // A FieldWork borrows its DeviceStore and shares its threading rules.
@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "fieldsync/device_store.h"
+#include "fieldsync/figures.h"
 
 namespace fieldsync {
 
@@ -103,30 +104,6 @@ struct ReturnVisitInput {
 // How a conflict is settled: keep the value that won, the one that lost, or a new one.
 enum class ConflictChoice { kKeepWinner, kKeepLoser, kNewValue };
 
-struct Arrears {
-  int64_t charged = 0;  // charges not cancelled
-  int64_t paid = 0;     // every payment recorded
-  int64_t voided = 0;   // payments later voided
-  int64_t balance() const { return charged - paid + voided; }
-};
-
-struct PromiseDue {
-  std::string visit;
-  std::string household;
-  std::string collector;
-  std::string promise_date;
-  std::optional<int64_t> promise_amount;
-  int64_t paid_since = 0;  // unvoided payments since the visit
-  bool broken = false;     // the date has passed without the promise being kept
-};
-
-struct DailyVisits {
-  std::string date;  // YYYY-MM-DD, UTC
-  int64_t visits = 0;
-  int64_t households = 0;             // distinct households visited
-  std::optional<int64_t> target;      // the collection plan's daily target, if any
-};
-
 // The records a check or a label reads: the ones this device holds.
 class StoreRecords : public RecordReader {
  public:
@@ -164,18 +141,32 @@ class FieldWork {
   Result<Record> resolve_conflict(const std::string& conflict, ConflictChoice choice,
                                   const Json& new_value = Json());
 
-  // A household's balance: charges minus payments plus voided payments.
-  Result<Arrears> arrears(const std::string& household) const;
-  // Promises whose date is on or before `as_of` (YYYY-MM-DD) that payments since
-  // the visit have not covered; all collectors when `collector` is empty.
+  // The figures of figures.h over the records this device holds; days are local to
+  // each record's estate, and `as_of` (YYYY-MM-DD) defaults to today in home_zone().
+  // The records the figures read, as this device holds them.
+  Status load_records(RecordSet& into) const;
+  // The zone "today" is read in: the first of the device's estates that has one, else UTC.
+  Result<TimeZone> home_zone() const;
+  Result<std::string> today() const;
+
+  Result<HouseholdArrears> arrears(const std::string& household,
+                                   const std::string& as_of = "") const;
+  Result<std::vector<ArrearsEntry>> arrears_list(const std::string& as_of = "",
+                                                 int64_t min_years = 0) const;
+  // Promises due on or before `as_of` and not kept; all collectors when `collector` is empty.
   Result<std::vector<PromiseDue>> promises_due(const std::string& as_of,
                                                const std::string& collector = "") const;
-  // Visits per day between two dates (inclusive), with the plan's daily target.
-  Result<std::vector<DailyVisits>> visits_per_day(const std::string& collector,
-                                                  const std::string& from,
-                                                  const std::string& to) const;
+  // Visits per local day between two dates (inclusive), with the plan's daily target.
+  Result<std::vector<CollectorDay>> visits_per_day(const std::string& collector,
+                                                   const std::string& from,
+                                                   const std::string& to) const;
+  // Every work order, note, complaint and return visit of a household.
+  Result<MaintenanceFile> maintenance_file(const std::string& household) const;
 
  private:
+  // Moves the records `fields` names to the stages the collection's advances say.
+  Status advance_named(const CollectionDef& collection, const Json& fields);
+  Result<std::string> day_or_today(const std::string& as_of) const;  // checked YYYY-MM-DD
   int64_t now() const { return store_.clock().now_ms(); }
   const std::string& me() const { return store_.access().user; }
 

@@ -50,7 +50,9 @@ enum class FieldType {
 enum class MergeKind { kImmutable, kLww, kStatus };
 
 // Values fieldsync fills in itself; a caller that supplies them is told so.
-enum class AutoValue { kNone, kReceiptNumber, kReopenCounter };
+// kSetByServer: written by the server when the record arrives (its receive time, its
+// reading of when the event happened); a device never sends it.
+enum class AutoValue { kNone, kReceiptNumber, kReopenCounter, kSetByServer };
 
 // What a recording fills in when the field is not given.
 enum class DefaultValue {
@@ -158,6 +160,14 @@ class RecordReader {
 using RelationCheck = std::function<Status(const Json& fields, const RecordReader& records,
                                            std::vector<std::string>& problems)>;
 
+// Recording a record of the collection moves the record its `field` names to `stage`
+// (a return visit closes its work order's loop), when that is forward and the
+// recorder's role may change that status.
+struct StatusAdvance {
+  std::string field;
+  std::string stage;
+};
+
 struct CollectionDef {
   std::string name;         // plural, snake_case: "fee_visits"
   std::string record_noun;  // singular, for messages: "fee visit"
@@ -171,6 +181,7 @@ struct CollectionDef {
   // server-created. A collection no field role creates is created by the office.
   std::vector<RoleWrites> writers;
   bool takes_attachments = false;  // photos and documents may be attached to its records
+  std::vector<StatusAdvance> advances;
   RecordLabel label;
   // The command that records one in the field ("pay") and what it does, for the
   // command line's help; empty for collections recorded with the generic `add`.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,8 +31,15 @@ int64_t days_from_civil(const CivilDate& date);          // days since 1970-01-0
 CivilDate civil_from_days(int64_t days);
 std::string format_date(const CivilDate& date);        // "YYYY-MM-DD"
 
-// ISO 8601 in UTC ("2026-11-28T09:30:00Z", "2026-11-28T09:30", "2026-11-28 09:30:15Z")
-// or a whole date (midnight UTC) -> Unix milliseconds.
+// A time as written: ISO 8601 ("2026-11-28T09:30", "2026-11-28 09:30:15") or a whole
+// date (its midnight), with or without an offset ("Z", "+08:00", "-05:00").
+struct TimeText {
+  int64_t local_ms = 0;             // the wall time written, as milliseconds from 1970-01-01T00:00
+  std::optional<int64_t> offset_ms;  // the offset written, if any
+};
+Result<TimeText> parse_time_text(std::string_view text);
+// A time written as above -> Unix milliseconds; a time without an offset is UTC.
+// parse_local_time (time_zone.h) reads it in a zone instead.
 Result<int64_t> parse_timestamp(std::string_view text);
 std::string format_timestamp(int64_t unix_ms);  // "2026-11-28T09:30:00Z"
 // A size for people: "14 B", "800.0 KiB", "25.0 MiB".

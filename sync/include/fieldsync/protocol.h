@@ -45,10 +45,16 @@ struct WireChange {
   IncomingChange change;
 };
 
+// A device clock within this of the server's is right: nothing is corrected or warned of.
+inline constexpr int64_t kClockToleranceMs = 2 * 60 * 1000;
+
 struct PushRequest {
   int protocol_version = kProtocolVersion;
   int schema_version = 0;
   std::vector<WireChange> changes;
+  // The device's clock as it sent the push (0: not sent): the server measures the
+  // device's clock error from it and corrects the events' times (docs/server.md).
+  int64_t device_time_ms = 0;
 };
 
 struct ChangeResult {

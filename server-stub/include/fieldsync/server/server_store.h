@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -101,6 +102,15 @@ class ServerTransaction {
   virtual Status set_device_progress(const std::string& device_id, int64_t last_seq,
                                      int64_t seen_ms) = 0;
   virtual Status revoke_device(const std::string& device_id) = 0;
+
+  // The server's settings: "time_zone", the zone of an estate that names none.
+  virtual Result<std::optional<std::string>> setting(const std::string& key) = 0;
+  virtual Status put_setting(const std::string& key, const std::string& value) = 0;
+
+  // Billing periods the office has closed ("2026-11" -> when): an event dated into one
+  // that arrives later is a late entry (docs/server.md, "When an event happened").
+  virtual Result<std::map<std::string, int64_t>> closed_periods() = 0;
+  virtual Status close_period(const std::string& period, int64_t closed_ms) = 0;
 
   // The server's own clock, persisted: the newest stamp it issued or saw.
   virtual Result<Stamp> load_clock() = 0;
