@@ -563,7 +563,7 @@ FindingFigures finding_figures(const Calendar& calendar, const std::string& as_o
   }
   for (const Record* f : calendar.records().of("findings")) {
     const Json& x = f->fields;
-    if (text_of(x, "status") == "closed" || calendar.event_date(*f) > as_of) continue;
+    if (text_of(x, "status") == "closed") continue;
     auto it = std::find_if(out.by_severity.begin(), out.by_severity.end(),
                            [&](const auto& s) { return s.severity == text_of(x, "severity"); });
     if (it == out.by_severity.end()) continue;

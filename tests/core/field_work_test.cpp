@@ -68,26 +68,26 @@ TEST_F(FieldWorkTest, APaymentMayOnlyPayItsOwnHouseholdsCharges) {
 }
 
 TEST_F(FieldWorkTest, ArrearsAreChargesMinusPaymentsPlusVoids) {
-  EXPECT_EQ(must(work_->arrears(e_.household)).balance(), 24000);
+  EXPECT_EQ(must(work_->arrears(e_.household, "2026-12-31")).balance(), 24000);
   Record paid = must(work_->record_payment(testing::payment(e_.household, 12000)));
   must(work_->record_payment(testing::payment(e_.household, 5000)));
-  HouseholdArrears after = must(work_->arrears(e_.household));
+  HouseholdArrears after = must(work_->arrears(e_.household, "2026-12-31"));
   EXPECT_EQ(after.charged, 24000);
   EXPECT_EQ(after.paid, 17000);
   EXPECT_EQ(after.balance(), 7000);
 
   must(work_->void_payment(paid.id, "wrong household"));
-  HouseholdArrears voided = must(work_->arrears(e_.household));
+  HouseholdArrears voided = must(work_->arrears(e_.household, "2026-12-31"));
   EXPECT_EQ(voided.voided, 12000);
   EXPECT_EQ(voided.balance(), 19000);
 
   auto twice = work_->void_payment(paid.id, "again");
   ASSERT_FALSE(twice.ok());
   EXPECT_EQ(twice.status().code(), StatusCode::kFailedPrecondition);
-  EXPECT_EQ(must(work_->arrears(e_.household)).balance(), 19000);
+  EXPECT_EQ(must(work_->arrears(e_.household, "2026-12-31")).balance(), 19000);
 
   must(store_->update("charges", e_.charge_dec, {{"cancelled", true}}));
-  EXPECT_EQ(must(work_->arrears(e_.household)).balance(), 7000);
+  EXPECT_EQ(must(work_->arrears(e_.household, "2026-12-31")).balance(), 7000);
 }
 
 TEST_F(FieldWorkTest, PromisesAreDueUntilPaymentsCoverThem) {

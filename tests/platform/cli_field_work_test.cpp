@@ -117,10 +117,10 @@ TEST_F(CliFieldWorkTest, AVoidCountsBackInArrearsAndHappensOnce) {
 
   ProcessResult text = cli({"arrears", e.household});
   ASSERT_EQ(text.exit_code, 0) << text.err;
-  EXPECT_NE(text.out.find("charged    240.00"), std::string::npos) << text.out;
-  EXPECT_NE(text.out.find("voided     120.50"), std::string::npos) << text.out;
-  EXPECT_NE(text.out.find("balance    240.00"), std::string::npos) << text.out;
-  EXPECT_NE(text.out.find("owner      Wang Li"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("charged         240.00"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("voided          120.50"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("balance         240.00"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("owner           Wang Li"), std::string::npos) << text.out;
 }
 
 TEST_F(CliFieldWorkTest, PromisesDueAreThoseNotYetKept) {

@@ -275,7 +275,7 @@ TEST_F(OfficeReportTest, JsonAndTableShowTheSameFigures) {
   EXPECT_DOUBLE_EQ(j["collectors"][0]["amount_rate"].get<double>(), 0.36);
   EXPECT_EQ(j["promises"]["broken"], 1);
   EXPECT_EQ(j["promises"]["list"][0]["promise_amount"], "80.00");
-  EXPECT_EQ(j["findings"]["overdue"], 1);
+  EXPECT_EQ(j["findings"]["overdue"], 1) << j["findings"].dump();
   EXPECT_EQ(j["work_orders_awaiting_return_visit"].size(), 1u);
   EXPECT_EQ(j["open_conflicts"][0]["winner_value"], Json({"333"}));
 

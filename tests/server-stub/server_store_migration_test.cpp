@@ -1,6 +1,7 @@
 // The server database from every earlier layout: layout 1 kept buckets without a kind
 // of data ("building:<id>"); opened by this build, every record's bucket is derived
 // again, so phones pull the kind-carrying buckets from their start and read by role.
+// Layout 2 had no closed periods.
 #include <gtest/gtest.h>
 
 #include "fieldsync/access.h"
@@ -34,6 +35,7 @@ TEST(ServerStoreMigration, ALayoutOneDatabaseGetsBucketsByKindOfData) {
                            "' WHERE id = '" + id + "'")
                       .ok());
     }
+    ASSERT_TRUE(db->exec("DROP TABLE closed_periods").ok());  // added by layout 3
     ASSERT_TRUE(db->exec("PRAGMA user_version = 1").ok());
   }
   world.server_store = must(server::open_sqlite_server_store(path));
@@ -47,7 +49,7 @@ TEST(ServerStoreMigration, ALayoutOneDatabaseGetsBucketsByKindOfData) {
   EXPECT_EQ(migrated.at(paid.id).bucket, "building:" + world.building_a + ":fees");
   {
     auto db = must(SqliteDb::open(path, /*create=*/false));
-    EXPECT_EQ(must(db->pragma_int("user_version")), 2);
+    EXPECT_EQ(must(db->pragma_int("user_version")), 3);
   }
   // A phone of this build syncs on the migrated server and holds what it held.
   alice.transport = std::make_unique<testing::LoopbackTransport>(*world.service);
@@ -57,6 +59,37 @@ TEST(ServerStoreMigration, ALayoutOneDatabaseGetsBucketsByKindOfData) {
   alice.sync();
   EXPECT_TRUE(alice.store->get("payments", paid.id).ok());
   EXPECT_TRUE(alice.store->get("charges", world.charge_a).ok());
+}
+
+TEST(ServerStoreMigration, ALayoutTwoDatabaseGainsClosedPeriods) {
+  testing::TempDir dir;
+  const std::string path = dir.file("server.db");
+  {
+    auto store = must(server::open_sqlite_server_store(path));
+    auto txn = must(store->begin(true));
+    ASSERT_TRUE(txn->put_setting("time_zone", "Asia/Shanghai").ok());
+    ASSERT_TRUE(txn->commit().ok());
+  }
+  {
+    auto db = must(SqliteDb::open(path, /*create=*/false));
+    ASSERT_TRUE(db->exec("DROP TABLE closed_periods").ok());
+    ASSERT_TRUE(db->exec("PRAGMA user_version = 2").ok());
+  }
+  auto store = must(server::open_sqlite_server_store(path));
+  {
+    auto txn = must(store->begin(true));
+    EXPECT_TRUE(must(txn->closed_periods()).empty());
+    ASSERT_TRUE(txn->close_period("2026-11", 1000).ok());
+    ASSERT_TRUE(txn->close_period("2026-11", 2000).ok());  // closing again keeps the first
+    EXPECT_EQ(must(txn->setting("time_zone")), std::optional<std::string>("Asia/Shanghai"));
+    ASSERT_TRUE(txn->commit().ok());
+  }
+  auto txn = must(store->begin(false));
+  const auto closed = must(txn->closed_periods());
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(closed.at("2026-11"), 1000);
+  auto db = must(SqliteDb::open(path, /*create=*/false));
+  EXPECT_EQ(must(db->pragma_int("user_version")), 3);
 }
 
 TEST(ServerStoreMigration, ALayoutThisBuildDoesNotKnowIsRefusedUntouched) {
@@ -69,7 +102,7 @@ TEST(ServerStoreMigration, ALayoutThisBuildDoesNotKnowIsRefusedUntouched) {
   }
   auto opened = server::open_sqlite_server_store(path);
   ASSERT_FALSE(opened.ok());
-  EXPECT_NE(opened.status().message().find("has server layout 9; this build knows layouts 1 to 2"),
+  EXPECT_NE(opened.status().message().find("has server layout 9; this build knows layouts 1 to 3"),
             std::string::npos)
       << opened.status().to_string();
 }

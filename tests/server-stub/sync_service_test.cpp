@@ -22,7 +22,13 @@ HttpResponse post(SyncWorld& world, const std::string& path, const std::string& 
 }
 
 Json push_body(int schema_version, Json changes) {
-  return {{"protocol_version", kProtocolVersion}, {"schema_version", schema_version}, {"changes", std::move(changes)}};
+  return {{"protocol_version", kProtocolVersion},
+          {"schema_version", schema_version},
+          {"changes", std::move(changes)}};
+}
+// A push from an app of this build's schema.
+Json push_body(Json changes) {
+  return push_body(Schema::property_management().version(), std::move(changes));
 }
 
 Json payment_change(int64_t seq, const std::string& change_id, const std::string& household,
@@ -45,14 +51,14 @@ std::string outcome(const HttpResponse& response, size_t i = 0) {
 TEST(SyncService, UnknownAndRevokedTokensGetNothing) {
   SyncWorld world;
   auto& alice = world.enroll("alice", "collector", {world.building_a});
-  const Json pull = {{"protocol_version", 1}, {"schema_version", 1}, {"cursors", Json::object()}};
+  const Json pull = {{"protocol_version", 1}, {"schema_version", Schema::property_management().version()}, {"cursors", Json::object()}};
   EXPECT_EQ(post(world, "/v1/pull", "", pull).status, 401);
   EXPECT_EQ(post(world, "/v1/pull", "not-a-token", pull).status, 401);
   EXPECT_EQ(post(world, "/v1/pull", token_of(alice), pull).status, 200);
   ASSERT_TRUE(world.admin->revoke_device(alice.store->identity().device_code).ok());
   const auto before = world.server_records();
   HttpResponse revoked = post(world, "/v1/push", token_of(alice),
-                              push_body(1, {payment_change(1, new_id(), world.household_a,
+                              push_body({payment_change(1, new_id(), world.household_a,
                                                            alice.store->identity().device_code + "-000001", "n1")}));
   EXPECT_EQ(revoked.status, 401);
   EXPECT_NE(revoked.body.find("revoked"), std::string::npos);
@@ -63,13 +69,13 @@ TEST(SyncService, AnEnrollmentCodeWorksOnce) {
   SyncWorld world;
   ASSERT_TRUE(world.admin->add_user("bob", "collector").ok());
   const std::string code = must(world.admin->issue_enrollment_code("bob"));
-  const Json body = {{"protocol_version", 1}, {"schema_version", 1}, {"enrollment_code", code}};
+  const Json body = {{"protocol_version", 1}, {"schema_version", Schema::property_management().version()}, {"enrollment_code", code}};
   EXPECT_EQ(post(world, "/v1/enroll", "", body).status, 200);
   EXPECT_EQ(post(world, "/v1/enroll", "", body).status, 401);
   world.clock.advance(8LL * 24 * 3600 * 1000);
   const std::string stale = must(world.admin->issue_enrollment_code("bob", 1000));
   world.clock.advance(2000);
-  EXPECT_EQ(post(world, "/v1/enroll", "", {{"protocol_version", 1}, {"schema_version", 1}, {"enrollment_code", stale}}).status,
+  EXPECT_EQ(post(world, "/v1/enroll", "", {{"protocol_version", 1}, {"schema_version", Schema::property_management().version()}, {"enrollment_code", stale}}).status,
             401);
 }
 
@@ -77,7 +83,7 @@ TEST(SyncService, AReplayedBatchGetsTheSameAnswersAndChangesNothing) {
   SyncWorld world;
   auto& alice = world.enroll("alice", "collector", {world.building_a});
   const std::string code = alice.store->identity().device_code;
-  const Json batch = push_body(1, {payment_change(1, new_id(), world.household_a, code + "-000001", "n1"),
+  const Json batch = push_body({payment_change(1, new_id(), world.household_a, code + "-000001", "n1"),
                                    payment_change(2, new_id(), world.household_a, code + "-000002", "n1")});
   HttpResponse first = post(world, "/v1/push", token_of(alice), batch);
   ASSERT_EQ(first.status, 200) << first.body;
@@ -91,7 +97,7 @@ TEST(SyncService, AReplayedBatchGetsTheSameAnswersAndChangesNothing) {
 
   // The same change number for a different change is refused.
   HttpResponse reused = post(world, "/v1/push", token_of(alice),
-                             push_body(1, {payment_change(2, new_id(), world.household_a, code + "-000003", "n1")}));
+                             push_body({payment_change(2, new_id(), world.household_a, code + "-000003", "n1")}));
   EXPECT_EQ(outcome(reused), "rejected");
   EXPECT_EQ(world.server_records().size(), after_first.size());
 }
@@ -101,13 +107,13 @@ TEST(SyncService, ReceiptNumbersMustBeTheDevicesOwnAndUnique) {
   auto& alice = world.enroll("alice", "collector", {world.building_a});
   const std::string code = alice.store->identity().device_code;
   HttpResponse foreign = post(world, "/v1/push", token_of(alice),
-                              push_body(1, {payment_change(1, new_id(), world.household_a, "ZZZZ-000001", "n1")}));
+                              push_body({payment_change(1, new_id(), world.household_a, "ZZZZ-000001", "n1")}));
   EXPECT_EQ(outcome(foreign), "rejected");
   EXPECT_NE(foreign.body.find("does not start with this device's code"), std::string::npos);
   post(world, "/v1/push", token_of(alice),
-       push_body(1, {payment_change(2, new_id(), world.household_a, code + "-000001", "n1")}));
+       push_body({payment_change(2, new_id(), world.household_a, code + "-000001", "n1")}));
   HttpResponse twice = post(world, "/v1/push", token_of(alice),
-                            push_body(1, {payment_change(3, new_id(), world.household_a, code + "-000001", "n1")}));
+                            push_body({payment_change(3, new_id(), world.household_a, code + "-000001", "n1")}));
   EXPECT_EQ(outcome(twice), "rejected");
   EXPECT_NE(twice.body.find("already used"), std::string::npos);
 }
@@ -118,19 +124,19 @@ TEST(SyncService, ADeviceCanNeitherReadNorWriteOutsideItsBuckets) {
   const std::string code = alice.store->identity().device_code;
   const auto before = world.server_records();
   HttpResponse outside = post(world, "/v1/push", token_of(alice),
-                              push_body(1, {payment_change(1, new_id(), world.household_b, code + "-000001", "n1")}));
+                              push_body({payment_change(1, new_id(), world.household_b, code + "-000001", "n1")}));
   EXPECT_EQ(outcome(outside), "rejected");
   EXPECT_NE(outside.body.find("outside this device's buckets"), std::string::npos);
 
   Json edit = {{"seq", 2}, {"change_id", new_id()}, {"collection", "households"}, {"record_id", world.household_b},
                {"kind", "update"}, {"fields", {{"notes", "x"}}},
                {"stamps", {{"notes", Stamp{testing::kSaturdayMorning, 0, "n1"}.encode()}}}, {"base", {{"notes", ""}}}};
-  EXPECT_EQ(outcome(post(world, "/v1/push", token_of(alice), push_body(1, {edit}))), "rejected");
+  EXPECT_EQ(outcome(post(world, "/v1/push", token_of(alice), push_body({edit}))), "rejected");
   EXPECT_EQ(world.server_records().size(), before.size());
   EXPECT_EQ(world.server_records()[world.household_b].fields, before.at(world.household_b).fields);
 
   // Asking for another building's bucket by name brings nothing from it.
-  Json pull = {{"protocol_version", 1}, {"schema_version", 1},
+  Json pull = {{"protocol_version", 1}, {"schema_version", Schema::property_management().version()},
                {"cursors", {{"building:" + world.building_b, 0}}}};
   auto page = must(decode_pull_response(post(world, "/v1/pull", token_of(alice), pull).body));
   for (const auto& r : page.records) EXPECT_NE(r.record.bucket, "building:" + world.building_b);
@@ -141,7 +147,7 @@ TEST(SyncService, MalformedRequestsGetAClearErrorAndChangeNothing) {
   auto& alice = world.enroll("alice", "collector", {world.building_a});
   const auto before = world.server_records();
   for (const std::string& body : {std::string("{"), std::string("[]"), std::string("{\"changes\": 5}"),
-                                  push_body(1, Json::array()).dump() + "x"}) {
+                                  push_body(Json::array()).dump() + "x"}) {
     HttpResponse r = world.service->handle({"POST", "/v1/push", token_of(alice), body});
     EXPECT_EQ(r.status, 400) << body;
     auto error = decode_error(r.body);
@@ -162,7 +168,7 @@ TEST(SyncService, RefusalsQuotingLongNonAsciiTextAreStillSent) {
   SyncWorld world;
   auto& alice = world.enroll("alice", "collector", {world.building_a});
   const std::string cut = std::string(59, 'a') + "\xc3\xa9";  // 'é' across byte 60
-  Json pull = {{"protocol_version", 1}, {"schema_version", 1}, {"cursors", Json::object()}};
+  Json pull = {{"protocol_version", 1}, {"schema_version", Schema::property_management().version()}, {"cursors", Json::object()}};
   pull[cut] = true;
   HttpResponse refused = post(world, "/v1/pull", token_of(alice), pull);
   EXPECT_EQ(refused.status, 400) << refused.body;
@@ -172,7 +178,7 @@ TEST(SyncService, RefusalsQuotingLongNonAsciiTextAreStillSent) {
   Json change = payment_change(1, new_id(), world.household_a,
                                alice.store->identity().device_code + "-000001", "n1");
   change["fields"]["household"] = cut;  // not an id: quoted in the rejection
-  HttpResponse pushed = post(world, "/v1/push", token_of(alice), push_body(1, {change}));
+  HttpResponse pushed = post(world, "/v1/push", token_of(alice), push_body({change}));
   EXPECT_EQ(pushed.status, 200) << pushed.body;
   EXPECT_EQ(outcome(pushed), "rejected");
   EXPECT_EQ(world.server_records().size(), before.size());
@@ -212,7 +218,7 @@ TEST(SyncService, StampsOfANodeOtherThanThePushingDevicesAreRefused) {
   // office's value, so its base is a "server" stamp: accepted.
   const std::string n1 = Stamp{testing::kSaturdayMorning + 1, 0, "n1"}.encode();
   HttpResponse first = post(world, "/v1/push", token_of(alice),
-                            push_body(1, {household_edit(1, world.household_a, "phones",
+                            push_body({household_edit(1, world.household_a, "phones",
                                                          Json::array({"999"}), n1, owner_stamp)}));
   ASSERT_EQ(outcome(first), "applied") << first.body;
   const auto before = world.server_records();
@@ -231,7 +237,7 @@ TEST(SyncService, StampsOfANodeOtherThanThePushingDevicesAreRefused) {
                            Forgery{&mallory, "n1", "belongs to another device"}}) {
     const std::string forged = Stamp{testing::kSaturdayMorning + 100, 0, f.node}.encode();
     HttpResponse r = post(world, "/v1/push", token_of(*f.device),
-                          push_body(1, {household_edit(seq++, world.household_a, "phones",
+                          push_body({household_edit(seq++, world.household_a, "phones",
                                                        Json::array({"000"}), forged, n1)}));
     EXPECT_EQ(outcome(r), "rejected") << f.node << ": " << r.body;
     EXPECT_NE(reason(r).find("node '" + f.node + "' " + f.says), std::string::npos) << reason(r);
@@ -241,13 +247,13 @@ TEST(SyncService, StampsOfANodeOtherThanThePushingDevicesAreRefused) {
   // One forged stamp among the device's own refuses the whole change.
   Json mixed = payment_change(seq++, new_id(), world.household_a, code + "-000001", "n1");
   mixed["stamps"]["amount"] = Stamp{testing::kSaturdayMorning, 0, "n9"}.encode();
-  EXPECT_EQ(outcome(post(world, "/v1/push", token_of(alice), push_body(1, {mixed}))), "rejected");
+  EXPECT_EQ(outcome(post(world, "/v1/push", token_of(alice), push_body({mixed}))), "rejected");
   EXPECT_EQ(world.server_records().size(), before.size());
 
   // mallory's refused pushes taught the server nothing: her own node is accepted.
   HttpResponse own =
       post(world, "/v1/push", token_of(mallory),
-           push_body(1, {household_edit(seq++, world.household_a, "phones", Json::array({"222"}),
+           push_body({household_edit(seq++, world.household_a, "phones", Json::array({"222"}),
                                         Stamp{testing::kSaturdayMorning + 2, 0, "m1"}.encode(),
                                         before.at(world.household_a).stamps["phones"])}));
   EXPECT_EQ(outcome(own), "applied") << own.body;

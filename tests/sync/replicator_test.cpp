@@ -1,6 +1,8 @@
 // The replicator against the real sync service and server store, in process.
 #include "fieldsync/replicator.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "fieldsync/access.h"
@@ -399,34 +401,38 @@ TEST(Replicator, ARoleChangeGainsAndLosesWholeKindsOfData) {
   EXPECT_TRUE(alice.store->get("households", world.household_a).ok());
 }
 
-// The app one schema version behind: schema 1 had no kinds of data in its buckets and
-// no "access" in the pull. The server serves it: it enrolls, pulls, records and pushes,
-// and ends with the server's records under the server's bucket names.
-Schema schema_one() {
+// The app one schema version behind: schema 2 had no time zones and no fields the
+// server sets on arrival. The server serves it: it enrolls, pulls, records and pushes,
+// and the records it gets back carry the server's arrival fields, kept as they come.
+Schema schema_two() {
   std::vector<CollectionDef> collections = Schema::property_management().collections();
-  for (auto& c : collections) c.bucket.data_kind.clear();
+  for (auto& c : collections) {
+    c.fields.erase(std::remove_if(c.fields.begin(), c.fields.end(),
+                                  [](const FieldDef& f) { return f.since_version > 2; }),
+                   c.fields.end());
+  }
   const Schema& current = Schema::property_management();
-  return Schema(1, collections, current.roles(), current.data_kinds());
+  return Schema(2, collections, current.roles(), current.data_kinds());
 }
 
 TEST(Replicator, AnAppOneSchemaVersionBehindStillSyncs) {
   SyncWorld world;
-  static const Schema one = schema_one();
-  auto& old = world.enroll("olda", "collector", {world.building_a}, &one);
-  EXPECT_EQ(old.store->schema().version(), 1);
+  static const Schema two = schema_two();
+  auto& old = world.enroll("olda", "collector", {world.building_a}, &two);
+  EXPECT_EQ(old.store->schema().version(), 2);
   old.sync();
   EXPECT_TRUE(old.store->get("households", world.household_a).ok());
-  EXPECT_EQ(old.store->access().role, "collector");  // from the enrollment
+  EXPECT_EQ(old.store->access().role, "collector");
   FeeVisitInput visit = testing::visit_to(world.household_a, "not_home");
   Record v = must(old.work().record_visit(visit));
-  // A schema-1 app gives an event the bucket of the record it belongs to.
-  EXPECT_EQ(v.bucket, "building:" + world.building_a + ":residents");
+  EXPECT_EQ(v.bucket, "building:" + world.building_a + ":fees");
   SyncReport report = old.sync();
   EXPECT_EQ(report.applied, 1);
   EXPECT_EQ(report.rejected, 0);
   auto server = world.server_records();
   ASSERT_TRUE(server.count(v.id));
   EXPECT_EQ(server.at(v.id).bucket, "building:" + world.building_a + ":fees");
+  EXPECT_EQ(server.at(v.id).fields.value("time_check", ""), "device");
   old.sync();
   EXPECT_EQ(must(old.store->get("fee_visits", v.id)).bucket, server.at(v.id).bucket);
   for (const auto& [id, record] : server) {

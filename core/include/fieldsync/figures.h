@@ -229,6 +229,7 @@ struct FindingFigures {
   std::vector<FindingsBySeverity> by_severity;  // every declared severity, low to critical
   std::vector<OverdueFinding> overdue;          // by deadline
 };
+// Findings by their current status; `as_of` decides which deadlines have passed.
 FindingFigures finding_figures(const Calendar& calendar, const std::string& as_of);
 
 // ---- Service ----
