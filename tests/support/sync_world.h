@@ -35,8 +35,15 @@ struct TestDevice {
 
 class SyncWorld {
  public:
-  SyncWorld() : clock(kSaturdayMorning) {
+  // `time_zone`, when given, is the server's zone before the estate is created (so the
+  // estate is in it); otherwise the estate has the server's default, UTC.
+  explicit SyncWorld(const std::string& time_zone = "") : clock(kSaturdayMorning) {
     server_store = must(server::open_sqlite_server_store(dir.file("server.db")));
+    if (!time_zone.empty()) {
+      auto txn = must(server_store->begin(true));
+      if (!txn->put_setting("time_zone", time_zone).ok() || !txn->commit().ok())
+        ADD_FAILURE() << "could not set the server's time zone";
+    }
     service = std::make_unique<server::SyncService>(*server_store, Schema::property_management(), clock);
     admin = std::make_unique<server::OfficeAdmin>(*server_store, Schema::property_management(), clock);
     estate = must(admin->create_record("estates", {{"name", "Riverside"}})).id;
@@ -69,10 +76,11 @@ class SyncWorld {
   }
 
   // Creates a user with `role`, assigns the buildings given, and enrolls a device.
-  // A device of `user`, enrolled; its app is built at `schema` (this build's when null).
+  // A device of `user`, enrolled; its app is built at `schema` (this build's when null)
+  // and reads `device_clock` (the world's when null).
   TestDevice& enroll(const std::string& user, const std::string& role,
                      const std::vector<std::string>& buildings = {},
-                     const Schema* schema = nullptr) {
+                     const Schema* schema = nullptr, const Clock* device_clock = nullptr) {
     if (schema == nullptr) schema = &Schema::property_management();
     if (!admin->add_user(user, role).ok()) ADD_FAILURE() << "add_user " << user;
     for (const auto& b : buildings) {
@@ -82,7 +90,7 @@ class SyncWorld {
     const std::string code = must(admin->issue_enrollment_code(user));
     auto& device = devices[user];
     DeviceStoreOptions options;
-    options.clock = &clock;
+    options.clock = device_clock != nullptr ? device_clock : &clock;
     options.schema = schema;
     device.user = user;
     device.store = must(DeviceStore::create(dir.file(user + ".db"), {"TMP", user, ""}, options));
