@@ -328,18 +328,22 @@ Result<HouseholdArrears> FieldWork::arrears(const std::string& household,
   if (!record.ok()) return record.status();
   auto day = day_or_today(as_of);
   if (!day.ok()) return day.status();
+  auto zone = home_zone();
+  if (!zone.ok()) return zone.status();
   RecordSet records;
   FIELDSYNC_RETURN_IF_ERROR(load_records(records));
-  return household_arrears(Calendar(store_.schema(), records, TimeZone::utc()), record->id, *day);
+  return household_arrears(Calendar(store_.schema(), records, *zone), record->id, *day);
 }
 
 Result<std::vector<ArrearsEntry>> FieldWork::arrears_list(const std::string& as_of,
                                                           int64_t min_years) const {
   auto day = day_or_today(as_of);
   if (!day.ok()) return day.status();
+  auto zone = home_zone();
+  if (!zone.ok()) return zone.status();
   RecordSet records;
   FIELDSYNC_RETURN_IF_ERROR(load_records(records));
-  return fieldsync::arrears_list(Calendar(store_.schema(), records, TimeZone::utc()), *day,
+  return fieldsync::arrears_list(Calendar(store_.schema(), records, *zone), *day,
                                  min_years);
 }
 
@@ -347,9 +351,11 @@ Result<std::vector<PromiseDue>> FieldWork::promises_due(const std::string& as_of
                                                         const std::string& collector) const {
   auto day = day_or_today(as_of);
   if (!day.ok()) return day.status();
+  auto zone = home_zone();
+  if (!zone.ok()) return zone.status();
   RecordSet records;
   FIELDSYNC_RETURN_IF_ERROR(load_records(records));
-  return fieldsync::promises_due(Calendar(store_.schema(), records, TimeZone::utc()), *day,
+  return fieldsync::promises_due(Calendar(store_.schema(), records, *zone), *day,
                                  collector);
 }
 
@@ -360,18 +366,22 @@ Result<std::vector<CollectorDay>> FieldWork::visits_per_day(const std::string& c
   if (!first.ok()) return first.status().with_context("from");
   auto last = parse_date(to);
   if (!last.ok()) return last.status().with_context("to");
+  auto zone = home_zone();
+  if (!zone.ok()) return zone.status();
   RecordSet records;
   FIELDSYNC_RETURN_IF_ERROR(load_records(records));
-  return collector_days(Calendar(store_.schema(), records, TimeZone::utc()), collector,
+  return collector_days(Calendar(store_.schema(), records, *zone), collector,
                         format_date(*first), format_date(*last));
 }
 
 Result<MaintenanceFile> FieldWork::maintenance_file(const std::string& household) const {
   auto record = store_.get("households", household);
   if (!record.ok()) return record.status();
+  auto zone = home_zone();
+  if (!zone.ok()) return zone.status();
   RecordSet records;
   FIELDSYNC_RETURN_IF_ERROR(load_records(records));
-  return fieldsync::maintenance_file(Calendar(store_.schema(), records, TimeZone::utc()),
+  return fieldsync::maintenance_file(Calendar(store_.schema(), records, *zone),
                                      record->id);
 }
 

@@ -229,5 +229,74 @@ TEST_F(CliFieldWorkTest, RepairsNotesReturnVisitsAndComplaints) {
       1u);
 }
 
+TEST_F(CliFieldWorkTest, ATimeWithoutAnOffsetIsReadInTheEstatesZone) {
+  CliEstate e = seed();
+  const std::string shanghai = add("estates", {"name=East Gate", "time_zone=Asia/Shanghai"});
+  const std::string building = add("buildings", {"estate=" + shanghai, "name=Block 9"});
+  const std::string unit = add("units", {"building=" + building, "number=9-101"});
+  const std::string household = add("households", {"unit=" + unit, "owner_name=Li Hua"});
+  ProcessResult local = cli({"visit", "--household", household, "--outcome", "not_home", "--at",
+                             "2026-11-28 07:30"});
+  ASSERT_EQ(local.exit_code, 0) << local.err;
+  EXPECT_NE(local.out.find("time read in Asia/Shanghai"), std::string::npos) << local.out;
+  Json visits = json({"list", "fee_visits", "household=" + household});
+  EXPECT_EQ(visits["records"][0]["fields"]["visited_at"],
+            must(parse_timestamp("2026-11-27T23:30:00Z")));
+  // An offset or Z wins; an estate with no zone (the server always gives one) reads them
+  // in the device's home zone, the first of its estates that has one.
+  Json offset = json({"visit", "--household", household, "--outcome", "not_home", "--at",
+                      "2026-12-02T09:30+08:00"});
+  EXPECT_EQ(offset["fields"]["visited_at"], must(parse_timestamp("2026-12-02T01:30:00Z")));
+  Json utc = json({"visit", "--household", e.household, "--outcome", "not_home", "--at",
+                   "2026-11-28 09:00"});
+  EXPECT_EQ(utc["fields"]["visited_at"], kSaturdayMorning - 8 * 3600 * 1000);
+  expect_refused({"visit", "--household", household, "--outcome", "not_home", "--at",
+                  "2026-12-02T09:30+8"},
+                 3, "--at: '2026-12-02T09:30+8' is not a time");
+  expect_refused({"add", "estates", "name=Nowhere", "time_zone=Mars/Base"}, 3,
+                 "time_zone: 'Mars/Base' is not a time zone");
+  // void and note take --at too.
+  const std::string payment = json({"pay", "--household", household, "--amount", "10"})["id"];
+  Json voided = json({"void", "--payment", payment, "--reason", "twice", "--at", "2026-12-02 10:00"});
+  EXPECT_EQ(voided["fields"]["voided_at"], must(parse_timestamp("2026-12-02T02:00:00Z")));
+}
+
+TEST_F(CliFieldWorkTest, ArrearsListTheHouseholdsOwingAndHowLong) {
+  CliEstate e = seed();
+  add("charges", {"household=" + e.other_household, "fee_item=property_fee", "period=2022-05",
+                  "amount=300"});
+  Json all = json({"arrears", "--as-of", "2026-12-31"});
+  ASSERT_EQ(all["households"].size(), 2u);
+  EXPECT_EQ(all["households"][0]["household"], e.other_household);  // most overdue first
+  EXPECT_EQ(all["households"][0]["years_overdue"], 4);
+  EXPECT_EQ(all["households"][0]["owner"], "Chen Jing");
+  Json old = json({"arrears", "--min-years", "3", "--as-of", "2026-12-31"});
+  ASSERT_EQ(old["households"].size(), 1u);
+  ProcessResult table = cli({"arrears", "--min-years", "3"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("Chen Jing"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("2022-05"), std::string::npos) << table.out;
+  EXPECT_EQ(table.out.find("Wang Li"), std::string::npos) << table.out;
+  expect_refused({"arrears", "--min-years", "x"}, 3, "--min-years");
+}
+
+TEST_F(CliFieldWorkTest, AHouseholdsRepairsAreOneFileAndAReturnVisitClosesTheLoop) {
+  CliEstate e = seed();
+  const std::string order = json({"work-order", "--household", e.household, "--category",
+                                  "plumbing", "--description", "kitchen leak"})["id"];
+  json({"note", "--work-order", order, "--text", "replaced the valve"});
+  json({"advance", "work_orders", order, "completed"});
+  json({"return-visit", "--work-order", order, "--satisfaction", "5"});
+  EXPECT_EQ(json({"show", "work_orders", order})["fields"]["status"], "return_visited");
+  Json file = json({"repairs", e.household});
+  ASSERT_EQ(file["work_orders"].size(), 1u);
+  EXPECT_EQ(file["work_orders"][0]["notes"].size(), 1u);
+  EXPECT_EQ(file["work_orders"][0]["return_visits"].size(), 1u);
+  ProcessResult table = cli({"repairs", e.household});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("kitchen leak"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("satisfaction 5"), std::string::npos) << table.out;
+}
+
 }  // namespace
 }  // namespace fieldsync::testing

@@ -145,7 +145,9 @@ class FieldWork {
   // each record's estate, and `as_of` (YYYY-MM-DD) defaults to today in home_zone().
   // The records the figures read, as this device holds them.
   Status load_records(RecordSet& into) const;
-  // The zone "today" is read in: the first of the device's estates that has one, else UTC.
+  // The device's home zone: the first of its estates that has one (its assigned estates
+  // first), else UTC. "Today" is read in it, and so is the day of a record whose estate
+  // names no zone (the server gives every estate one).
   Result<TimeZone> home_zone() const;
   Result<std::string> today() const;
 
