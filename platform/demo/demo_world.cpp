@@ -39,7 +39,8 @@ int DemoWorld::stop_server() {
 }
 
 Result<Staff*> DemoWorld::enroll(const std::string& user, const std::string& role,
-                                 const std::vector<std::pair<std::string, std::string>>& assignments) {
+                                 const std::vector<std::pair<std::string, std::string>>& assignments,
+                                 int64_t clock_offset_ms) {
   auto added = admin({"user", "add", user, "--role", role});
   if (!added.ok()) return added.status();
   for (const auto& [kind, id] : assignments) {
@@ -60,7 +61,11 @@ Result<Staff*> DemoWorld::enroll(const std::string& user, const std::string& rol
   s.link = std::make_unique<FlakyTransport>(*s.http);
   auto enrollment = request_enrollment(*s.link, code, Schema::property_management().version());
   if (!enrollment.ok()) return enrollment.status();
-  auto store = DeviceStore::create(folder_ + "/" + user + ".db", {enrollment->device_code, user, ""});
+  s.clock = std::make_unique<OffsetClock>(clock_offset_ms);
+  DeviceStoreOptions store_options;
+  store_options.clock = s.clock.get();
+  auto store = DeviceStore::create(folder_ + "/" + user + ".db", {enrollment->device_code, user, ""},
+                                   store_options);
   if (!store.ok()) return store.status();
   s.store = std::move(store).value();
   FIELDSYNC_RETURN_IF_ERROR(adopt_enrollment(*s.store, *enrollment, url_));

@@ -18,9 +18,20 @@
 
 namespace fieldsync::demo {
 
+// A phone's clock that is `offset_ms` off the real one.
+class OffsetClock final : public Clock {
+ public:
+  explicit OffsetClock(int64_t offset_ms) : offset_ms_(offset_ms) {}
+  int64_t now_ms() const override { return Clock::system().now_ms() + offset_ms_; }
+
+ private:
+  int64_t offset_ms_;
+};
+
 struct Staff {
   std::string user;
   std::string role;
+  std::unique_ptr<OffsetClock> clock;  // declared before the store, which reads it
   std::unique_ptr<DeviceStore> store;
   std::unique_ptr<CpprestTransport> http;
   std::unique_ptr<FlakyTransport> link;
@@ -39,9 +50,11 @@ class DemoWorld {
   Status start_server();
   // Stops the server with SIGTERM; its exit code.
   int stop_server();
-  // Creates the user, assigns them, enrolls a device for them over HTTP.
+  // Creates the user, assigns them, enrolls a device for them over HTTP; the device's
+  // clock is `clock_offset_ms` off the real one.
   Result<Staff*> enroll(const std::string& user, const std::string& role,
-                        const std::vector<std::pair<std::string, std::string>>& assignments);
+                        const std::vector<std::pair<std::string, std::string>>& assignments,
+                        int64_t clock_offset_ms = 0);
   Result<SyncReport> sync(Staff& staff);
 
   const std::string& folder() const { return folder_; }

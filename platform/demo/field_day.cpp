@@ -1,8 +1,9 @@
 // fieldsync-demo: a field day, end to end. Starts the real fieldsync-server on an
 // embedded SQLite database in a temporary folder, sets the office up through the
 // server's command line (CSV imports, plans, staff), enrolls seven phones, plays a
-// weekend offline, syncs everyone at the end of the day (one phone losing its
-// connection mid-sync), prints the office report and checks that everything adds up.
+// weekend offline in Asia/Shanghai with one phone's clock an hour fast, syncs everyone
+// at the end of the day (one phone losing its connection mid-sync), prints the office
+// report and checks its figures against sums computed here from the server's records.
 // Exits non-zero if any check fails.
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "fieldsync/attachments.h"
 #include "fieldsync/server/server_store.h"
 #include "fieldsync/text_values.h"
+#include "office_setup.h"
 #include "weekend.h"
 
 namespace fieldsync::demo {
@@ -67,7 +69,68 @@ bool converged(Staff& s, const std::map<std::string, server::StoredRecord>& serv
   return true;
 }
 
-int check_outcome(DemoWorld& world, const Expected& expected) {
+// The report's figures against sums computed here from the server's records, by the
+// estate's local month, with the server's event times.
+void check_figures(DemoWorld& world, const std::map<std::string, server::StoredRecord>& server,
+                   const Json& report, Checks& checks) {
+  const std::string period = report.value("period", "");
+  const std::string today = report.value("as_of", "");
+  auto month_of = [&](const Json& f) {
+    return local_date(f.value("occurred_at", int64_t{0})).substr(0, 7);
+  };
+  std::set<std::string> voided;
+  for (const auto& [id, r] : server) {
+    if (r.record.collection == "payment_voids") voided.insert(r.record.fields.value("payment", ""));
+  }
+  int64_t collected = 0, due = 0, overdue = 0;
+  std::map<std::string, int64_t> by_collector, visits;
+  for (const auto& [id, r] : server) {
+    const Json& f = r.record.fields;
+    if (r.record.collection == "payments" && !voided.count(id) && month_of(f) == period) {
+      collected += f.value("amount", int64_t{0});
+      by_collector[f.value("collector", "")] += f.value("amount", int64_t{0});
+    }
+    if (r.record.collection == "fee_visits" && month_of(f) == period) ++visits[f.value("collector", "")];
+    if (r.record.collection == "charges" && f.value("period", "") == period && !f.value("cancelled", false)) {
+      due += f.value("amount", int64_t{0});
+    }
+    if (r.record.collection == "findings" && f.value("status", "") != "closed" &&
+        !f.value("deadline", "").empty() && f.value("deadline", "") < today) {
+      ++overdue;
+    }
+  }
+  const Json& collection = report["collection"];
+  checks.expect(collection["collected_in_period"] == format_money(collected),
+                "the report's money collected in " + period + " is the sum of its unvoided payments (" +
+                    format_money(collected) + ")");
+  checks.expect(collection["period"]["due"] == format_money(due),
+                "the report's amount due for " + period + " is the sum of its charges (" + format_money(due) + ")");
+  bool collectors_agree = true;
+  for (const Json& c : report["collectors"]) {
+    const std::string name = c.value("collector", "");
+    collectors_agree &= c["collected"] == format_money(by_collector[name]) && c["visits"] == visits[name];
+  }
+  checks.expect(collectors_agree && !report["collectors"].empty(),
+                "each collector's visits and money in the report match their records");
+  checks.expect(report["findings"]["overdue"] == overdue,
+                "overdue findings: " + std::to_string(overdue) + ", as the report says");
+  // ann's phone is an hour fast: the server kept her time and corrected it.
+  bool corrected = false, all_ann = true;
+  for (const auto& [id, r] : server) {
+    const Json& f = r.record.fields;
+    if (r.record.collection != "payments" || f.value("collector", "") != "ann") continue;
+    const int64_t error = f.value("paid_at", int64_t{0}) - kAnnClockAheadMs - f.value("occurred_at", int64_t{0});
+    corrected = true;
+    all_ann &= f.value("time_check", "") == "corrected" && error > -60000 && error < 60000;
+  }
+  checks.expect(corrected && all_ann,
+                "ann's payments keep her phone's time and count at the server's corrected time");
+  auto status = world.staff()["ann"].replicator->status();
+  checks.expect(status.ok() && status->clock_ahead_ms > kAnnClockAheadMs - 60000,
+                "ann's phone still warns that its clock is an hour ahead");
+}
+
+int check_outcome(DemoWorld& world, const Expected& expected, const Json& report) {
   Checks checks;
   auto server = server_records(world.server_db());
   if (!server.ok()) {
@@ -126,6 +189,7 @@ int check_outcome(DemoWorld& world, const Expected& expected) {
   auto fetched_hash = fetched.ok() ? Sha256::of_file(*fetched) : Result<std::string>(fetched.status());
   checks.expect(fetched_hash.ok() && *fetched_hash == fire_door,
                 "the office fetched a photo on request and its bytes match their hash");
+  check_figures(world, *server, report, checks);
   auto ben = world.staff()["ben"].link->lost();
   checks.expect(ben == 2, "ben's phone lost its connection twice mid-sync and recovered");
   std::cout << (checks.failed ? "\nFAILED: " + std::to_string(checks.failed) + " check(s)\n"
@@ -163,8 +227,12 @@ int run(const std::string& server_binary) {
     auto report = world.admin({"report", "--period", data->period});
     if (!report.ok()) return fail(report.status());
     std::cout << *report;
+    auto report_json = world.admin({"report", "--period", data->period, "--json"});
+    if (!report_json.ok()) return fail(report_json.status());
+    const Json figures = Json::parse(*report_json, nullptr, false);
+    if (figures.is_discarded()) return fail(Status::internal("the report's JSON does not parse"));
     std::cout << "\n== Checks\n";
-    code = check_outcome(world, *expected);
+    code = check_outcome(world, *expected, figures);
     std::cout.flush();
     const int server_exit = world.stop_server();
     if (server_exit != 0) {

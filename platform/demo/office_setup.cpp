@@ -4,6 +4,7 @@
 
 #include "fieldsync/id.h"
 #include "fieldsync/text_values.h"
+#include "fieldsync/time_zone.h"
 
 namespace fieldsync::demo {
 namespace {
@@ -32,9 +33,16 @@ Result<std::string> added_id(const Result<std::string>& output) {
 
 }  // namespace
 
+std::string local_date(int64_t unix_ms) {
+  auto zone = TimeZone::named(kZone);
+  return zone.ok() ? zone->date_of(unix_ms) : date_of_timestamp(unix_ms);
+}
+
 Result<EstateData> set_up_office(DemoWorld& world) {
   EstateData d;
-  const std::string today = date_of_timestamp(Clock::system().now_ms());
+  // The estate is in Beijing time: its days, and the server's, run from local midnight.
+  FIELDSYNC_RETURN_IF_ERROR(world.admin({"time-zone", kZone}).status());
+  const std::string today = local_date(Clock::system().now_ms());
   d.period = today.substr(0, 7);
   const auto previous = civil_from_days(days_from_civil(*parse_month(d.period)) - 1);
   const std::string last_month = format_date(previous).substr(0, 7);
@@ -60,7 +68,7 @@ Result<EstateData> set_up_office(DemoWorld& world) {
       d.households[b].push_back(household);
     }
   }
-  FIELDSYNC_RETURN_IF_ERROR(import(world, "estates", "id,name,address\n" + d.estate + ",Riverside Gardens,\"1 River Road, Eastside\"\n"));
+  FIELDSYNC_RETURN_IF_ERROR(import(world, "estates", "id,name,address,time_zone\n" + d.estate + ",Riverside Gardens,\"1 River Road, Eastside\"," + kZone + "\n"));
   FIELDSYNC_RETURN_IF_ERROR(import(world, "buildings", buildings));
   FIELDSYNC_RETURN_IF_ERROR(import(world, "units", units));
   FIELDSYNC_RETURN_IF_ERROR(import(world, "households", households));
@@ -84,7 +92,7 @@ Result<EstateData> set_up_office(DemoWorld& world) {
   auto repair = added_id(world.admin({"add", "work_orders", "household=" + d.households[0][3],
                                       "category=plumbing", "channel=phone", "priority=urgent",
                                       "description=Kitchen pipe leaking into 1-103",
-                                      "reported_at=" + today + "T08:00:00Z"}));
+                                      "reported_at=" + today + "T08:00:00+08:00"}));
   if (!repair.ok()) return repair.status();
   d.repair = *repair;
   return d;
@@ -95,10 +103,11 @@ Status enroll_staff(DemoWorld& world, const EstateData& d) {
     const char* user;
     const char* role;
     std::vector<std::pair<std::string, std::string>> assignments;
+    int64_t clock_offset_ms = 0;
   };
   const std::vector<Member> members = {
       {"office", "office", {}},
-      {"ann", "collector", {{"building", d.buildings[0]}}},
+      {"ann", "collector", {{"building", d.buildings[0]}}, kAnnClockAheadMs},
       {"ben", "collector", {{"building", d.buildings[0]}}},  // same building as ann
       {"cai", "collector", {{"building", d.buildings[1]}}},
       {"pat", "patrol", {{"estate", d.estate}}},
@@ -106,7 +115,7 @@ Status enroll_staff(DemoWorld& world, const EstateData& d) {
       {"tom", "technician", {{"building", d.buildings[0]}}},
   };
   for (const auto& m : members) {
-    auto staff = world.enroll(m.user, m.role, m.assignments);
+    auto staff = world.enroll(m.user, m.role, m.assignments, m.clock_offset_ms);
     if (!staff.ok()) return staff.status().with_context(std::string("enrolling ") + m.user);
   }
   return Status();

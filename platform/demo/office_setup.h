@@ -9,6 +9,14 @@
 
 namespace fieldsync::demo {
 
+// Riverside Gardens is in Beijing time, and ann's phone runs an hour fast: the server
+// corrects the times of what she records, so nothing moves to another day or month.
+inline constexpr const char* kZone = "Asia/Shanghai";
+inline constexpr int64_t kAnnClockAheadMs = 3600 * 1000;
+
+// The estate's local date of an instant.
+std::string local_date(int64_t unix_ms);
+
 struct EstateData {
   std::string estate;
   std::vector<std::string> buildings;               // Block 1, 2, 3

@@ -59,7 +59,7 @@ Status collectors(DemoWorld& world, const EstateData& d, Expected& e) {
   Staff& ben = world.staff()["ben"];
   Staff& cai = world.staff()["cai"];
   const auto& block1 = d.households[0];
-  const std::string yesterday = date_of_timestamp(Clock::system().now_ms() - kDay);
+  const std::string yesterday = local_date(Clock::system().now_ms() - kDay);
   if (auto r = visit(ann, block1[0], "paid_full"); !r.ok()) return r.status();
   if (auto r = pay(ann, block1[0], 12000, e); !r.ok()) return r.status();
   if (auto r = visit(ann, block1[2], "promised", yesterday); !r.ok()) return r.status();
@@ -139,7 +139,7 @@ Status patrol(DemoWorld& world, const EstateData& d, Expected& e) {
   fire.category = "fire";
   fire.severity = "high";
   fire.description = "Fire door wedged open, Block 1 stairwell";
-  fire.deadline = date_of_timestamp(Clock::system().now_ms() + kDay);
+  fire.deadline = local_date(Clock::system().now_ms() + kDay);
   auto finding = pat.work().report_finding(fire);
   if (!finding.ok()) return finding.status();
   FindingInput litter;
@@ -147,7 +147,7 @@ Status patrol(DemoWorld& world, const EstateData& d, Expected& e) {
   litter.category = "sanitation";
   litter.severity = "low";
   litter.description = "Bins overflowing by the bike shed";
-  litter.deadline = date_of_timestamp(Clock::system().now_ms() - kDay);  // already overdue
+  litter.deadline = local_date(Clock::system().now_ms() - kDay);  // already overdue
   if (auto r = pat.work().report_finding(litter); !r.ok()) return r.status();
   FIELDSYNC_RETURN_IF_ERROR(photograph(world, pat, "findings", finding->id, "fire-door.jpg", 900 * 1024, 1, e));
   e.fire_door_photo = std::prev(e.photos.end())->second;
@@ -185,7 +185,6 @@ Status technician(DemoWorld& world, const EstateData& d, Expected& e) {
   rv.satisfaction = 5;
   rv.comment = "Quick and tidy";
   if (auto r = tom.work().record_return_visit(rv); !r.ok()) return r.status();
-  if (auto r = tom.store->advance_status("work_orders", d.repair, "return_visited"); !r.ok()) return r.status();
   say("tom", "fixed the leak in 1-103 with two notes and photos before and after; the owner rated it 5/5");
 
   WorkOrderInput lobby;

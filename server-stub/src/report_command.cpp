@@ -159,7 +159,7 @@ std::vector<CommandDef> report_commands() {
            "[ZONE]",
            "show or set the server's time zone (an IANA name), used for estates that name none",
            {},
-           Database::kExisting,
+           Database::kCreate,
            run_time_zone,
            "time-zone Asia/Shanghai"}};
 }
