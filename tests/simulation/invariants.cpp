@@ -5,6 +5,8 @@
 
 #include "fieldsync/access.h"
 #include "fieldsync/attachments.h"
+#include "fieldsync/figures.h"
+#include "fieldsync/field_work.h"
 #include "sim_world.h"
 
 namespace fieldsync::simulation {
@@ -136,11 +138,59 @@ std::vector<std::string> SimWorld::check_invariants() {
       problems.push_back(edit->device + "'s edit of " + key + " vanished without a competing edit");
     }
   }
+  check_figures(server, problems);
   check_attachments(server, problems);
   if (extra_invariant_) {
     for (auto& p : extra_invariant_(server)) problems.push_back(std::move(p));
   }
   return problems;
+}
+
+// 5: the phone's views and the office's figures agree over the same records, and no
+// event's time was moved without the phone's own kept beside it.
+void SimWorld::check_figures(const std::map<std::string, Record>& server,
+                             std::vector<std::string>& problems) {
+  const Schema& schema = Schema::property_management();
+  RecordSet records;
+  for (const auto& [id, r] : server) records.add(r);
+  const Calendar calendar(schema, records, TimeZone::utc());
+  const std::string today = TimeZone::utc().date_of(server_clock_.now_ms());
+  for (const auto& [id, r] : server) {
+    const CollectionDef* c = schema.find(r.collection);
+    const FieldDef* device_time = c != nullptr ? c->event_time() : nullptr;
+    if (device_time == nullptr) continue;
+    const Json& f = r.fields;
+    if (!f.contains("received_at") || !f.contains("occurred_at") || !f.contains("time_check") ||
+        !f.value(device_time->name, Json()).is_number_integer()) {
+      problems.push_back(r.collection + " " + id + " lacks its server times or the phone's own");
+    } else if (f["occurred_at"] != f[device_time->name] && f["time_check"] == "device") {
+      problems.push_back(r.collection + " " + id + " was moved in time but says 'device'");
+    }
+  }
+  for (auto& [user, d] : devices_) {
+    // Only phones that read fees hold accounts, and a parked change is the phone's alone.
+    const std::vector<std::string> kinds = schema.kinds_read_by(d.role);
+    if (std::find(kinds.begin(), kinds.end(), "fees") == kinds.end()) continue;
+    if (!records_with_changes(*d.store).empty()) continue;
+    // The phone's view, as FieldWork computes it, over the phone's records (loaded once).
+    FieldWork work(*d.store);
+    RecordSet held;
+    auto zone = work.home_zone();
+    if (Status s = work.load_records(held); !s.ok() || !zone.ok()) {
+      problems.push_back(user + ": cannot load the records its figures read");
+      continue;
+    }
+    const Calendar phone_calendar(schema, held, *zone);
+    for (const Record* h : held.of("households")) {
+      const HouseholdArrears phone = household_arrears(phone_calendar, h->id, today);
+      const HouseholdArrears office = household_arrears(calendar, h->id, today);
+      if (phone.balance() != office.balance() || phone.voided != office.voided) {
+        problems.push_back(user + ": household " + h->id + " owes " +
+                           std::to_string(phone.balance()) + " on the phone, " +
+                           std::to_string(office.balance()) + " in the office's figures");
+      }
+    }
+  }
 }
 
 namespace {
