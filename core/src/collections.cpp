@@ -552,11 +552,11 @@ std::vector<CollectionDef> property_management_collections() {
     c.fields.push_back(server_set(about(once("occurred_at", T::kTimestamp, false),
                                         "when it happened: the phone's time, corrected by "
                                         "its clock's error")));
-    c.fields.push_back(server_set(about(choice(once("time_check", T::kText, false),
-                                               {"device", "corrected", "unexplained"}),
-                                        "how occurred_at was read from the phone's time")));
-    c.fields.push_back(server_set(about(once("late_for", T::kMonth, false),
-                                        "the closed period it is dated into, if any")));
+    c.fields.push_back(server_set(
+        about(choice(once("time_check", T::kText, false), {"device", "corrected", "unexplained"}),
+              "how occurred_at was read from the phone's time")));
+    c.fields.push_back(server_set(
+        about(once("late_for", T::kMonth, false), "the closed period it is dated into, if any")));
   }
   return all;
 }

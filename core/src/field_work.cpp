@@ -130,10 +130,9 @@ Status FieldWork::advance_named(const CollectionDef& c, const Json& fields) {
     const int current = status->stage_index(named->fields.value(status->name, std::string()));
     if (status->stage_index(advance.stage) <= current) continue;
     // A role that may not move the status leaves it: the figures read the return visit.
-    if (store_.access().known() &&
-        !write_refusal(store_.schema(), *target, store_.access(), "status",
-                       Json{{status->name, nullptr}})
-             .empty()) {
+    if (store_.access().known() && !write_refusal(store_.schema(), *target, store_.access(),
+                                                  "status", Json{{status->name, nullptr}})
+                                        .empty()) {
       continue;
     }
     auto moved = store_.advance_status(target->name, named->id, advance.stage);
@@ -343,8 +342,7 @@ Result<std::vector<ArrearsEntry>> FieldWork::arrears_list(const std::string& as_
   if (!zone.ok()) return zone.status();
   RecordSet records;
   FIELDSYNC_RETURN_IF_ERROR(load_records(records));
-  return fieldsync::arrears_list(Calendar(store_.schema(), records, *zone), *day,
-                                 min_years);
+  return fieldsync::arrears_list(Calendar(store_.schema(), records, *zone), *day, min_years);
 }
 
 Result<std::vector<PromiseDue>> FieldWork::promises_due(const std::string& as_of,
@@ -355,8 +353,7 @@ Result<std::vector<PromiseDue>> FieldWork::promises_due(const std::string& as_of
   if (!zone.ok()) return zone.status();
   RecordSet records;
   FIELDSYNC_RETURN_IF_ERROR(load_records(records));
-  return fieldsync::promises_due(Calendar(store_.schema(), records, *zone), *day,
-                                 collector);
+  return fieldsync::promises_due(Calendar(store_.schema(), records, *zone), *day, collector);
 }
 
 Result<std::vector<CollectorDay>> FieldWork::visits_per_day(const std::string& collector,
@@ -370,8 +367,8 @@ Result<std::vector<CollectorDay>> FieldWork::visits_per_day(const std::string& c
   if (!zone.ok()) return zone.status();
   RecordSet records;
   FIELDSYNC_RETURN_IF_ERROR(load_records(records));
-  return collector_days(Calendar(store_.schema(), records, *zone), collector,
-                        format_date(*first), format_date(*last));
+  return collector_days(Calendar(store_.schema(), records, *zone), collector, format_date(*first),
+                        format_date(*last));
 }
 
 Result<MaintenanceFile> FieldWork::maintenance_file(const std::string& household) const {
@@ -381,8 +378,7 @@ Result<MaintenanceFile> FieldWork::maintenance_file(const std::string& household
   if (!zone.ok()) return zone.status();
   RecordSet records;
   FIELDSYNC_RETURN_IF_ERROR(load_records(records));
-  return fieldsync::maintenance_file(Calendar(store_.schema(), records, *zone),
-                                     record->id);
+  return fieldsync::maintenance_file(Calendar(store_.schema(), records, *zone), record->id);
 }
 
 }  // namespace fieldsync

@@ -135,9 +135,9 @@ Attribution attribute(const Calendar& calendar, const std::string& as_of) {
   Attribution out;
   for (const Record* c : calendar.records().of("charges")) {
     if (c->fields.value("cancelled", false) == true) continue;
-    out.charges[text_of(c->fields, "household")].push_back(
-        {c->id, text_of(c->fields, "period"), text_of(c->fields, "due_date"),
-         int_of(c->fields, "amount"), 0});
+    out.charges[text_of(c->fields, "household")].push_back({c->id, text_of(c->fields, "period"),
+                                                            text_of(c->fields, "due_date"),
+                                                            int_of(c->fields, "amount"), 0});
   }
   for (auto& [household, list] : out.charges) {
     std::sort(list.begin(), list.end(), [](const ChargeState& a, const ChargeState& b) {
@@ -164,7 +164,9 @@ Attribution attribute(const Calendar& calendar, const std::string& as_of) {
   return out;
 }
 
-std::string month_of(const std::string& date) { return date.substr(0, 7); }
+std::string month_of(const std::string& date) {
+  return date.substr(0, 7);
+}
 
 HouseholdArrears account_of(const Attribution& a, const std::string& household,
                             const std::string& as_of) {
@@ -212,8 +214,7 @@ std::map<std::string, std::map<std::string, std::set<std::string>>> visits_by_da
 std::map<std::pair<std::string, std::string>, const Record*> plans_of(const Calendar& calendar) {
   std::map<std::pair<std::string, std::string>, const Record*> out;
   for (const Record* plan : calendar.records().of("collection_plans")) {
-    const Record*& slot =
-        out[{text_of(plan->fields, "collector"), text_of(plan->fields, "month")}];
+    const Record*& slot = out[{text_of(plan->fields, "collector"), text_of(plan->fields, "month")}];
     if (slot == nullptr || slot->id < plan->id) slot = plan;
   }
   return out;
@@ -245,10 +246,10 @@ int64_t stamp_ms(const Record& r, const char* field) {
 
 const std::vector<std::string>& RecordSet::collections_read() {
   static const std::vector<std::string> kRead = {
-      "estates",       "buildings", "units",          "households",       "charges",
-      "payments",      "payment_voids", "fee_visits", "collection_plans", "findings",
-      "work_orders",   "work_order_notes", "complaints", "return_visits",  "patrol_routes",
-      "checkpoints"};
+      "estates",          "buildings",     "units",         "households",
+      "charges",          "payments",      "payment_voids", "fee_visits",
+      "collection_plans", "findings",      "work_orders",   "work_order_notes",
+      "complaints",       "return_visits", "patrol_routes", "checkpoints"};
   return kRead;
 }
 
@@ -414,7 +415,9 @@ CollectionRates collection_rates(const Calendar& calendar, const std::string& pe
                                  const std::string& as_of) {
   const Attribution a = attribute(calendar, as_of);
   const std::string start = period + "-01";
-  auto in_period = [&](const std::string& date) { return month_of(date) == period && date <= as_of; };
+  auto in_period = [&](const std::string& date) {
+    return month_of(date) == period && date <= as_of;
+  };
   CollectionRates out;
   for (const auto& [household, charges] : a.charges) {
     for (const auto& charge : charges) {
@@ -486,8 +489,7 @@ std::optional<double> CollectorFigures::amount_completion() const {
   return static_cast<double>(collected) / static_cast<double>(*amount_target);
 }
 
-std::vector<CollectorFigures> collector_figures(const Calendar& calendar,
-                                                const std::string& period,
+std::vector<CollectorFigures> collector_figures(const Calendar& calendar, const std::string& period,
                                                 const std::string& as_of) {
   std::map<std::string, CollectorFigures> by_name;
   auto entry = [&](const std::string& name) -> CollectorFigures& {

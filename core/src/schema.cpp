@@ -274,7 +274,8 @@ Status Schema::validate_create(const CollectionDef& collection, const Json& fiel
       continue;
     }
     if (field->auto_value == AutoValue::kSetByServer) {
-      problems.push_back(name + ": is set by the server when the record arrives and cannot be given");
+      problems.push_back(name +
+                         ": is set by the server when the record arrives and cannot be given");
       continue;
     }
     if (field->is_managed() && !managed_given) {

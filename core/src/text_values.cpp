@@ -175,8 +175,9 @@ Result<TimeText> parse_time_text(std::string_view text) {
   std::string_view t = trim(text);
   auto bad = [&] {
     return Status::invalid_argument(
-        shown(text) + " is not a time; write it like 2026-11-28T09:30, 2026-11-28 09:30+08:00 "
-                      "or 2026-11-28T01:30:00Z");
+        shown(text) +
+        " is not a time; write it like 2026-11-28T09:30, 2026-11-28 09:30+08:00 "
+        "or 2026-11-28T01:30:00Z");
   };
   if (t.size() < 10) return bad();
   auto date = parse_date(t.substr(0, 10));

@@ -1,10 +1,10 @@
 #include "fieldsync/time_zone.h"
 
+#include <date/tz.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-
-#include <date/tz.h>
 
 namespace fieldsync {
 namespace {
@@ -22,13 +22,14 @@ class SystemZones final : public ZoneDatabase {
     } catch (const std::exception&) {
       return Status::not_found("no time zone '" + zone + "' in the system's zone data");
     }
-    const date::sys_seconds at{std::chrono::seconds(
-        (utc_ms >= 0 ? utc_ms : utc_ms - 999) / 1000)};
+    const date::sys_seconds at{std::chrono::seconds((utc_ms >= 0 ? utc_ms : utc_ms - 999) / 1000)};
     return static_cast<int64_t>(z->get_info(at).offset.count()) * 1000;
   }
 };
 
-int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : (a - b + 1) / b; }
+int64_t floor_div(int64_t a, int64_t b) {
+  return a >= 0 ? a / b : (a - b + 1) / b;
+}
 
 }  // namespace
 
@@ -52,7 +53,9 @@ Result<TimeZone> TimeZone::named(const std::string& name, const ZoneDatabase& da
   return TimeZone(name, &database);
 }
 
-TimeZone TimeZone::utc() { return TimeZone("UTC", nullptr); }
+TimeZone TimeZone::utc() {
+  return TimeZone("UTC", nullptr);
+}
 
 int64_t TimeZone::offset_at(int64_t utc_ms) const {
   if (database_ == nullptr) return 0;

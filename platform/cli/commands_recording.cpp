@@ -57,8 +57,9 @@ std::string value_hint(const FieldDef& field) {
 std::string description_of(const FieldDef& field) {
   std::string text = field.description.empty() ? field.name : field.description;
   if (field.default_value == DefaultValue::kNow) {
-    text += ", like 2026-11-28T09:30 (the estate's local time) or 2026-11-28T09:30+08:00 "
-            "(default now)";
+    text +=
+        ", like 2026-11-28T09:30 (the estate's local time) or 2026-11-28T09:30+08:00 "
+        "(default now)";
   } else if (field.default_value == DefaultValue::kLiteral && field.default_literal.is_string()) {
     text += " (default " + field.default_literal.get<std::string>() + ")";
   }

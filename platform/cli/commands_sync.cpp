@@ -145,16 +145,17 @@ CliStatus run_status(CommandContext& context) {
                                  {"pending_attachment_bytes", status->upload_bytes}});
     return CliStatus();
   }
-  render_pairs(context.out, {{"enrolled", status->enrolled ? "yes" : "no"},
-                             {"server", status->server.empty() ? "-" : status->server},
-                             {"pending changes", std::to_string(status->pending)},
-                             {"parked changes", std::to_string(status->parked)},
-                             {"attachments to upload", std::to_string(status->upload_blobs) + " (" +
-                                                           std::to_string(status->upload_bytes) + " bytes)"},
-                             {"last sync", last},
-                             {"clock", status->clock_ahead_ms != 0
-                                           ? clock_error_text(status->clock_ahead_ms) + " the server"
-                                           : "ok"}});
+  render_pairs(context.out,
+               {{"enrolled", status->enrolled ? "yes" : "no"},
+                {"server", status->server.empty() ? "-" : status->server},
+                {"pending changes", std::to_string(status->pending)},
+                {"parked changes", std::to_string(status->parked)},
+                {"attachments to upload", std::to_string(status->upload_blobs) + " (" +
+                                              std::to_string(status->upload_bytes) + " bytes)"},
+                {"last sync", last},
+                {"clock", status->clock_ahead_ms != 0
+                              ? clock_error_text(status->clock_ahead_ms) + " the server"
+                              : "ok"}});
   return CliStatus();
 }
 

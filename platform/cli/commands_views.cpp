@@ -51,15 +51,14 @@ CliStatus run_household_arrears(CommandContext& context, const std::string& as_o
     print_json(context.out, account_json(*arrears));
     return CliStatus();
   }
-  render_pairs(context.out,
-               {{"household", household->id},
-                {"owner", household->fields.value("owner_name", std::string())},
-                {"charged", format_money(arrears->charged)},
-                {"paid", format_money(arrears->paid)},
-                {"voided", format_money(arrears->voided)},
-                {"balance", format_money(arrears->balance())},
-                {"oldest unpaid", arrears->oldest_period},
-                {"months overdue", std::to_string(arrears->months_overdue)}});
+  render_pairs(context.out, {{"household", household->id},
+                             {"owner", household->fields.value("owner_name", std::string())},
+                             {"charged", format_money(arrears->charged)},
+                             {"paid", format_money(arrears->paid)},
+                             {"voided", format_money(arrears->voided)},
+                             {"balance", format_money(arrears->balance())},
+                             {"oldest unpaid", arrears->oldest_period},
+                             {"months overdue", std::to_string(arrears->months_overdue)}});
   return CliStatus();
 }
 
@@ -93,8 +92,8 @@ CliStatus run_arrears(CommandContext& context) {
     return CliStatus();
   }
   if (list->empty()) {
-    context.out << "no household in arrears" << (min_years ? " for " + std::to_string(min_years) +
-                                                                  " years or more" : "")
+    context.out << "no household in arrears"
+                << (min_years ? " for " + std::to_string(min_years) + " years or more" : "")
                 << "\n";
     return CliStatus();
   }
@@ -133,7 +132,8 @@ CliStatus run_repairs(CommandContext& context) {
         Json notes = Json::array(), visits = Json::array();
         for (const Record& n : h.notes) notes.push_back(record_json(n));
         for (const Record& v : h.return_visits) visits.push_back(record_json(v));
-        out.push_back({{"record", record_json(h.order)}, {"notes", notes}, {"return_visits", visits}});
+        out.push_back(
+            {{"record", record_json(h.order)}, {"notes", notes}, {"return_visits", visits}});
       }
       return out;
     };
@@ -150,9 +150,10 @@ CliStatus run_repairs(CommandContext& context) {
                        f.value("description", std::string()),
                    h.order.id});
     for (const Record& n : h.notes) {
-      table.add_row({time_of(n), "  note", "", n.fields.value("author", std::string()) + ": " +
-                                                   n.fields.value("text", std::string()),
-                     n.id});
+      table.add_row(
+          {time_of(n), "  note", "",
+           n.fields.value("author", std::string()) + ": " + n.fields.value("text", std::string()),
+           n.id});
     }
     for (const Record& v : h.return_visits) {
       table.add_row({time_of(v), "  return visit", "",

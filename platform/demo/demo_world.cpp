@@ -38,9 +38,9 @@ int DemoWorld::stop_server() {
   return code;
 }
 
-Result<Staff*> DemoWorld::enroll(const std::string& user, const std::string& role,
-                                 const std::vector<std::pair<std::string, std::string>>& assignments,
-                                 int64_t clock_offset_ms) {
+Result<Staff*> DemoWorld::enroll(
+    const std::string& user, const std::string& role,
+    const std::vector<std::pair<std::string, std::string>>& assignments, int64_t clock_offset_ms) {
   auto added = admin({"user", "add", user, "--role", role});
   if (!added.ok()) return added.status();
   for (const auto& [kind, id] : assignments) {
@@ -64,8 +64,8 @@ Result<Staff*> DemoWorld::enroll(const std::string& user, const std::string& rol
   s.clock = std::make_unique<OffsetClock>(clock_offset_ms);
   DeviceStoreOptions store_options;
   store_options.clock = s.clock.get();
-  auto store = DeviceStore::create(folder_ + "/" + user + ".db", {enrollment->device_code, user, ""},
-                                   store_options);
+  auto store = DeviceStore::create(folder_ + "/" + user + ".db",
+                                   {enrollment->device_code, user, ""}, store_options);
   if (!store.ok()) return store.status();
   s.store = std::move(store).value();
   FIELDSYNC_RETURN_IF_ERROR(adopt_enrollment(*s.store, *enrollment, url_));

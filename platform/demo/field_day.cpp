@@ -90,8 +90,10 @@ void check_figures(DemoWorld& world, const std::map<std::string, server::StoredR
       collected += f.value("amount", int64_t{0});
       by_collector[f.value("collector", "")] += f.value("amount", int64_t{0});
     }
-    if (r.record.collection == "fee_visits" && month_of(f) == period) ++visits[f.value("collector", "")];
-    if (r.record.collection == "charges" && f.value("period", "") == period && !f.value("cancelled", false)) {
+    if (r.record.collection == "fee_visits" && month_of(f) == period)
+      ++visits[f.value("collector", "")];
+    if (r.record.collection == "charges" && f.value("period", "") == period &&
+        !f.value("cancelled", false)) {
       due += f.value("amount", int64_t{0});
     }
     if (r.record.collection == "findings" && f.value("status", "") != "closed" &&
@@ -101,14 +103,16 @@ void check_figures(DemoWorld& world, const std::map<std::string, server::StoredR
   }
   const Json& collection = report["collection"];
   checks.expect(collection["collected_in_period"] == format_money(collected),
-                "the report's money collected in " + period + " is the sum of its unvoided payments (" +
-                    format_money(collected) + ")");
+                "the report's money collected in " + period +
+                    " is the sum of its unvoided payments (" + format_money(collected) + ")");
   checks.expect(collection["period"]["due"] == format_money(due),
-                "the report's amount due for " + period + " is the sum of its charges (" + format_money(due) + ")");
+                "the report's amount due for " + period + " is the sum of its charges (" +
+                    format_money(due) + ")");
   bool collectors_agree = true;
   for (const Json& c : report["collectors"]) {
     const std::string name = c.value("collector", "");
-    collectors_agree &= c["collected"] == format_money(by_collector[name]) && c["visits"] == visits[name];
+    collectors_agree &=
+        c["collected"] == format_money(by_collector[name]) && c["visits"] == visits[name];
   }
   checks.expect(collectors_agree && !report["collectors"].empty(),
                 "each collector's visits and money in the report match their records");
@@ -119,7 +123,8 @@ void check_figures(DemoWorld& world, const std::map<std::string, server::StoredR
   for (const auto& [id, r] : server) {
     const Json& f = r.record.fields;
     if (r.record.collection != "payments" || f.value("collector", "") != "ann") continue;
-    const int64_t error = f.value("paid_at", int64_t{0}) - kAnnClockAheadMs - f.value("occurred_at", int64_t{0});
+    const int64_t error =
+        f.value("paid_at", int64_t{0}) - kAnnClockAheadMs - f.value("occurred_at", int64_t{0});
     corrected = true;
     all_ann &= f.value("time_check", "") == "corrected" && error > -60000 && error < 60000;
   }

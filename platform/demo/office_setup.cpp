@@ -68,7 +68,10 @@ Result<EstateData> set_up_office(DemoWorld& world) {
       d.households[b].push_back(household);
     }
   }
-  FIELDSYNC_RETURN_IF_ERROR(import(world, "estates", "id,name,address,time_zone\n" + d.estate + ",Riverside Gardens,\"1 River Road, Eastside\"," + kZone + "\n"));
+  FIELDSYNC_RETURN_IF_ERROR(import(world, "estates",
+                                   "id,name,address,time_zone\n" + d.estate +
+                                       ",Riverside Gardens,\"1 River Road, Eastside\"," + kZone +
+                                       "\n"));
   FIELDSYNC_RETURN_IF_ERROR(import(world, "buildings", buildings));
   FIELDSYNC_RETURN_IF_ERROR(import(world, "units", units));
   FIELDSYNC_RETURN_IF_ERROR(import(world, "households", households));

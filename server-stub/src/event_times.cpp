@@ -7,7 +7,7 @@
 
 namespace fieldsync::server {
 Result<std::optional<Json>> ServerRecords::fields_of(const std::string& collection,
-                                                    const std::string& id) const {
+                                                     const std::string& id) const {
   auto stored = txn_.get_record(id);
   if (!stored.ok()) return stored.status();
   if (!*stored || (*stored)->record.collection != collection) return std::optional<Json>();
@@ -48,9 +48,8 @@ Status set_arrival_fields(ServerTransaction& txn, const Schema& schema,
     occurred = arrival.received_ms;
     check = "unexplained";
   }
-  Json set = {{"received_at", arrival.received_ms},
-              {"occurred_at", occurred},
-              {"time_check", check}};
+  Json set = {
+      {"received_at", arrival.received_ms}, {"occurred_at", occurred}, {"time_check", check}};
   auto closed = txn.closed_periods();
   if (!closed.ok()) return closed.status();
   if (!closed->empty()) {

@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "event_times.h"
 #include "fieldsync/buckets.h"
 #include "fieldsync/id.h"
 #include "fieldsync/merge.h"
 #include "fieldsync/server/secrets.h"
 #include "fieldsync/text_values.h"
-#include "event_times.h"
 
 namespace fieldsync::server {
 namespace {

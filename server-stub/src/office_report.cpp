@@ -26,8 +26,8 @@ Result<std::vector<OpenConflict>> open_conflicts(ServerStore& store) {
   FIELDSYNC_RETURN_IF_ERROR((*txn)->for_each_record("conflicts", [&](const StoredRecord& r) {
     const Json& x = r.record.fields;
     if (text_of(x, "status") != "open") return true;
-    out.push_back({r.record.id, text_of(x, "collection"), text_of(x, "record"),
-                   text_of(x, "field"), text_of(x, "winner_value"), text_of(x, "winner_device"),
+    out.push_back({r.record.id, text_of(x, "collection"), text_of(x, "record"), text_of(x, "field"),
+                   text_of(x, "winner_value"), text_of(x, "winner_device"),
                    text_of(x, "loser_value"), text_of(x, "loser_device"),
                    int_of(x, "detected_at")});
     return true;
@@ -116,8 +116,8 @@ Result<OfficeReport> build_office_report(ServerStore& store, const Schema& schem
   report.period = format_date(*month).substr(0, 7);
   report.as_of = *as_of;
   report.time_zone = figures->zone.name();
-  report.period_closed = !figures->closed_periods.empty() &&
-                         report.period <= figures->closed_periods.rbegin()->first;
+  report.period_closed =
+      !figures->closed_periods.empty() && report.period <= figures->closed_periods.rbegin()->first;
   report.collection = collection_rates(calendar, report.period, report.as_of);
   report.collectors = collector_figures(calendar, report.period, report.as_of);
   report.promises = promises_due(calendar, report.as_of);

@@ -135,15 +135,14 @@ Json findings_json(const OfficeReport& r) {
 void add_lifecycle_json(const OfficeReport& r, Json& out) {
   Json orders = Json::array();
   for (const auto& w : r.awaiting_return_visit) {
-    orders.push_back(
-        {{"id", w.id},
-         {"category", w.category},
-         {"household", text_or_null(w.household)},
-         {"building", text_or_null(w.building)},
-         {"area", text_or_null(w.area)},
-         {"assignee", text_or_null(w.assignee)},
-         {"collection", w.collection},
-         {"done_at", w.done_ms > 0 ? Json(time_text(r, w.done_ms)) : Json()}});
+    orders.push_back({{"id", w.id},
+                      {"category", w.category},
+                      {"household", text_or_null(w.household)},
+                      {"building", text_or_null(w.building)},
+                      {"area", text_or_null(w.area)},
+                      {"assignee", text_or_null(w.assignee)},
+                      {"collection", w.collection},
+                      {"done_at", w.done_ms > 0 ? Json(time_text(r, w.done_ms)) : Json()}});
   }
   Json conflicts = Json::array();
   for (const auto& c : r.conflicts) {
@@ -171,7 +170,8 @@ void collection_table(const OfficeReport& r, std::ostream& out) {
         percent(a.rate())}},
       {1, 2, 3});
   out << "collected in " << r.period << ": " << format_money(r.collection.collected_in_period)
-      << " (credit attributed to no charge: " << format_money(r.collection.credit_in_period) << ")\n";
+      << " (credit attributed to no charge: " << format_money(r.collection.credit_in_period)
+      << ")\n";
 }
 
 void collectors_table(const OfficeReport& r, std::ostream& out) {
@@ -231,8 +231,9 @@ void lifecycle_tables(const OfficeReport& r, std::ostream& out) {
   for (const auto& w : r.awaiting_return_visit) {
     const std::string where =
         !w.household.empty() ? "household " + w.household : "building " + w.building + " " + w.area;
-    orders.push_back({time_text(r, w.done_ms), w.collection == "complaints" ? "complaint" : w.category,
-                      or_dash(w.assignee), where, w.id});
+    orders.push_back({time_text(r, w.done_ms),
+                      w.collection == "complaints" ? "complaint" : w.category, or_dash(w.assignee),
+                      where, w.id});
   }
   for (const auto& c : r.conflicts) {
     conflicts.push_back({time_text(r, c.detected_ms), c.collection, c.field, cut(c.winner_value),
@@ -257,7 +258,8 @@ Json checks_json(const OfficeReport& r) {
   for (int64_t n : r.satisfaction.by_score) scores.push_back(n);
   Json duplicates = Json::array();
   for (const DuplicateVoid& d : r.duplicate_voids) {
-    duplicates.push_back({{"void", d.void_id}, {"payment", d.payment}, {"first_void", d.first_void}});
+    duplicates.push_back(
+        {{"void", d.void_id}, {"payment", d.payment}, {"first_void", d.first_void}});
   }
   Json notes = Json::array();
   for (const TimeNote& n : r.time_notes) {
@@ -323,8 +325,8 @@ void attachments_table(const OfficeReport& r, std::ostream& out) {
   if (!r.attachments_waiting) return;
   std::vector<std::vector<std::string>> rows;
   for (const auto& a : *r.attachments_waiting) {
-    rows.push_back({time_text(r, a.attached_ms), a.attached_by, a.media_type, std::to_string(a.size),
-                    std::to_string(a.received), a.id});
+    rows.push_back({time_text(r, a.attached_ms), a.attached_by, a.media_type,
+                    std::to_string(a.size), std::to_string(a.received), a.id});
   }
   out << "\nAttachments waiting for their bytes (" << rows.size() << ")\n";
   out << format_table({"attached", "by", "type", "bytes", "received", "attachment"}, rows, {3, 4});

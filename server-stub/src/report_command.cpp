@@ -4,12 +4,12 @@
 // age), `close-period` and `time-zone` (the server's zone for estates that name none).
 #include <filesystem>
 
+#include "event_times.h"
 #include "fieldsync/clock.h"
 #include "fieldsync/schema.h"
 #include "fieldsync/server/office_report.h"
 #include "fieldsync/text_values.h"
 #include "fieldsync/time_zone.h"
-#include "event_times.h"
 #include "server_cli.h"
 
 namespace fieldsync::server::cli {
@@ -72,9 +72,8 @@ Outcome run_arrears(CommandContext& context) {
                     e.account.household});
     total += e.account.balance();
   }
-  context.out << format_table({"building", "unit", "owner", "phones", "owed", "since", "years",
-                               "household"},
-                              rows, {4, 6});
+  context.out << format_table(
+      {"building", "unit", "owner", "phones", "owed", "since", "years", "household"}, rows, {4, 6});
   context.out << list->size() << " households owe " << format_money(total) << "\n";
   return Outcome();
 }

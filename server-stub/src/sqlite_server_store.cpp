@@ -94,7 +94,8 @@ Status migrate_buckets(SqliteDb& db) {
 
 // Layout 2 to 3: the periods the office has closed.
 Status add_closed_periods(SqliteDb& db) {
-  return db.exec("CREATE TABLE closed_periods (period TEXT PRIMARY KEY, closed_ms INTEGER NOT NULL)");
+  return db.exec(
+      "CREATE TABLE closed_periods (period TEXT PRIMARY KEY, closed_ms INTEGER NOT NULL)");
 }
 
 struct Migration {

@@ -12,7 +12,9 @@ namespace {
 
 using testing::must;
 
-int64_t at(const char* text) { return must(parse_timestamp(text)); }
+int64_t at(const char* text) {
+  return must(parse_timestamp(text));
+}
 
 class FiguresTest : public ::testing::Test {
  protected:
@@ -21,7 +23,10 @@ class FiguresTest : public ::testing::Test {
     add("buildings", "b1", {{"estate", "e1"}, {"name", "Block 3"}});
     add("units", "u1", {{"building", "b1"}, {"number", "3-1204"}});
     add("households", "h1",
-        {{"unit", "u1"}, {"owner_name", "Wang Li"}, {"phones", {"13800000001"}}, {"collector", "alice"}});
+        {{"unit", "u1"},
+         {"owner_name", "Wang Li"},
+         {"phones", {"13800000001"}},
+         {"collector", "alice"}});
   }
 
   const Record& add(const std::string& collection, const std::string& id, Json fields) {
@@ -33,16 +38,24 @@ class FiguresTest : public ::testing::Test {
     return *records_.find(id);
   }
   void charge(const std::string& id, const std::string& period, int64_t amount) {
-    add("charges", id, {{"household", "h1"}, {"fee_item", "property_fee"}, {"period", period}, {"amount", amount}});
+    add("charges", id,
+        {{"household", "h1"},
+         {"fee_item", "property_fee"},
+         {"period", period},
+         {"amount", amount}});
   }
   void pay(const std::string& id, int64_t amount, const char* when, Json extra = Json::object()) {
-    Json f = {{"household", "h1"}, {"amount", amount}, {"collector", "alice"}, {"paid_at", at(when)}};
+    Json f = {
+        {"household", "h1"}, {"amount", amount}, {"collector", "alice"}, {"paid_at", at(when)}};
     f.update(extra);
     add("payments", id, f);
   }
   void visit(const std::string& id, const char* when, const std::string& collector = "alice") {
     add("fee_visits", id,
-        {{"household", "h1"}, {"collector", collector}, {"visited_at", at(when)}, {"outcome", "not_home"}});
+        {{"household", "h1"},
+         {"collector", collector},
+         {"visited_at", at(when)},
+         {"outcome", "not_home"}});
   }
   Calendar calendar() const {
     return Calendar(Schema::property_management(), records_, TimeZone::utc());
@@ -70,10 +83,16 @@ TEST_F(FiguresTest, APaymentEarlyOnTheFirstCountsInThatLocalMonth) {
 TEST_F(FiguresTest, AVoidCountsFromItsOwnTimeAndASecondVoidChangesNothing) {
   charge("c1", "2026-11", 12000);
   pay("p1", 12000, "2026-11-10T02:00:00Z");
-  add("payment_voids", "v1", {{"payment", "p1"}, {"reason", "twice"}, {"voided_by", "alice"},
-                              {"voided_at", at("2026-12-02T02:00:00Z")}});
-  add("payment_voids", "v2", {{"payment", "p1"}, {"reason", "again"}, {"voided_by", "bob"},
-                              {"voided_at", at("2026-12-03T02:00:00Z")}});
+  add("payment_voids", "v1",
+      {{"payment", "p1"},
+       {"reason", "twice"},
+       {"voided_by", "alice"},
+       {"voided_at", at("2026-12-02T02:00:00Z")}});
+  add("payment_voids", "v2",
+      {{"payment", "p1"},
+       {"reason", "again"},
+       {"voided_by", "bob"},
+       {"voided_at", at("2026-12-03T02:00:00Z")}});
   // As of November the payment stands; from the void's day it is as if never paid.
   EXPECT_EQ(household_arrears(calendar(), "h1", "2026-11-30").balance(), 0);
   EXPECT_EQ(collection_rates(calendar(), "2026-11", "2026-11-30").period.collected, 12000);
@@ -92,7 +111,7 @@ TEST_F(FiguresTest, ArrearsAreAgedFromTheOldestPeriodNotFullyPaid) {
   charge("c2022", "2022-06", 10000);
   charge("c2023", "2023-06", 10000);
   charge("c2026", "2026-11", 10000);
-  charge("c2027", "2027-01", 10000);  // billed ahead: not owed yet
+  charge("c2027", "2027-01", 10000);         // billed ahead: not owed yet
   pay("p1", 15000, "2026-11-20T02:00:00Z");  // pays 2022 and half of 2023
   const HouseholdArrears a = household_arrears(calendar(), "h1", "2026-12-03");
   EXPECT_EQ(a.charged, 30000);
@@ -111,10 +130,16 @@ TEST_F(FiguresTest, ArrearsAreAgedFromTheOldestPeriodNotFullyPaid) {
 }
 
 TEST_F(FiguresTest, AWeekAcrossTheMonthsEndCountsEachDayAgainstItsMonthsPlan) {
-  add("collection_plans", "plan-nov", {{"collector", "alice"}, {"month", "2026-11"},
-                                       {"daily_visit_target", 2}, {"amount_target", 100000}});
-  add("collection_plans", "plan-dec", {{"collector", "alice"}, {"month", "2026-12"},
-                                       {"daily_visit_target", 1}, {"amount_target", 100000}});
+  add("collection_plans", "plan-nov",
+      {{"collector", "alice"},
+       {"month", "2026-11"},
+       {"daily_visit_target", 2},
+       {"amount_target", 100000}});
+  add("collection_plans", "plan-dec",
+      {{"collector", "alice"},
+       {"month", "2026-12"},
+       {"daily_visit_target", 1},
+       {"amount_target", 100000}});
   visit("v1", "2026-11-29T01:00:00Z");
   visit("v2", "2026-11-29T02:00:00Z");
   visit("v3", "2026-11-30T17:00:00Z");  // 01:00 on 1 December in Shanghai
@@ -138,9 +163,13 @@ TEST_F(FiguresTest, AWeekAcrossTheMonthsEndCountsEachDayAgainstItsMonthsPlan) {
 }
 
 TEST_F(FiguresTest, PromisesAreDueByTheLocalDayAndKeptByLaterPayments) {
-  add("fee_visits", "visit", {{"household", "h1"}, {"collector", "alice"}, {"outcome", "promised"},
-                              {"visited_at", at("2026-11-28T02:00:00Z")},
-                              {"promise_date", "2026-12-01"}, {"promise_amount", 5000}});
+  add("fee_visits", "visit",
+      {{"household", "h1"},
+       {"collector", "alice"},
+       {"outcome", "promised"},
+       {"visited_at", at("2026-11-28T02:00:00Z")},
+       {"promise_date", "2026-12-01"},
+       {"promise_amount", 5000}});
   EXPECT_TRUE(promises_due(calendar(), "2026-11-30").empty());
   auto due = promises_due(calendar(), "2026-12-01");
   ASSERT_EQ(due.size(), 1u);
@@ -152,18 +181,38 @@ TEST_F(FiguresTest, PromisesAreDueByTheLocalDayAndKeptByLaterPayments) {
 }
 
 TEST_F(FiguresTest, ReturnVisitsCloseTheLoopAndFillTheMaintenanceFile) {
-  add("work_orders", "w1", {{"household", "h1"}, {"category", "plumbing"}, {"description", "leak"},
-                            {"status", "completed"}, {"reported_at", at("2026-11-20T02:00:00Z")}});
-  add("work_orders", "w2", {{"household", "h1"}, {"category", "electrical"}, {"description", "lamp"},
-                            {"status", "completed"}, {"reported_at", at("2026-11-21T02:00:00Z")}});
-  add("complaints", "k1", {{"household", "h1"}, {"description", "noise"}, {"status", "resolved"},
-                           {"received_at", at("2026-11-22T02:00:00Z")}});
-  add("work_order_notes", "n1", {{"work_order", "w1"}, {"author", "tom"}, {"text", "valve"},
-                                 {"written_at", at("2026-11-21T02:00:00Z")}});
-  add("return_visits", "r1", {{"work_order", "w1"}, {"satisfaction", 4}, {"visited_by", "tom"},
-                              {"visited_at", at("2026-11-25T02:00:00Z")}});
-  add("return_visits", "r2", {{"complaint", "k1"}, {"satisfaction", 2}, {"visited_by", "sue"},
-                              {"visited_at", at("2026-11-26T02:00:00Z")}});
+  add("work_orders", "w1",
+      {{"household", "h1"},
+       {"category", "plumbing"},
+       {"description", "leak"},
+       {"status", "completed"},
+       {"reported_at", at("2026-11-20T02:00:00Z")}});
+  add("work_orders", "w2",
+      {{"household", "h1"},
+       {"category", "electrical"},
+       {"description", "lamp"},
+       {"status", "completed"},
+       {"reported_at", at("2026-11-21T02:00:00Z")}});
+  add("complaints", "k1",
+      {{"household", "h1"},
+       {"description", "noise"},
+       {"status", "resolved"},
+       {"received_at", at("2026-11-22T02:00:00Z")}});
+  add("work_order_notes", "n1",
+      {{"work_order", "w1"},
+       {"author", "tom"},
+       {"text", "valve"},
+       {"written_at", at("2026-11-21T02:00:00Z")}});
+  add("return_visits", "r1",
+      {{"work_order", "w1"},
+       {"satisfaction", 4},
+       {"visited_by", "tom"},
+       {"visited_at", at("2026-11-25T02:00:00Z")}});
+  add("return_visits", "r2",
+      {{"complaint", "k1"},
+       {"satisfaction", 2},
+       {"visited_by", "sue"},
+       {"visited_at", at("2026-11-26T02:00:00Z")}});
   const auto waiting = awaiting_return_visit(calendar());
   ASSERT_EQ(waiting.size(), 1u);
   EXPECT_EQ(waiting[0].id, "w2");
@@ -185,12 +234,15 @@ TEST_F(FiguresTest, TheServersTimeWinsAndALateEntryCountsWhenItArrived) {
   charge("c1", "2026-10", 12000);
   // The phone said next year; the server corrected it to 3 December.
   pay("p1", 5000, "2027-12-03T02:00:00Z",
-      {{"occurred_at", at("2026-12-03T02:00:00Z")}, {"received_at", at("2026-12-03T03:00:00Z")},
+      {{"occurred_at", at("2026-12-03T02:00:00Z")},
+       {"received_at", at("2026-12-03T03:00:00Z")},
        {"time_check", "corrected"}});
   // Dated into October, which the office had closed: it counts in December, apart.
   pay("p2", 7000, "2026-10-15T02:00:00Z",
-      {{"occurred_at", at("2026-10-15T02:00:00Z")}, {"received_at", at("2026-12-02T03:00:00Z")},
-       {"time_check", "device"}, {"late_for", "2026-10"}});
+      {{"occurred_at", at("2026-10-15T02:00:00Z")},
+       {"received_at", at("2026-12-02T03:00:00Z")},
+       {"time_check", "device"},
+       {"late_for", "2026-10"}});
   const Calendar cal = calendar();
   EXPECT_EQ(collection_rates(cal, "2026-10", "2026-10-31").collected_in_period, 0);
   EXPECT_EQ(collection_rates(cal, "2026-12", "2026-12-03").collected_in_period, 12000);

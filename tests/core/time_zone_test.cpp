@@ -14,7 +14,9 @@ using testing::must;
 
 constexpr int64_t kHour = 3600 * 1000;
 
-int64_t utc(const char* text) { return must(parse_timestamp(text)); }
+int64_t utc(const char* text) {
+  return must(parse_timestamp(text));
+}
 
 TEST(TimeZone, AMorningInShanghaiIsThatDayThereAndTheDayBeforeInUtc) {
   const TimeZone shanghai = must(TimeZone::named("Asia/Shanghai"));

@@ -235,8 +235,8 @@ TEST_F(CliFieldWorkTest, ATimeWithoutAnOffsetIsReadInTheEstatesZone) {
   const std::string building = add("buildings", {"estate=" + shanghai, "name=Block 9"});
   const std::string unit = add("units", {"building=" + building, "number=9-101"});
   const std::string household = add("households", {"unit=" + unit, "owner_name=Li Hua"});
-  ProcessResult local = cli({"visit", "--household", household, "--outcome", "not_home", "--at",
-                             "2026-11-28 07:30"});
+  ProcessResult local =
+      cli({"visit", "--household", household, "--outcome", "not_home", "--at", "2026-11-28 07:30"});
   ASSERT_EQ(local.exit_code, 0) << local.err;
   EXPECT_NE(local.out.find("time read in Asia/Shanghai"), std::string::npos) << local.out;
   Json visits = json({"list", "fee_visits", "household=" + household});
@@ -247,24 +247,25 @@ TEST_F(CliFieldWorkTest, ATimeWithoutAnOffsetIsReadInTheEstatesZone) {
   Json offset = json({"visit", "--household", household, "--outcome", "not_home", "--at",
                       "2026-12-02T09:30+08:00"});
   EXPECT_EQ(offset["fields"]["visited_at"], must(parse_timestamp("2026-12-02T01:30:00Z")));
-  Json utc = json({"visit", "--household", e.household, "--outcome", "not_home", "--at",
-                   "2026-11-28 09:00"});
+  Json utc = json(
+      {"visit", "--household", e.household, "--outcome", "not_home", "--at", "2026-11-28 09:00"});
   EXPECT_EQ(utc["fields"]["visited_at"], kSaturdayMorning - 8 * 3600 * 1000);
-  expect_refused({"visit", "--household", household, "--outcome", "not_home", "--at",
-                  "2026-12-02T09:30+8"},
-                 3, "--at: '2026-12-02T09:30+8' is not a time");
+  expect_refused(
+      {"visit", "--household", household, "--outcome", "not_home", "--at", "2026-12-02T09:30+8"}, 3,
+      "--at: '2026-12-02T09:30+8' is not a time");
   expect_refused({"add", "estates", "name=Nowhere", "time_zone=Mars/Base"}, 3,
                  "time_zone: 'Mars/Base' is not a time zone");
   // void and note take --at too.
   const std::string payment = json({"pay", "--household", household, "--amount", "10"})["id"];
-  Json voided = json({"void", "--payment", payment, "--reason", "twice", "--at", "2026-12-02 10:00"});
+  Json voided =
+      json({"void", "--payment", payment, "--reason", "twice", "--at", "2026-12-02 10:00"});
   EXPECT_EQ(voided["fields"]["voided_at"], must(parse_timestamp("2026-12-02T02:00:00Z")));
 }
 
 TEST_F(CliFieldWorkTest, ArrearsListTheHouseholdsOwingAndHowLong) {
   CliEstate e = seed();
-  add("charges", {"household=" + e.other_household, "fee_item=property_fee", "period=2022-05",
-                  "amount=300"});
+  add("charges",
+      {"household=" + e.other_household, "fee_item=property_fee", "period=2022-05", "amount=300"});
   Json all = json({"arrears", "--as-of", "2026-12-31"});
   ASSERT_EQ(all["households"].size(), 2u);
   EXPECT_EQ(all["households"][0]["household"], e.other_household);  // most overdue first

@@ -51,15 +51,18 @@ std::string outcome(const HttpResponse& response, size_t i = 0) {
 TEST(SyncService, UnknownAndRevokedTokensGetNothing) {
   SyncWorld world;
   auto& alice = world.enroll("alice", "collector", {world.building_a});
-  const Json pull = {{"protocol_version", 1}, {"schema_version", Schema::property_management().version()}, {"cursors", Json::object()}};
+  const Json pull = {{"protocol_version", 1},
+                     {"schema_version", Schema::property_management().version()},
+                     {"cursors", Json::object()}};
   EXPECT_EQ(post(world, "/v1/pull", "", pull).status, 401);
   EXPECT_EQ(post(world, "/v1/pull", "not-a-token", pull).status, 401);
   EXPECT_EQ(post(world, "/v1/pull", token_of(alice), pull).status, 200);
   ASSERT_TRUE(world.admin->revoke_device(alice.store->identity().device_code).ok());
   const auto before = world.server_records();
-  HttpResponse revoked = post(world, "/v1/push", token_of(alice),
-                              push_body({payment_change(1, new_id(), world.household_a,
-                                                           alice.store->identity().device_code + "-000001", "n1")}));
+  HttpResponse revoked =
+      post(world, "/v1/push", token_of(alice),
+           push_body({payment_change(1, new_id(), world.household_a,
+                                     alice.store->identity().device_code + "-000001", "n1")}));
   EXPECT_EQ(revoked.status, 401);
   EXPECT_NE(revoked.body.find("revoked"), std::string::npos);
   EXPECT_EQ(world.server_records().size(), before.size());
@@ -69,13 +72,19 @@ TEST(SyncService, AnEnrollmentCodeWorksOnce) {
   SyncWorld world;
   ASSERT_TRUE(world.admin->add_user("bob", "collector").ok());
   const std::string code = must(world.admin->issue_enrollment_code("bob"));
-  const Json body = {{"protocol_version", 1}, {"schema_version", Schema::property_management().version()}, {"enrollment_code", code}};
+  const Json body = {{"protocol_version", 1},
+                     {"schema_version", Schema::property_management().version()},
+                     {"enrollment_code", code}};
   EXPECT_EQ(post(world, "/v1/enroll", "", body).status, 200);
   EXPECT_EQ(post(world, "/v1/enroll", "", body).status, 401);
   world.clock.advance(8LL * 24 * 3600 * 1000);
   const std::string stale = must(world.admin->issue_enrollment_code("bob", 1000));
   world.clock.advance(2000);
-  EXPECT_EQ(post(world, "/v1/enroll", "", {{"protocol_version", 1}, {"schema_version", Schema::property_management().version()}, {"enrollment_code", stale}}).status,
+  EXPECT_EQ(post(world, "/v1/enroll", "",
+                 {{"protocol_version", 1},
+                  {"schema_version", Schema::property_management().version()},
+                  {"enrollment_code", stale}})
+                .status,
             401);
 }
 
@@ -83,8 +92,9 @@ TEST(SyncService, AReplayedBatchGetsTheSameAnswersAndChangesNothing) {
   SyncWorld world;
   auto& alice = world.enroll("alice", "collector", {world.building_a});
   const std::string code = alice.store->identity().device_code;
-  const Json batch = push_body({payment_change(1, new_id(), world.household_a, code + "-000001", "n1"),
-                                   payment_change(2, new_id(), world.household_a, code + "-000002", "n1")});
+  const Json batch =
+      push_body({payment_change(1, new_id(), world.household_a, code + "-000001", "n1"),
+                 payment_change(2, new_id(), world.household_a, code + "-000002", "n1")});
   HttpResponse first = post(world, "/v1/push", token_of(alice), batch);
   ASSERT_EQ(first.status, 200) << first.body;
   const auto after_first = world.server_records();
@@ -96,8 +106,9 @@ TEST(SyncService, AReplayedBatchGetsTheSameAnswersAndChangesNothing) {
   EXPECT_EQ(world.server_records().size(), after_first.size());
 
   // The same change number for a different change is refused.
-  HttpResponse reused = post(world, "/v1/push", token_of(alice),
-                             push_body({payment_change(2, new_id(), world.household_a, code + "-000003", "n1")}));
+  HttpResponse reused =
+      post(world, "/v1/push", token_of(alice),
+           push_body({payment_change(2, new_id(), world.household_a, code + "-000003", "n1")}));
   EXPECT_EQ(outcome(reused), "rejected");
   EXPECT_EQ(world.server_records().size(), after_first.size());
 }
@@ -106,14 +117,16 @@ TEST(SyncService, ReceiptNumbersMustBeTheDevicesOwnAndUnique) {
   SyncWorld world;
   auto& alice = world.enroll("alice", "collector", {world.building_a});
   const std::string code = alice.store->identity().device_code;
-  HttpResponse foreign = post(world, "/v1/push", token_of(alice),
-                              push_body({payment_change(1, new_id(), world.household_a, "ZZZZ-000001", "n1")}));
+  HttpResponse foreign =
+      post(world, "/v1/push", token_of(alice),
+           push_body({payment_change(1, new_id(), world.household_a, "ZZZZ-000001", "n1")}));
   EXPECT_EQ(outcome(foreign), "rejected");
   EXPECT_NE(foreign.body.find("does not start with this device's code"), std::string::npos);
   post(world, "/v1/push", token_of(alice),
        push_body({payment_change(2, new_id(), world.household_a, code + "-000001", "n1")}));
-  HttpResponse twice = post(world, "/v1/push", token_of(alice),
-                            push_body({payment_change(3, new_id(), world.household_a, code + "-000001", "n1")}));
+  HttpResponse twice =
+      post(world, "/v1/push", token_of(alice),
+           push_body({payment_change(3, new_id(), world.household_a, code + "-000001", "n1")}));
   EXPECT_EQ(outcome(twice), "rejected");
   EXPECT_NE(twice.body.find("already used"), std::string::npos);
 }
@@ -123,8 +136,9 @@ TEST(SyncService, ADeviceCanNeitherReadNorWriteOutsideItsBuckets) {
   auto& alice = world.enroll("alice", "collector", {world.building_a});
   const std::string code = alice.store->identity().device_code;
   const auto before = world.server_records();
-  HttpResponse outside = post(world, "/v1/push", token_of(alice),
-                              push_body({payment_change(1, new_id(), world.household_b, code + "-000001", "n1")}));
+  HttpResponse outside =
+      post(world, "/v1/push", token_of(alice),
+           push_body({payment_change(1, new_id(), world.household_b, code + "-000001", "n1")}));
   EXPECT_EQ(outcome(outside), "rejected");
   EXPECT_NE(outside.body.find("outside this device's buckets"), std::string::npos);
 
@@ -136,7 +150,8 @@ TEST(SyncService, ADeviceCanNeitherReadNorWriteOutsideItsBuckets) {
   EXPECT_EQ(world.server_records()[world.household_b].fields, before.at(world.household_b).fields);
 
   // Asking for another building's bucket by name brings nothing from it.
-  Json pull = {{"protocol_version", 1}, {"schema_version", Schema::property_management().version()},
+  Json pull = {{"protocol_version", 1},
+               {"schema_version", Schema::property_management().version()},
                {"cursors", {{"building:" + world.building_b, 0}}}};
   auto page = must(decode_pull_response(post(world, "/v1/pull", token_of(alice), pull).body));
   for (const auto& r : page.records) EXPECT_NE(r.record.bucket, "building:" + world.building_b);
@@ -146,8 +161,9 @@ TEST(SyncService, MalformedRequestsGetAClearErrorAndChangeNothing) {
   SyncWorld world;
   auto& alice = world.enroll("alice", "collector", {world.building_a});
   const auto before = world.server_records();
-  for (const std::string& body : {std::string("{"), std::string("[]"), std::string("{\"changes\": 5}"),
-                                  push_body(Json::array()).dump() + "x"}) {
+  for (const std::string& body :
+       {std::string("{"), std::string("[]"), std::string("{\"changes\": 5}"),
+        push_body(Json::array()).dump() + "x"}) {
     HttpResponse r = world.service->handle({"POST", "/v1/push", token_of(alice), body});
     EXPECT_EQ(r.status, 400) << body;
     auto error = decode_error(r.body);
@@ -168,7 +184,9 @@ TEST(SyncService, RefusalsQuotingLongNonAsciiTextAreStillSent) {
   SyncWorld world;
   auto& alice = world.enroll("alice", "collector", {world.building_a});
   const std::string cut = std::string(59, 'a') + "\xc3\xa9";  // 'é' across byte 60
-  Json pull = {{"protocol_version", 1}, {"schema_version", Schema::property_management().version()}, {"cursors", Json::object()}};
+  Json pull = {{"protocol_version", 1},
+               {"schema_version", Schema::property_management().version()},
+               {"cursors", Json::object()}};
   pull[cut] = true;
   HttpResponse refused = post(world, "/v1/pull", token_of(alice), pull);
   EXPECT_EQ(refused.status, 400) << refused.body;
@@ -219,7 +237,7 @@ TEST(SyncService, StampsOfANodeOtherThanThePushingDevicesAreRefused) {
   const std::string n1 = Stamp{testing::kSaturdayMorning + 1, 0, "n1"}.encode();
   HttpResponse first = post(world, "/v1/push", token_of(alice),
                             push_body({household_edit(1, world.household_a, "phones",
-                                                         Json::array({"999"}), n1, owner_stamp)}));
+                                                      Json::array({"999"}), n1, owner_stamp)}));
   ASSERT_EQ(outcome(first), "applied") << first.body;
   const auto before = world.server_records();
 
@@ -238,7 +256,7 @@ TEST(SyncService, StampsOfANodeOtherThanThePushingDevicesAreRefused) {
     const std::string forged = Stamp{testing::kSaturdayMorning + 100, 0, f.node}.encode();
     HttpResponse r = post(world, "/v1/push", token_of(*f.device),
                           push_body({household_edit(seq++, world.household_a, "phones",
-                                                       Json::array({"000"}), forged, n1)}));
+                                                    Json::array({"000"}), forged, n1)}));
     EXPECT_EQ(outcome(r), "rejected") << f.node << ": " << r.body;
     EXPECT_NE(reason(r).find("node '" + f.node + "' " + f.says), std::string::npos) << reason(r);
     EXPECT_EQ(world.server_records()[world.household_a].fields,
@@ -254,8 +272,8 @@ TEST(SyncService, StampsOfANodeOtherThanThePushingDevicesAreRefused) {
   HttpResponse own =
       post(world, "/v1/push", token_of(mallory),
            push_body({household_edit(seq++, world.household_a, "phones", Json::array({"222"}),
-                                        Stamp{testing::kSaturdayMorning + 2, 0, "m1"}.encode(),
-                                        before.at(world.household_a).stamps["phones"])}));
+                                     Stamp{testing::kSaturdayMorning + 2, 0, "m1"}.encode(),
+                                     before.at(world.household_a).stamps["phones"])}));
   EXPECT_EQ(outcome(own), "applied") << own.body;
 }
 

@@ -5,8 +5,8 @@
 
 #include "fieldsync/access.h"
 #include "fieldsync/attachments.h"
-#include "fieldsync/figures.h"
 #include "fieldsync/field_work.h"
+#include "fieldsync/figures.h"
 #include "sim_world.h"
 
 namespace fieldsync::simulation {

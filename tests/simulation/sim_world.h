@@ -116,7 +116,8 @@ class SimWorld {
   Status sync(SimDevice& device, bool faults, bool prefetch = false);
   Status quiesce();
   bool blobs_waiting();
-  void check_figures(const std::map<std::string, Record>& server, std::vector<std::string>& problems);
+  void check_figures(const std::map<std::string, Record>& server,
+                     std::vector<std::string>& problems);
   void check_attachments(const std::map<std::string, Record>& server,
                          std::vector<std::string>& problems);
   std::string pick(const std::vector<std::string>& from);

@@ -79,8 +79,8 @@ class SyncWorld {
   // A device of `user`, enrolled; its app is built at `schema` (this build's when null)
   // and reads `device_clock` (the world's when null).
   TestDevice& enroll(const std::string& user, const std::string& role,
-                     const std::vector<std::string>& buildings = {},
-                     const Schema* schema = nullptr, const Clock* device_clock = nullptr) {
+                     const std::vector<std::string>& buildings = {}, const Schema* schema = nullptr,
+                     const Clock* device_clock = nullptr) {
     if (schema == nullptr) schema = &Schema::property_management();
     if (!admin->add_user(user, role).ok()) ADD_FAILURE() << "add_user " << user;
     for (const auto& b : buildings) {

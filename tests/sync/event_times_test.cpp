@@ -2,9 +2,9 @@
 // move money between months, a time in the future is flagged, a closed month does not
 // change, the clock warning lasts until the clock is right, and the phone's views agree
 // with the office report over the same records.
-#include <random>
-
 #include <gtest/gtest.h>
+
+#include <random>
 
 #include "fieldsync/figures.h"
 #include "fieldsync/server/office_report.h"
@@ -203,7 +203,8 @@ TEST(EventTimes, ThePhonesViewsAndTheReportAgreeOnEveryFigure) {
       for (const auto& d : phone_days) phone_visits += d.visits;
       ASSERT_EQ(r.collectors.size(), 1u);
       int64_t in_november = 0;
-      for (const auto& d : phone_days) in_november += d.date.substr(0, 7) == "2026-11" ? d.visits : 0;
+      for (const auto& d : phone_days)
+        in_november += d.date.substr(0, 7) == "2026-11" ? d.visits : 0;
       EXPECT_EQ(r.collectors[0].visits, in_november);
       EXPECT_LE(in_november, phone_visits);
     }

@@ -1,9 +1,9 @@
 // The replicator against the real sync service and server store, in process.
 #include "fieldsync/replicator.h"
 
-#include <algorithm>
-
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "fieldsync/access.h"
 #include "support/sync_world.h"

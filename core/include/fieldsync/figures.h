@@ -145,8 +145,8 @@ struct CollectionFigures {
   }
 };
 struct CollectionRates {
-  CollectionFigures period;   // charges of the period (any payment up to as-of)
-  CollectionFigures arrears;  // earlier periods: unpaid at the period's start, paid since
+  CollectionFigures period;         // charges of the period (any payment up to as-of)
+  CollectionFigures arrears;        // earlier periods: unpaid at the period's start, paid since
   int64_t collected_in_period = 0;  // every unvoided payment made in the period
   int64_t credit_in_period = 0;     // the part of those attributed to no charge
 };
@@ -170,8 +170,8 @@ std::vector<PromiseDue> promises_due(const Calendar& calendar, const std::string
 struct CollectorDay {
   std::string date;  // local
   int64_t visits = 0;
-  int64_t households = 0;          // distinct households visited
-  std::optional<int64_t> target;   // the month's plan's daily visit target
+  int64_t households = 0;         // distinct households visited
+  std::optional<int64_t> target;  // the month's plan's daily visit target
   bool on_target() const { return target && visits >= *target; }
 };
 // A collector's visits per local day between two dates (inclusive), days with visits.
@@ -190,8 +190,7 @@ struct CollectorFigures {
   std::optional<double> amount_completion() const;
 };
 // One entry per collector with a plan for the period or work in it, by name.
-std::vector<CollectorFigures> collector_figures(const Calendar& calendar,
-                                                const std::string& period,
+std::vector<CollectorFigures> collector_figures(const Calendar& calendar, const std::string& period,
                                                 const std::string& as_of);
 
 // A payment voided more than once: the later voids change nothing.
@@ -204,10 +203,10 @@ std::vector<DuplicateVoid> duplicate_voids(const Calendar& calendar);
 // period they are dated into was closed: the office looks at these apart.
 struct TimeNote {
   std::string collection, id;
-  std::string late_for;      // the closed period it is dated into, "" when not late
-  std::string time_check;    // "corrected", "unexplained" or "device"
-  int64_t device_time = 0;   // what the phone recorded
-  int64_t occurred_at = 0;   // the server's reading
+  std::string late_for;     // the closed period it is dated into, "" when not late
+  std::string time_check;   // "corrected", "unexplained" or "device"
+  int64_t device_time = 0;  // what the phone recorded
+  int64_t occurred_at = 0;  // the server's reading
   int64_t received_at = 0;
 };
 // Late entries that arrived in `period` and events received in it whose time was

@@ -34,7 +34,7 @@ std::string format_date(const CivilDate& date);        // "YYYY-MM-DD"
 // A time as written: ISO 8601 ("2026-11-28T09:30", "2026-11-28 09:30:15") or a whole
 // date (its midnight), with or without an offset ("Z", "+08:00", "-05:00").
 struct TimeText {
-  int64_t local_ms = 0;             // the wall time written, as milliseconds from 1970-01-01T00:00
+  int64_t local_ms = 0;              // the wall time written, as milliseconds from 1970-01-01T00:00
   std::optional<int64_t> offset_ms;  // the offset written, if any
 };
 Result<TimeText> parse_time_text(std::string_view text);

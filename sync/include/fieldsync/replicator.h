@@ -66,7 +66,7 @@ struct SyncReport {
   int64_t pulled = 0;
   int64_t pull_pages = 0;
   int64_t retries = 0;
-  int64_t clock_ahead_ms = 0;  // this device's clock minus the server's; 0 when right
+  int64_t clock_ahead_ms = 0;      // this device's clock minus the server's; 0 when right
   int64_t blobs_uploaded = 0;      // now on the server (some without sending a byte)
   int64_t blob_bytes_sent = 0;
   int64_t blobs_waiting = 0;       // still to upload: refused for now, see `attachments`
@@ -80,7 +80,7 @@ struct SyncStatus {
   int64_t pending = 0;
   int64_t parked = 0;
   int64_t last_success_ms = 0;  // 0: never
-  int64_t clock_ahead_ms = 0;   // the clock error the last sync measured (< 0: behind), 0 when right
+  int64_t clock_ahead_ms = 0;  // the clock error the last sync measured (< 0: behind), 0 when right
   int64_t upload_blobs = 0;     // attachments whose bytes are not all on the server
   int64_t upload_bytes = 0;     // the bytes still to send
 };
