@@ -6,7 +6,7 @@
 //
 // Version 2: buckets carry a kind of data ("building:<id>:fees") and roles read only
 // their kinds; author fields name the device's user.
-// Version 3: estates have a time_zone; events carry the server's received_at,
+// Version 3: estates have a time_zone; events carry the server's arrived_at,
 // occurred_at, time_check and late_for.
 #include <algorithm>
 
@@ -548,7 +548,7 @@ std::vector<CollectionDef> property_management_collections() {
   for (auto& c : all) {
     if (c.event_time() == nullptr) continue;
     c.fields.push_back(server_set(
-        about(once("received_at", T::kTimestamp, false), "when the server received it")));
+        about(once("arrived_at", T::kTimestamp, false), "when the server received it")));
     c.fields.push_back(server_set(about(once("occurred_at", T::kTimestamp, false),
                                         "when it happened: the phone's time, corrected by "
                                         "its clock's error")));

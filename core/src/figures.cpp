@@ -285,7 +285,7 @@ Result<std::optional<Json>> RecordSet::fields_of(const std::string& collection,
 
 int64_t event_time_of(const CollectionDef& collection, const Record& record) {
   if (!text_of(record.fields, "late_for").empty()) {
-    if (auto received = optional_int(record.fields, "received_at")) return *received;
+    if (auto received = optional_int(record.fields, "arrived_at")) return *received;
   }
   if (auto occurred = optional_int(record.fields, "occurred_at")) return *occurred;
   const FieldDef* field = collection.event_time();
@@ -532,7 +532,7 @@ std::vector<TimeNote> time_notes(const Calendar& calendar, const std::string& pe
   std::vector<TimeNote> out;
   for (const CollectionDef& c : calendar.schema().collections()) {
     const FieldDef* device_field = c.event_time();
-    if (device_field == nullptr || c.field("received_at") == nullptr) continue;
+    if (device_field == nullptr || c.field("arrived_at") == nullptr) continue;
     for (const Record* r : calendar.records().of(c.name)) {
       const Json& x = r->fields;
       TimeNote note{c.name,
@@ -541,15 +541,16 @@ std::vector<TimeNote> time_notes(const Calendar& calendar, const std::string& pe
                     text_of(x, "time_check"),
                     int_of(x, device_field->name.c_str()),
                     int_of(x, "occurred_at"),
-                    int_of(x, "received_at")};
+                    int_of(x, "arrived_at"),
+                    event_time_of(c, *r)};
       if (note.late_for.empty() && note.time_check != "unexplained") continue;
-      const std::string arrived = calendar.zone_of(*r).date_of(note.received_at);
+      const std::string arrived = calendar.zone_of(*r).date_of(note.arrived_at);
       if (month_of(arrived) != period || arrived > as_of) continue;
       out.push_back(std::move(note));
     }
   }
   std::sort(out.begin(), out.end(), [](const TimeNote& a, const TimeNote& b) {
-    return std::tie(a.received_at, a.id) < std::tie(b.received_at, b.id);
+    return std::tie(a.arrived_at, a.id) < std::tie(b.arrived_at, b.id);
   });
   return out;
 }

@@ -34,22 +34,22 @@ Status set_arrival_fields(ServerTransaction& txn, const Schema& schema,
                           const CollectionDef& collection, const Arrival& arrival,
                           const std::string& stamp, Record& record) {
   const FieldDef* device_field = collection.event_time();
-  if (device_field == nullptr || collection.field("received_at") == nullptr) return Status();
+  if (device_field == nullptr || collection.field("arrived_at") == nullptr) return Status();
   const Json& device_value = record.fields.value(device_field->name, Json());
   const int64_t device_time =
-      device_value.is_number_integer() ? device_value.get<int64_t>() : arrival.received_ms;
+      device_value.is_number_integer() ? device_value.get<int64_t>() : arrival.arrived_ms;
   int64_t occurred = device_time;
   std::string check = "device";
   if (arrival.clock_error_ms && std::llabs(*arrival.clock_error_ms) > kClockToleranceMs) {
     occurred = device_time - *arrival.clock_error_ms;
     check = "corrected";
   }
-  if (occurred > arrival.received_ms + kClockToleranceMs) {
-    occurred = arrival.received_ms;
+  if (occurred > arrival.arrived_ms + kClockToleranceMs) {
+    occurred = arrival.arrived_ms;
     check = "unexplained";
   }
   Json set = {
-      {"received_at", arrival.received_ms}, {"occurred_at", occurred}, {"time_check", check}};
+      {"arrived_at", arrival.arrived_ms}, {"occurred_at", occurred}, {"time_check", check}};
   auto closed = txn.closed_periods();
   if (!closed.ok()) return closed.status();
   if (!closed->empty()) {

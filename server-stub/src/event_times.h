@@ -1,6 +1,6 @@
 // When an event happened, as the server reads it (docs/server.md, "When an event
 // happened"). On arrival every new event record gets four fields the server sets:
-//   received_at  the server's clock when the record arrived;
+//   arrived_at  the server's clock when the record arrived;
 //   occurred_at  the phone's event time, corrected by the phone's clock error as the
 //                server measured it at this push (device_time_ms against its own
 //                clock), when that error is more than kClockToleranceMs;
@@ -36,7 +36,7 @@ class ServerRecords : public RecordReader {
 };
 
 struct Arrival {
-  int64_t received_ms = 0;
+  int64_t arrived_ms = 0;
   std::optional<int64_t> clock_error_ms;  // the device's clock minus the server's
 };
 

@@ -269,7 +269,8 @@ Json checks_json(const OfficeReport& r) {
                      {"time_check", n.time_check},
                      {"device_time", time_text(r, n.device_time)},
                      {"occurred_at", time_text(r, n.occurred_at)},
-                     {"received_at", time_text(r, n.received_at)}});
+                     {"arrived_at", time_text(r, n.arrived_at)},
+                     {"counted_at", time_text(r, n.counted_at)}});
   }
   return {{"arrears_by_age", ages},
           {"return_visits",
@@ -297,9 +298,9 @@ void checks_tables(const OfficeReport& r, std::ostream& out) {
     out << "Duplicate voids (changing nothing): " << r.duplicate_voids.size() << "\n";
   }
   for (const TimeNote& n : r.time_notes) {
-    notes.push_back({time_text(r, n.received_at), n.collection,
+    notes.push_back({time_text(r, n.arrived_at), n.collection,
                      n.late_for.empty() ? "unexplained time" : "late for " + n.late_for,
-                     time_text(r, n.device_time), time_text(r, n.occurred_at), n.id});
+                     time_text(r, n.device_time), time_text(r, n.counted_at), n.id});
   }
   out << "\nLate entries and unexplained times (" << notes.size() << ")\n";
   out << format_table({"received", "collection", "why", "phone's time", "counted at", "record"},

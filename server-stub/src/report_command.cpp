@@ -81,14 +81,15 @@ Outcome run_arrears(CommandContext& context) {
 Outcome run_close_period(CommandContext& context) {
   FIELDSYNC_SERVER_RETURN_IF_FAILED(expect_positional(context, 1, 1, "YYYY-MM"));
   auto month = parse_month(context.args.positional[0]);
-  if (!month.ok()) return Outcome::usage(month.status().message());
+  if (!month.ok()) return Status::invalid_argument(month.status().message());
   const std::string period = format_date(*month).substr(0, 7);
   auto txn = context.store->begin(true);
   if (!txn.ok()) return txn.status();
   auto zone = server_zone(**txn);
   if (!zone.ok()) return zone.status();
   if (period >= zone->date_of(Clock::system().now_ms()).substr(0, 7)) {
-    return Outcome::usage("period " + period + " has not ended yet; close a month once it is over");
+    return Status::invalid_argument("period " + period +
+                                    " has not ended yet; close a month once it is over");
   }
   auto closed = (*txn)->closed_periods();
   if (!closed.ok()) return closed.status();
@@ -116,7 +117,7 @@ Outcome run_time_zone(CommandContext& context) {
     return Outcome();
   }
   auto zone = TimeZone::named(context.args.positional[0]);
-  if (!zone.ok()) return Outcome::usage(zone.status().message());
+  if (!zone.ok()) return Status::invalid_argument(zone.status().message());
   if (Status s = (*txn)->put_setting("time_zone", zone->name()); !s.ok()) return s;
   if (Status s = (*txn)->commit(); !s.ok()) return s;
   context.out << "the server's time zone is " << zone->name()

@@ -62,6 +62,26 @@ std::optional<HttpResponse> check_versions(int protocol, int schema_version, con
 
 namespace {
 
+// A request the codec refuses may come from a newer app whose messages carry members
+// this server does not know yet: its versions, read alone, give the answer it can act
+// on ("ask the office to update the server") rather than a bare bad request.
+std::optional<HttpResponse> versions_of_refused(const std::string& body, const Schema& schema) {
+  const Json in = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!in.is_object()) return std::nullopt;
+  const auto protocol = in.find("protocol_version");
+  const auto schema_version = in.find("schema_version");
+  if (protocol == in.end() || schema_version == in.end() || !protocol->is_number_integer() ||
+      !schema_version->is_number_integer()) {
+    return std::nullopt;
+  }
+  const int64_t newer = schema_version->get<int64_t>();
+  if (protocol->get<int64_t>() != kProtocolVersion || newer <= schema.version() ||
+      newer > kMaxVersion) {
+    return std::nullopt;
+  }
+  return check_versions(kProtocolVersion, static_cast<int>(newer), schema);
+}
+
 // A device of an earlier schema does not know the pull's "access" member.
 constexpr int kFirstSchemaWithAccess = 2;
 
@@ -74,10 +94,13 @@ struct Admitted {
 
 template <class Request>
 std::optional<HttpResponse> admit(ServerTransaction& txn, const std::string& token,
-                                  const Result<Request>& request, const Schema& schema,
-                                  Admitted& admitted) {
+                                  const std::string& body, const Result<Request>& request,
+                                  const Schema& schema, Admitted& admitted) {
   if (auto denied = authenticate(txn, token, admitted.caller)) return denied;
-  if (!request.ok()) return from_status(request.status());
+  if (!request.ok()) {
+    if (auto newer = versions_of_refused(body, schema)) return newer;
+    return from_status(request.status());
+  }
   if (auto bad = check_versions(request->protocol_version, request->schema_version, schema)) return bad;
   auto scope = scope_of(txn, schema, admitted.caller.user);
   if (!scope.ok()) return from_status(scope.status());
@@ -135,7 +158,10 @@ HttpResponse SyncService::route(const HttpRequest& request) {
 
 HttpResponse SyncService::enroll(const std::string& body) {
   auto request = decode_enroll_request(body);
-  if (!request.ok()) return from_status(request.status());
+  if (!request.ok()) {
+    if (auto newer = versions_of_refused(body, schema_)) return *newer;
+    return from_status(request.status());
+  }
   if (auto bad = check_versions(request->protocol_version, request->schema_version, schema_)) return *bad;
   auto txn = store_.begin(true);
   if (!txn.ok()) return from_status(txn.status());
@@ -174,7 +200,7 @@ HttpResponse SyncService::push(const std::string& token, const std::string& body
   auto txn = store_.begin(true);
   if (!txn.ok()) return from_status(txn.status());
   Admitted admitted;
-  if (auto refused = admit(**txn, token, request, schema_, admitted)) return *refused;
+  if (auto refused = admit(**txn, token, body, request, schema_, admitted)) return *refused;
   PushBatch batch(**txn, schema_, clock_, options_, admitted.caller.device, admitted.caller.user,
                   admitted.scope, request->schema_version, request->device_time_ms);
   PushResponse response;
@@ -195,7 +221,7 @@ HttpResponse SyncService::pull(const std::string& token, const std::string& body
   auto txn = store_.begin(false);
   if (!txn.ok()) return from_status(txn.status());
   Admitted admitted;
-  if (auto refused = admit(**txn, token, request, schema_, admitted)) return *refused;
+  if (auto refused = admit(**txn, token, body, request, schema_, admitted)) return *refused;
   const Scope& scope = admitted.scope;
   std::vector<std::string> buckets;
   if (scope.everything) {

@@ -203,8 +203,8 @@ Result<EnrollRequest> decode_enroll_request(const std::string& body) {
   if (!j.ok()) return j.status();
   JsonReader in(*j, "enroll request");
   EnrollRequest m;
-  m.protocol_version = static_cast<int>(in.integer("protocol_version", 0, 1000000));
-  m.schema_version = static_cast<int>(in.integer("schema_version", 0, 1000000));
+  m.protocol_version = static_cast<int>(in.integer("protocol_version", 0, kMaxVersion));
+  m.schema_version = static_cast<int>(in.integer("schema_version", 0, kMaxVersion));
   m.enrollment_code = in.text("enrollment_code", 64);
   FIELDSYNC_RETURN_IF_ERROR(in.finish());
   return m;
@@ -230,8 +230,8 @@ Result<PushRequest> decode_push_request(const std::string& body) {
   if (!j.ok()) return j.status();
   JsonReader in(*j, "push request");
   PushRequest m;
-  m.protocol_version = static_cast<int>(in.integer("protocol_version", 0, 1000000));
-  m.schema_version = static_cast<int>(in.integer("schema_version", 0, 1000000));
+  m.protocol_version = static_cast<int>(in.integer("protocol_version", 0, kMaxVersion));
+  m.schema_version = static_cast<int>(in.integer("schema_version", 0, kMaxVersion));
   m.device_time_ms = in.optional_integer("device_time_ms", 0, INT64_MAX, 0);
   const Json& changes = in.array("changes");
   FIELDSYNC_RETURN_IF_ERROR(in.finish());
@@ -284,8 +284,8 @@ Result<PullRequest> decode_pull_request(const std::string& body) {
   if (!j.ok()) return j.status();
   JsonReader in(*j, "pull request");
   PullRequest m;
-  m.protocol_version = static_cast<int>(in.integer("protocol_version", 0, 1000000));
-  m.schema_version = static_cast<int>(in.integer("schema_version", 0, 1000000));
+  m.protocol_version = static_cast<int>(in.integer("protocol_version", 0, kMaxVersion));
+  m.schema_version = static_cast<int>(in.integer("schema_version", 0, kMaxVersion));
   const Json& cursors = in.object("cursors");
   m.limit = in.optional_integer("limit", 1, kMaxPullLimit, 1000);
   FIELDSYNC_RETURN_IF_ERROR(in.finish());
@@ -409,8 +409,8 @@ Result<BlobStatusRequest> decode_blob_status_request(const std::string& body) {
   if (!j.ok()) return j.status();
   JsonReader in(*j, "blob status request");
   BlobStatusRequest m;
-  m.protocol_version = static_cast<int>(in.integer("protocol_version", 0, 1000000));
-  m.schema_version = static_cast<int>(in.integer("schema_version", 0, 1000000));
+  m.protocol_version = static_cast<int>(in.integer("protocol_version", 0, kMaxVersion));
+  m.schema_version = static_cast<int>(in.integer("schema_version", 0, kMaxVersion));
   const Json& hashes = in.array("hashes");
   FIELDSYNC_RETURN_IF_ERROR(in.finish());
   if (hashes.size() > kMaxBlobStatusHashes) {

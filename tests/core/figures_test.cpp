@@ -197,7 +197,7 @@ TEST_F(FiguresTest, ReturnVisitsCloseTheLoopAndFillTheMaintenanceFile) {
       {{"household", "h1"},
        {"description", "noise"},
        {"status", "resolved"},
-       {"received_at", at("2026-11-22T02:00:00Z")}});
+       {"arrived_at", at("2026-11-22T02:00:00Z")}});
   add("work_order_notes", "n1",
       {{"work_order", "w1"},
        {"author", "tom"},
@@ -235,12 +235,12 @@ TEST_F(FiguresTest, TheServersTimeWinsAndALateEntryCountsWhenItArrived) {
   // The phone said next year; the server corrected it to 3 December.
   pay("p1", 5000, "2027-12-03T02:00:00Z",
       {{"occurred_at", at("2026-12-03T02:00:00Z")},
-       {"received_at", at("2026-12-03T03:00:00Z")},
+       {"arrived_at", at("2026-12-03T03:00:00Z")},
        {"time_check", "corrected"}});
   // Dated into October, which the office had closed: it counts in December, apart.
   pay("p2", 7000, "2026-10-15T02:00:00Z",
       {{"occurred_at", at("2026-10-15T02:00:00Z")},
-       {"received_at", at("2026-12-02T03:00:00Z")},
+       {"arrived_at", at("2026-12-02T03:00:00Z")},
        {"time_check", "device"},
        {"late_for", "2026-10"}});
   const Calendar cal = calendar();

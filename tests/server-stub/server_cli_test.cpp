@@ -155,6 +155,29 @@ TEST_F(ServerCliTest, ReportsAsJsonAndAsATable) {
   EXPECT_EQ(run({"report", "--colour"}).exit_code, 2);
 }
 
+TEST_F(ServerCliTest, SetsItsTimeZoneAndClosesEndedMonthsOnly) {
+  EXPECT_EQ(last_line(ok({"time-zone", "Asia/Shanghai"})),
+            "the server's time zone is Asia/Shanghai; estates added without a time_zone get it");
+  EXPECT_EQ(ok({"time-zone"}), "Asia/Shanghai\n");
+  ProcessResult unknown = run({"time-zone", "Asia/Atlantis"});
+  EXPECT_EQ(unknown.exit_code, 3);
+  EXPECT_NE(unknown.err.find("Asia/Atlantis"), std::string::npos) << unknown.err;
+  EXPECT_EQ(ok({"time-zone"}), "Asia/Shanghai\n");  // unchanged
+
+  EXPECT_NE(ok({"close-period", "2026-10"}).find("closed 2026-10"), std::string::npos);
+  EXPECT_NE(ok({"close-period", "2026-10"}).find("already closed"), std::string::npos);
+  ProcessResult future = run({"close-period", "2999-01"});
+  EXPECT_EQ(future.exit_code, 3);
+  EXPECT_NE(future.err.find("has not ended yet"), std::string::npos) << future.err;
+  EXPECT_EQ(run({"close-period", "October"}).exit_code, 3);
+  EXPECT_EQ(run({"close-period"}).exit_code, 2);
+  auto store = must(open_sqlite_server_store(db_));
+  auto txn = must(store->begin(false));
+  const auto closed = must(txn->closed_periods());
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(closed.begin()->first, "2026-10");
+}
+
 TEST_F(ServerCliTest, UsageDatabaseAndEnvironment) {
   EXPECT_EQ(run_server({}).exit_code, 2);
   EXPECT_EQ(run_server({"users"}).exit_code, 2);  // no --db

@@ -388,6 +388,19 @@ TEST(SyncService, DevicesOneSchemaVersionBehindAreServedAndTooOldOnesAreToldToUp
   EXPECT_EQ(too_old.status, 426);
   EXPECT_NE(too_old.body.find("update the app"), std::string::npos);
   EXPECT_EQ(world.service->handle({"POST", "/v1/push", token, push_body(current + 1, Json::array()).dump()}).status, 400);
+
+  // A newer app's request with a member this server does not know yet is answered by
+  // its version, not refused as malformed; at this server's own version it is malformed.
+  Json newer = push_body(current + 1, Json::array());
+  newer["battery_level"] = 40;
+  HttpResponse ahead = world.service->handle({"POST", "/v1/push", token, newer.dump()});
+  EXPECT_EQ(ahead.status, 400);
+  EXPECT_NE(ahead.body.find("server_too_old"), std::string::npos) << ahead.body;
+  EXPECT_NE(ahead.body.find("ask the office to update the server"), std::string::npos);
+  newer["schema_version"] = current;
+  HttpResponse malformed = world.service->handle({"POST", "/v1/push", token, newer.dump()});
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_NE(malformed.body.find("battery_level"), std::string::npos) << malformed.body;
 }
 
 }  // namespace

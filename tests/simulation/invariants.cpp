@@ -160,7 +160,7 @@ void SimWorld::check_figures(const std::map<std::string, Record>& server,
     const FieldDef* device_time = c != nullptr ? c->event_time() : nullptr;
     if (device_time == nullptr) continue;
     const Json& f = r.fields;
-    if (!f.contains("received_at") || !f.contains("occurred_at") || !f.contains("time_check") ||
+    if (!f.contains("arrived_at") || !f.contains("occurred_at") || !f.contains("time_check") ||
         !f.value(device_time->name, Json()).is_number_integer()) {
       problems.push_back(r.collection + " " + id + " lacks its server times or the phone's own");
     } else if (f["occurred_at"] != f[device_time->name] && f["time_check"] == "device") {

@@ -39,7 +39,7 @@ TEST(EventTimes, APhoneAYearAheadCannotMoveAPaymentOrItsVoidIntoNextYear) {
   const Record stored = world.server_records().at(paid.id);
   EXPECT_EQ(stored.fields["paid_at"], kSaturdayMorning + kYear);  // kept
   EXPECT_EQ(stored.fields["occurred_at"], kSaturdayMorning);
-  EXPECT_EQ(stored.fields["received_at"], kSaturdayMorning);
+  EXPECT_EQ(stored.fields["arrived_at"], kSaturdayMorning);
   EXPECT_EQ(stored.fields["time_check"], "corrected");
   EXPECT_EQ(report(world, "2026-11", "2026-11-28").collection.collected_in_period, 12000);
   EXPECT_EQ(report(world, "2027-11", "2027-11-30").collection.collected_in_period, 0);
@@ -79,6 +79,25 @@ TEST(EventTimes, AnEventDatedAfterItArrivedIsFlaggedAndCountedAtItsArrival) {
   ASSERT_EQ(r.time_notes.size(), 1u);
   EXPECT_EQ(r.time_notes[0].id, future.id);
   EXPECT_EQ(r.time_notes[0].device_time, kSaturdayMorning + 40 * kDay);
+}
+
+// A complaint's own time ("received_at": when customer service took it) is the phone's
+// and stays; the server's arrival is a field of its own.
+TEST(EventTimes, AComplaintKeepsTheTimeItWasTakenBesideTheServersArrival) {
+  SyncWorld world("Asia/Shanghai");
+  ManualClock phone(kSaturdayMorning + 2 * 60 * kMinute);
+  auto& carol = world.enroll("carol", "customer_service", {world.building_a}, nullptr, &phone);
+  carol.sync();
+  ComplaintInput complaint;
+  complaint.household = world.household_a;
+  complaint.description = "lift stops between floors";
+  Record taken = must(carol.work().log_complaint(complaint));
+  carol.sync();
+  const Record stored = world.server_records().at(taken.id);
+  EXPECT_EQ(stored.fields["received_at"], kSaturdayMorning + 2 * 60 * kMinute);
+  EXPECT_EQ(stored.fields["arrived_at"], kSaturdayMorning);
+  EXPECT_EQ(stored.fields["occurred_at"], kSaturdayMorning);
+  EXPECT_EQ(stored.fields["time_check"], "corrected");
 }
 
 TEST(EventTimes, AClosedMonthDoesNotChange) {

@@ -68,7 +68,7 @@ class RecordSet final : public RecordReader {
   std::map<std::string, std::vector<const Record*>, std::less<>> by_collection_;
 };
 
-// When the event a record holds counts: received_at for a late entry, occurred_at when
+// When the event a record holds counts: arrived_at for a late entry, occurred_at when
 // the server has set it, otherwise the collection's event-time field; 0 for none.
 int64_t event_time_of(const CollectionDef& collection, const Record& record);
 
@@ -207,7 +207,8 @@ struct TimeNote {
   std::string time_check;   // "corrected", "unexplained" or "device"
   int64_t device_time = 0;  // what the phone recorded
   int64_t occurred_at = 0;  // the server's reading
-  int64_t received_at = 0;
+  int64_t arrived_at = 0;
+  int64_t counted_at = 0;  // event_time_of: the arrival for a late entry, else occurred_at
 };
 // Late entries that arrived in `period` and events received in it whose time was
 // unexplained, by arrival.

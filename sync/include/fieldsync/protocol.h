@@ -20,6 +20,8 @@
 namespace fieldsync {
 
 inline constexpr int kProtocolVersion = 1;
+// The largest protocol or schema version a request may name; more is malformed.
+inline constexpr int kMaxVersion = 1000000;
 // Bounds the server enforces and the replicator respects.
 inline constexpr size_t kMaxPushChanges = 500;
 inline constexpr int64_t kMaxPullLimit = 5000;
