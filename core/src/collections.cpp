@@ -547,8 +547,8 @@ std::vector<CollectionDef> property_management_collections() {
   // happened"): set by the server on arrival, beside the time the phone recorded.
   for (auto& c : all) {
     if (c.event_time() == nullptr) continue;
-    c.fields.push_back(server_set(
-        about(once("arrived_at", T::kTimestamp, false), "when the server received it")));
+    c.fields.push_back(
+        server_set(about(once("arrived_at", T::kTimestamp, false), "when the server received it")));
     c.fields.push_back(server_set(about(once("occurred_at", T::kTimestamp, false),
                                         "when it happened: the phone's time, corrected by "
                                         "its clock's error")));

@@ -48,8 +48,7 @@ Status set_arrival_fields(ServerTransaction& txn, const Schema& schema,
     occurred = arrival.arrived_ms;
     check = "unexplained";
   }
-  Json set = {
-      {"arrived_at", arrival.arrived_ms}, {"occurred_at", occurred}, {"time_check", check}};
+  Json set = {{"arrived_at", arrival.arrived_ms}, {"occurred_at", occurred}, {"time_check", check}};
   auto closed = txn.closed_periods();
   if (!closed.ok()) return closed.status();
   if (!closed->empty()) {
