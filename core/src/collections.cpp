@@ -8,6 +8,8 @@
 // their kinds; author fields name the device's user.
 // Version 3: estates have a time_zone; events carry the server's arrived_at,
 // occurred_at, time_check and late_for.
+// Version 4: the pull tells a device which of its refused changes the office settled;
+// an event the office accepted from a refused change names it (accepted_from).
 #include <algorithm>
 
 #include "fieldsync/attachments.h"
@@ -85,9 +87,9 @@ FieldDef now(FieldDef f) {
   f.default_value = DefaultValue::kNow;
   return f;
 }
-FieldDef server_set(FieldDef f) {
+FieldDef server_set(FieldDef f, int since_version = 3) {
   f.auto_value = AutoValue::kSetByServer;
-  f.since_version = 3;
+  f.since_version = since_version;
   return f;
 }
 FieldDef unique(FieldDef f) {
@@ -557,6 +559,10 @@ std::vector<CollectionDef> property_management_collections() {
               "how occurred_at was read from the phone's time")));
     c.fields.push_back(server_set(
         about(once("late_for", T::kMonth, false), "the closed period it is dated into, if any")));
+    c.fields.push_back(server_set(about(once("accepted_from", T::kText, false),
+                                        "the refused change the office accepted it from "
+                                        "(its change id), if it was one"),
+                                  4));
   }
   return all;
 }
@@ -589,7 +595,7 @@ std::vector<DataKind> property_management_kinds() {
 }  // namespace
 
 const Schema& Schema::property_management() {
-  static const Schema schema(3, property_management_collections(), property_management_roles(),
+  static const Schema schema(4, property_management_collections(), property_management_roles(),
                              property_management_kinds());
   return schema;
 }

@@ -35,6 +35,7 @@ class DeviceStore::Impl {
 
   // Sync support (device_store_sync.cpp).
   Status acknowledge(const std::vector<ChangeAck>& acks);
+  Status settle_parked(const std::vector<SettledChange>& settled);
   Status apply_pull_page(const std::vector<Record>& records,
                          const std::map<std::string, int64_t>& cursors,
                          const std::vector<std::string>* scope);

@@ -70,6 +70,48 @@ Status DeviceStore::Impl::acknowledge(const std::vector<ChangeAck>& acks) {
   return (*txn)->commit();
 }
 
+Status DeviceStore::Impl::settle_parked(const std::vector<SettledChange>& settled) {
+  auto txn = SqliteTransaction::begin_immediate(*db_);
+  if (!txn.ok()) return txn.status();
+  for (const SettledChange& change : settled) {
+    auto parked = db_->cached(
+        "SELECT collection, record_id, kind FROM outbox WHERE seq = ? AND change_id = ?"
+        " AND state = 'parked'");
+    if (!parked.ok()) return parked.status();
+    (*parked)->bind(1, change.seq).bind(2, change.change_id);
+    auto row = (*parked)->step();
+    if (!row.ok()) return row.status();
+    if (!*row) continue;
+    const std::string collection = (*parked)->column_text(0);
+    const std::string record_id = (*parked)->column_text(1);
+    const bool create = (*parked)->column_text(2) == "create";
+    (*parked)->reset();
+    auto clear = db_->cached("DELETE FROM outbox WHERE seq = ?");
+    if (!clear.ok()) return clear.status();
+    (*clear)->bind(1, change.seq);
+    FIELDSYNC_RETURN_IF_ERROR((*clear)->run());
+    if (!change.voided || !create) continue;
+    auto waiting = db_->cached("SELECT 1 FROM outbox WHERE record_id = ? AND state = 'pending'");
+    if (!waiting.ok()) return waiting.status();
+    (*waiting)->bind(1, record_id);
+    auto pending = (*waiting)->step();
+    if (!pending.ok()) return pending.status();
+    if (*pending) continue;  // written again since: the next push decides
+    (*waiting)->reset();
+    auto bucket = db_->cached(
+        "DELETE FROM cursors WHERE bucket IN (SELECT bucket FROM records WHERE collection = ?"
+        " AND id = ?)");
+    if (!bucket.ok()) return bucket.status();
+    (*bucket)->bind(1, collection).bind(2, record_id);
+    FIELDSYNC_RETURN_IF_ERROR((*bucket)->run());
+    auto drop = db_->cached("DELETE FROM records WHERE collection = ? AND id = ?");
+    if (!drop.ok()) return drop.status();
+    (*drop)->bind(1, collection).bind(2, record_id);
+    FIELDSYNC_RETURN_IF_ERROR((*drop)->run());
+  }
+  return (*txn)->commit();
+}
+
 Status DeviceStore::Impl::rebase_record(const Record& pulled,
                                         const std::set<std::string>& pending_fields) {
   Record merged = pulled;
@@ -278,6 +320,9 @@ Result<std::vector<OutboxChange>> DeviceStore::parked_changes() const {
   return impl_->outbox_where("parked", -1);
 }
 Status DeviceStore::acknowledge(const std::vector<ChangeAck>& acks) { return impl_->acknowledge(acks); }
+Status DeviceStore::settle_parked(const std::vector<SettledChange>& settled) {
+  return impl_->settle_parked(settled);
+}
 Status DeviceStore::apply_pull_page(const std::vector<Record>& records,
                                     const std::map<std::string, int64_t>& cursors,
                                     const std::vector<std::string>* scope) {
@@ -291,6 +336,11 @@ Status DeviceStore::set_sync_value(const std::string& key, const std::string& va
   return impl_->set_sync_value(key, value);
 }
 Status DeviceStore::set_device_code(const std::string& code) { return impl_->set_device_code(code); }
+Result<bool> DeviceStore::has_issued_receipts() const {
+  auto rows = impl_->query("SELECT receipt_counter FROM device", {});
+  if (!rows.ok()) return rows.status();
+  return !rows->empty() && rows->at(0).at(0).get<int64_t>() > 0;
+}
 const Access& DeviceStore::access() const {
   return impl_->access();
 }

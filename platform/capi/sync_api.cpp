@@ -40,11 +40,35 @@ fieldsync_error transport_error(const Status& status, const HostTransport& trans
                                                                : FIELDSYNC_DOMAIN_FIELDSYNC);
 }
 
-Result<std::unique_ptr<DeviceStore>> open_or_create(const std::string& path,
-                                                    const EnrollResponse& enrollment) {
+// Enrolls the database at `path`, creating it when there is none. An existing one says
+// who it belongs to and which receipts it has issued, so the server refuses a code it
+// cannot take without using it up.
+struct Enrolled {
+  std::unique_ptr<DeviceStore> store;
+  EnrollResponse enrollment;
+};
+Result<Enrolled> ask_enrollment(const std::string& path, HttpTransport& http,
+                                const std::string& code) {
+  Enrolled enrolled;
   std::error_code ec;
-  if (std::filesystem::exists(path, ec)) return DeviceStore::open(path);
-  return DeviceStore::create(path, {enrollment.device_code, enrollment.user, ""});
+  if (std::filesystem::exists(path, ec)) {
+    auto store = DeviceStore::open(path);
+    if (!store.ok()) return store.status();
+    enrolled.store = std::move(store).value();
+    auto request = enrollment_request(*enrolled.store, code);
+    if (!request.ok()) return request.status();
+    auto enrollment = request_enrollment(http, *request);
+    if (!enrollment.ok()) return enrollment.status();
+    enrolled.enrollment = std::move(enrollment).value();
+    return enrolled;
+  }
+  auto enrollment = request_enrollment(http, code, Schema::property_management().version());
+  if (!enrollment.ok()) return enrollment.status();
+  enrolled.enrollment = std::move(enrollment).value();
+  auto store = DeviceStore::create(path, {enrolled.enrollment.device_code, enrolled.enrollment.user, ""});
+  if (!store.ok()) return store.status();
+  enrolled.store = std::move(store).value();
+  return enrolled;
 }
 
 ReplicatorOptions replicator_options(const fieldsync_replicator_options& c, Sleeper& sleeper,
@@ -162,25 +186,23 @@ fieldsync_error fieldsync_enroll(const char* path, const char* server_url,
   return guarded([&] {
     const std::string server = without_trailing_slash(server_url);
     HostTransport http(*transport, server, nullptr);
-    auto enrollment =
-        request_enrollment(http, enrollment_code, Schema::property_management().version());
-    if (!enrollment.ok()) return transport_error(enrollment.status(), http);
-    auto store = open_or_create(path, *enrollment);
-    if (!store.ok()) return to_error(store.status());
+    auto enrolled = ask_enrollment(path, http, enrollment_code);
+    if (!enrolled.ok()) return transport_error(enrolled.status(), http);
+    const EnrollResponse& enrollment = enrolled->enrollment;
     const bool host_keeps_token = token_storage == FIELDSYNC_TOKEN_IN_HOST;
-    EnrollResponse kept = *enrollment;
+    EnrollResponse kept = enrollment;
     if (host_keeps_token) kept.device_token = kTokenKeptByHost;
-    if (Status s = adopt_enrollment(**store, kept, server); !s.ok()) return to_error(s);
+    if (Status s = adopt_enrollment(*enrolled->store, kept, server); !s.ok()) return to_error(s);
 
-    Json answer = {{"user", enrollment->user},
-                   {"role", enrollment->role},
-                   {"device_code", enrollment->device_code},
-                   {"device_id", enrollment->device_id},
+    Json answer = {{"user", enrollment.user},
+                   {"role", enrollment.role},
+                   {"device_code", enrollment.device_code},
+                   {"device_id", enrollment.device_id},
                    {"server", server}};
-    if (host_keeps_token) answer["device_token"] = enrollment->device_token;
+    if (host_keeps_token) answer["device_token"] = enrollment.device_token;
     auto db = std::make_unique<fieldsync_db>();
     db->path = path;
-    db->store = std::move(store).value();
+    db->store = std::move(enrolled->store);
     give_strings({{out_enrollment_json, dump_json(answer)}});
     if (out_db != nullptr) *out_db = db.release();
     return ok_error();

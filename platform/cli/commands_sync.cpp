@@ -49,15 +49,29 @@ CliStatus run_enroll(CommandContext& context) {
   auto transport = server_transport(context);
   if (!transport.ok()) return transport.status();
   const std::string server = *context.args.value("server");
-  auto enrollment = request_enrollment(**transport, *context.args.value("code"),
-                                       Schema::property_management().version());
-  if (!enrollment.ok()) return enrollment.status();
+  const std::string code = *context.args.value("code");
+  // An existing database says who it belongs to and which receipts it has issued, so
+  // the server can refuse a code it cannot take without using it up.
   std::error_code ec;
-  auto store = std::filesystem::exists(context.db_path, ec)
-                   ? DeviceStore::open(context.db_path)
-                   : DeviceStore::create(context.db_path, {enrollment->device_code, enrollment->user, ""});
-  if (!store.ok()) return CliStatus::database(store.status());
-  if (Status s = adopt_enrollment(**store, *enrollment, server); !s.ok()) return s;
+  std::unique_ptr<DeviceStore> store;
+  Result<EnrollResponse> enrollment = Status::internal("not asked");
+  if (std::filesystem::exists(context.db_path, ec)) {
+    auto opened = DeviceStore::open(context.db_path);
+    if (!opened.ok()) return CliStatus::database(opened.status());
+    store = std::move(opened).value();
+    auto request = enrollment_request(*store, code);
+    if (!request.ok()) return CliStatus::database(request.status());
+    enrollment = request_enrollment(**transport, *request);
+    if (!enrollment.ok()) return enrollment.status();
+  } else {
+    enrollment = request_enrollment(**transport, code, Schema::property_management().version());
+    if (!enrollment.ok()) return enrollment.status();
+    auto created =
+        DeviceStore::create(context.db_path, {enrollment->device_code, enrollment->user, ""});
+    if (!created.ok()) return CliStatus::database(created.status());
+    store = std::move(created).value();
+  }
+  if (Status s = adopt_enrollment(*store, *enrollment, server); !s.ok()) return s;
   if (context.json) {
     print_json(context.out, Json{{"device_code", enrollment->device_code}, {"user", enrollment->user},
                                  {"role", enrollment->role}, {"server", server}});
@@ -72,6 +86,13 @@ CliStatus run_enroll(CommandContext& context) {
 // A one-line progress bar on a terminal; nothing when stderr is not one.
 void show_progress(const SyncProgress& p) {
   if (!isatty(STDERR_FILENO)) return;
+  if (p.retry_in_ms > 0) {
+    const std::string why = p.waiting_because.substr(0, 60);
+    std::fprintf(stderr, "\r%s: waiting %.1f s to try again (%s)   ", p.phase.empty() ? "sync" : p.phase.c_str(),
+                 static_cast<double>(p.retry_in_ms) / 1000.0, why.c_str());
+    std::fflush(stderr);
+    return;
+  }
   if (p.phase == "push") {
     const int64_t total = std::max<int64_t>(p.to_push, 1);
     const int filled = static_cast<int>(20 * std::min(p.pushed, total) / total);
@@ -136,8 +157,16 @@ CliStatus run_status(CommandContext& context) {
   auto status = Replicator::read_status(*context.store);
   if (!status.ok()) return status.status();
   const std::string last = status->last_success_ms ? format_timestamp(status->last_success_ms) : "never";
+  const Access& access = context.store->access();
+  // A revoked phone still holds a token; it is not enrolled in any sense that matters.
+  const bool admitted = status->enrolled && status->refused_by_server.empty();
   if (context.json) {
-    print_json(context.out, Json{{"enrolled", status->enrolled}, {"server", status->server},
+    print_json(context.out, Json{{"enrolled", admitted}, {"server", status->server},
+                                 {"refused_by_server", status->refused_by_server},
+                                 {"user", context.store->identity().user},
+                                 {"role", access.role},
+                                 {"estates", access.estates},
+                                 {"buildings", access.buildings},
                                  {"pending_changes", status->pending}, {"parked_changes", status->parked},
                                  {"last_success_ms", status->last_success_ms},
                                  {"clock_ahead_ms", status->clock_ahead_ms},
@@ -145,8 +174,32 @@ CliStatus run_status(CommandContext& context) {
                                  {"pending_attachment_bytes", status->upload_bytes}});
     return CliStatus();
   }
+  std::string enrolled = admitted ? "yes" : "no";
+  if (!status->refused_by_server.empty()) enrolled += ": " + status->refused_by_server;
+  else if (!status->enrolled) enrolled += ": `fieldsync enroll --server URL --code CODE` with a code from the office";
+  std::string places;
+  const auto* buildings = context.store->schema().find("buildings");
+  const StoreRecords names(*context.store);
+  for (const std::string& id : access.buildings) {
+    std::string name = id;
+    if (buildings != nullptr) {
+      auto fields = names.fields_of("buildings", id);
+      if (fields.ok() && *fields) {
+        auto label = label_of(context.store->schema(), *buildings, id, **fields, names);
+        if (label.ok()) name = *label;
+      }
+    }
+    places += (places.empty() ? "" : ", ") + name;
+  }
+  if (!access.estates.empty()) {
+    places += (places.empty() ? "" : "; ") + std::to_string(access.estates.size()) +
+              (access.estates.size() == 1 ? " estate" : " estates") + " whole";
+  }
   render_pairs(context.out,
-               {{"enrolled", status->enrolled ? "yes" : "no"},
+               {{"enrolled", enrolled},
+                {"user", context.store->identity().user},
+                {"role", access.known() ? access.role : "- (learnt at the first sync)"},
+                {"buildings", places.empty() ? "-" : places},
                 {"server", status->server.empty() ? "-" : status->server},
                 {"pending changes", std::to_string(status->pending)},
                 {"parked changes", std::to_string(status->parked)},
@@ -169,7 +222,7 @@ CliStatus run_parked(CommandContext& context) {
       out.push_back({{"seq", c.seq}, {"change_id", c.change_id}, {"kind", c.kind}, {"collection", c.collection},
                      {"record_id", c.record_id}, {"fields", c.fields}, {"reason", c.parked_reason}});
     }
-    print_json(context.out, out);
+    print_json(context.out, Json{{"count", out.size()}, {"parked_changes", out}});
     return CliStatus();
   }
   Table table({"seq", "kind", "collection", "record", "why the server refused it"});
@@ -186,10 +239,13 @@ CliStatus list_conflicts(CommandContext& context) {
   auto conflicts = context.store->list("conflicts", open);
   if (!conflicts.ok()) return conflicts.status();
   if (context.json) {
-    print_json(context.out, records_json(*conflicts));
+    print_json(context.out, Json{{"collection", "conflicts"},
+                                 {"count", conflicts->size()},
+                                 {"records", records_json(*conflicts)}});
     return CliStatus();
   }
-  Table table({"id", "record", "field", "kept (winner)", "lost", "status"});
+  // The same words as --keep winner|loser.
+  Table table({"id", "record", "field", "winner (kept)", "loser", "status"});
   for (const auto& c : *conflicts) {
     const Json& f = c.fields;
     table.add_row({c.id, f.value("collection", "") + " " + f.value("record", ""), f.value("field", ""),

@@ -132,6 +132,16 @@ Outcome run_revoke(CommandContext& context) {
   return Outcome();
 }
 
+Outcome run_readmit(CommandContext& context) {
+  FIELDSYNC_SERVER_RETURN_IF_FAILED(expect_positional(context, 1, 1, "DEVICE_CODE"));
+  int64_t hours = 168;
+  FIELDSYNC_SERVER_RETURN_IF_FAILED(read_number(context.args, "ttl-hours", 1, 24 * 366, hours));
+  auto code = admin_of(context).readmit(context.args.positional[0], hours * 3600 * 1000);
+  if (!code.ok()) return code.status();
+  context.out << *code << "\n";
+  return Outcome();
+}
+
 }  // namespace
 
 std::vector<CommandDef> admin_commands() {
@@ -180,6 +190,14 @@ std::vector<CommandDef> admin_commands() {
        Database::kExisting,
        run_revoke,
        "revoke K7QM"},
+      {"readmit",
+       "DEVICE_CODE [--ttl-hours 168]",
+       "print a one-time code that lets a revoked phone enroll again under its old device "
+       "code, so the changes it still holds are delivered",
+       {{"ttl-hours", true, "HOURS"}},
+       Database::kExisting,
+       run_readmit,
+       "readmit K7QM"},
   };
 }
 

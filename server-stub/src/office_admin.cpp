@@ -34,6 +34,18 @@ Status in_write(ServerStore& store, Body body) {
   return (*txn)->commit();
 }
 
+// The device a person names by its code, in any case.
+Result<Device> device_of(ServerTransaction& txn, const std::string& typed) {
+  const std::string code = typed_code(typed);
+  auto device = txn.device_by_code(code);
+  if (!device.ok()) return device.status();
+  if (!*device) {
+    return Status::not_found("no device with code '" + code.substr(0, 16) +
+                             "'; `fieldsync-server devices` lists them");
+  }
+  return **device;
+}
+
 Status require_user(ServerTransaction& txn, const std::string& name) {
   auto user = txn.get_user(name);
   if (!user.ok()) return user.status();
@@ -100,11 +112,27 @@ Result<std::string> OfficeAdmin::issue_enrollment_code(const std::string& user, 
 
 Status OfficeAdmin::revoke_device(const std::string& device_code) {
   return in_write(store_, [&](ServerTransaction& txn) -> Status {
-    auto device = txn.device_by_code(device_code);
+    auto device = device_of(txn, device_code);
     if (!device.ok()) return device.status();
-    if (!*device) return Status::not_found("no device with code '" + device_code.substr(0, 16) + "'");
-    return txn.revoke_device((*device)->id);
+    return txn.revoke_device(device->id);
   });
+}
+
+Result<std::string> OfficeAdmin::readmit(const std::string& device_code, int64_t ttl_ms) {
+  const std::string code = random_code(8);
+  Status s = in_write(store_, [&](ServerTransaction& txn) -> Status {
+    auto device = device_of(txn, device_code);
+    if (!device.ok()) return device.status();
+    if (!device->revoked) {
+      return Status::failed_precondition("device " + device->device_code +
+                                         " is not revoked; it syncs with the token it has");
+    }
+    FIELDSYNC_RETURN_IF_ERROR(require_user(txn, device->user));
+    return txn.put_enrollment_code(secret_hash(code), device->user, clock_.now_ms() + ttl_ms,
+                                   device->id);
+  });
+  if (!s.ok()) return s;
+  return code;
 }
 
 Result<Record> OfficeAdmin::create_record(const std::string& collection, const Json& fields,
@@ -118,7 +146,8 @@ Result<Record> OfficeAdmin::create_record(const std::string& collection, const J
 }
 
 Result<Record> OfficeAdmin::create_record_in(ServerTransaction& txn, const std::string& collection,
-                                             const Json& fields, const std::string& id_text) {
+                                             const Json& fields, const std::string& id_text,
+                                             const RefusedChange* accepting) {
   auto c = schema_.require(collection);
   if (!c.ok()) return c.status();
   std::string id = id_text.empty() ? new_id(clock_) : id_text;
@@ -138,7 +167,19 @@ Result<Record> OfficeAdmin::create_record_in(ServerTransaction& txn, const std::
     if (field.is_status() && !full.contains(field.name)) full[field.name] = field.choices.front();
     if (field.auto_value == AutoValue::kReopenCounter) full[field.name] = 0;
     if (field.auto_value == AutoValue::kReceiptNumber) {
-      return Status::invalid_argument(collection + " are recorded by a device, not created by the office");
+      if (accepting == nullptr) {
+        return Status::invalid_argument(collection + " are recorded by a device, not created by the office");
+      }
+      // The receipt the household holds: kept, and still used once only.
+      const Json& receipt = full.value(field.name, Json());
+      if (receipt.is_string()) {
+        auto same = txn.find_ids(collection, field.name, receipt.get<std::string>());
+        if (!same.ok()) return same.status();
+        if (!same->empty()) {
+          return Status::invalid_argument(field.name + ": " + receipt.get<std::string>() +
+                                          " is already used by another " + (*c)->record_noun);
+        }
+      }
     }
   }
   auto clock = txn.load_clock();
@@ -175,12 +216,119 @@ Result<Record> OfficeAdmin::create_record_in(ServerTransaction& txn, const std::
   if (!bucket.ok()) return bucket.status();
   if (!*bucket) return Status::invalid_argument((*c)->record_noun + ": the record it belongs to is not on the server");
   record.bucket = **bucket;
-  FIELDSYNC_RETURN_IF_ERROR(set_arrival_fields(txn, schema_, **c, Arrival{clock_.now_ms(), 0},
-                                               hlc.tick().encode(), record));
+  const Arrival arrival = accepting != nullptr
+                              ? Arrival{accepting->refused_ms, accepting->clock_error_ms}
+                              : Arrival{clock_.now_ms(), 0};
+  FIELDSYNC_RETURN_IF_ERROR(
+      set_arrival_fields(txn, schema_, **c, arrival, hlc.tick().encode(), record));
+  if (accepting != nullptr && (*c)->field("accepted_from") != nullptr) {
+    record.fields["accepted_from"] = accepting->change_id;
+    record.stamps["accepted_from"] = hlc.tick().encode();
+  }
   auto seq = txn.put_record(record);
   if (!seq.ok()) return seq.status();
   FIELDSYNC_RETURN_IF_ERROR(txn.save_clock(hlc.last()));
   return record;
+}
+
+Result<RefusedChange> OfficeAdmin::open_refused(ServerTransaction& txn, int64_t id) {
+  auto found = txn.refused_change(id);
+  if (!found.ok()) return found.status();
+  if (!*found) return Status::not_found("no refused change " + std::to_string(id));
+  if ((*found)->state != "open") {
+    return Status::failed_precondition("refused change " + std::to_string(id) + " was already " +
+                                       (*found)->state + " by " + (*found)->settled_by);
+  }
+  return std::move(**found);
+}
+
+Status OfficeAdmin::settle(ServerTransaction& txn, RefusedChange& change, const std::string& state,
+                           const std::string& by, const std::string& note,
+                           const std::string& record) {
+  change.state = state;
+  change.settled_by = by;
+  change.note = note;
+  change.settled_ms = clock_.now_ms();
+  change.accepted_record = record;
+  FIELDSYNC_RETURN_IF_ERROR(txn.settle_refused_change(change));
+  auto settled = txn.refused_change(change.id);
+  if (!settled.ok()) return settled.status();
+  if (*settled) change = std::move(**settled);
+  return txn.commit();
+}
+
+Result<Record> OfficeAdmin::edit_record_in(ServerTransaction& txn, const RefusedChange& accepting,
+                                           const Json& fields) {
+  auto c = schema_.require(accepting.collection);
+  if (!c.ok()) return c.status();
+  auto current = txn.get_record(accepting.record_id);
+  if (!current.ok()) return current.status();
+  if (!*current || (*current)->record.collection != accepting.collection) {
+    return Status::invalid_argument("no " + (*c)->record_noun + " " +
+                                    utf8_prefix(accepting.record_id, 64) +
+                                    " on the server to change; void the refused change instead");
+  }
+  auto clock = txn.load_clock();
+  if (!clock.ok()) return clock.status();
+  HybridClock hlc(clock_, "server", *clock);
+  IncomingChange change;
+  change.collection = accepting.collection;
+  change.record_id = accepting.record_id;
+  change.kind = accepting.kind;
+  change.fields = fields;
+  const std::string stamp = hlc.tick().encode();
+  for (const auto& [name, value] : fields.items()) {
+    change.stamps[name] = stamp;
+    change.base[name] = (*current)->record.stamps.value(name, std::string());
+  }
+  if (change.kind == "update") {
+    if (Status s = schema_.validate_update(**c, fields); !s.ok()) return s;
+  }
+  MergeResult merged = merge_change(**c, schema_, (*current)->record, change);
+  if (merged.outcome == ChangeOutcome::kRejected) return Status::invalid_argument(merged.reason);
+  if (merged.changed) {
+    auto seq = txn.put_record(merged.record);
+    if (!seq.ok()) return seq.status();
+  }
+  FIELDSYNC_RETURN_IF_ERROR(txn.save_clock(hlc.last()));
+  return merged.record;
+}
+
+Result<RefusedChange> OfficeAdmin::accept_refused(int64_t id, const Json& corrections,
+                                                  const std::string& by, const std::string& note) {
+  if (!corrections.is_object()) return Status::invalid_argument("corrections must be field=value");
+  auto txn = store_.begin(true);
+  if (!txn.ok()) return txn.status();
+  auto change = open_refused(**txn, id);
+  if (!change.ok()) return change.status();
+  Json fields = change->change.value("fields", Json::object());
+  if (!fields.is_object()) fields = Json::object();
+  for (const auto& [name, value] : corrections.items()) {
+    if (value.is_null()) {
+      fields.erase(name);
+    } else {
+      fields[name] = value;
+    }
+  }
+  auto record = change->kind == "create"
+                    ? create_record_in(**txn, change->collection, fields, change->record_id, &*change)
+                    : edit_record_in(**txn, *change, fields);
+  if (!record.ok()) {
+    return record.status().with_context("refused change " + std::to_string(id) +
+                                        " is still refused as corrected");
+  }
+  FIELDSYNC_RETURN_IF_ERROR(settle(**txn, *change, "accepted", by, note, record->id));
+  return change;
+}
+
+Result<RefusedChange> OfficeAdmin::void_refused(int64_t id, const std::string& by,
+                                                const std::string& note) {
+  auto txn = store_.begin(true);
+  if (!txn.ok()) return txn.status();
+  auto change = open_refused(**txn, id);
+  if (!change.ok()) return change.status();
+  FIELDSYNC_RETURN_IF_ERROR(settle(**txn, *change, "voided", by, note, ""));
+  return change;
 }
 
 }  // namespace fieldsync::server

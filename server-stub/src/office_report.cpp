@@ -144,6 +144,24 @@ Result<OfficeReport> build_office_report(ServerStore& store, const Schema& schem
   auto conflicts = open_conflicts(store);
   if (!conflicts.ok()) return conflicts.status();
   report.conflicts = std::move(conflicts).value();
+  {
+    auto txn = store.begin(false);
+    if (!txn.ok()) return txn.status();
+    auto refused = (*txn)->refused_changes(/*all=*/false);
+    if (!refused.ok()) return refused.status();
+    report.refused_open = static_cast<int64_t>(refused->size());
+    for (const RefusedChange& r : *refused) {
+      const CollectionDef* c = schema.find(r.collection);
+      const Json fields = r.change.value("fields", Json::object());
+      if (c == nullptr || r.kind != "create" || !fields.is_object()) continue;
+      for (const FieldDef& f : c->fields) {
+        const Json& v = fields.value(f.name, Json());
+        if (f.type == FieldType::kMoney && v.is_number_integer() && v.get<int64_t>() > 0) {
+          report.refused_amount += v.get<int64_t>();
+        }
+      }
+    }
+  }
   if (blobs != nullptr) {
     auto waiting = waiting_attachments(store, *blobs);
     if (!waiting.ok()) return waiting.status();

@@ -158,6 +158,8 @@ void add_lifecycle_json(const OfficeReport& r, Json& out) {
   }
   out["work_orders_awaiting_return_visit"] = orders;
   out["open_conflicts"] = conflicts;
+  out["refused_changes"] = {{"open", r.refused_open},
+                            {"amount", format_money(r.refused_amount)}};
 }
 
 void collection_table(const OfficeReport& r, std::ostream& out) {
@@ -245,6 +247,9 @@ void lifecycle_tables(const OfficeReport& r, std::ostream& out) {
   out << format_table({"detected", "collection", "field", "winner", "winner device", "loser",
                        "loser device", "record", "conflict"},
                       conflicts);
+  out << "\nRefused changes waiting for the office: " << r.refused_open;
+  if (r.refused_amount > 0) out << " (money in them: " << format_money(r.refused_amount) << ")";
+  out << (r.refused_open > 0 ? "; see `fieldsync-server parked`\n" : "\n");
 }
 
 Json checks_json(const OfficeReport& r) {

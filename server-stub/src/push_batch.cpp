@@ -63,10 +63,29 @@ Result<ChangeResult> PushBatch::apply(const WireChange& wire) {
   }
   auto result = merge(wire);
   if (!result.ok()) return result;
+  if (result->outcome == ChangeOutcome::kRejected) FIELDSYNC_RETURN_IF_ERROR(keep_refused(wire, *result));
   FIELDSYNC_RETURN_IF_ERROR(txn_.put_change_result(device_.id, wire.seq, wire.change.change_id,
                                                    change_result_to_json(*result).dump()));
   last_seq_ = std::max(last_seq_, wire.seq);
   return result;
+}
+
+Status PushBatch::keep_refused(const WireChange& wire, const ChangeResult& result) {
+  RefusedChange kept;
+  kept.device_id = device_.id;
+  kept.device_code = device_.device_code;
+  kept.user = user_.name;
+  kept.seq = wire.seq;
+  kept.change_id = wire.change.change_id;
+  kept.collection = wire.change.collection;
+  kept.record_id = wire.change.record_id;
+  kept.kind = wire.change.kind;
+  kept.change = wire_change_to_json(wire);
+  kept.reason = result.reason;
+  kept.refused_ms = arrival_.arrived_ms;
+  kept.clock_error_ms = arrival_.clock_error_ms;
+  auto id = txn_.put_refused_change(kept);
+  return id.ok() ? Status() : id.status();
 }
 
 Result<std::string> PushBatch::check_stamp_nodes(const IncomingChange& change) {

@@ -29,6 +29,8 @@ class PushBatch {
 
  private:
   Result<ChangeResult> merge(const WireChange& wire);
+  // Keeps a refused change whole, for the office (RefusedChange).
+  Status keep_refused(const WireChange& wire, const ChangeResult& result);
   // Why the change's new stamps cannot be this device's ("" when they are): every one
   // must carry the device's HLC node. A device's first stamp teaches the server its
   // node, unless the node is "server" or another person's device already has it (the

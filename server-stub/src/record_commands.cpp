@@ -29,8 +29,10 @@ Result<const CollectionDef*> office_collection(const std::string& name) {
   return c;
 }
 
-// The fields of "field=value" words; every problem at once.
-Result<Json> fields_of(const CollectionDef& c, const std::vector<std::string>& words) {
+}  // namespace
+
+Result<Json> fields_of(const CollectionDef& c, const std::vector<std::string>& words,
+                       bool managed_allowed) {
   Json fields = Json::object();
   std::vector<std::string> problems;
   std::set<std::string> seen;
@@ -43,7 +45,7 @@ Result<Json> fields_of(const CollectionDef& c, const std::vector<std::string>& w
     const FieldDef* field = c.field(name);
     if (!seen.insert(name).second) {
       problems.push_back(name + ": given twice");
-    } else if (field == nullptr || field->is_managed()) {
+    } else if (field == nullptr || (field->is_managed() && !managed_allowed)) {
       std::string known;
       for (const auto& f : c.fields)
         known += f.is_managed() ? "" : (known.empty() ? "" : ", ") + f.name;
@@ -61,6 +63,8 @@ Result<Json> fields_of(const CollectionDef& c, const std::vector<std::string>& w
                                       (problems.size() == 1 ? " problem" : " problems"),
                                   problems);
 }
+
+namespace {
 
 Outcome run_add(CommandContext& context) {
   const auto& words = context.args.positional;

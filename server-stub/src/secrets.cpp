@@ -44,6 +44,16 @@ std::string random_code(size_t length) {
   return code;
 }
 
+std::string typed_code(const std::string& typed) {
+  const size_t first = typed.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return "";
+  const size_t last = typed.find_last_not_of(" \t\r\n");
+  std::string code = typed.substr(first, last - first + 1);
+  for (char& c : code)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  return code;
+}
+
 std::string secret_hash(const std::string& secret) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;

@@ -32,7 +32,8 @@ const std::vector<CommandDef>& all_commands() {
   static const std::vector<CommandDef> all = [] {
     std::vector<CommandDef> out;
     for (const auto& group :
-         {serve_commands(), admin_commands(), record_commands(), report_commands()}) {
+         {serve_commands(), admin_commands(), record_commands(), report_commands(),
+          refused_commands()}) {
       out.insert(out.end(), group.begin(), group.end());
     }
     out.push_back({"help",

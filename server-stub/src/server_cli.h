@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "fieldsync/schema.h"
 #include "fieldsync/server/server_store.h"
 
 namespace fieldsync::server::cli {
@@ -93,6 +94,12 @@ admin_commands();  // user, users, assign, unassign, enroll-code, devices, revok
 std::vector<CommandDef> record_commands();  // add, import
 std::vector<CommandDef> report_commands();  // report, arrears, close-period, time-zone
 std::vector<CommandDef> serve_commands();   // serve
+std::vector<CommandDef> refused_commands();  // parked
+
+// The fields of "field=value" words for a record of `c`, each read by its field's type;
+// every problem at once. Managed fields (a receipt number) only when `managed_allowed`.
+Result<Json> fields_of(const CollectionDef& c, const std::vector<std::string>& words,
+                       bool managed_allowed = false);
 
 // A usage error unless the command got between `min` and `max` positional arguments.
 Outcome expect_positional(const CommandContext& context, size_t min, size_t max,

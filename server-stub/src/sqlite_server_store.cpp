@@ -32,7 +32,7 @@ const char* kLayout =
     "  PRIMARY KEY (user, kind, target));"
     "CREATE TABLE enrollment_codes ("
     "  code_hash TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES users (name),"
-    "  expires_ms INTEGER NOT NULL, used_ms INTEGER);"
+    "  expires_ms INTEGER NOT NULL, used_ms INTEGER, device_id TEXT NOT NULL DEFAULT '');"
     "CREATE TABLE devices ("
     "  id TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES users (name),"
     "  device_code TEXT NOT NULL UNIQUE, token_hash TEXT NOT NULL UNIQUE,"
@@ -41,11 +41,23 @@ const char* kLayout =
     "  node_id TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX devices_by_node ON devices (node_id);"
     "CREATE TABLE closed_periods (period TEXT PRIMARY KEY, closed_ms INTEGER NOT NULL);"
-    "PRAGMA user_version = 3;";
+    "CREATE TABLE refused_changes ("
+    "  id INTEGER PRIMARY KEY, device_id TEXT NOT NULL, device_code TEXT NOT NULL,"
+    "  user TEXT NOT NULL, seq INTEGER NOT NULL, change_id TEXT NOT NULL,"
+    "  collection TEXT NOT NULL, record_id TEXT NOT NULL, kind TEXT NOT NULL,"
+    "  change TEXT NOT NULL, reason TEXT NOT NULL, refused_ms INTEGER NOT NULL,"
+    "  clock_error_ms INTEGER, state TEXT NOT NULL DEFAULT 'open',"
+    "  settled_by TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '',"
+    "  settled_ms INTEGER NOT NULL DEFAULT 0, settle_seq INTEGER,"
+    "  accepted_record TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX refused_by_state ON refused_changes (state, id);"
+    "CREATE UNIQUE INDEX refused_by_settlement ON refused_changes (device_id, settle_seq)"
+    "  WHERE settle_seq IS NOT NULL;"
+    "PRAGMA user_version = 4;";
 
 // The layout this build writes, and how each earlier one is brought to it: each
 // migration takes layout `to - 1` to `to`, in its own transaction, run in order on open.
-constexpr int64_t kLayoutVersion = 3;
+constexpr int64_t kLayoutVersion = 4;
 
 // Layout 1 to 2 (schema 1 kept buckets without a kind of data, "building:<id>"; layout
 // 2 gives each its kind, "building:<id>:fees"): every record's bucket derived again by
@@ -98,11 +110,30 @@ Status add_closed_periods(SqliteDb& db) {
       "CREATE TABLE closed_periods (period TEXT PRIMARY KEY, closed_ms INTEGER NOT NULL)");
 }
 
+// Layout 3 to 4: refused changes, kept whole for the office; enrollment codes that
+// re-admit a revoked device.
+Status add_refused_changes(SqliteDb& db) {
+  return db.exec(
+      "ALTER TABLE enrollment_codes ADD COLUMN device_id TEXT NOT NULL DEFAULT '';"
+      "CREATE TABLE refused_changes ("
+    "  id INTEGER PRIMARY KEY, device_id TEXT NOT NULL, device_code TEXT NOT NULL,"
+    "  user TEXT NOT NULL, seq INTEGER NOT NULL, change_id TEXT NOT NULL,"
+    "  collection TEXT NOT NULL, record_id TEXT NOT NULL, kind TEXT NOT NULL,"
+    "  change TEXT NOT NULL, reason TEXT NOT NULL, refused_ms INTEGER NOT NULL,"
+    "  clock_error_ms INTEGER, state TEXT NOT NULL DEFAULT 'open',"
+    "  settled_by TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '',"
+    "  settled_ms INTEGER NOT NULL DEFAULT 0, settle_seq INTEGER,"
+    "  accepted_record TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX refused_by_state ON refused_changes (state, id);"
+    "CREATE UNIQUE INDEX refused_by_settlement ON refused_changes (device_id, settle_seq)"
+    "  WHERE settle_seq IS NOT NULL;");
+}
+
 struct Migration {
   int64_t to;
   Status (*run)(SqliteDb& db);
 };
-const Migration kMigrations[] = {{2, migrate_buckets}, {3, add_closed_periods}};
+const Migration kMigrations[] = {{2, migrate_buckets}, {3, add_closed_periods}, {4, add_refused_changes}};
 
 Status migrate(SqliteDb& db, int64_t from) {
   for (const Migration& m : kMigrations) {
@@ -330,26 +361,28 @@ class SqliteServerTransaction final : public ServerTransaction {
   }
 
   Status put_enrollment_code(const std::string& code_hash, const std::string& user,
-                             int64_t expires_ms) override {
-    auto s = db_.cached("INSERT INTO enrollment_codes VALUES (?, ?, ?, NULL)");
+                             int64_t expires_ms, const std::string& device_id) override {
+    auto s = db_.cached(
+        "INSERT INTO enrollment_codes (code_hash, user, expires_ms, used_ms, device_id)"
+        " VALUES (?, ?, ?, NULL, ?)");
     if (!s.ok()) return s.status();
-    (*s)->bind(1, code_hash).bind(2, user).bind(3, expires_ms);
+    (*s)->bind(1, code_hash).bind(2, user).bind(3, expires_ms).bind(4, device_id);
     return (*s)->run();
   }
 
-  Result<std::optional<std::string>> redeem_enrollment_code(const std::string& code_hash,
-                                                            int64_t now_ms) override {
+  Result<std::optional<RedeemedCode>> redeem_enrollment_code(const std::string& code_hash,
+                                                             int64_t now_ms) override {
     auto s = db_.cached(
         "UPDATE enrollment_codes SET used_ms = ?2 WHERE code_hash = ?1 AND used_ms IS NULL"
-        " AND expires_ms > ?2 RETURNING user");
+        " AND expires_ms > ?2 RETURNING user, device_id");
     if (!s.ok()) return s.status();
     (*s)->bind(1, code_hash).bind(2, now_ms);
     auto row = (*s)->step();
     if (!row.ok()) return row.status();
-    if (!*row) return std::optional<std::string>();
-    std::string user = (*s)->column_text(0);
+    if (!*row) return std::optional<RedeemedCode>();
+    RedeemedCode redeemed{(*s)->column_text(0), (*s)->column_text(1)};
     FIELDSYNC_RETURN_IF_ERROR((*s)->run());
-    return std::optional<std::string>(user);
+    return std::optional<RedeemedCode>(std::move(redeemed));
   }
 
   Status put_device(const Device& d, const std::string& token_hash) override {
@@ -413,6 +446,119 @@ class SqliteServerTransaction final : public ServerTransaction {
     auto s = db_.cached("UPDATE devices SET revoked = 1 WHERE id = ?");
     if (!s.ok()) return s.status();
     (*s)->bind(1, device_id);
+    return (*s)->run();
+  }
+
+  static RefusedChange read_refused(const SqliteStatement& s) {
+    RefusedChange c;
+    c.id = s.column_int(0);
+    c.device_id = s.column_text(1);
+    c.device_code = s.column_text(2);
+    c.user = s.column_text(3);
+    c.seq = s.column_int(4);
+    c.change_id = s.column_text(5);
+    c.collection = s.column_text(6);
+    c.record_id = s.column_text(7);
+    c.kind = s.column_text(8);
+    c.change = Json::parse(s.column_text(9), nullptr, false);
+    c.reason = s.column_text(10);
+    c.refused_ms = s.column_int(11);
+    if (!s.column_is_null(12)) c.clock_error_ms = s.column_int(12);
+    c.state = s.column_text(13);
+    c.settled_by = s.column_text(14);
+    c.note = s.column_text(15);
+    c.settled_ms = s.column_int(16);
+    c.settle_seq = s.column_is_null(17) ? 0 : s.column_int(17);
+    c.accepted_record = s.column_text(18);
+    return c;
+  }
+  static constexpr const char* kRefusedColumns =
+      "SELECT id, device_id, device_code, user, seq, change_id, collection, record_id, kind,"
+      " change, reason, refused_ms, clock_error_ms, state, settled_by, note, settled_ms,"
+      " settle_seq, accepted_record FROM refused_changes";
+
+  Result<std::vector<RefusedChange>> read_refused_rows(CachedStatement& s) {
+    std::vector<RefusedChange> out;
+    while (true) {
+      auto row = s->step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      out.push_back(read_refused(*s));
+    }
+  }
+
+  Result<int64_t> put_refused_change(const RefusedChange& c) override {
+    auto s = db_.cached(
+        "INSERT INTO refused_changes (device_id, device_code, user, seq, change_id, collection,"
+        " record_id, kind, change, reason, refused_ms, clock_error_ms)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, c.device_id).bind(2, c.device_code).bind(3, c.user).bind(4, c.seq);
+    (*s)->bind(5, c.change_id).bind(6, c.collection).bind(7, c.record_id).bind(8, c.kind);
+    (*s)->bind(9, c.change.dump()).bind(10, c.reason).bind(11, c.refused_ms);
+    if (c.clock_error_ms) {
+      (*s)->bind(12, *c.clock_error_ms);
+    } else {
+      (*s)->bind_null(12);
+    }
+    auto row = (*s)->step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::internal("refused change: no id given");
+    const int64_t id = (*s)->column_int(0);
+    FIELDSYNC_RETURN_IF_ERROR((*s)->run());
+    return id;
+  }
+
+  Result<std::optional<RefusedChange>> refused_change(int64_t id) override {
+    auto s = db_.cached(std::string(kRefusedColumns) + " WHERE id = ?");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, id);
+    auto rows = read_refused_rows(*s);
+    if (!rows.ok()) return rows.status();
+    if (rows->empty()) return std::optional<RefusedChange>();
+    return std::optional<RefusedChange>(std::move(rows->front()));
+  }
+
+  Result<std::vector<RefusedChange>> refused_changes(bool all) override {
+    auto s = db_.cached(std::string(kRefusedColumns) +
+                        (all ? " ORDER BY id" : " WHERE state = 'open' ORDER BY id"));
+    if (!s.ok()) return s.status();
+    return read_refused_rows(*s);
+  }
+
+  Status settle_refused_change(const RefusedChange& c) override {
+    auto s = db_.cached(
+        "UPDATE refused_changes SET state = ?2, settled_by = ?3, note = ?4, settled_ms = ?5,"
+        " accepted_record = ?6, settle_seq = (SELECT coalesce(max(settle_seq), 0) + 1"
+        " FROM refused_changes)"
+        " WHERE id = ?1 AND state = 'open' RETURNING id");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, c.id).bind(2, c.state).bind(3, c.settled_by).bind(4, c.note);
+    (*s)->bind(5, c.settled_ms).bind(6, c.accepted_record);
+    auto row = (*s)->step();
+    if (!row.ok()) return row.status();
+    const bool settled = *row;
+    FIELDSYNC_RETURN_IF_ERROR((*s)->run());
+    if (!settled) {
+      return Status::failed_precondition("refused change " + std::to_string(c.id) +
+                                         " is not open");
+    }
+    return Status();
+  }
+
+  Result<std::vector<RefusedChange>> settled_since(const std::string& device_id, int64_t after,
+                                                   int64_t limit) override {
+    auto s = db_.cached(std::string(kRefusedColumns) +
+                        " WHERE device_id = ? AND settle_seq > ? ORDER BY settle_seq LIMIT ?");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, device_id).bind(2, after).bind(3, limit);
+    return read_refused_rows(*s);
+  }
+
+  Status readmit_device(const std::string& device_id, const std::string& token_hash) override {
+    auto s = db_.cached("UPDATE devices SET revoked = 0, token_hash = ? WHERE id = ?");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, token_hash).bind(2, device_id);
     return (*s)->run();
   }
 

@@ -4,6 +4,7 @@
 #include "fieldsync/id.h"
 #include "fieldsync/protocol.h"
 #include "fieldsync/server/secrets.h"
+#include "fieldsync/text_values.h"
 #include "push_batch.h"
 #include "request_checks.h"
 
@@ -24,7 +25,9 @@ std::optional<HttpResponse> authenticate(ServerTransaction& txn, const std::stri
   if (!*device) return error_response(ErrorCode::kUnauthenticated, "the device token is not known");
   if ((*device)->revoked) {
     return error_response(ErrorCode::kUnauthenticated,
-                          "this device was revoked by the office; enroll it again");
+                          "this device was revoked by the office; its unsent changes are kept "
+                          "on the phone: ask the office for `fieldsync-server readmit " +
+                              (*device)->device_code + "` and enroll with the code it prints");
   }
   auto user = txn.get_user((*device)->user);
   if (!user.ok()) return from_status(user.status());
@@ -84,6 +87,8 @@ std::optional<HttpResponse> versions_of_refused(const std::string& body, const S
 
 // A device of an earlier schema does not know the pull's "access" member.
 constexpr int kFirstSchemaWithAccess = 2;
+// Nor the "settled" member: refused changes the office has settled.
+constexpr int kFirstSchemaWithSettlements = 4;
 
 // Everything a push or pull checks before its work: the token, the versions, the
 // device's buckets. An error response to send back when any check fails.
@@ -165,31 +170,72 @@ HttpResponse SyncService::enroll(const std::string& body) {
   if (auto bad = check_versions(request->protocol_version, request->schema_version, schema_)) return *bad;
   auto txn = store_.begin(true);
   if (!txn.ok()) return from_status(txn.status());
-  auto user_name = (*txn)->redeem_enrollment_code(secret_hash(request->enrollment_code), clock_.now_ms());
-  if (!user_name.ok()) return from_status(user_name.status());
-  if (!*user_name) {
+  auto redeemed = (*txn)->redeem_enrollment_code(secret_hash(typed_code(request->enrollment_code)),
+                                                 clock_.now_ms());
+  if (!redeemed.ok()) return from_status(redeemed.status());
+  if (!*redeemed) {
     return error_response(
         ErrorCode::kUnauthenticated,
         "the enrollment code is not valid: it is unknown, already used or expired");
   }
-  auto user = (*txn)->get_user(**user_name);
+  // Every refusal below returns before the commit: the code stays unused and no device
+  // row is written.
+  auto user = (*txn)->get_user((*redeemed)->user);
   if (!user.ok()) return from_status(user.status());
   if (!*user || !(*user)->active)
     return error_response(ErrorCode::kUnauthenticated, "the user is not active");
-  Device device;
-  device.id = new_id(clock_);
-  device.user = (*user)->name;
-  device.created_ms = clock_.now_ms();
-  for (int attempt = 0; attempt < 20 && device.device_code.empty(); ++attempt) {
-    std::string code = random_code(4);
-    auto taken = (*txn)->device_by_code(code);
-    if (!taken.ok()) return from_status(taken.status());
-    if (!*taken) device.device_code = code;
+  if (!request->user.empty() && request->user != (*user)->name) {
+    return error_response(ErrorCode::kFailedPrecondition,
+                          "this phone's data belongs to user " + request->user +
+                              " but the code was issued for " + (*user)->name +
+                              "; the code is still unused");
   }
-  if (device.device_code.empty())
-    return error_response(ErrorCode::kInternal, "no free device code", true);
   const std::string token = random_token();
-  if (Status s = (*txn)->put_device(device, secret_hash(token)); !s.ok()) return from_status(s);
+  Device device;
+  if (!(*redeemed)->device_id.empty()) {
+    auto devices = (*txn)->list_devices();
+    if (!devices.ok()) return from_status(devices.status());
+    for (const Device& d : *devices)
+      if (d.id == (*redeemed)->device_id) device = d;
+    if (device.id.empty())
+      return error_response(ErrorCode::kNotFound, "the device this code re-admits is gone");
+    if (!request->receipt_code.empty() && typed_code(request->receipt_code) != device.device_code) {
+      return error_response(ErrorCode::kFailedPrecondition,
+                            "this code re-admits device " + device.device_code +
+                                " but this phone's receipts carry " + request->receipt_code +
+                                "; the code is still unused");
+    }
+    if (Status s = (*txn)->readmit_device(device.id, secret_hash(token)); !s.ok())
+      return from_status(s);
+  } else {
+    device.id = new_id(clock_);
+    device.user = (*user)->name;
+    device.created_ms = clock_.now_ms();
+    if (!request->receipt_code.empty()) {
+      // A phone whose receipts carry a code must keep it, or two receipt books would
+      // share numbers. A code already held by a device is re-admitted, not re-enrolled.
+      auto taken = (*txn)->device_by_code(request->receipt_code);
+      if (!taken.ok()) return from_status(taken.status());
+      if (*taken) {
+        return error_response(ErrorCode::kFailedPrecondition,
+                              "this phone has issued receipts as device " +
+                                  request->receipt_code + ", which the server knows; ask the "
+                                  "office for `fieldsync-server readmit " +
+                                  request->receipt_code + "` and enroll with the code it "
+                                  "prints; this code is still unused");
+      }
+      device.device_code = request->receipt_code;
+    }
+    for (int attempt = 0; attempt < 20 && device.device_code.empty(); ++attempt) {
+      std::string code = random_code(4);
+      auto taken = (*txn)->device_by_code(code);
+      if (!taken.ok()) return from_status(taken.status());
+      if (!*taken) device.device_code = code;
+    }
+    if (device.device_code.empty())
+      return error_response(ErrorCode::kInternal, "no free device code", true);
+    if (Status s = (*txn)->put_device(device, secret_hash(token)); !s.ok()) return from_status(s);
+  }
   if (Status s = (*txn)->commit(); !s.ok()) return from_status(s);
   return ok_response(encode(EnrollResponse{device.id, device.device_code, token, device.user,
                                            (*user)->role, clock_.now_ms()}));
@@ -238,6 +284,19 @@ HttpResponse SyncService::pull(const std::string& token, const std::string& body
     if (!access.ok()) return from_status(access.status());
     response.access = std::move(access).value();
   }
+  if (request->schema_version >= kFirstSchemaWithSettlements) {
+    auto settled = (*txn)->settled_since(admitted.caller.device.id, request->settled_after,
+                                         kMaxSettlementsPerPull);
+    if (!settled.ok()) return from_status(settled.status());
+    response.settled.emplace();
+    response.settled_cursor = request->settled_after;
+    for (const RefusedChange& c : *settled) {
+      response.settled->push_back(
+          Settlement{c.seq, utf8_prefix(c.change_id, 64), c.state, c.accepted_record, utf8_prefix(c.note, 1000)});
+      response.settled_cursor = c.settle_seq;
+    }
+    response.more = static_cast<int64_t>(settled->size()) == kMaxSettlementsPerPull;
+  }
   int64_t room = request->limit;
   for (const std::string& bucket : buckets) {
     auto cursor = request->cursors.find(bucket);
@@ -252,7 +311,7 @@ HttpResponse SyncService::pull(const std::string& token, const std::string& body
     }
     room -= static_cast<int64_t>(records->size());
     if (bucket_has_more || room == 0) {
-      response.more = bucket_has_more || &bucket != &buckets.back();
+      response.more = response.more || bucket_has_more || &bucket != &buckets.back();
       break;
     }
   }

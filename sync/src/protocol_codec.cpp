@@ -107,10 +107,12 @@ Json wire_record_to_json(const WireRecord& r) {
 }
 
 std::string encode(const EnrollRequest& m) {
-  return Json{{"protocol_version", m.protocol_version},
+  Json out = {{"protocol_version", m.protocol_version},
               {"schema_version", m.schema_version},
-              {"enrollment_code", m.enrollment_code}}
-      .dump();
+              {"enrollment_code", m.enrollment_code}};
+  if (!m.user.empty()) out["user"] = m.user;
+  if (!m.receipt_code.empty()) out["receipt_code"] = m.receipt_code;
+  return out.dump();
 }
 
 std::string encode(const EnrollResponse& m) {
@@ -120,14 +122,16 @@ std::string encode(const EnrollResponse& m) {
       .dump();
 }
 
+Json wire_change_to_json(const WireChange& w) {
+  const IncomingChange& c = w.change;
+  return {{"seq", w.seq},         {"change_id", c.change_id}, {"collection", c.collection},
+          {"record_id", c.record_id}, {"kind", c.kind},       {"fields", c.fields},
+          {"stamps", c.stamps},   {"base", c.base}};
+}
+
 std::string encode(const PushRequest& m) {
   Json changes = Json::array();
-  for (const auto& w : m.changes) {
-    const IncomingChange& c = w.change;
-    changes.push_back({{"seq", w.seq},       {"change_id", c.change_id}, {"collection", c.collection},
-                       {"record_id", c.record_id}, {"kind", c.kind},    {"fields", c.fields},
-                       {"stamps", c.stamps}, {"base", c.base}});
-  }
+  for (const auto& w : m.changes) changes.push_back(wire_change_to_json(w));
   Json out = {{"protocol_version", m.protocol_version},
               {"schema_version", m.schema_version},
               {"changes", std::move(changes)}};
@@ -145,11 +149,12 @@ std::string encode(const PushResponse& m) {
 }
 
 std::string encode(const PullRequest& m) {
-  return Json{{"protocol_version", m.protocol_version},
+  Json out = {{"protocol_version", m.protocol_version},
               {"schema_version", m.schema_version},
               {"cursors", cursors_to_json(m.cursors)},
-              {"limit", m.limit}}
-      .dump();
+              {"limit", m.limit}};
+  if (m.settled_after > 0) out["settled_after"] = m.settled_after;
+  return out.dump();
 }
 
 namespace {
@@ -187,7 +192,20 @@ std::string encode(const PullResponse& m) {
     if (i > 0) out += ',';
     append_wire_record(m.records[i], out);
   }
-  out += "],\"server_time_ms\":" + std::to_string(m.server_time_ms) + "}";
+  out += "],\"server_time_ms\":" + std::to_string(m.server_time_ms);
+  if (m.settled) {
+    Json settled = Json::array();
+    for (const Settlement& s : *m.settled) {
+      settled.push_back({{"seq", s.seq},
+                         {"change_id", s.change_id},
+                         {"outcome", s.outcome},
+                         {"record_id", s.record_id},
+                         {"note", s.note}});
+    }
+    out += ",\"settled\":" + settled.dump();
+    out += ",\"settled_cursor\":" + std::to_string(m.settled_cursor);
+  }
+  out += "}";
   return out;
 }
 
@@ -206,6 +224,8 @@ Result<EnrollRequest> decode_enroll_request(const std::string& body) {
   m.protocol_version = static_cast<int>(in.integer("protocol_version", 0, kMaxVersion));
   m.schema_version = static_cast<int>(in.integer("schema_version", 0, kMaxVersion));
   m.enrollment_code = in.text("enrollment_code", 64);
+  m.user = in.optional_text("user", 256);
+  m.receipt_code = in.optional_text("receipt_code", 16);
   FIELDSYNC_RETURN_IF_ERROR(in.finish());
   return m;
 }
@@ -279,6 +299,34 @@ Result<PushResponse> decode_push_response(const std::string& body) {
   return m;
 }
 
+namespace {
+
+Result<std::vector<Settlement>> settlements_from_json(const Json& list) {
+  if (list.size() > static_cast<size_t>(kMaxSettlementsPerPull)) {
+    return Status::invalid_argument("pull response: more than " +
+                                    std::to_string(kMaxSettlementsPerPull) + " settlements");
+  }
+  std::vector<Settlement> out;
+  for (size_t i = 0; i < list.size(); ++i) {
+    JsonReader r(list[i], "pull response: settlement " + std::to_string(i + 1));
+    Settlement s;
+    s.seq = r.integer("seq", 0, INT64_MAX);
+    s.change_id = r.text("change_id", 64);
+    s.outcome = r.text("outcome", 16);
+    s.record_id = r.text("record_id", 64);
+    s.note = r.text("note", 4096);
+    FIELDSYNC_RETURN_IF_ERROR(r.finish());
+    if (s.outcome != "accepted" && s.outcome != "voided") {
+      return Status::invalid_argument("pull response: settlement " + std::to_string(i + 1) +
+                                      ": unknown outcome '" + utf8_prefix(s.outcome, 16) + "'");
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<PullRequest> decode_pull_request(const std::string& body) {
   auto j = parse_json_object(body, "pull request");
   if (!j.ok()) return j.status();
@@ -288,6 +336,7 @@ Result<PullRequest> decode_pull_request(const std::string& body) {
   m.schema_version = static_cast<int>(in.integer("schema_version", 0, kMaxVersion));
   const Json& cursors = in.object("cursors");
   m.limit = in.optional_integer("limit", 1, kMaxPullLimit, 1000);
+  m.settled_after = in.optional_integer("settled_after", 0, INT64_MAX, 0);
   FIELDSYNC_RETURN_IF_ERROR(in.finish());
   auto parsed = cursors_from_json(cursors, "pull request: cursors");
   if (!parsed.ok()) return parsed.status();
@@ -310,6 +359,12 @@ Result<PullResponse> decode_pull_response(const std::string& body) {
   const Json& cursors = in.object("cursors");
   m.more = in.boolean("more");
   m.server_time_ms = in.integer("server_time_ms", 0, INT64_MAX);
+  if (j->contains("settled")) {
+    auto settled = settlements_from_json(in.array("settled"));
+    if (!settled.ok()) return settled.status();
+    m.settled = std::move(settled).value();
+    m.settled_cursor = in.integer("settled_cursor", 0, INT64_MAX);
+  }
   FIELDSYNC_RETURN_IF_ERROR(in.finish());
   for (const auto& b : buckets) {
     if (!b.is_string()) return Status::invalid_argument("pull response: buckets must be strings");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 #include "fieldsync/attachments.h"
@@ -55,15 +56,30 @@ Status status_from_response(const HttpResponse& response) {
   }
 }
 
+Result<EnrollRequest> enrollment_request(const DeviceStore& store, const std::string& code) {
+  EnrollRequest request;
+  request.enrollment_code = code;
+  request.schema_version = store.schema().version();
+  request.user = store.identity().user;
+  auto issued = store.has_issued_receipts();
+  if (!issued.ok()) return issued.status();
+  if (*issued) request.receipt_code = store.identity().device_code;
+  return request;
+}
+
+Result<EnrollResponse> request_enrollment(HttpTransport& transport, const EnrollRequest& request) {
+  auto response = transport.send({"POST", "/v1/enroll", "", encode(request)});
+  if (!response.ok()) return response.status().with_context("enrollment");
+  FIELDSYNC_RETURN_IF_ERROR(status_from_response(*response).with_context("enrollment"));
+  return decode_enroll_response(response->body);
+}
+
 Result<EnrollResponse> request_enrollment(HttpTransport& transport, const std::string& code,
                                           int schema_version) {
   EnrollRequest request;
   request.enrollment_code = code;
   request.schema_version = schema_version;
-  auto response = transport.send({"POST", "/v1/enroll", "", encode(request)});
-  if (!response.ok()) return response.status();
-  FIELDSYNC_RETURN_IF_ERROR(status_from_response(*response).with_context("enrollment"));
-  return decode_enroll_response(response->body);
+  return request_enrollment(transport, request);
 }
 
 Status adopt_enrollment(DeviceStore& store, const EnrollResponse& enrollment,
@@ -77,6 +93,7 @@ Status adopt_enrollment(DeviceStore& store, const EnrollResponse& enrollment,
   FIELDSYNC_RETURN_IF_ERROR(store.set_sync_value(kSyncServer, server));
   FIELDSYNC_RETURN_IF_ERROR(store.set_sync_value(kSyncDeviceId, enrollment.device_id));
   FIELDSYNC_RETURN_IF_ERROR(store.set_access(Access{enrollment.user, enrollment.role, {}, {}}));
+  FIELDSYNC_RETURN_IF_ERROR(store.set_sync_value(kSyncRevoked, ""));
   return store.set_sync_value(kSyncToken, enrollment.device_token);
 }
 
@@ -110,7 +127,15 @@ Result<HttpResponse> Replicator::send_with_retry(const HttpRequest& request, Syn
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
     if (attempt > 0) {
       ++progress.retries;
-      sleeper_.sleep_ms(backoff_ms(attempt - 1));
+      const int64_t wait = backoff_ms(attempt - 1);
+      if (waiting_callback_ != nullptr && *waiting_callback_) {
+        progress.retry_in_ms = wait;
+        progress.waiting_because = last.message();
+        (*waiting_callback_)(progress);
+        progress.retry_in_ms = 0;
+        progress.waiting_because.clear();
+      }
+      sleeper_.sleep_ms(wait);
     }
     auto response = transport_.send(request);
     if (response.ok()) {
@@ -169,10 +194,13 @@ Status Replicator::pull_all(const std::string& token, SyncReport& report, SyncPr
   while (true) {
     auto cursors = store_.cursors();
     if (!cursors.ok()) return cursors.status();
+    auto settled_after = store_.sync_value(kSettledCursor);
+    if (!settled_after.ok()) return settled_after.status();
     PullRequest request;
     request.schema_version = store_.schema().version();
     request.cursors = *cursors;
     request.limit = options_.pull_page;
+    request.settled_after = std::strtoll(settled_after->c_str(), nullptr, 10);
     auto response = send_with_retry({"POST", "/v1/pull", token, encode(request)}, progress);
     if (!response.ok()) return response.status().with_context("pull");
     auto page = decode_pull_response(response->body);
@@ -181,6 +209,22 @@ Status Replicator::pull_all(const std::string& token, SyncReport& report, SyncPr
     if (page->server_time_ms > 0) {
       const int64_t error = store_.clock().now_ms() - page->server_time_ms;
       report.clock_ahead_ms = std::llabs(error) > kClockToleranceMs ? error : 0;
+    }
+    // Settlements first: an accepted change's record may come in this very page, and
+    // its parked entry must be gone before then.
+    if (page->settled && !page->settled->empty()) {
+      std::vector<SettledChange> settled;
+      for (const Settlement& s : *page->settled) {
+        settled.push_back({s.seq, s.change_id, s.outcome == "voided"});
+        if (s.outcome == "voided") {
+          ++report.voided_by_office;
+        } else {
+          ++report.accepted_by_office;
+        }
+      }
+      FIELDSYNC_RETURN_IF_ERROR(store_.settle_parked(settled));
+      FIELDSYNC_RETURN_IF_ERROR(
+          store_.set_sync_value(kSettledCursor, std::to_string(page->settled_cursor)));
     }
     std::vector<Record> records;
     records.reserve(page->records.size());
@@ -206,10 +250,36 @@ Result<std::string> Replicator::device_token() const {
 }
 
 Result<SyncReport> Replicator::sync(const ProgressCallback& callback) {
+  SyncProgress progress;
+  waiting_callback_ = &callback;
+  auto report = sync_once(callback, progress);
+  waiting_callback_ = nullptr;
+  if (report.ok()) return report;
+  const Status& failed = report.status();
+  // The server no longer takes this device's token (attachments have their own
+  // refusals, so only push and pull say so): remember why until it enrolls again.
+  if (failed.code() == StatusCode::kPermissionDenied &&
+      (progress.phase.empty() || progress.phase == "push" || progress.phase == "pull")) {
+    FIELDSYNC_RETURN_IF_ERROR(store_.set_sync_value(kSyncRevoked, failed.message()));
+  }
+  if (failed.code() == StatusCode::kUnavailable || failed.code() == StatusCode::kPermissionDenied) {
+    auto pending = store_.pending_count();
+    if (pending.ok() && *pending > 0) {
+      const std::string kept = failed.message() + "; " + std::to_string(*pending) +
+                               (*pending == 1 ? " change is" : " changes are") +
+                               " kept on this phone and go with the next sync that reaches the "
+                               "server";
+      return failed.code() == StatusCode::kUnavailable ? Status::unavailable(kept)
+                                                       : Status::permission_denied(kept);
+    }
+  }
+  return report;
+}
+
+Result<SyncReport> Replicator::sync_once(const ProgressCallback& callback, SyncProgress& progress) {
   auto token = device_token();
   if (!token.ok()) return token.status();
   SyncReport report;
-  SyncProgress progress;
   FIELDSYNC_RETURN_IF_ERROR(push_all(*token, report, progress, callback));
   FIELDSYNC_RETURN_IF_ERROR(pull_all(*token, report, progress, callback));
   FIELDSYNC_RETURN_IF_ERROR(upload_blobs(*token, report, progress, callback));
@@ -226,6 +296,9 @@ Result<SyncStatus> Replicator::read_status(const DeviceStore& store_) {
   auto token = store_.sync_value(kSyncToken);
   if (!token.ok()) return token.status();
   s.enrolled = !token->empty();
+  auto refused = store_.sync_value(kSyncRevoked);
+  if (!refused.ok()) return refused.status();
+  s.refused_by_server = *refused;
   auto server = store_.sync_value(kSyncServer);
   if (!server.ok()) return server.status();
   s.server = *server;

@@ -1,7 +1,8 @@
 // The server database from every earlier layout: layout 1 kept buckets without a kind
 // of data ("building:<id>"); opened by this build, every record's bucket is derived
 // again, so phones pull the kind-carrying buckets from their start and read by role.
-// Layout 2 had no closed periods.
+// Layout 2 had no closed periods; layout 3 kept no refused changes and had no codes
+// that re-admit a device.
 #include <gtest/gtest.h>
 
 #include "fieldsync/access.h"
@@ -13,6 +14,13 @@ namespace {
 
 using testing::must;
 using testing::SyncWorld;
+
+// Takes a database of this build back to layout 3.
+void back_to_layout_3(SqliteDb& db) {
+  ASSERT_TRUE(db.exec("DROP TABLE refused_changes").ok());
+  ASSERT_TRUE(db.exec("ALTER TABLE enrollment_codes DROP COLUMN device_id").ok());
+  ASSERT_TRUE(db.exec("PRAGMA user_version = 3").ok());
+}
 
 TEST(ServerStoreMigration, ALayoutOneDatabaseGetsBucketsByKindOfData) {
   SyncWorld world;
@@ -35,6 +43,7 @@ TEST(ServerStoreMigration, ALayoutOneDatabaseGetsBucketsByKindOfData) {
                            "' WHERE id = '" + id + "'")
                       .ok());
     }
+    back_to_layout_3(*db);
     ASSERT_TRUE(db->exec("DROP TABLE closed_periods").ok());  // added by layout 3
     ASSERT_TRUE(db->exec("PRAGMA user_version = 1").ok());
   }
@@ -49,7 +58,7 @@ TEST(ServerStoreMigration, ALayoutOneDatabaseGetsBucketsByKindOfData) {
   EXPECT_EQ(migrated.at(paid.id).bucket, "building:" + world.building_a + ":fees");
   {
     auto db = must(SqliteDb::open(path, /*create=*/false));
-    EXPECT_EQ(must(db->pragma_int("user_version")), 3);
+    EXPECT_EQ(must(db->pragma_int("user_version")), 4);
   }
   // A phone of this build syncs on the migrated server and holds what it held.
   alice.transport = std::make_unique<testing::LoopbackTransport>(*world.service);
@@ -72,6 +81,7 @@ TEST(ServerStoreMigration, ALayoutTwoDatabaseGainsClosedPeriods) {
   }
   {
     auto db = must(SqliteDb::open(path, /*create=*/false));
+    back_to_layout_3(*db);
     ASSERT_TRUE(db->exec("DROP TABLE closed_periods").ok());
     ASSERT_TRUE(db->exec("PRAGMA user_version = 2").ok());
   }
@@ -89,7 +99,45 @@ TEST(ServerStoreMigration, ALayoutTwoDatabaseGainsClosedPeriods) {
   ASSERT_EQ(closed.size(), 1u);
   EXPECT_EQ(closed.at("2026-11"), 1000);
   auto db = must(SqliteDb::open(path, /*create=*/false));
-  EXPECT_EQ(must(db->pragma_int("user_version")), 3);
+  EXPECT_EQ(must(db->pragma_int("user_version")), 4);
+}
+
+TEST(ServerStoreMigration, ALayoutThreeDatabaseKeepsRefusedChangesFromThenOn) {
+  SyncWorld world;
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  alice.sync();
+  const std::string path = world.dir.file("server.db");
+  world.service.reset();
+  world.admin.reset();
+  world.server_store.reset();
+  {
+    auto db = must(SqliteDb::open(path, /*create=*/false));
+    back_to_layout_3(*db);
+  }
+  world.server_store = must(server::open_sqlite_server_store(path));
+  world.restart_service();
+  world.admin = std::make_unique<server::OfficeAdmin>(*world.server_store,
+                                                      Schema::property_management(), world.clock);
+  {
+    auto db = must(SqliteDb::open(path, /*create=*/false));
+    EXPECT_EQ(must(db->pragma_int("user_version")), 4);
+  }
+  // The device enrolled under layout 3 still syncs, and a change the server refuses is
+  // now kept for the office.
+  alice.transport = std::make_unique<testing::LoopbackTransport>(*world.service);
+  ReplicatorOptions options;
+  options.sleeper = &world.sleeper;
+  alice.replicator = std::make_unique<Replicator>(*alice.store, *alice.transport, options);
+  Record paid = must(alice.work().record_payment(testing::payment(world.household_a, 5000)));
+  ASSERT_TRUE(world.admin->unassign("alice", "building", world.building_a).ok());
+  alice.sync();
+  EXPECT_EQ(must(alice.store->parked_changes()).size(), 1u);
+  auto txn = must(world.server_store->begin(false));
+  const auto refused = must(txn->refused_changes(true));
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].record_id, paid.id);
+  EXPECT_EQ(refused[0].user, "alice");
+  EXPECT_EQ(refused[0].state, "open");
 }
 
 TEST(ServerStoreMigration, ALayoutThisBuildDoesNotKnowIsRefusedUntouched) {
@@ -102,7 +150,7 @@ TEST(ServerStoreMigration, ALayoutThisBuildDoesNotKnowIsRefusedUntouched) {
   }
   auto opened = server::open_sqlite_server_store(path);
   ASSERT_FALSE(opened.ok());
-  EXPECT_NE(opened.status().message().find("has server layout 9; this build knows layouts 1 to 3"),
+  EXPECT_NE(opened.status().message().find("has server layout 9; this build knows layouts 1 to 4"),
             std::string::npos)
       << opened.status().to_string();
 }

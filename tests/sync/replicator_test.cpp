@@ -401,25 +401,25 @@ TEST(Replicator, ARoleChangeGainsAndLosesWholeKindsOfData) {
   EXPECT_TRUE(alice.store->get("households", world.household_a).ok());
 }
 
-// The app one schema version behind: schema 2 had no time zones and no fields the
-// server sets on arrival. The server serves it: it enrolls, pulls, records and pushes,
-// and the records it gets back carry the server's arrival fields, kept as they come.
-Schema schema_two() {
+// The app one schema version behind: schema 3 had no settlements of refused changes
+// and no accepted_from field. The server serves it: it enrolls, pulls, records and
+// pushes, and the records it gets back carry the newer fields, kept as they come.
+Schema schema_three() {
   std::vector<CollectionDef> collections = Schema::property_management().collections();
   for (auto& c : collections) {
     c.fields.erase(std::remove_if(c.fields.begin(), c.fields.end(),
-                                  [](const FieldDef& f) { return f.since_version > 2; }),
+                                  [](const FieldDef& f) { return f.since_version > 3; }),
                    c.fields.end());
   }
   const Schema& current = Schema::property_management();
-  return Schema(2, collections, current.roles(), current.data_kinds());
+  return Schema(3, collections, current.roles(), current.data_kinds());
 }
 
 TEST(Replicator, AnAppOneSchemaVersionBehindStillSyncs) {
   SyncWorld world;
-  static const Schema two = schema_two();
-  auto& old = world.enroll("olda", "collector", {world.building_a}, &two);
-  EXPECT_EQ(old.store->schema().version(), 2);
+  static const Schema three = schema_three();
+  auto& old = world.enroll("olda", "collector", {world.building_a}, &three);
+  EXPECT_EQ(old.store->schema().version(), 3);
   old.sync();
   EXPECT_TRUE(old.store->get("households", world.household_a).ok());
   EXPECT_EQ(old.store->access().role, "collector");

@@ -34,6 +34,14 @@ struct ChangeAck {
   std::string reason;
 };
 
+// One of this device's refused changes the office settled (accepted, corrected, as its
+// own write, or voided).
+struct SettledChange {
+  int64_t seq = 0;
+  std::string change_id;
+  bool voided = false;
+};
+
 struct DeviceIdentity {
   std::string device_code;  // short, unique per enrolled device; starts receipt numbers
   std::string user;         // the person using the device (collector, patroller, ...)
@@ -116,6 +124,11 @@ class DeviceStore {
   // outbox, rejected ones are parked with their reason. Unknown seqs are ignored, so
   // a replayed answer is harmless.
   Status acknowledge(const std::vector<ChangeAck>& acks);
+  // Clears the parked entries the office settled, in one transaction; unknown ones are
+  // ignored, so a settlement seen twice is harmless. A voided create also takes away
+  // the record it made here, which the server never had, and pulls that record's
+  // bucket again from its start (should the server hold the id after all).
+  Status settle_parked(const std::vector<SettledChange>& settled);
   // Applies one pulled page in one transaction: each record replaces the local copy
   // except the fields that still have pending local changes, the cursors advance,
   // and the clock observes the page's stamps. With `scope` (on the last page), every
@@ -138,6 +151,8 @@ class DeviceStore {
   // Adopts the device code the server issued at enrollment. Refused once this
   // device has issued a receipt number under its old code.
   Status set_device_code(const std::string& code);
+  // Whether a receipt number was issued under the current device code.
+  Result<bool> has_issued_receipts() const;
 
   // Runs `PRAGMA integrity_check` and reports anything but "ok" as corruption.
   Status check_integrity() const;

@@ -30,6 +30,11 @@ struct EnrollRequest {
   int protocol_version = kProtocolVersion;
   int schema_version = 0;
   std::string enrollment_code;
+  // What the server checks before it uses the code, so a phone that cannot take the
+  // enrollment does not spend it: the user the device database belongs to, and the
+  // device code its receipts already carry (empty: none issued yet).
+  std::string user;
+  std::string receipt_code;
 };
 
 struct EnrollResponse {
@@ -77,7 +82,19 @@ struct PullRequest {
   int schema_version = 0;
   std::map<std::string, int64_t> cursors;  // bucket -> last sequence number pulled
   int64_t limit = 1000;
+  int64_t settled_after = 0;  // the last settlement of this device's refused changes seen
 };
+
+// The office settled one of this device's refused changes: the phone's parked entry
+// for it goes (docs/protocol.md, "Refused changes settled by the office").
+struct Settlement {
+  int64_t seq = 0;  // the device's change number
+  std::string change_id;
+  std::string outcome;  // "accepted" or "voided"
+  std::string record_id;  // the record the acceptance wrote; empty when voided
+  std::string note;
+};
+inline constexpr int64_t kMaxSettlementsPerPull = 200;
 
 struct WireRecord {
   Record record;
@@ -93,6 +110,10 @@ struct PullResponse {
   // What the device may do now (its user's role and assignments), so the phone refuses
   // what the server would. Sent to devices of schema 2 and later.
   std::optional<Access> access;
+  // Settlements after the request's settled_after, oldest first, and the last one's
+  // number; sent to devices of schema 4 and later.
+  std::optional<std::vector<Settlement>> settled;
+  int64_t settled_cursor = 0;
 };
 
 struct ErrorBody {
@@ -120,8 +141,9 @@ Result<ErrorBody> decode_error(const std::string& body);
 // Building blocks shared with the server's store: a change result and a wire record
 // as JSON.
 Json change_result_to_json(const ChangeResult& r);
-// An outbox change as the push sends it.
+// An outbox change as the push sends it, and one change of a push as JSON.
 WireChange to_wire(const OutboxChange& change);
+Json wire_change_to_json(const WireChange& change);
 Result<ChangeResult> change_result_from_json(const Json& j);
 Json wire_record_to_json(const WireRecord& r);
 

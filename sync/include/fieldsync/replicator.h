@@ -54,6 +54,10 @@ struct SyncProgress {
   int64_t bytes_sent = 0;  // attachment bytes, this sync
   int64_t bytes_to_send = 0;
   int64_t bytes_received = 0;
+  // While waiting to try a request again: how long the wait is and what failed; 0 and
+  // empty otherwise.
+  int64_t retry_in_ms = 0;
+  std::string waiting_because;
 };
 using ProgressCallback = std::function<void(const SyncProgress&)>;
 
@@ -72,10 +76,15 @@ struct SyncReport {
   int64_t blobs_waiting = 0;       // still to upload: refused for now, see `attachments`
   int64_t blob_resends = 0;        // chunks or blobs the server found corrupt and got again
   int64_t blobs_downloaded = 0;    // prefetched
+  int64_t accepted_by_office = 0;  // refused changes the office accepted since the last sync
+  int64_t voided_by_office = 0;    // ... and voided; their parked entries are gone
 };
 
 struct SyncStatus {
   bool enrolled = false;
+  // Why the server no longer admits this device (revoked, or its user deactivated),
+  // as it last said; empty while it does. Enrolling again clears it.
+  std::string refused_by_server;
   std::string server;
   int64_t pending = 0;
   int64_t parked = 0;
@@ -88,15 +97,26 @@ struct SyncStatus {
 // Keys of DeviceStore::sync_value used by the replicator.
 inline constexpr const char* kSyncServer = "server";
 inline constexpr const char* kSyncToken = "device_token";
+// The last settlement of this device's refused changes it has applied (PullRequest).
+inline constexpr const char* kSettledCursor = "settled_cursor";
+// Set when the server said this device is revoked; cleared by enrolling again.
+inline constexpr const char* kSyncRevoked = "revoked";
 inline constexpr const char* kSyncDeviceId = "device_id";
 inline constexpr const char* kSyncLastSuccess = "last_success_ms";
 inline constexpr const char* kSyncClockAhead = "clock_ahead_ms";
 
+// The enrollment request of a device database that exists already: its schema, its
+// user and the device code its receipts carry, which the server checks before it uses
+// the code, so a phone that cannot take the enrollment does not spend it.
+Result<EnrollRequest> enrollment_request(const DeviceStore& store, const std::string& code);
 // Exchanges a one-time enrollment code for this device's token and code.
+Result<EnrollResponse> request_enrollment(HttpTransport& transport, const EnrollRequest& request);
+// The same for a phone with no database yet.
 Result<EnrollResponse> request_enrollment(HttpTransport& transport, const std::string& code,
                                           int schema_version);
 // Stores an enrollment in the device database: the server's device code (refused if
-// receipts were already issued under another), the token and the server address.
+// receipts were already issued under another), the token and the server address; a
+// device the server had revoked is no longer marked so.
 Status adopt_enrollment(DeviceStore& store, const EnrollResponse& enrollment,
                         const std::string& server);
 
@@ -118,6 +138,8 @@ class Replicator {
   static Result<SyncStatus> read_status(const DeviceStore& store);
 
  private:
+  // One sync, without noting a refusal of this device (sync() does that).
+  Result<SyncReport> sync_once(const ProgressCallback& callback, SyncProgress& progress);
   Result<HttpResponse> send_with_retry(const HttpRequest& request, SyncProgress& progress);
   Status push_all(const std::string& token, SyncReport& report, SyncProgress& progress,
                   const ProgressCallback& callback);
@@ -143,6 +165,8 @@ class Replicator {
   ReplicatorOptions options_;
   Sleeper& sleeper_;
   uint64_t rng_state_;
+  // The callback of the sync under way, told of each wait before a retry.
+  const ProgressCallback* waiting_callback_ = nullptr;
 };
 
 // The Status an HTTP error response stands for (401 -> permission_denied, 426 ->

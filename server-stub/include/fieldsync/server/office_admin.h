@@ -30,16 +30,39 @@ class OfficeAdmin {
   Result<std::string> issue_enrollment_code(const std::string& user,
                                             int64_t ttl_ms = 7LL * 24 * 3600 * 1000);
   Status revoke_device(const std::string& device_code);
+  // A one-time code that gives a revoked device a new token under its old device id
+  // and code, so its unsent changes flow (each once, as always).
+  Result<std::string> readmit(const std::string& device_code,
+                              int64_t ttl_ms = 7LL * 24 * 3600 * 1000);
 
   // Creates a record as the office, validated like any create. `id` may be given (an
   // import keeps the ids its files refer to); a new one is made when empty.
   Result<Record> create_record(const std::string& collection, const Json& fields,
                                const std::string& id = "");
-  // The same inside a caller's transaction (imports create many in one).
+  // The same inside a caller's transaction (imports create many in one). With
+  // `accepting`, the record is that refused change accepted: it keeps the device's
+  // receipt number, is dated by the change's arrival and names it (accepted_from).
   Result<Record> create_record_in(ServerTransaction& txn, const std::string& collection,
-                                  const Json& fields, const std::string& id);
+                                  const Json& fields, const std::string& id,
+                                  const RefusedChange* accepting = nullptr);
+
+  // Settles a refused change (RefusedChange, kept by the push). Accepting lays
+  // `corrections` (field -> value; null leaves a field out) over the change's fields
+  // and writes it as the office: a create under the change's own record id, an edit
+  // onto the record. When the corrected change is still refused nothing changes and
+  // the error says why. Voiding writes nothing. Either way the device's parked entry
+  // clears on its next pull. `by` is who settled it, `note` why.
+  Result<RefusedChange> accept_refused(int64_t id, const Json& corrections, const std::string& by,
+                                       const std::string& note);
+  Result<RefusedChange> void_refused(int64_t id, const std::string& by, const std::string& note);
 
  private:
+  Result<RefusedChange> open_refused(ServerTransaction& txn, int64_t id);
+  Status settle(ServerTransaction& txn, RefusedChange& change, const std::string& state,
+                const std::string& by, const std::string& note, const std::string& record);
+  Result<Record> edit_record_in(ServerTransaction& txn, const RefusedChange& accepting,
+                                const Json& fields);
+
   ServerStore& store_;
   const Schema& schema_;
   const Clock& clock_;

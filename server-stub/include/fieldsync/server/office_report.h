@@ -66,6 +66,10 @@ struct OfficeReport {
   std::vector<DuplicateVoid> duplicate_voids;
   std::vector<TimeNote> time_notes;     // late entries and unexplained times, by arrival
   std::vector<OpenConflict> conflicts;  // by detection time
+  // Changes the server refused that the office has not settled (`parked`), and the
+  // money in them (the amounts of refused payments and the like).
+  int64_t refused_open = 0;
+  int64_t refused_amount = 0;
   // By attach time; absent when the report was built without the blob store.
   std::optional<std::vector<WaitingAttachment>> attachments_waiting;
 

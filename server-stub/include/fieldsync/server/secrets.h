@@ -11,6 +11,9 @@ namespace fieldsync::server {
 std::string random_token();
 // `length` characters from an alphabet without look-alikes (no 0/O, 1/I).
 std::string random_code(size_t length);
+// A code as a person typed it, read as the server prints it: surrounding blanks
+// dropped, letters in upper case ("h2wa " is H2WA).
+std::string typed_code(const std::string& typed);
 // SHA-256 of a token or code, as hex.
 std::string secret_hash(const std::string& secret);
 

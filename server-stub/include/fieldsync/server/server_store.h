@@ -48,6 +48,31 @@ struct Device {
   int64_t last_seen_ms = 0;
 };
 
+// A change the server refused, kept whole so the office sees it and can settle it:
+// accept it (corrected, written as the office) or void it. The device's parked entry
+// clears on its next pull once it is settled (docs/server.md, "Refused changes").
+struct RefusedChange {
+  int64_t id = 0;  // the office's handle: "parked accept 12"
+  std::string device_id, device_code, user;
+  int64_t seq = 0;        // the device's change number
+  std::string change_id;  // as the device sent it (may be malformed: it was refused)
+  std::string collection, record_id, kind;
+  Json change;  // the whole change as it arrived (WireChange JSON)
+  std::string reason;
+  int64_t refused_ms = 0;                 // the server's clock when it arrived
+  std::optional<int64_t> clock_error_ms;  // the device's clock error measured then
+  std::string state = "open";             // "open", "accepted" or "voided"
+  std::string settled_by, note;           // who settled it (an office user) and why
+  int64_t settled_ms = 0;
+  int64_t settle_seq = 0;       // order of settlement, what a device's pull follows
+  std::string accepted_record;  // the record the acceptance wrote
+};
+
+struct RedeemedCode {
+  std::string user;
+  std::string device_id;  // the revoked device the code re-admits; empty for a new device
+};
+
 struct StoredRecord {
   Record record;
   int64_t seq = 0;
@@ -81,6 +106,18 @@ class ServerTransaction {
   virtual Status put_change_result(const std::string& device_id, int64_t seq,
                                    const std::string& change_id, const std::string& result_json) = 0;
 
+  // Refused changes. put_ gives the change its id (returned).
+  virtual Result<int64_t> put_refused_change(const RefusedChange& change) = 0;
+  virtual Result<std::optional<RefusedChange>> refused_change(int64_t id) = 0;
+  // Oldest first; only the open ones unless `all`.
+  virtual Result<std::vector<RefusedChange>> refused_changes(bool all) = 0;
+  // Marks an open change settled (state, settled_by, note, settled_ms, accepted_record
+  // from `settled`), giving it the next settle_seq; failed_precondition when not open.
+  virtual Status settle_refused_change(const RefusedChange& settled) = 0;
+  // A device's settled changes with settle_seq > after, in that order, at most `limit`.
+  virtual Result<std::vector<RefusedChange>> settled_since(const std::string& device_id,
+                                                           int64_t after, int64_t limit) = 0;
+
   // Users, assignments, devices, enrollment codes.
   virtual Status put_user(const User& user) = 0;
   virtual Result<std::optional<User>> get_user(const std::string& name) = 0;
@@ -88,11 +125,14 @@ class ServerTransaction {
   virtual Status put_assignment(const Assignment& assignment) = 0;
   virtual Status delete_assignment(const Assignment& assignment) = 0;
   virtual Result<std::vector<Assignment>> assignments_of(const std::string& user) = 0;
+  // A code for a new device of `user`, or with `device_id` one that re-admits that
+  // revoked device under its old device code.
   virtual Status put_enrollment_code(const std::string& code_hash, const std::string& user,
-                                     int64_t expires_ms) = 0;
-  // The user of an unused, unexpired code, marking it used; nullopt otherwise.
-  virtual Result<std::optional<std::string>> redeem_enrollment_code(const std::string& code_hash,
-                                                                    int64_t now_ms) = 0;
+                                     int64_t expires_ms, const std::string& device_id = "") = 0;
+  // An unused, unexpired code, marking it used; nullopt otherwise. The marking is part
+  // of the transaction: an enrollment that fails rolls back and leaves the code unused.
+  virtual Result<std::optional<RedeemedCode>> redeem_enrollment_code(const std::string& code_hash,
+                                                                     int64_t now_ms) = 0;
   virtual Status put_device(const Device& device, const std::string& token_hash) = 0;
   virtual Result<std::optional<Device>> device_by_token(const std::string& token_hash) = 0;
   virtual Result<std::optional<Device>> device_by_code(const std::string& device_code) = 0;
@@ -102,6 +142,8 @@ class ServerTransaction {
   virtual Status set_device_progress(const std::string& device_id, int64_t last_seq,
                                      int64_t seen_ms) = 0;
   virtual Status revoke_device(const std::string& device_id) = 0;
+  // Lifts a revocation, giving the device a new token; its code and progress stay.
+  virtual Status readmit_device(const std::string& device_id, const std::string& token_hash) = 0;
 
   // The server's settings: "time_zone", the zone of an estate that names none.
   virtual Result<std::optional<std::string>> setting(const std::string& key) = 0;
