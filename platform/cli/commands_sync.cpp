@@ -121,14 +121,20 @@ CliStatus run_sync(CommandContext& context) {
   if (!context.json && isatty(STDERR_FILENO)) std::fputs("\n", stderr);
   if (!report.ok()) return report.status();
   if (context.json) {
-    print_json(context.out, Json{{"pushed", report->pushed}, {"applied", report->applied},
-                                 {"merged", report->merged}, {"conflicts", report->conflicts},
-                                 {"rejected", report->rejected}, {"pulled", report->pulled},
-                                 {"retries", report->retries}, {"clock_ahead_ms", report->clock_ahead_ms},
+    print_json(context.out, Json{{"pushed", report->pushed},
+                                 {"applied", report->applied},
+                                 {"merged", report->merged},
+                                 {"conflicts", report->conflicts},
+                                 {"rejected", report->rejected},
+                                 {"pulled", report->pulled},
+                                 {"retries", report->retries},
+                                 {"clock_ahead_ms", report->clock_ahead_ms},
                                  {"attachments_uploaded", report->blobs_uploaded},
                                  {"attachment_bytes_sent", report->blob_bytes_sent},
                                  {"attachments_waiting", report->blobs_waiting},
-                                 {"attachments_downloaded", report->blobs_downloaded}});
+                                 {"attachments_downloaded", report->blobs_downloaded},
+                                 {"accepted_by_office", report->accepted_by_office},
+                                 {"voided_by_office", report->voided_by_office}});
     return CliStatus();
   }
   render_pairs(context.out, {{"pushed", std::to_string(report->pushed)},
@@ -140,6 +146,12 @@ CliStatus run_sync(CommandContext& context) {
                              {"retries", std::to_string(report->retries)},
                              {"attachments uploaded", std::to_string(report->blobs_uploaded) + " (" +
                                                           std::to_string(report->blob_bytes_sent / 1024) + " KiB sent)"}});
+  if (report->accepted_by_office + report->voided_by_office > 0) {
+    context.out << "the office settled " << report->accepted_by_office + report->voided_by_office
+                << " of this phone's refused changes (" << report->accepted_by_office
+                << " accepted, " << report->voided_by_office
+                << " voided); their parked entries are gone\n";
+  }
   if (report->blobs_waiting > 0) {
     context.out << "warning: " << report->blobs_waiting
                 << " attachments could not be uploaded yet; 'fieldsync attachments' says why\n";

@@ -90,7 +90,7 @@ Outcome list_parked(CommandContext& context) {
   if (context.args.has("json")) {
     Json list = Json::array();
     for (const RefusedChange& r : *changes) list.push_back(to_json(**txn, *zone, r));
-    context.out << Json{{"refused_changes", list}}.dump(2) << "\n";
+    context.out << Json{{"count", list.size()}, {"refused_changes", list}}.dump(2) << "\n";
     return Outcome();
   }
   std::vector<std::vector<std::string>> rows;

@@ -1,6 +1,7 @@
 // The `fieldsync` command line against the real server: enroll, record, sync, status,
-// conflicts, and a sync while the server is down (a clear error, a non-zero exit code,
-// the outbox kept for later).
+// conflicts, a sync while the server is down (a clear error, a non-zero exit code, the
+// outbox kept for later), refused changes settled by the office and a revoked phone
+// readmitted.
 #include <gtest/gtest.h>
 
 #include "server_world.h"
@@ -167,6 +168,109 @@ TEST_F(CliSyncTest, ThePhoneRefusesWhatTheServerWouldRefuse) {
             std::string::npos)
       << parked[0].parked_reason;
   EXPECT_NE(server_records().at(ref_.household_a).record.fields["owner_name"], "Somebody Else");
+}
+
+std::string lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// A collector's payment refused by the server (her building was taken away while she was
+// offline) is listed to the office with its receipt, accepted once, and cleared from the
+// phone's parked list on its next sync, exactly once.
+TEST_F(CliSyncTest, ARefusedPaymentAcceptedByTheOfficeClearsOnThePhoneOnce) {
+  admin({"user", "add", "carl", "--role", "collector"});
+  admin({"assign", "carl", "--building", ref_.building_a});
+  ProcessResult enrolled =
+      cli({"enroll", "--server", server_.url(), "--code", admin({"enroll-code", "carl"})});
+  ASSERT_EQ(enrolled.exit_code, 0) << enrolled.err;
+  ASSERT_EQ(cli({"sync"}).exit_code, 0);
+
+  Json payment = json({"pay", "--household", ref_.household_a, "--amount", "50.00"});
+  const std::string receipt = payment["fields"].value("receipt_number", "");
+  ASSERT_FALSE(receipt.empty()) << payment.dump();
+  admin({"unassign", "carl", "--building", ref_.building_a});
+
+  ProcessResult refused = cli({"sync"});
+  ASSERT_EQ(refused.exit_code, 0) << refused.err;
+  EXPECT_EQ(summary_value(refused.out, "  refused (parked)"), "1") << refused.out;
+  EXPECT_EQ(json({"status"}).value("parked_changes", -1), 1);
+  EXPECT_TRUE(of_collection(server_records(), "payments").empty());
+
+  Json parked = Json::parse(admin({"parked", "--json"}));
+  ASSERT_EQ(parked.value("count", 0), 1) << parked.dump();
+  const Json& entry = parked["refused_changes"][0];
+  EXPECT_EQ(entry.value("user", ""), "carl");
+  EXPECT_EQ(entry.value("collection", ""), "payments");
+  EXPECT_NE(entry.value("what", "").find("receipt " + receipt), std::string::npos) << entry.dump();
+  EXPECT_NE(entry.value("what", "").find("50.00"), std::string::npos) << entry.dump();
+  const Json report = Json::parse(admin({"report", "--json"}));
+  EXPECT_EQ(report["refused_changes"].value("open", -1), 1) << report.dump();
+  EXPECT_EQ(report["refused_changes"].value("amount", ""), "50.00") << report.dump();
+
+  const std::string accepted = admin(
+      {"parked", "accept", std::to_string(entry.value("id", 0)), "--note", "paper receipt seen"});
+  EXPECT_NE(accepted.find("accepted refused change"), std::string::npos) << accepted;
+  std::vector<Record> payments = of_collection(server_records(), "payments");
+  ASSERT_EQ(payments.size(), 1u);
+  EXPECT_EQ(payments[0].fields.value("receipt_number", ""), receipt);
+  EXPECT_EQ(payments[0].fields.value("accepted_from", ""), entry.value("change_id", ""));
+  EXPECT_EQ(Json::parse(admin({"parked", "--json"})).value("count", -1), 0);
+
+  ProcessResult cleared = cli({"sync"});
+  ASSERT_EQ(cleared.exit_code, 0) << cleared.err;
+  EXPECT_NE(cleared.out.find("the office settled 1"), std::string::npos) << cleared.out;
+  EXPECT_EQ(json({"status"}).value("parked_changes", -1), 0);
+  ProcessResult again = cli({"sync"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out.find("the office settled"), std::string::npos) << again.out;
+  EXPECT_EQ(of_collection(server_records(), "payments").size(), 1u);
+}
+
+// A revoked phone is refused, says so in `status`, cannot slip back in with a plain
+// enroll code (which stays unused), and after `readmit` delivers its outbox exactly once.
+TEST_F(CliSyncTest, ARevokedPhoneIsReadmittedAndItsOutboxDeliveredOnce) {
+  admin({"user", "add", "carl", "--role", "collector"});
+  admin({"assign", "carl", "--building", ref_.building_a});
+  Json enrolled =
+      json({"enroll", "--server", server_.url(), "--code", admin({"enroll-code", "carl"})});
+  const std::string device = enrolled.value("device_code", "");
+  ASSERT_FALSE(device.empty()) << enrolled.dump();
+  ASSERT_EQ(cli({"sync"}).exit_code, 0);
+  json({"pay", "--household", ref_.household_a, "--amount", "20.00"});
+
+  admin({"revoke", lower(device)});
+  ProcessResult refused = cli({"sync"});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("readmit " + device), std::string::npos) << refused.err;
+  Json status = json({"status"});
+  EXPECT_FALSE(status.value("enrolled", true)) << status.dump();
+  EXPECT_FALSE(status.value("refused_by_server", "").empty()) << status.dump();
+  EXPECT_EQ(status.value("pending_changes", -1), 1) << status.dump();
+
+  const std::string plain = admin({"enroll-code", "carl"});
+  ProcessResult slipped = cli({"enroll", "--server", server_.url(), "--code", plain});
+  EXPECT_NE(slipped.exit_code, 0);
+  EXPECT_NE(slipped.err.find("readmit"), std::string::npos) << slipped.err;
+
+  const std::string readmit = admin({"readmit", lower(device)});
+  ProcessResult back = cli({"enroll", "--server", server_.url(), "--code", lower(readmit)});
+  ASSERT_EQ(back.exit_code, 0) << back.err;
+  ProcessResult delivered = cli({"sync"});
+  ASSERT_EQ(delivered.exit_code, 0) << delivered.err;
+  EXPECT_EQ(summary_value(delivered.out, "pushed"), "1") << delivered.out;
+  EXPECT_TRUE(json({"status"}).value("enrolled", false));
+  ProcessResult again = cli({"sync"});
+  EXPECT_EQ(summary_value(again.out, "pushed"), "0") << again.out;
+  std::vector<Record> payments = of_collection(server_records(), "payments");
+  ASSERT_EQ(payments.size(), 1u);
+  EXPECT_EQ(payments[0].fields.value("receipt_number", "").rfind(device, 0), 0u)
+      << payments[0].fields.dump();
+
+  // The plain code the refused enroll tried is still good for a new phone of carl's.
+  ProcessResult other =
+      phone_cli(dir_.file("carl2.db"), {"enroll", "--server", server_.url(), "--code", plain});
+  EXPECT_EQ(other.exit_code, 0) << other.err;
 }
 
 }  // namespace
