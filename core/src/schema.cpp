@@ -339,6 +339,16 @@ Result<std::string> label_of(const Schema& schema, const CollectionDef& collecti
   return label_at(schema, collection, id, fields, records, 4);
 }
 
+std::string reference_text(const Schema& schema, const FieldDef& field, const Json& value,
+                           const RecordReader& records) {
+  const CollectionDef* target = schema.find(field.target);
+  if (target == nullptr || !value.is_string()) return format_field_value(field, value);
+  auto fields = records.fields_of(target->name, value.get<std::string>());
+  if (!fields.ok() || !*fields) return format_field_value(field, value);
+  auto label = label_of(schema, *target, value.get<std::string>(), **fields, records);
+  return label.ok() ? *label : format_field_value(field, value);
+}
+
 Status invalid_record(const CollectionDef& collection, std::vector<std::string> problems) {
   if (problems.empty()) return Status();
   std::string message = "invalid " + collection.record_noun + ": ";

@@ -34,22 +34,6 @@ void print_record(std::ostream& out, const CollectionDef& collection, const Reco
   render_pairs(out, lines);
 }
 
-namespace {
-
-// A cell of a reference: the label of the record it names, or the id when that record
-// is not here.
-std::string reference_cell(const Schema& schema, const FieldDef& field, const Json& value,
-                           const RecordReader& names) {
-  const CollectionDef* target = schema.find(field.target);
-  if (target == nullptr || !value.is_string()) return format_field_value(field, value);
-  auto fields = names.fields_of(target->name, value.get<std::string>());
-  if (!fields.ok() || !*fields) return format_field_value(field, value);
-  auto label = label_of(schema, *target, value.get<std::string>(), **fields, names);
-  return label.ok() ? *label : format_field_value(field, value);
-}
-
-}  // namespace
-
 void print_record_table(std::ostream& out, const Schema& schema, const CollectionDef& collection,
                         const std::vector<Record>& records, const RecordReader& names) {
   std::vector<const FieldDef*> shown;
@@ -74,7 +58,7 @@ void print_record_table(std::ostream& out, const Schema& schema, const Collectio
     for (const FieldDef* field : shown) {
       const Json& value = record.fields.value(field->name, Json());
       cells.push_back(field->type == FieldType::kReference
-                          ? reference_cell(schema, *field, value, names)
+                          ? reference_text(schema, *field, value, names)
                           : format_field_value(*field, value));
     }
     table.add_row(std::move(cells));

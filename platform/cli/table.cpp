@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include "text/text.h"
+
 namespace fieldsync::cli {
 namespace {
 
@@ -14,33 +16,13 @@ std::string printable(const std::string& text) {
   return out;
 }
 
-// The first `width` code points of `text`, with "..." when anything was cut.
-std::string cut(const std::string& text, size_t width) {
-  if (width == 0 || display_width(text) <= width) return text;
-  size_t kept = 0, bytes = 0;
-  while (bytes < text.size() && kept + 3 < width) {
-    ++bytes;
-    while (bytes < text.size() && (static_cast<unsigned char>(text[bytes]) & 0xC0) == 0x80) ++bytes;
-    ++kept;
-  }
-  return text.substr(0, bytes) + "...";
-}
-
 void pad_to(std::ostream& out, const std::string& text, size_t width, bool right) {
-  const size_t fill = width - std::min(width, display_width(text));
+  const size_t fill = width - std::min(width, text::display_width(text));
   if (right) out << std::string(fill, ' ') << text;
   if (!right) out << text << std::string(fill, ' ');
 }
 
 }  // namespace
-
-size_t display_width(const std::string& text) {
-  size_t n = 0;
-  for (char c : text) {
-    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
-  }
-  return n;
-}
 
 Table::Table(std::vector<std::string> headers)
     : headers_(std::move(headers)), right_(headers_.size(), false) {}
@@ -51,15 +33,17 @@ void Table::align_right(size_t column) {
 
 void Table::add_row(std::vector<std::string> cells) {
   cells.resize(headers_.size());
-  for (auto& cell : cells) cell = cut(printable(cell), max_width_);
+  for (auto& cell : cells)
+    cell = max_width_ == 0 ? printable(cell) : text::cut_to_width(printable(cell), max_width_);
   rows_.push_back(std::move(cells));
 }
 
 void Table::render(std::ostream& out) const {
   std::vector<size_t> widths;
-  for (const auto& header : headers_) widths.push_back(display_width(header));
+  for (const auto& header : headers_) widths.push_back(text::display_width(header));
   for (const auto& row : rows_) {
-    for (size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], display_width(row[c]));
+    for (size_t c = 0; c < row.size(); ++c)
+      widths[c] = std::max(widths[c], text::display_width(row[c]));
   }
   auto line = [&](const std::vector<std::string>& cells) {
     std::string text;
@@ -82,11 +66,12 @@ void Table::render(std::ostream& out) const {
 void render_pairs(std::ostream& out,
                   const std::vector<std::pair<std::string, std::string>>& pairs) {
   size_t width = 0;
-  for (const auto& [key, value] : pairs) width = std::max(width, display_width(key));
+  for (const auto& [key, value] : pairs) width = std::max(width, text::display_width(key));
   for (const auto& [key, value] : pairs) {
-    std::string text = key + std::string(width - display_width(key) + 2, ' ') + printable(value);
-    text.erase(text.find_last_not_of(' ') + 1);
-    out << text << '\n';
+    std::string line =
+        key + std::string(width - text::display_width(key) + 2, ' ') + printable(value);
+    line.erase(line.find_last_not_of(' ') + 1);
+    out << line << '\n';
   }
 }
 

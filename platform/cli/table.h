@@ -1,6 +1,7 @@
-// Text layouts for people: aligned tables and "key  value" blocks. Widths count UTF-8
-// code points, control characters (newlines, tabs) are shown as spaces so a value can
-// never break the layout, and a cell may be cut to a maximum width with "...".
+// Text layouts for people: aligned tables and "key  value" blocks. Widths are screen
+// columns (text::display_width: a Han character takes two), control characters (newlines, tabs) are
+// shown as spaces so a value can never break the layout, and a cell may be cut to a maximum width
+// with "...".
 #pragma once
 
 #include <ostream>
@@ -16,7 +17,7 @@ class Table {
 
   // Numbers read best right-aligned.
   void align_right(size_t column);
-  // Cells longer than `max_width` code points are cut (0: never).
+  // Cells wider than `max_width` columns are cut, ending in "…" (0: never).
   void limit_width(size_t max_width) { max_width_ = max_width; }
   void add_row(std::vector<std::string> cells);
   size_t row_count() const { return rows_.size(); }
@@ -33,8 +34,5 @@ class Table {
 
 // One "key  value" line per pair, the values starting in one column.
 void render_pairs(std::ostream& out, const std::vector<std::pair<std::string, std::string>>& pairs);
-
-// The number of UTF-8 code points in `text`.
-size_t display_width(const std::string& text);
 
 }  // namespace fieldsync::cli

@@ -136,6 +136,8 @@ Result<std::vector<Column>> read_header(const CollectionDef& c, const CsvRecord&
     const FieldDef* field = c.field(name);
     if (name.empty()) {
       problems.push_back(at + "column " + std::to_string(i + 1) + " has no name");
+    } else if (name == kLabelColumn && field == nullptr) {
+      // What `export` adds for people; not a field, so not read.
     } else if (name != "id" && (field == nullptr || field->is_managed())) {
       problems.push_back(at + "unknown column '" + utf8_prefix(name, 60) + "'; " + c.name +
                          " has: " + field_names(c));
@@ -197,6 +199,7 @@ bool row_fields(const std::vector<Column>& columns, const CsvRecord& row, Json& 
   for (size_t i = 0; i < columns.size(); ++i) {
     const std::string& cell = row.cells[i];
     if (trimmed(cell).empty()) continue;
+    if (columns[i].name == kLabelColumn && columns[i].field == nullptr) continue;
     if (columns[i].field == nullptr) {
       auto parsed = parse_id(trimmed(cell));
       if (parsed.ok()) id = *parsed;
@@ -294,7 +297,7 @@ Result<ImportSummary> import_csv(ServerStore& store, const Schema& schema, const
   auto txn = store.begin(true);
   if (!txn.ok()) return txn.status();
   OfficeAdmin admin(store, schema, clock);
-  ImportSummary summary{collection, {}};
+  ImportSummary summary{collection, {}, {}};
   std::vector<std::string> problems;
   std::map<std::string, int64_t> id_lines;
   int64_t bad = 0;
@@ -313,6 +316,7 @@ Result<ImportSummary> import_csv(ServerStore& store, const Schema& schema, const
           import_row(**txn, admin, schema, **c, fields, id, row.line, summary.ids, problems);
       if (!created.ok()) return created.status();
       ok = *created;
+      if (ok) summary.lines.push_back(row.line);
     }
     if (!ok) ++bad;
   }

@@ -227,6 +227,11 @@ Result<Record> OfficeAdmin::create_record_in(ServerTransaction& txn, const std::
   }
   auto seq = txn.put_record(record);
   if (!seq.ok()) return seq.status();
+  if (accepting == nullptr) {  // an acceptance is written in the history by accept_refused
+    FIELDSYNC_RETURN_IF_ERROR(
+        txn.put_record_change({id, clock_.now_ms(), "", "office", "", "create", full,
+                               change_outcome_name(merged.outcome)}));
+  }
   FIELDSYNC_RETURN_IF_ERROR(txn.save_clock(hlc.last()));
   return record;
 }
@@ -317,6 +322,8 @@ Result<RefusedChange> OfficeAdmin::accept_refused(int64_t id, const Json& correc
     return record.status().with_context("refused change " + std::to_string(id) +
                                         " is still refused as corrected");
   }
+  FIELDSYNC_RETURN_IF_ERROR((*txn)->put_record_change(
+      {record->id, clock_.now_ms(), "", by, change->change_id, change->kind, fields, "accepted"}));
   FIELDSYNC_RETURN_IF_ERROR(settle(**txn, *change, "accepted", by, note, record->id));
   return change;
 }

@@ -7,15 +7,10 @@
 #include "fieldsync/server/office_report.h"
 #include "fieldsync/text_values.h"
 #include "fieldsync/time_zone.h"
+#include "text/text.h"
 
 namespace fieldsync::server {
 namespace {
-
-size_t code_points(const std::string& text) {
-  size_t n = 0;
-  for (unsigned char c : text) n += (c & 0xC0) != 0x80;
-  return n;
-}
 
 // Control characters shown as spaces, so a value cannot break the layout.
 std::string cell_text(const std::string& text) {
@@ -26,15 +21,9 @@ std::string cell_text(const std::string& text) {
   return out;
 }
 
-// At most `max` code points of `text`, "..." marking a cut.
+// At most `max` screen columns of `text`, "…" marking a cut.
 std::string cut(const std::string& text, size_t max = 40) {
-  size_t points = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80 && ++points > max) {
-      return text.substr(0, i) + "...";
-    }
-  }
-  return text;
+  return text::cut_to_width(text, max);
 }
 
 std::string percent(std::optional<double> rate) {
@@ -352,13 +341,14 @@ std::string format_table(const std::vector<std::string>& headers,
   }
   std::vector<size_t> widths(headers.size(), 0);
   for (const auto& line : lines) {
-    for (size_t i = 0; i < line.size(); ++i) widths[i] = std::max(widths[i], code_points(line[i]));
+    for (size_t i = 0; i < line.size(); ++i)
+      widths[i] = std::max(widths[i], text::display_width(line[i]));
   }
   std::string out;
   auto emit = [&](const std::vector<std::string>& line) {
     std::string text;
     for (size_t i = 0; i < line.size(); ++i) {
-      const std::string pad(widths[i] - code_points(line[i]), ' ');
+      const std::string pad(widths[i] - text::display_width(line[i]), ' ');
       const bool right =
           std::find(right_aligned.begin(), right_aligned.end(), i) != right_aligned.end();
       text += (i ? "  " : "") + (right ? pad + line[i] : line[i] + pad);

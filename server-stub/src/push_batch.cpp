@@ -267,6 +267,9 @@ Result<ChangeResult> PushBatch::merge(const WireChange& wire) {
     auto seq = txn_.put_record(merged.record);
     if (!seq.ok()) return seq.status();
   }
+  FIELDSYNC_RETURN_IF_ERROR(txn_.put_record_change(
+      {merged.record.id, arrival_.arrived_ms, device_.device_code, user_.name, change.change_id,
+       change.kind, change.fields, change_outcome_name(merged.outcome)}));
   FIELDSYNC_RETURN_IF_ERROR(store_conflicts(*c, merged, change));
   return result_of(wire, merged.outcome, merged.reason);
 }

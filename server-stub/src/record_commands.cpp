@@ -11,6 +11,7 @@
 #include "fieldsync/server/office_admin.h"
 #include "fieldsync/text_values.h"
 #include "server_cli.h"
+#include "text/text.h"
 
 namespace fieldsync::server::cli {
 namespace {
@@ -116,12 +117,47 @@ Outcome run_import(CommandContext& context) {
     return unreadable ? Outcome::with_exit(text.status(), ExitCode::kOther)
                       : Outcome(text.status());
   }
+  std::string bytes = std::move(text).value();
+  if (auto encoding = context.args.value("encoding")) {
+    auto converted = text::to_utf8(bytes, *encoding);
+    if (!converted.ok()) return converted.status().with_context(context.args.positional[1]);
+    bytes = std::move(converted).value();
+  } else if (!is_valid_utf8(text::strip_utf8_bom(bytes))) {
+    return Status::invalid_argument("'" + context.args.positional[1] +
+                                    "' is not UTF-8 text: " + text::encoding_hint(bytes));
+  }
   auto summary =
-      import_csv(*context.store, Schema::property_management(), Clock::system(), collection, *text);
+      import_csv(*context.store, Schema::property_management(), Clock::system(), collection, bytes);
   if (!summary.ok()) return summary.status();
   const size_t n = summary->ids.size();
+  if (auto ids_out = context.args.value("ids-out")) {
+    std::ofstream out(*ids_out, std::ios::binary | std::ios::trunc);
+    out << "line,id\r\n";
+    for (size_t i = 0; i < n; ++i) out << summary->lines[i] << "," << summary->ids[i] << "\r\n";
+    out.close();
+    if (!out) {
+      // The records are in: say so, and that only the list of ids is missing.
+      return Outcome::with_exit(
+          Status::io_error("imported " + std::to_string(n) + " " + collection +
+                           " but cannot write their ids to '" + *ids_out +
+                           "'; `fieldsync-server list " + collection + "` shows them"),
+          ExitCode::kOther);
+    }
+  }
+  if (context.args.has("json")) {
+    Json created = Json::array();
+    for (size_t i = 0; i < n; ++i)
+      created.push_back({{"line", summary->lines[i]}, {"id", summary->ids[i]}});
+    context.out << Json{{"collection", collection}, {"count", n}, {"records", created}}.dump(2)
+                << "\n";
+    return Outcome();
+  }
   context.out << "imported " << n << (n == 1 ? " record" : " records") << " into " << collection
               << "\n";
+  if (!context.args.value("ids-out")) {
+    for (size_t i = 0; i < n; ++i)
+      context.out << "line " << summary->lines[i] << "  " << summary->ids[i] << "\n";
+  }
   return Outcome();
 }
 
@@ -140,11 +176,12 @@ std::vector<CommandDef> record_commands() {
       {"import",
        "COLLECTION FILE.csv",
        "import reference data from CSV: a header of field names (and an optional id column), "
-       "one record per line, all rows or none",
-       {},
+       "one record per line, all rows or none; prints the id created for each line (or writes "
+       "them to --ids-out FILE); a file not in UTF-8 needs --encoding (gb18030, big5, ...)",
+       {{"encoding", true, "NAME"}, {"ids-out", true, "FILE"}, {"json", false, ""}},
        Database::kCreate,
        run_import,
-       "import units units.csv"},
+       "import households households.csv --encoding gb18030"},
   };
 }
 

@@ -6,6 +6,9 @@
 #include <exception>
 #include <filesystem>
 
+#include "fieldsync/text_values.h"
+#include "text/text.h"
+
 namespace fieldsync::server::cli {
 namespace {
 
@@ -31,9 +34,8 @@ Outcome run_help(CommandContext& context);
 const std::vector<CommandDef>& all_commands() {
   static const std::vector<CommandDef> all = [] {
     std::vector<CommandDef> out;
-    for (const auto& group :
-         {serve_commands(), admin_commands(), record_commands(), report_commands(),
-          refused_commands()}) {
+    for (const auto& group : {serve_commands(), admin_commands(), record_commands(),
+                              report_commands(), refused_commands(), view_commands()}) {
       out.insert(out.end(), group.begin(), group.end());
     }
     out.push_back({"help",
@@ -67,20 +69,40 @@ void print_overview(std::ostream& out) {
          "4 not found, 5 database problem. `fieldsync-server help COMMAND` shows one command.\n";
 }
 
+// "no command 'X'", with the nearest command when one is close.
+Outcome no_command(const std::string& name) {
+  std::vector<std::string> names;
+  for (const auto& c : all_commands()) names.push_back(c.name);
+  return Outcome::usage("no command '" + utf8_prefix(name, 60) + "'" +
+                        text::did_you_mean(name, names));
+}
+
+void print_command_help(const CommandDef& c, std::ostream& out) {
+  out << "usage: fieldsync-server --db PATH " << c.name << " " << c.synopsis << "\n"
+      << "  " << c.summary << "\n";
+  for (const auto& o : c.options)
+    out << "  --" << o.name << (o.takes_value ? " " + o.hint : "") << "\n";
+  out << "example: fieldsync-server --db server.db " << c.example << "\n";
+}
+
 Outcome run_help(CommandContext& context) {
   if (context.args.positional.empty()) {
     print_overview(context.out);
     return Outcome();
   }
   const CommandDef* c = find_command(context.args.positional[0]);
-  if (c == nullptr) return Outcome::usage("no command '" + context.args.positional[0] + "'");
-  context.out << "usage: fieldsync-server --db PATH " << c->name << " " << c->synopsis << "\n"
-              << "  " << c->summary << "\n";
-  for (const auto& o : c->options) {
-    context.out << "  --" << o.name << (o.takes_value ? " " + o.hint : "") << "\n";
-  }
-  context.out << "example: fieldsync-server --db server.db " << c->example << "\n";
+  if (c == nullptr) return no_command(context.args.positional[0]);
+  print_command_help(*c, context.out);
   return Outcome();
+}
+
+// `COMMAND --help` (or -h) among a command's own options, before any "--".
+bool asks_for_help(const std::vector<std::string>& words) {
+  for (const auto& word : words) {
+    if (word == "--") return false;
+    if (word == "--help" || word == "-h") return true;
+  }
+  return false;
 }
 
 // Splits a command's own words into options (declared by `def`, plus --db) and
@@ -104,7 +126,12 @@ Outcome parse_options(const CommandDef& def, const std::vector<std::string>& wor
         word.substr(2, equals == std::string::npos ? std::string::npos : equals - 2);
     const OptionDef* option = nullptr;
     for (const auto& o : known) option = o.name == name ? &o : option;
-    if (option == nullptr) return Outcome::usage(def.name + " has no option --" + name);
+    if (option == nullptr) {
+      std::vector<std::string> names;
+      for (const auto& o : known) names.push_back("--" + o.name);
+      return Outcome::usage(def.name + " has no option --" + utf8_prefix(name, 60) +
+                            text::did_you_mean("--" + name, names));
+    }
     if (args.has(name)) return Outcome::usage("--" + name + " is given twice");
     if (!option->takes_value) {
       if (equals != std::string::npos) return Outcome::usage("--" + name + " takes no value");
@@ -158,7 +185,11 @@ Outcome run(const std::vector<std::string>& words, std::ostream& out, std::ostre
   if (i == words.size()) return Outcome::usage("no command given");
   command = words[i];
   const CommandDef* def = find_command(command);
-  if (def == nullptr) return Outcome::usage("no command '" + command + "'");
+  if (def == nullptr) return no_command(command);
+  if (asks_for_help({words.begin() + i + 1, words.end()})) {
+    print_command_help(*def, out);
+    return Outcome();
+  }
   Arguments args;
   Outcome parsed = parse_options(*def, {words.begin() + i + 1, words.end()}, args);
   if (!parsed.ok()) return parsed;

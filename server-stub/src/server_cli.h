@@ -95,6 +95,7 @@ std::vector<CommandDef> record_commands();  // add, import
 std::vector<CommandDef> report_commands();  // report, arrears, close-period, time-zone
 std::vector<CommandDef> serve_commands();   // serve
 std::vector<CommandDef> refused_commands();  // parked
+std::vector<CommandDef> view_commands();     // list, show, export
 
 // The fields of "field=value" words for a record of `c`, each read by its field's type;
 // every problem at once. Managed fields (a receipt number) only when `managed_allowed`.

@@ -53,11 +53,16 @@ const char* kLayout =
     "CREATE INDEX refused_by_state ON refused_changes (state, id);"
     "CREATE UNIQUE INDEX refused_by_settlement ON refused_changes (device_id, settle_seq)"
     "  WHERE settle_seq IS NOT NULL;"
-    "PRAGMA user_version = 4;";
+    "CREATE TABLE record_changes ("
+    "  id INTEGER PRIMARY KEY, record_id TEXT NOT NULL, arrived_ms INTEGER NOT NULL,"
+    "  device_code TEXT NOT NULL, user TEXT NOT NULL, change_id TEXT NOT NULL,"
+    "  kind TEXT NOT NULL, fields TEXT NOT NULL, outcome TEXT NOT NULL);"
+    "CREATE INDEX record_changes_by_record ON record_changes (record_id, id);"
+    "PRAGMA user_version = 5;";
 
 // The layout this build writes, and how each earlier one is brought to it: each
 // migration takes layout `to - 1` to `to`, in its own transaction, run in order on open.
-constexpr int64_t kLayoutVersion = 4;
+constexpr int64_t kLayoutVersion = 5;
 
 // Layout 1 to 2 (schema 1 kept buckets without a kind of data, "building:<id>"; layout
 // 2 gives each its kind, "building:<id>:fees"): every record's bucket derived again by
@@ -129,11 +134,25 @@ Status add_refused_changes(SqliteDb& db) {
     "  WHERE settle_seq IS NOT NULL;");
 }
 
+// Layout 4 to 5: each record's history of changes (from now on; earlier changes were
+// not kept).
+Status add_record_changes(SqliteDb& db) {
+  return db.exec(
+      "CREATE TABLE record_changes ("
+      "  id INTEGER PRIMARY KEY, record_id TEXT NOT NULL, arrived_ms INTEGER NOT NULL,"
+      "  device_code TEXT NOT NULL, user TEXT NOT NULL, change_id TEXT NOT NULL,"
+      "  kind TEXT NOT NULL, fields TEXT NOT NULL, outcome TEXT NOT NULL);"
+      "CREATE INDEX record_changes_by_record ON record_changes (record_id, id);");
+}
+
 struct Migration {
   int64_t to;
   Status (*run)(SqliteDb& db);
 };
-const Migration kMigrations[] = {{2, migrate_buckets}, {3, add_closed_periods}, {4, add_refused_changes}};
+const Migration kMigrations[] = {{2, migrate_buckets},
+                                 {3, add_closed_periods},
+                                 {4, add_refused_changes},
+                                 {5, add_record_changes}};
 
 Status migrate(SqliteDb& db, int64_t from) {
   for (const Migration& m : kMigrations) {
@@ -507,6 +526,41 @@ class SqliteServerTransaction final : public ServerTransaction {
     const int64_t id = (*s)->column_int(0);
     FIELDSYNC_RETURN_IF_ERROR((*s)->run());
     return id;
+  }
+
+  Status put_record_change(const RecordChange& c) override {
+    auto s = db_.cached(
+        "INSERT INTO record_changes (record_id, arrived_ms, device_code, user, change_id, kind,"
+        " fields, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, c.record_id).bind(2, c.arrived_ms).bind(3, c.device_code).bind(4, c.user);
+    (*s)->bind(5, c.change_id).bind(6, c.kind).bind(7, c.fields.dump()).bind(8, c.outcome);
+    return (*s)->run();
+  }
+
+  Result<std::vector<RecordChange>> record_changes(const std::string& record_id) override {
+    auto s = db_.cached(
+        "SELECT record_id, arrived_ms, device_code, user, change_id, kind, fields, outcome"
+        " FROM record_changes WHERE record_id = ? ORDER BY id");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, record_id);
+    std::vector<RecordChange> out;
+    while (true) {
+      auto row = (*s)->step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      RecordChange c;
+      c.record_id = (*s)->column_text(0);
+      c.arrived_ms = (*s)->column_int(1);
+      c.device_code = (*s)->column_text(2);
+      c.user = (*s)->column_text(3);
+      c.change_id = (*s)->column_text(4);
+      c.kind = (*s)->column_text(5);
+      c.fields = Json::parse((*s)->column_text(6), nullptr, false);
+      c.outcome = (*s)->column_text(7);
+      out.push_back(std::move(c));
+    }
+    return out;
   }
 
   Result<std::optional<RefusedChange>> refused_change(int64_t id) override {

@@ -58,7 +58,9 @@ void ServerTest::set_up_reference_data() {
                      << ",Wang Li,13800000001;13800000002\n"
                      << ref_.household_b << "," << ref_.unit_b
                      << ",\"Chen \"\"Sam\"\" Yu\",13900000003\n";
-  EXPECT_EQ(admin({"import", "households", csv}), "imported 2 records into households");
+  EXPECT_EQ(admin({"import", "households", csv}), "imported 2 records into households\nline 2  " +
+                                                      ref_.household_a + "\nline 3  " +
+                                                      ref_.household_b);
   auto charge_for = [this](const std::string& household) {
     return admin({"add", "charges", "household=" + household, "fee_item=property_fee",
                   "period=2026-11", "amount=120.00"});

@@ -300,13 +300,13 @@ TEST_F(OfficeReportTest, RefusesAMalformedPeriodOrDate) {
   EXPECT_NE(bad_date.status().message().find("as-of"), std::string::npos);
 }
 
-TEST(FormatTable, AlignsColumnsByCodePoints) {
+TEST(FormatTable, AlignsColumnsByScreenColumns) {
   const std::string table =
       format_table({"name", "amount"}, {{"王丽", "5.00"}, {"Li\nWang", "120.00"}}, {1});
   EXPECT_EQ(table,
             "name     amount\n"
             "---------------\n"
-            "王丽         5.00\n"
+            "王丽       5.00\n"
             "Li Wang  120.00\n");
 }
 

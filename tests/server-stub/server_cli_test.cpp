@@ -119,7 +119,8 @@ TEST_F(ServerCliTest, ImportsAGoodFileAndRefusesABadOneWithLineNumbers) {
       write("estates.csv",
             "id,name,address\n"
             "11111111-1111-7111-8111-111111111111,Riverside,\"1 River Rd, East\"\n");
-  EXPECT_EQ(ok({"import", "estates", estates}), "imported 1 record into estates\n");
+  EXPECT_EQ(ok({"import", "estates", estates}),
+            "imported 1 record into estates\nline 2  11111111-1111-7111-8111-111111111111\n");
   const auto before = snapshot();
   const std::string bad = write("buildings.csv",
                                 "estate,name\n"

@@ -2,7 +2,7 @@
 // of data ("building:<id>"); opened by this build, every record's bucket is derived
 // again, so phones pull the kind-carrying buckets from their start and read by role.
 // Layout 2 had no closed periods; layout 3 kept no refused changes and had no codes
-// that re-admit a device.
+// that re-admit a device; layout 4 kept no history of each record's changes.
 #include <gtest/gtest.h>
 
 #include "fieldsync/access.h"
@@ -15,8 +15,15 @@ namespace {
 using testing::must;
 using testing::SyncWorld;
 
+// Takes a database of this build back to layout 4.
+void back_to_layout_4(SqliteDb& db) {
+  ASSERT_TRUE(db.exec("DROP TABLE record_changes").ok());
+  ASSERT_TRUE(db.exec("PRAGMA user_version = 4").ok());
+}
+
 // Takes a database of this build back to layout 3.
 void back_to_layout_3(SqliteDb& db) {
+  back_to_layout_4(db);
   ASSERT_TRUE(db.exec("DROP TABLE refused_changes").ok());
   ASSERT_TRUE(db.exec("ALTER TABLE enrollment_codes DROP COLUMN device_id").ok());
   ASSERT_TRUE(db.exec("PRAGMA user_version = 3").ok());
@@ -58,7 +65,7 @@ TEST(ServerStoreMigration, ALayoutOneDatabaseGetsBucketsByKindOfData) {
   EXPECT_EQ(migrated.at(paid.id).bucket, "building:" + world.building_a + ":fees");
   {
     auto db = must(SqliteDb::open(path, /*create=*/false));
-    EXPECT_EQ(must(db->pragma_int("user_version")), 4);
+    EXPECT_EQ(must(db->pragma_int("user_version")), 5);
   }
   // A phone of this build syncs on the migrated server and holds what it held.
   alice.transport = std::make_unique<testing::LoopbackTransport>(*world.service);
@@ -99,7 +106,7 @@ TEST(ServerStoreMigration, ALayoutTwoDatabaseGainsClosedPeriods) {
   ASSERT_EQ(closed.size(), 1u);
   EXPECT_EQ(closed.at("2026-11"), 1000);
   auto db = must(SqliteDb::open(path, /*create=*/false));
-  EXPECT_EQ(must(db->pragma_int("user_version")), 4);
+  EXPECT_EQ(must(db->pragma_int("user_version")), 5);
 }
 
 TEST(ServerStoreMigration, ALayoutThreeDatabaseKeepsRefusedChangesFromThenOn) {
@@ -120,7 +127,7 @@ TEST(ServerStoreMigration, ALayoutThreeDatabaseKeepsRefusedChangesFromThenOn) {
                                                       Schema::property_management(), world.clock);
   {
     auto db = must(SqliteDb::open(path, /*create=*/false));
-    EXPECT_EQ(must(db->pragma_int("user_version")), 4);
+    EXPECT_EQ(must(db->pragma_int("user_version")), 5);
   }
   // The device enrolled under layout 3 still syncs, and a change the server refuses is
   // now kept for the office.
@@ -140,6 +147,42 @@ TEST(ServerStoreMigration, ALayoutThreeDatabaseKeepsRefusedChangesFromThenOn) {
   EXPECT_EQ(refused[0].state, "open");
 }
 
+TEST(ServerStoreMigration, ALayoutFourDatabaseKeepsEachRecordsHistoryFromThenOn) {
+  SyncWorld world;
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  alice.sync();
+  Record before = must(alice.work().record_payment(testing::payment(world.household_a, 5000)));
+  alice.sync();
+  const std::string path = world.dir.file("server.db");
+  world.service.reset();
+  world.admin.reset();
+  world.server_store.reset();
+  {
+    auto db = must(SqliteDb::open(path, /*create=*/false));
+    back_to_layout_4(*db);
+  }
+  world.server_store = must(server::open_sqlite_server_store(path));
+  world.restart_service();
+  {
+    auto db = must(SqliteDb::open(path, /*create=*/false));
+    EXPECT_EQ(must(db->pragma_int("user_version")), 5);
+  }
+  alice.transport = std::make_unique<testing::LoopbackTransport>(*world.service);
+  ReplicatorOptions options;
+  options.sleeper = &world.sleeper;
+  alice.replicator = std::make_unique<Replicator>(*alice.store, *alice.transport, options);
+  Record after = must(alice.work().record_payment(testing::payment(world.household_a, 7000)));
+  alice.sync();
+  auto txn = must(world.server_store->begin(false));
+  // Changes that arrived under layout 4 have no history; those after it do.
+  EXPECT_TRUE(must(txn->record_changes(before.id)).empty());
+  const auto history = must(txn->record_changes(after.id));
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_EQ(history[0].user, "alice");
+  EXPECT_EQ(history[0].kind, "create");
+  EXPECT_EQ(history[0].outcome, "applied");
+}
+
 TEST(ServerStoreMigration, ALayoutThisBuildDoesNotKnowIsRefusedUntouched) {
   testing::TempDir dir;
   const std::string path = dir.file("server.db");
@@ -150,7 +193,7 @@ TEST(ServerStoreMigration, ALayoutThisBuildDoesNotKnowIsRefusedUntouched) {
   }
   auto opened = server::open_sqlite_server_store(path);
   ASSERT_FALSE(opened.ok());
-  EXPECT_NE(opened.status().message().find("has server layout 9; this build knows layouts 1 to 4"),
+  EXPECT_NE(opened.status().message().find("has server layout 9; this build knows layouts 1 to 5"),
             std::string::npos)
       << opened.status().to_string();
 }

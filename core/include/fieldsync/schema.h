@@ -256,4 +256,9 @@ Result<std::string> label_of(const Schema& schema, const CollectionDef& collecti
                              const std::string& id, const Json& fields,
                              const RecordReader& records);
 
+// How a person reads the value of reference `field`: the label of the record it names
+// when `records` holds it, otherwise the value as text (format_field_value).
+std::string reference_text(const Schema& schema, const FieldDef& field, const Json& value,
+                           const RecordReader& records);
+
 }  // namespace fieldsync

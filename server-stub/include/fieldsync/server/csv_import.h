@@ -2,7 +2,8 @@
 // households, charges, plans, ...). The text is RFC 4180: a header line of field
 // names, then one record per line; quoted fields may hold commas, doubled quotes and
 // line breaks. An optional `id` column keeps the ids given, so a units file can refer
-// to buildings by id. Each cell is read by parse_field_text (money as "120.50"); a
+// to buildings by id; a `label` column (what `fieldsync-server export` writes for people)
+// is not read. Each cell is read by parse_field_text (money as "120.50"); a
 // list field holds its entries separated by ';' inside one cell, and an empty cell
 // leaves the field out.
 //
@@ -23,6 +24,9 @@
 
 namespace fieldsync::server {
 
+// The column `export` adds with each record's label, which `import` skips.
+inline constexpr const char* kLabelColumn = "label";
+
 // How many problems an import lists before it says "and N more".
 inline constexpr size_t kMaxImportProblems = 50;
 
@@ -42,6 +46,7 @@ std::vector<CsvRecord> parse_csv(std::string_view text);
 struct ImportSummary {
   std::string collection;
   std::vector<std::string> ids;  // the records created, in file order
+  std::vector<int64_t> lines;    // the line each of them starts on
 };
 
 // Imports `csv_text` into `collection`. Errors (nothing imported):

@@ -104,8 +104,9 @@ Json to_json(const OfficeReport& report);
 std::string to_table(const OfficeReport& report);
 
 // An aligned text table: the header, a rule, then the rows; columns listed in
-// `right_aligned` (numbers) are aligned right. Widths count UTF-8 code points and
-// control characters are shown as spaces. Used by the report and the command line.
+// `right_aligned` (numbers) are aligned right. Widths are screen columns
+// (text::display_width: East Asian wide characters take two) and control characters are
+// shown as spaces. Used by the report and the command line.
 std::string format_table(const std::vector<std::string>& headers,
                          const std::vector<std::vector<std::string>>& rows,
                          const std::vector<size_t>& right_aligned = {});

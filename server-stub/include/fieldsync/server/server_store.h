@@ -68,6 +68,21 @@ struct RefusedChange {
   std::string accepted_record;  // the record the acceptance wrote
 };
 
+// One change written to a record, as the office's `show ID` lists it: who wrote it
+// (a device, or the office), when it arrived, what it carried and how the merge took it.
+struct RecordChange {
+  std::string record_id;
+  int64_t arrived_ms = 0;   // the server's clock
+  std::string device_code;  // "" when the office wrote it
+  std::string user;
+  std::string change_id;  // the device's change; for an accepted refused change, the original
+  std::string kind;       // create, update, status, reopen
+  Json fields = Json::object();  // the values the change carried
+  // change_outcome_name() (applied, merged, conflict), or "accepted": the office accepted
+  // the refused change `change_id` (`parked accept`).
+  std::string outcome;
+};
+
 struct RedeemedCode {
   std::string user;
   std::string device_id;  // the revoked device the code re-admits; empty for a new device
@@ -117,6 +132,11 @@ class ServerTransaction {
   // A device's settled changes with settle_seq > after, in that order, at most `limit`.
   virtual Result<std::vector<RefusedChange>> settled_since(const std::string& device_id,
                                                            int64_t after, int64_t limit) = 0;
+
+  // The history of a record: every change written to it, oldest first (kept since
+  // layout 5).
+  virtual Status put_record_change(const RecordChange& change) = 0;
+  virtual Result<std::vector<RecordChange>> record_changes(const std::string& record_id) = 0;
 
   // Users, assignments, devices, enrollment codes.
   virtual Status put_user(const User& user) = 0;

@@ -1,0 +1,206 @@
+#include "text/text.h"
+
+#include <gtest/gtest.h>
+
+#include "fieldsync/text_values.h"
+
+namespace fieldsync::text {
+namespace {
+
+const std::string kLiHuaGb18030 = "\xC0\xEE\xBB\xAA";     // printf '李华' | iconv -t gb18030
+const std::string kComposedE = "\xC3\xA9";                // é, U+00E9
+const std::string kDecomposedE = "e\xCC\x81";             // e + U+0301 combining acute
+const std::string kZeroWidthJoiner = "\xE2\x80\x8D";      // U+200D
+const std::string kRightToLeftOverride = "\xE2\x80\xAE";  // U+202E
+const std::string kBadByte = "\xFF";                      // never in UTF-8, nor first in GB18030
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST(Text, HanCharactersTakeTwoColumnsAndLatinLettersOne) {
+  EXPECT_EQ(display_width("李华"), 4u);
+  EXPECT_EQ(display_width("Wang"), 4u);
+  EXPECT_EQ(display_width("李华 Wang"), 9u);
+  EXPECT_EQ(display_width("ＡＢ"), 4u);  // fullwidth Latin
+  EXPECT_EQ(display_width(""), 0u);
+}
+
+TEST(Text, CombiningAndInvisibleCharactersTakeNoColumns) {
+  EXPECT_EQ(display_width(kComposedE), 1u);
+  EXPECT_EQ(display_width(kDecomposedE), 1u);
+  EXPECT_EQ(display_width(kZeroWidthJoiner), 0u);
+  EXPECT_EQ(display_width("a" + kRightToLeftOverride + "b"), 2u);
+  // 한 decomposed: a leading consonant, a vowel and a final drawn in one wide cell.
+  EXPECT_EQ(display_width("\xE1\x84\x92\xE1\x85\xA1\xE1\x86\xAB"), 2u);
+}
+
+TEST(Text, EachInvalidByteTakesOneColumn) {
+  EXPECT_EQ(display_width("a" + kBadByte + "b"), 3u);
+  EXPECT_EQ(display_width("\xC0\xAF"), 2u);  // an overlong '/'
+  EXPECT_EQ(display_width("\xE6\x9D"), 2u);  // 李 cut after two of its three bytes
+}
+
+TEST(Text, CutsToWidthWithAnEllipsisAndNeverHalfAWideCharacter) {
+  EXPECT_EQ(cut_to_width("李华明", 5), "李华…");
+  EXPECT_EQ(cut_to_width("李华明", 4), "李…");  // 李华 would leave no room for the ellipsis
+  EXPECT_EQ(cut_to_width("李华明", 6), "李华明");
+  EXPECT_EQ(cut_to_width("households", 6), "house…");
+  EXPECT_EQ(cut_to_width("households", 0), "");
+  EXPECT_EQ(cut_to_width("", 0), "");
+  EXPECT_EQ(display_width(cut_to_width("李华明李华明", 7)), 7u);
+}
+
+TEST(Text, CutKeepsTheAccentOfTheLastLetterKept) {
+  EXPECT_EQ(cut_to_width("Jos" + kDecomposedE + " Li", 5), "Jos" + kDecomposedE + "…");
+}
+
+TEST(Text, PadsToWidthCountingColumnsNotBytes) {
+  EXPECT_EQ(pad_to_width("李华", 6), "李华  ");
+  EXPECT_EQ(pad_to_width("Wang", 6), "Wang  ");
+  EXPECT_EQ(pad_to_width(kDecomposedE, 3), kDecomposedE + "  ");
+  EXPECT_EQ(pad_to_width("李华明", 4), "李华明");  // never cut
+}
+
+TEST(Text, NearestFindsTyposOfOneOrTwoEdits) {
+  const std::vector<std::string> collections = {"households", "household", "payments", "pay",
+                                                "list"};
+  EXPECT_EQ(nearest("househols", {"households", "payments"}), "households");
+  EXPECT_EQ(nearest("payy", collections), "pay");
+  EXPECT_EQ(nearest("househld", collections), "household");
+  EXPECT_EQ(nearest("lst", collections), "list");
+  EXPECT_EQ(nearest("pyaments", collections), "payments");  // a swap is one edit
+  EXPECT_EQ(nearest("HOUSEHOLDS", collections), "households");
+}
+
+TEST(Text, NearestFindsNothingFarOff) {
+  EXPECT_EQ(nearest("xyz", {"households", "payments"}), std::nullopt);
+  EXPECT_EQ(nearest("x", {"y", "xy"}), std::nullopt);
+  EXPECT_EQ(nearest("", {"households"}), std::nullopt);
+  EXPECT_EQ(nearest("households", {}), std::nullopt);
+}
+
+TEST(Text, NearestPrefersWhatStartsWithTheTypedText) {
+  EXPECT_EQ(nearest("hou", {"payments", "households"}), "households");
+  EXPECT_EQ(nearest("list", {"lost", "listings"}), "listings");
+  EXPECT_EQ(nearest("pa", {"payments"}), std::nullopt);  // too short to count as a start
+}
+
+TEST(Text, NearestCountsCodePointsNotBytes) {
+  EXPECT_EQ(nearest("李华明", {"李华", "王丽"}), "李华");
+  EXPECT_EQ(nearest("住户", {"住房", "付款"}), "住房");
+}
+
+TEST(Text, DidYouMeanIsReadyToAppendToAMessage) {
+  EXPECT_EQ(did_you_mean("payy", {"households", "pay"}), "; did you mean `pay`?");
+  EXPECT_EQ(did_you_mean("xyz", {"households", "payments"}), "");
+}
+
+TEST(Text, NfcComposesAccents) {
+  EXPECT_EQ(to_nfc(kDecomposedE), kComposedE);
+  EXPECT_EQ(to_nfc("李华"), "李华");
+  EXPECT_EQ(to_nfc(""), "");
+}
+
+TEST(Text, NameProblemAcceptsLettersOfAnyScript) {
+  EXPECT_EQ(name_problem("李华"), std::nullopt);
+  EXPECT_EQ(name_problem("wang.li"), std::nullopt);
+  EXPECT_EQ(name_problem("José"), std::nullopt);
+  EXPECT_EQ(name_problem("Jos" + kDecomposedE), std::nullopt);
+  EXPECT_EQ(name_problem("li_hua-2"), std::nullopt);
+  EXPECT_EQ(name_problem(std::string(64, 'a')), std::nullopt);
+  EXPECT_EQ(name_problem(std::string(63, 'a') + kDecomposedE), std::nullopt);  // 64 after NFC
+}
+
+TEST(Text, NameProblemRefusesEmptyTooLongAndInvalidNames) {
+  EXPECT_NE(name_problem(""), std::nullopt);
+  const auto too_long = name_problem(std::string(65, 'a'));
+  ASSERT_NE(too_long, std::nullopt);
+  EXPECT_TRUE(contains(*too_long, "65")) << *too_long;
+  EXPECT_TRUE(contains(*too_long, "64")) << *too_long;
+  const auto invalid = name_problem("wang\xFF");
+  ASSERT_NE(invalid, std::nullopt);
+  EXPECT_TRUE(contains(*invalid, "UTF-8")) << *invalid;
+}
+
+TEST(Text, NameProblemNamesTheFirstCharacterThatIsNotAllowed) {
+  EXPECT_EQ(name_problem("a b"), "character 2 (U+0020) is not a letter, digit, '.', '_' or '-'");
+  EXPECT_EQ(name_problem("ab" + kRightToLeftOverride + "c"),
+            "character 3 (U+202E) is not a letter, digit, '.', '_' or '-'");
+  EXPECT_EQ(name_problem("a" + kZeroWidthJoiner + "b"),
+            "character 2 (U+200D) is not a letter, digit, '.', '_' or '-'");
+  EXPECT_EQ(name_problem("a\tb"), "character 2 (U+0009) is not a letter, digit, '.', '_' or '-'");
+  EXPECT_NE(name_problem("a@b"), std::nullopt);
+}
+
+TEST(Text, StripsOnlyALeadingByteOrderMark) {
+  EXPECT_EQ(strip_utf8_bom("\xEF\xBB\xBFname,amount"), "name,amount");
+  EXPECT_EQ(strip_utf8_bom("name,amount"), "name,amount");
+  EXPECT_EQ(strip_utf8_bom("a\xEF\xBB\xBF"), "a\xEF\xBB\xBF");
+  EXPECT_EQ(strip_utf8_bom("\xEF\xBB"), "\xEF\xBB");
+}
+
+TEST(Text, ConvertsChineseEncodingsToUtf8) {
+  const auto from_gb18030 = to_utf8(kLiHuaGb18030, "gb18030");
+  ASSERT_TRUE(from_gb18030.ok()) << from_gb18030.status().to_string();
+  EXPECT_EQ(*from_gb18030, "李华");
+  const auto from_gbk = to_utf8(kLiHuaGb18030, "GBK");
+  ASSERT_TRUE(from_gbk.ok()) << from_gbk.status().to_string();
+  EXPECT_EQ(*from_gbk, "李华");
+  const auto from_utf16 = to_utf8("\xFF\xFE\x4E\x67\x4E\x53", "utf-16");  // BOM, little-endian
+  ASSERT_TRUE(from_utf16.ok()) << from_utf16.status().to_string();
+  EXPECT_EQ(*from_utf16, "李华");
+  const auto empty = to_utf8("", "gb18030");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(*empty, "");
+}
+
+TEST(Text, Utf8IsCheckedNotConverted) {
+  for (const char* name : {"utf-8", "UTF-8", "utf8", "Utf8"}) {
+    const auto same = to_utf8("李华", name);
+    ASSERT_TRUE(same.ok()) << name;
+    EXPECT_EQ(*same, "李华");
+  }
+  const auto bad = to_utf8("ab" + kLiHuaGb18030, "utf-8");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "byte 2 is not valid utf-8");
+}
+
+TEST(Text, RefusesAnUnknownEncoding) {
+  const auto result = to_utf8("abc", "klingon");
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(result.status().message(),
+            "unknown encoding 'klingon'; try gb18030, gbk, big5 or utf-8");
+}
+
+TEST(Text, NamesTheOffsetOfBytesThatDoNotConvert) {
+  const auto bad = to_utf8("ab" + kLiHuaGb18030 + kBadByte + "cd", "gb18030");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad.status().message(), "byte 6 is not valid gb18030");
+  // The first byte of 李 with nothing after it.
+  const auto cut = to_utf8("ab\xC0", "gb18030");
+  ASSERT_FALSE(cut.ok());
+  EXPECT_TRUE(contains(cut.status().message(), "byte 2")) << cut.status().message();
+}
+
+TEST(Text, ConvertsTextLongerThanItsFirstGuessOfSize) {
+  std::string gb, utf8;
+  for (int i = 0; i < 5000; ++i) gb += kLiHuaGb18030, utf8 += "李华";
+  const auto result = to_utf8(gb, "gb18030");
+  ASSERT_TRUE(result.ok()) << result.status().to_string();
+  EXPECT_EQ(*result, utf8);
+}
+
+TEST(Text, HintsAtTheEncodingOfAFileThatIsNotUtf8) {
+  EXPECT_TRUE(contains(encoding_hint("name\n" + kLiHuaGb18030 + "\n"), "gb18030"));
+  EXPECT_EQ(encoding_hint("\xFF\xFE" + std::string("n\0a\0", 4)),
+            "the file is UTF-16; save it as UTF-8 or use --encoding utf-16");
+  EXPECT_EQ(encoding_hint("a" + kBadByte + "b"),
+            "save the file as UTF-8, or name its encoding with --encoding");
+  EXPECT_EQ(encoding_hint("李华"), "");
+}
+
+}  // namespace
+}  // namespace fieldsync::text
