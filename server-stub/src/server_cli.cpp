@@ -159,7 +159,9 @@ void print_failure(const Outcome& outcome, const std::string& command, std::ostr
   err << "fieldsync-server: " << outcome.status().message() << "\n";
   for (const auto& detail : outcome.status().details()) err << "  " << detail << "\n";
   if (outcome.exit_code() == ExitCode::kUsage) {
-    err << "see `fieldsync-server help" << (command.empty() ? "" : " " + command) << "`\n";
+    // An unknown command, or one `help` does not know, is helped by the list of commands.
+    const bool known = !command.empty() && command != "help" && find_command(command) != nullptr;
+    err << "see `fieldsync-server help" << (known ? " " + command : "") << "`\n";
   }
 }
 
@@ -233,6 +235,18 @@ std::optional<std::string> Arguments::value(const std::string& name) const {
   auto it = options.find(name);
   if (it == options.end()) return std::nullopt;
   return it->second;
+}
+
+Result<const CollectionDef*> named_collection(const std::string& name) {
+  const Schema& schema = Schema::property_management();
+  if (const CollectionDef* c = schema.find(name)) return c;
+  std::vector<std::string> names;
+  for (const CollectionDef& c : schema.collections()) names.push_back(c.name);
+  const std::string suggestion = text::did_you_mean(name, names);
+  if (!suggestion.empty()) {
+    return Status::invalid_argument("no collection '" + utf8_prefix(name, 60) + "'" + suggestion);
+  }
+  return schema.require(name).status();
 }
 
 Outcome expect_positional(const CommandContext& context, size_t min, size_t max,

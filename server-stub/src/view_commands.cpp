@@ -137,16 +137,6 @@ std::string label_text(ServerTransaction& txn, const CollectionDef& c, const Rec
   return label.ok() ? *label : r.id;
 }
 
-Result<const CollectionDef*> named_collection(const std::string& name) {
-  const Schema& schema = Schema::property_management();
-  if (const CollectionDef* c = schema.find(name)) return c;
-  std::vector<std::string> names;
-  for (const CollectionDef& c : schema.collections()) names.push_back(c.name);
-  return Status::invalid_argument("no collection '" + utf8_prefix(name, 60) + "'" +
-                                  text::did_you_mean(name, names) +
-                                  "; `fieldsync-server help list` names them");
-}
-
 Outcome run_list(CommandContext& context) {
   FIELDSYNC_SERVER_RETURN_IF_FAILED(expect_positional(context, 1, 1, "COLLECTION"));
   auto c = named_collection(context.args.positional[0]);
