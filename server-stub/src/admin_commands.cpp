@@ -34,7 +34,7 @@ Outcome run_user(CommandContext& context) {
   auto role = context.args.value("role");
   if (!role) return Outcome::usage("user add needs --role (" + roles_text() + ")");
   FIELDSYNC_SERVER_RETURN_IF_FAILED(admin.add_user(words[1], *role));
-  context.out << "user " << words[1] << " (" << *role << ")\n";
+  context.out << "user " << user_key(words[1]) << " (" << *role << ")\n";
   return Outcome();
 }
 

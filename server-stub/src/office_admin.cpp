@@ -1,7 +1,6 @@
 #include "fieldsync/server/office_admin.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include "event_times.h"
 #include "fieldsync/buckets.h"
@@ -9,18 +8,14 @@
 #include "fieldsync/merge.h"
 #include "fieldsync/server/secrets.h"
 #include "fieldsync/text_values.h"
+#include "text/text.h"
 
 namespace fieldsync::server {
 namespace {
 
 Status check_user_name(const std::string& name) {
-  bool ok = !name.empty() && name.size() <= 64;
-  for (char c : name) {
-    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.');
-  }
-  if (!ok) {
-    return Status::invalid_argument("user name '" + name.substr(0, 64) +
-                                    "': use 1 to 64 letters, digits, '.', '_' or '-'");
+  if (auto problem = text::name_problem(name)) {
+    return Status::invalid_argument("user name '" + utf8_prefix(name, 64) + "': " + *problem);
   }
   return Status();
 }
@@ -49,14 +44,19 @@ Result<Device> device_of(ServerTransaction& txn, const std::string& typed) {
 Status require_user(ServerTransaction& txn, const std::string& name) {
   auto user = txn.get_user(name);
   if (!user.ok()) return user.status();
-  if (!*user) return Status::not_found("no user named '" + name.substr(0, 64) + "'");
+  if (!*user) return Status::not_found("no user named '" + utf8_prefix(name, 64) + "'");
   return Status();
 }
 
 }  // namespace
 
-Status OfficeAdmin::add_user(const std::string& name, const std::string& role) {
-  FIELDSYNC_RETURN_IF_ERROR(check_user_name(name));
+std::string user_key(const std::string& typed) {
+  return text::to_nfc(typed);
+}
+
+Status OfficeAdmin::add_user(const std::string& typed, const std::string& role) {
+  FIELDSYNC_RETURN_IF_ERROR(check_user_name(typed));
+  const std::string name = user_key(typed);
   if (schema_.role(role) == nullptr) {
     return Status::invalid_argument("role '" + utf8_prefix(role, 40) + "' is not one of " +
                                     schema_.role_names());
@@ -64,17 +64,20 @@ Status OfficeAdmin::add_user(const std::string& name, const std::string& role) {
   return in_write(store_, [&](ServerTransaction& txn) { return txn.put_user({name, role, true}); });
 }
 
-Status OfficeAdmin::deactivate_user(const std::string& name) {
+Status OfficeAdmin::deactivate_user(const std::string& typed) {
+  const std::string name = user_key(typed);
   return in_write(store_, [&](ServerTransaction& txn) -> Status {
     auto user = txn.get_user(name);
     if (!user.ok()) return user.status();
-    if (!*user) return Status::not_found("no user named '" + name.substr(0, 64) + "'");
+    if (!*user) return Status::not_found("no user named '" + utf8_prefix(name, 64) + "'");
     (*user)->active = false;
     return txn.put_user(**user);
   });
 }
 
-Status OfficeAdmin::assign(const std::string& user, const std::string& kind, const std::string& target) {
+Status OfficeAdmin::assign(const std::string& typed, const std::string& kind,
+                           const std::string& target) {
+  const std::string user = user_key(typed);
   if (kind != "estate" && kind != "building") {
     return Status::invalid_argument("assignments are to an 'estate' or a 'building', not '" + kind.substr(0, 40) + "'");
   }
@@ -91,7 +94,9 @@ Status OfficeAdmin::assign(const std::string& user, const std::string& kind, con
   });
 }
 
-Status OfficeAdmin::unassign(const std::string& user, const std::string& kind, const std::string& target) {
+Status OfficeAdmin::unassign(const std::string& typed, const std::string& kind,
+                             const std::string& target) {
+  const std::string user = user_key(typed);
   auto id = parse_id(target);
   if (!id.ok()) return id.status();
   return in_write(store_, [&](ServerTransaction& txn) -> Status {
@@ -100,7 +105,8 @@ Status OfficeAdmin::unassign(const std::string& user, const std::string& kind, c
   });
 }
 
-Result<std::string> OfficeAdmin::issue_enrollment_code(const std::string& user, int64_t ttl_ms) {
+Result<std::string> OfficeAdmin::issue_enrollment_code(const std::string& typed, int64_t ttl_ms) {
+  const std::string user = user_key(typed);
   const std::string code = random_code(8);
   Status s = in_write(store_, [&](ServerTransaction& txn) -> Status {
     FIELDSYNC_RETURN_IF_ERROR(require_user(txn, user));

@@ -84,6 +84,30 @@ TEST_F(ServerCliTest, AddsUsersAndRefusesAnUnknownRoleWritingNothing) {
   EXPECT_NE(ok({"users"}).find("alice  collector  no"), std::string::npos);
 }
 
+TEST_F(ServerCliTest, UserNamesAreLettersOfAnyScriptKeptInOneNormalForm) {
+  EXPECT_EQ(ok({"user", "add", "李华", "--role", "collector"}), "user 李华 (collector)\n");
+  // "René" typed with a combining accent (as some keyboards send it) is the same user as
+  // "René" typed with the composed letter.
+  EXPECT_EQ(ok({"user", "add", "Rene\xCC\x81", "--role", "patrol"}), "user Ren\xC3\xA9 (patrol)\n");
+  EXPECT_EQ(ok({"enroll-code", "Ren\xC3\xA9"}).size(), 9u);
+  EXPECT_EQ(ok({"enroll-code", "李华"}).size(), 9u);
+  const auto before = snapshot();
+  for (const std::string& bad :
+       {std::string("李 华"), std::string("ab\xE2\x80\xAE"), std::string("a\x01"),
+        std::string("ab\xE2\x80\x8B"), std::string(65, 'a')}) {
+    ProcessResult r = run({"user", "add", bad, "--role", "collector"});
+    EXPECT_EQ(r.exit_code, 3) << bad << ": " << r.err;
+    EXPECT_NE(r.err.find("user name '"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out, "");
+  }
+  ProcessResult bidi = run({"user", "add", "ab\xE2\x80\xAE", "--role", "collector"});
+  EXPECT_NE(bidi.err.find("character 3 (U+202E) is not a letter"), std::string::npos) << bidi.err;
+  EXPECT_EQ(snapshot(), before);
+  const std::string users = ok({"users"});
+  EXPECT_NE(users.find("李华"), std::string::npos) << users;
+  EXPECT_EQ(users.find("Rene\xCC\x81"), std::string::npos) << users;
+}
+
 TEST_F(ServerCliTest, IssuesAnEnrollmentCodeForAKnownUser) {
   ok({"user", "add", "alice", "--role", "collector"});
   const std::string code = ok({"enroll-code", "alice", "--ttl-hours", "24"});

@@ -15,12 +15,18 @@
 
 namespace fieldsync::server {
 
+// A user name as the server keeps and compares it: in Unicode NFC, so "é" typed as one
+// code point or as "e" and a combining accent names the same user (and the same bucket
+// keys). Every call below that takes a user name reads it through this.
+std::string user_key(const std::string& typed);
+
 class OfficeAdmin {
  public:
   OfficeAdmin(ServerStore& store, const Schema& schema, const Clock& clock)
       : store_(store), schema_(schema), clock_(clock) {}
 
-  // Adds a user, or changes the role of an existing one.
+  // Adds a user, or changes the role of an existing one. A name is 1 to 64 letters of any
+  // script, digits, '.', '_' or '-' (text::name_problem).
   Status add_user(const std::string& name, const std::string& role);
   Status deactivate_user(const std::string& name);
   // `kind` is "estate" or "building"; the target must exist on the server.
