@@ -147,7 +147,10 @@ Result<std::unique_ptr<DeviceStore>> DeviceStore::open(const std::string& path,
   const Clock& clock = options.clock ? *options.clock : Clock::system();
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
-    return Status::not_found("no fieldsync database at '" + path + "' (create one with 'fieldsync init')");
+    return Status::not_found("no fieldsync database at '" + path +
+                             "': a phone joins the office with 'fieldsync enroll --server URL"
+                             " --code CODE'; 'fieldsync init' makes one for a device without a"
+                             " server");
   }
   auto db = SqliteDb::open(path, /*create=*/false);
   if (!db.ok()) return db.status();

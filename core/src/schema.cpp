@@ -125,8 +125,15 @@ const CollectionDef* Schema::find(std::string_view name) const {
 
 Result<const CollectionDef*> Schema::require(std::string_view name) const {
   if (const CollectionDef* c = find(name)) return c;
+  std::vector<std::string> names;
+  for (const auto& c : collections_) names.push_back(c.name);
+  const std::string suggestion = did_you_mean(name, names);
+  if (!suggestion.empty()) {
+    return Status::invalid_argument("unknown collection '" + utf8_prefix(name, 80) + "'" +
+                                    suggestion);
+  }
   std::string known;
-  for (const auto& c : collections_) known += (known.empty() ? "" : ", ") + c.name;
+  for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
   return Status::invalid_argument("unknown collection '" + utf8_prefix(name, 80) +
                                   "'; the collections are: " + known);
 }
@@ -204,7 +211,9 @@ std::optional<std::string> Schema::check_value(const FieldDef& field, const Json
         std::string shown = value.is_string()
                                 ? "'" + utf8_prefix(value.get_ref<const std::string&>(), 60) + "'"
                                 : utf8_prefix(value.dump(), 60);
-        return shown + " is not one of " + join_choices(field.choices);
+        return shown + " is not one of " + join_choices(field.choices) +
+               (value.is_string() ? did_you_mean(value.get_ref<const std::string&>(), field.choices)
+                                  : "");
       }
       return std::nullopt;
     case FieldType::kReference:

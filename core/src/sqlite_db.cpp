@@ -100,8 +100,7 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::string& path, bool c
   std::unique_ptr<SqliteDb> db(new SqliteDb(raw));
   if (rc != SQLITE_OK) {
     if ((rc & 0xFF) == SQLITE_CANTOPEN && !create) {
-      return Status::not_found("no fieldsync database at '" + path +
-                               "' (create one with 'fieldsync init')");
+      return Status::not_found("no database at '" + path + "'");
     }
     return sqlite_status(rc, raw, "opening '" + path + "'");
   }

@@ -66,35 +66,125 @@ Result<int64_t> parse_money(std::string_view text) {
   return total;
 }
 
-bool is_valid_utf8(const std::string& s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t extra = 0;
-    uint32_t cp = 0;
-    if (c < 0x80) {
+namespace {
+
+// The code point of the UTF-8 sequence at s[i], advancing i past it; -1 (advancing one
+// byte) for a byte that does not start a well-formed sequence: an overlong form, a
+// surrogate, a code point past U+10FFFF, or a truncated sequence.
+int32_t next_code_point(std::string_view s, size_t& i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  size_t extra = 0;
+  uint32_t cp = 0;
+  if (c < 0x80) {
+    ++i;
+    return c;
+  } else if ((c & 0xE0) == 0xC0) {
+    extra = 1, cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    extra = 2, cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    extra = 3, cp = c & 0x07;
+  } else {
+    ++i;
+    return -1;
+  }
+  if (i + extra >= s.size()) {
+    ++i;
+    return -1;
+  }
+  for (size_t k = 1; k <= extra; ++k) {
+    const auto next = static_cast<unsigned char>(s[i + k]);
+    if ((next & 0xC0) != 0x80) {
       ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      extra = 1, cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      extra = 2, cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      extra = 3, cp = c & 0x07;
-    } else {
-      return false;
+      return -1;
     }
-    if (i + extra >= s.size()) return false;  // truncated sequence
-    for (size_t k = 1; k <= extra; ++k) {
-      const auto next = static_cast<unsigned char>(s[i + k]);
-      if ((next & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (next & 0x3F);
+    cp = (cp << 6) | (next & 0x3F);
+  }
+  static const uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    ++i;
+    return -1;
+  }
+  i += extra + 1;
+  return static_cast<int32_t>(cp);
+}
+
+// The code points of `s` with ASCII letters in lower case, as names are compared for
+// suggestions; an invalid byte becomes a value no code point has.
+std::vector<int32_t> folded_code_points(std::string_view s) {
+  std::vector<int32_t> out;
+  for (size_t i = 0; i < s.size();) {
+    const size_t at = i;
+    int32_t c = next_code_point(s, i);
+    if (c < 0) c = 0x110000 + static_cast<unsigned char>(s[at]);
+    if (c >= 'A' && c <= 'Z') c += 'a' - 'A';
+    out.push_back(c);
+  }
+  return out;
+}
+
+// Damerau-Levenshtein distance in its optimal string alignment form: a swap of two
+// neighbours is one edit, as when typing fast, but no substring is edited twice.
+size_t edit_distance(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
+  const size_t width = b.size() + 1;
+  std::vector<size_t> d((a.size() + 1) * width);
+  auto at = [&](size_t i, size_t j) -> size_t& { return d[i * width + j]; };
+  for (size_t i = 0; i <= a.size(); ++i) at(i, 0) = i;
+  for (size_t j = 0; j <= b.size(); ++j) at(0, j) = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      at(i, j) = std::min({at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        at(i, j) = std::min(at(i, j), at(i - 2, j - 2) + 1);
+      }
     }
-    static const uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += extra + 1;
+  }
+  return at(a.size(), b.size());
+}
+
+}  // namespace
+
+bool is_valid_utf8(const std::string& s) {
+  for (size_t i = 0; i < s.size();) {
+    if (next_code_point(s, i) < 0) return false;
   }
   return true;
+}
+
+std::optional<std::string> nearest(std::string_view typed,
+                                   const std::vector<std::string>& candidates) {
+  const std::vector<int32_t> want = folded_code_points(typed);
+  if (want.empty()) return std::nullopt;
+  // Fewer than 3 code points start too many names to mean any one of them.
+  const bool prefixes_count = want.size() >= 3;
+  // A third of the length, 1 to 2 edits, and never the whole of what was typed: "x" is
+  // one substitution from every one-letter name, which is no suggestion at all.
+  const size_t max_distance =
+      std::min<size_t>({2, std::max<size_t>(1, want.size() / 3), want.size() - 1});
+  const std::string* best = nullptr;
+  bool best_is_prefix = false;
+  size_t best_distance = std::numeric_limits<size_t>::max();
+  for (const std::string& candidate : candidates) {
+    const std::vector<int32_t> have = folded_code_points(candidate);
+    const bool is_prefix = prefixes_count && want.size() <= have.size() &&
+                           std::equal(want.begin(), want.end(), have.begin());
+    const size_t distance = edit_distance(want, have);
+    if (!is_prefix && distance > max_distance) continue;
+    if (best == nullptr || (is_prefix && !best_is_prefix) ||
+        (is_prefix == best_is_prefix && distance < best_distance)) {
+      best = &candidate;
+      best_is_prefix = is_prefix;
+      best_distance = distance;
+    }
+  }
+  if (best == nullptr) return std::nullopt;
+  return *best;
+}
+
+std::string did_you_mean(std::string_view typed, const std::vector<std::string>& candidates) {
+  const std::optional<std::string> match = nearest(typed, candidates);
+  return match ? "; did you mean `" + *match + "`?" : "";
 }
 
 std::string utf8_prefix(std::string_view text, size_t max_bytes) {

@@ -26,7 +26,12 @@ CliStatus read_option(const std::vector<std::string>& args, size_t& i,
   const size_t equals = word.find('=');
   const std::string name = word.substr(0, equals);
   const OptionSpec* spec = find_spec(specs, name);
-  if (spec == nullptr) return CliStatus::usage("unknown option '--" + shown(name) + "'");
+  if (spec == nullptr) {
+    std::vector<std::string> names;
+    for (const auto& s : specs) names.push_back("--" + s.name);
+    return CliStatus::usage("unknown option '--" + shown(name) + "'" +
+                            did_you_mean("--" + name, names));
+  }
   if (parsed.has(name)) return CliStatus::usage("option --" + name + " is given twice");
   if (!spec->takes_value) {
     if (equals != std::string::npos)

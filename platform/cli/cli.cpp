@@ -101,10 +101,7 @@ CliStatus dispatch(const std::vector<std::string>& args, std::ostream& out) {
     return CliStatus();
   }
   const CommandDef* command = find_command(invocation.command);
-  if (command == nullptr) {
-    return CliStatus::usage("unknown command '" + invocation.command.substr(0, 60) +
-                            "'; run 'fieldsync help' for the list");
-  }
+  if (command == nullptr) return unknown_command(invocation.command);
   ParsedArguments parsed;
   FIELDSYNC_CLI_RETURN_IF_ERROR(parse_command_options(*command, invocation, parsed));
   if (parsed.has("help")) {
@@ -121,7 +118,9 @@ void report_error(const CliStatus& status, const std::string& command, bool json
   for (const auto& detail : s.details()) err << "  " << detail << '\n';
   if (status.exit_code() == ExitCode::kUsage &&
       s.message().find("fieldsync help") == std::string::npos) {
-    err << "run 'fieldsync help" << (find_command(command) ? " " + command : "") << "' for usage\n";
+    // An unknown command, or one `help` does not know, is helped by the list of commands.
+    const bool known = command != "help" && find_command(command) != nullptr;
+    err << "run 'fieldsync help" << (known ? " " + command : "") << "' for usage\n";
   }
   if (json) {
     print_json(out, Json{{"error",

@@ -63,6 +63,8 @@ std::string option_for_field(const CollectionDef& collection, const FieldDef& fi
 const std::vector<CommandSection>& command_sections();
 const std::vector<CommandDef>& all_commands();
 const CommandDef* find_command(const std::string& name);
+// "unknown command 'X'", with the nearest command's name when one is close.
+CliStatus unknown_command(const std::string& name);
 
 // A usage error when the command got fewer than `min` or more than `max` positional
 // arguments; `what` names them for the message ("<collection> <id>").

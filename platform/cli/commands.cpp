@@ -1,5 +1,6 @@
 // The command registry: every command of every area, in the order help lists them.
 #include "cli/command.h"
+#include "fieldsync/text_values.h"
 
 namespace fieldsync::cli {
 
@@ -33,6 +34,13 @@ const CommandDef* find_command(const std::string& name) {
     if (command.name == name) return &command;
   }
   return nullptr;
+}
+
+CliStatus unknown_command(const std::string& name) {
+  std::vector<std::string> names;
+  for (const auto& command : all_commands()) names.push_back(command.name);
+  return CliStatus::usage("unknown command '" + utf8_prefix(name, 60) + "'" +
+                          did_you_mean(name, names));
 }
 
 CliStatus expect_positional(const CommandContext& context, size_t min, size_t max,

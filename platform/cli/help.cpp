@@ -57,10 +57,7 @@ CliStatus run_help(CommandContext& context) {
     print_overview(text);
   } else {
     const CommandDef* command = find_command(context.args.positional[0]);
-    if (command == nullptr) {
-      return CliStatus::usage("there is no command '" + context.args.positional[0].substr(0, 60) +
-                              "'; run 'fieldsync help' for the list");
-    }
+    if (command == nullptr) return unknown_command(context.args.positional[0]);
     print_command_help(text, *command);
   }
   if (context.json) {

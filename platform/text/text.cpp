@@ -62,45 +62,6 @@ int code_point_width(UChar32 c) {
   return east_asian == U_EA_WIDE || east_asian == U_EA_FULLWIDTH ? 2 : 1;
 }
 
-// Code points for comparing names: ASCII folded to lower case, an invalid byte kept
-// apart from every code point so it only matches the same byte.
-std::vector<UChar32> folded_code_points(std::string_view s) {
-  std::vector<UChar32> out;
-  for (size_t pos = 0; pos < s.size();) {
-    const Step step = step_at(s, pos);
-    UChar32 c = step.c;
-    if (c < 0) c = 0x110000 + static_cast<uint8_t>(s[pos]);
-    if (c >= 'A' && c <= 'Z') c += 'a' - 'A';
-    out.push_back(c);
-    pos = step.next;
-  }
-  return out;
-}
-
-// Damerau-Levenshtein distance in its optimal string alignment form: a swap of two
-// neighbours is one edit, as when typing fast, but no substring is edited twice.
-size_t edit_distance(const std::vector<UChar32>& a, const std::vector<UChar32>& b) {
-  const size_t width = b.size() + 1;
-  std::vector<size_t> d((a.size() + 1) * width);
-  auto at = [&](size_t i, size_t j) -> size_t& { return d[i * width + j]; };
-  for (size_t i = 0; i <= a.size(); ++i) at(i, 0) = i;
-  for (size_t j = 0; j <= b.size(); ++j) at(0, j) = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      at(i, j) = std::min({at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        at(i, j) = std::min(at(i, j), at(i - 2, j - 2) + 1);
-      }
-    }
-  }
-  return at(a.size(), b.size());
-}
-
-bool starts_with(const std::vector<UChar32>& text, const std::vector<UChar32>& prefix) {
-  return prefix.size() <= text.size() && std::equal(prefix.begin(), prefix.end(), text.begin());
-}
-
 std::string code_point_label(UChar32 c) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(c));
@@ -204,40 +165,6 @@ std::string pad_to_width(std::string_view utf8, size_t columns) {
   std::string out(utf8);
   if (width < columns) out.append(columns - width, ' ');
   return out;
-}
-
-std::optional<std::string> nearest(std::string_view typed,
-                                   const std::vector<std::string>& candidates) {
-  const std::vector<UChar32> want = folded_code_points(typed);
-  if (want.empty()) return std::nullopt;
-  // Fewer than 3 code points start too many names to mean any one of them.
-  const bool prefixes_count = want.size() >= 3;
-  // A third of the length, 1 to 2 edits, and never the whole of what was typed: "x" is
-  // one substitution from every one-letter name, which is no suggestion at all.
-  const size_t max_distance =
-      std::min<size_t>({2, std::max<size_t>(1, want.size() / 3), want.size() - 1});
-  const std::string* best = nullptr;
-  bool best_is_prefix = false;
-  size_t best_distance = std::numeric_limits<size_t>::max();
-  for (const std::string& candidate : candidates) {
-    const std::vector<UChar32> have = folded_code_points(candidate);
-    const bool is_prefix = prefixes_count && starts_with(have, want);
-    const size_t distance = edit_distance(want, have);
-    if (!is_prefix && distance > max_distance) continue;
-    if (best == nullptr || (is_prefix && !best_is_prefix) ||
-        (is_prefix == best_is_prefix && distance < best_distance)) {
-      best = &candidate;
-      best_is_prefix = is_prefix;
-      best_distance = distance;
-    }
-  }
-  if (best == nullptr) return std::nullopt;
-  return *best;
-}
-
-std::string did_you_mean(std::string_view typed, const std::vector<std::string>& candidates) {
-  const std::optional<std::string> match = nearest(typed, candidates);
-  return match ? "; did you mean `" + *match + "`?" : "";
 }
 
 std::string to_nfc(std::string_view utf8) {

@@ -1,6 +1,6 @@
 // Text as Chinese and English users see and type it, for both command lines: screen
 // widths (a Han character takes two columns, a combining accent none), cutting and
-// padding to a width, "did you mean" suggestions, the rules for user names, and reading
+// padding to a width, the rules for user names, and reading
 // files that are not UTF-8 (GB18030/GBK from Chinese Windows, Big5, UTF-16).
 // Input is UTF-8 unless a function says otherwise; a byte that is not valid UTF-8 counts
 // as one character of one column, as it is shown as one replacement character. All
@@ -30,18 +30,6 @@ std::string cut_to_width(std::string_view utf8, size_t columns);
 // `utf8` followed by spaces up to `columns` columns; unchanged when already as wide
 // (it is never cut: use cut_to_width first).
 std::string pad_to_width(std::string_view utf8, size_t columns);
-
-// The candidate a person most likely meant by `typed`, or nullopt when none is close.
-// With 3 or more code points typed, a candidate that starts with `typed` wins; otherwise
-// the one at the smallest edit distance (insertions, deletions, substitutions and swaps
-// of neighbours, counted over code points, ASCII case ignored), when that distance is
-// at most 1 for up to 5 code points typed and 2 beyond, and less than the number typed.
-// Ties go to the earlier candidate.
-std::optional<std::string> nearest(std::string_view typed,
-                                   const std::vector<std::string>& candidates);
-// "; did you mean `X`?" for the nearest candidate X, or "" when there is none: made to be
-// appended to an error message.
-std::string did_you_mean(std::string_view typed, const std::vector<std::string>& candidates);
 
 // `utf8` in Unicode Normalization Form C (composed: "e" + U+0301 becomes "é"), as
 // names must be compared. Bytes that are not valid UTF-8 become U+FFFD.

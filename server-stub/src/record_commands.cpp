@@ -20,7 +20,7 @@ constexpr uintmax_t kMaxImportBytes = 64LL * 1024 * 1024;
 
 // The collection named, when the office creates records of it.
 Result<const CollectionDef*> office_collection(const std::string& name) {
-  auto c = named_collection(name);
+  auto c = Schema::property_management().require(name);
   if (!c.ok()) return c.status();
   if ((*c)->append_only || (*c)->server_created) {
     return Status::invalid_argument(name + " are recorded " +

@@ -7,7 +7,6 @@
 #include <filesystem>
 
 #include "fieldsync/text_values.h"
-#include "text/text.h"
 
 namespace fieldsync::server::cli {
 namespace {
@@ -73,8 +72,7 @@ void print_overview(std::ostream& out) {
 Outcome no_command(const std::string& name) {
   std::vector<std::string> names;
   for (const auto& c : all_commands()) names.push_back(c.name);
-  return Outcome::usage("no command '" + utf8_prefix(name, 60) + "'" +
-                        text::did_you_mean(name, names));
+  return Outcome::usage("no command '" + utf8_prefix(name, 60) + "'" + did_you_mean(name, names));
 }
 
 void print_command_help(const CommandDef& c, std::ostream& out) {
@@ -130,7 +128,7 @@ Outcome parse_options(const CommandDef& def, const std::vector<std::string>& wor
       std::vector<std::string> names;
       for (const auto& o : known) names.push_back("--" + o.name);
       return Outcome::usage(def.name + " has no option --" + utf8_prefix(name, 60) +
-                            text::did_you_mean("--" + name, names));
+                            did_you_mean("--" + name, names));
     }
     if (args.has(name)) return Outcome::usage("--" + name + " is given twice");
     if (!option->takes_value) {
@@ -235,18 +233,6 @@ std::optional<std::string> Arguments::value(const std::string& name) const {
   auto it = options.find(name);
   if (it == options.end()) return std::nullopt;
   return it->second;
-}
-
-Result<const CollectionDef*> named_collection(const std::string& name) {
-  const Schema& schema = Schema::property_management();
-  if (const CollectionDef* c = schema.find(name)) return c;
-  std::vector<std::string> names;
-  for (const CollectionDef& c : schema.collections()) names.push_back(c.name);
-  const std::string suggestion = text::did_you_mean(name, names);
-  if (!suggestion.empty()) {
-    return Status::invalid_argument("no collection '" + utf8_prefix(name, 60) + "'" + suggestion);
-  }
-  return schema.require(name).status();
 }
 
 Outcome expect_positional(const CommandContext& context, size_t min, size_t max,

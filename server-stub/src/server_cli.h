@@ -102,10 +102,6 @@ std::vector<CommandDef> view_commands();     // list, show, export
 Result<Json> fields_of(const CollectionDef& c, const std::vector<std::string>& words,
                        bool managed_allowed = false);
 
-// The declared collection `name`; an unknown one is invalid input that suggests the
-// nearest name ("did you mean `households`?") or else lists them all.
-Result<const CollectionDef*> named_collection(const std::string& name);
-
 // A usage error unless the command got between `min` and `max` positional arguments.
 Outcome expect_positional(const CommandContext& context, size_t min, size_t max,
                           const std::string& what);

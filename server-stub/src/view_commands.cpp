@@ -47,8 +47,7 @@ Result<Selection> read_selection(const CollectionDef& c, const Arguments& args) 
       std::vector<std::string> names;
       for (const FieldDef& f : c.fields) names.push_back(f.name);
       return Status::invalid_argument("--where: " + c.name + " have no field '" +
-                                      utf8_prefix(name, 60) + "'" +
-                                      text::did_you_mean(name, names));
+                                      utf8_prefix(name, 60) + "'" + did_you_mean(name, names));
     }
     FieldDef entry = *s.where;
     if (entry.type == FieldType::kReferenceList) entry.type = FieldType::kReference;
@@ -139,7 +138,7 @@ std::string label_text(ServerTransaction& txn, const CollectionDef& c, const Rec
 
 Outcome run_list(CommandContext& context) {
   FIELDSYNC_SERVER_RETURN_IF_FAILED(expect_positional(context, 1, 1, "COLLECTION"));
-  auto c = named_collection(context.args.positional[0]);
+  auto c = Schema::property_management().require(context.args.positional[0]);
   if (!c.ok()) return c.status();
   auto selection = read_selection(**c, context.args);
   if (!selection.ok()) return selection.status();
@@ -369,7 +368,7 @@ Outcome run_export(CommandContext& context) {
   FIELDSYNC_SERVER_RETURN_IF_FAILED(expect_positional(context, 1, 1, "COLLECTION"));
   auto path = context.args.value("csv");
   if (!path || path->empty()) return Outcome::usage("name the file with --csv FILE");
-  auto c = named_collection(context.args.positional[0]);
+  auto c = Schema::property_management().require(context.args.positional[0]);
   if (!c.ok()) return c.status();
   auto selection = read_selection(**c, context.args);
   if (!selection.ok()) return selection.status();

@@ -205,5 +205,19 @@ TEST(Schema, UnknownCollectionsListTheKnownOnes) {
   EXPECT_NE(missing.status().message().find("fee_visits"), std::string::npos);
 }
 
+TEST(Schema, ATypoOfACollectionOrAChoiceGetsTheNearest) {
+  auto typo = schema().require("househols");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_EQ(typo.status().message(), "unknown collection 'househols'; did you mean `households`?");
+  Json visit = valid_visit();
+  visit["outcome"] = "not_hom";
+  Status s = schema().validate_create(*schema().find("fee_visits"), visit);
+  ASSERT_FALSE(s.ok());
+  bool suggested = false;
+  for (const auto& d : s.details())
+    suggested |= d.find("did you mean `not_home`?") != std::string::npos;
+  EXPECT_TRUE(suggested) << s.to_string();
+}
+
 }  // namespace
 }  // namespace fieldsync

@@ -122,6 +122,25 @@ TEST_F(CliErrorsTest, UnknownCollectionsAndFieldsAreNamed) {
   expect_refused({"edit", "fee_visits", visit, "note=changed"}, 3, "append-only");
 }
 
+TEST_F(CliErrorsTest, TyposGetTheNearestCommandOptionCollectionOrValue) {
+  CliEstate e = seed();
+  expect_refused({"payy", "--household", e.household}, 2,
+                 "unknown command 'payy'; did you mean `pay`?");
+  expect_refused({"lst", "households"}, 2, "did you mean `list`?");
+  expect_refused({"pay", "--househld", e.household, "--amount", "5"}, 2,
+                 "unknown option '--househld'; did you mean `--household`?");
+  expect_refused({"list", "househols"}, 3,
+                 "unknown collection 'househols'; did you mean `households`?");
+  expect_refused({"visit", "--household", e.household, "--outcome", "not_hom"}, 3,
+                 "did you mean `not_home`?");
+  // An unknown command points to the list of commands, not to its own help.
+  ProcessResult r = cli_raw({"--db", db_, "help", "payy"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("did you mean `pay`?"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("run 'fieldsync help' for usage"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("help help"), std::string::npos) << r.err;
+}
+
 TEST_F(CliErrorsTest, TextThatIsNotUtf8IsRefused) {
   expect_refused({"add", "estates", std::string("name=Caf\xe9")}, 3, "not valid UTF-8");
 }
@@ -196,6 +215,8 @@ TEST_F(CliErrorsTest, AMissingDatabaseIsNotFoundExceptForInit) {
     ProcessResult r = cli_raw(all);
     EXPECT_EQ(r.exit_code, 4) << args[0];
     EXPECT_NE(r.err.find("no fieldsync database at '" + missing + "'"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("a phone joins the office with 'fieldsync enroll"), std::string::npos)
+        << r.err;
     EXPECT_FALSE(std::filesystem::exists(missing)) << args[0] << " created the file";
   }
   EXPECT_EQ(cli_raw({"--db", missing, "init", "--device-code", "C9", "--user", "x"}).exit_code, 0);

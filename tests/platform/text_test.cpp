@@ -62,40 +62,6 @@ TEST(Text, PadsToWidthCountingColumnsNotBytes) {
   EXPECT_EQ(pad_to_width("李华明", 4), "李华明");  // never cut
 }
 
-TEST(Text, NearestFindsTyposOfOneOrTwoEdits) {
-  const std::vector<std::string> collections = {"households", "household", "payments", "pay",
-                                                "list"};
-  EXPECT_EQ(nearest("househols", {"households", "payments"}), "households");
-  EXPECT_EQ(nearest("payy", collections), "pay");
-  EXPECT_EQ(nearest("househld", collections), "household");
-  EXPECT_EQ(nearest("lst", collections), "list");
-  EXPECT_EQ(nearest("pyaments", collections), "payments");  // a swap is one edit
-  EXPECT_EQ(nearest("HOUSEHOLDS", collections), "households");
-}
-
-TEST(Text, NearestFindsNothingFarOff) {
-  EXPECT_EQ(nearest("xyz", {"households", "payments"}), std::nullopt);
-  EXPECT_EQ(nearest("x", {"y", "xy"}), std::nullopt);
-  EXPECT_EQ(nearest("", {"households"}), std::nullopt);
-  EXPECT_EQ(nearest("households", {}), std::nullopt);
-}
-
-TEST(Text, NearestPrefersWhatStartsWithTheTypedText) {
-  EXPECT_EQ(nearest("hou", {"payments", "households"}), "households");
-  EXPECT_EQ(nearest("list", {"lost", "listings"}), "listings");
-  EXPECT_EQ(nearest("pa", {"payments"}), std::nullopt);  // too short to count as a start
-}
-
-TEST(Text, NearestCountsCodePointsNotBytes) {
-  EXPECT_EQ(nearest("李华明", {"李华", "王丽"}), "李华");
-  EXPECT_EQ(nearest("住户", {"住房", "付款"}), "住房");
-}
-
-TEST(Text, DidYouMeanIsReadyToAppendToAMessage) {
-  EXPECT_EQ(did_you_mean("payy", {"households", "pay"}), "; did you mean `pay`?");
-  EXPECT_EQ(did_you_mean("xyz", {"households", "payments"}), "");
-}
-
 TEST(Text, NfcComposesAccents) {
   EXPECT_EQ(to_nfc(kDecomposedE), kComposedE);
   EXPECT_EQ(to_nfc("李华"), "李华");

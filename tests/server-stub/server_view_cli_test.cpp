@@ -209,7 +209,7 @@ TEST_F(ServerViewCliTest, TyposGetTheNearestNameAndHelpWorksOnEveryCommand) {
   };
   for (const Typo& t : std::vector<Typo>{
            {{"lst", "estates"}, 2, "no command 'lst'; did you mean `list`?"},
-           {{"list", "househols"}, 3, "no collection 'househols'; did you mean `households`?"},
+           {{"list", "househols"}, 3, "unknown collection 'househols'; did you mean `households`?"},
            {{"import", "househols", "x.csv"}, 3, "did you mean `households`?"},
            {{"list", "households", "--wher", "unit=x"}, 2, "did you mean `--where`?"},
            {{"report", "--perod", "2026-11"}, 2, "did you mean `--period`?"},

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "fieldsync/schema.h"
 #include "fieldsync/status.h"
@@ -53,6 +54,18 @@ bool is_valid_utf8(const std::string& text);
 // sequence: how a message quotes input, since a message cut mid-character is no longer
 // UTF-8 and cannot be sent as JSON.
 std::string utf8_prefix(std::string_view text, size_t max_bytes);
+
+// The candidate a person most likely meant by `typed` (a command, option, collection or
+// value), or nullopt when none is close. With 3 or more code points typed, a candidate
+// that starts with `typed` wins; otherwise the one at the smallest edit distance
+// (insertions, deletions, substitutions and swaps of neighbours, counted over code
+// points, ASCII case ignored), when that distance is at most 1 for up to 5 code points
+// typed and 2 beyond, and less than the number typed. Ties go to the earlier candidate.
+std::optional<std::string> nearest(std::string_view typed,
+                                   const std::vector<std::string>& candidates);
+// "; did you mean `X`?" for the nearest candidate X, or "" when there is none: made to be
+// appended to an error message.
+std::string did_you_mean(std::string_view typed, const std::vector<std::string>& candidates);
 
 // Parses `text` as a value of `field` and checks it with Schema::check_value.
 // Lists are comma-separated; geo points are "lat,lon" or "lat,lon,accuracy_m";
