@@ -70,10 +70,7 @@ Status DeviceStore::Impl::check_references(const CollectionDef& collection, cons
                          " record, not a " + noun);
     }
   }
-  if (problems.empty()) return Status();
-  std::string message = "invalid " + collection.record_noun + ": ";
-  for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
-  return Status::invalid_argument(message, problems);
+  return invalid_record(collection, std::move(problems));
 }
 
 Result<std::optional<std::string>> DeviceStore::Impl::bucket_of(const std::string& collection,

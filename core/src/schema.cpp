@@ -360,6 +360,8 @@ std::string reference_text(const Schema& schema, const FieldDef& field, const Js
 
 Status invalid_record(const CollectionDef& collection, std::vector<std::string> problems) {
   if (problems.empty()) return Status();
+  // The message says every problem (the C API and a refused change's reason carry only
+  // the message); the details list them again for those who read them one by one.
   std::string message = "invalid " + collection.record_noun + ": ";
   for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
   return Status::invalid_argument(message, std::move(problems));

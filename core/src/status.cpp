@@ -23,7 +23,16 @@ std::string Status::to_string() const {
   std::string out = status_code_name(code_);
   out += ": ";
   out += message_;
+  for (const auto& detail : unsaid_details()) out += "; " + detail;
   return out;
+}
+
+std::vector<std::string> Status::unsaid_details() const {
+  std::vector<std::string> unsaid;
+  for (const auto& detail : details_) {
+    if (message_.find(detail) == std::string::npos) unsaid.push_back(detail);
+  }
+  return unsaid;
 }
 
 Status Status::with_context(const std::string& context) const {

@@ -115,7 +115,7 @@ void report_error(const CliStatus& status, const std::string& command, bool json
                   std::ostream& err) {
   const Status& s = status.status();
   err << "fieldsync: error: " << s.message() << '\n';
-  for (const auto& detail : s.details()) err << "  " << detail << '\n';
+  for (const auto& detail : s.unsaid_details()) err << "  " << detail << '\n';
   if (status.exit_code() == ExitCode::kUsage &&
       s.message().find("fieldsync help") == std::string::npos) {
     // An unknown command, or one `help` does not know, is helped by the list of commands.

@@ -45,9 +45,7 @@ Result<Json> fields_from(const CollectionDef& collection, const Assignments& ass
     if (value.ok()) fields[name] = std::move(value).value();
   }
   if (problems.empty()) return fields;
-  std::string message = "invalid " + collection.record_noun + ": ";
-  for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
-  return Status::invalid_argument(message, problems);
+  return invalid_record(collection, std::move(problems));
 }
 
 // The collection named by the first positional argument, and the assignments after

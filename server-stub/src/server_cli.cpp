@@ -155,7 +155,7 @@ Result<std::unique_ptr<ServerStore>> open_store(const CommandDef& def, const std
 
 void print_failure(const Outcome& outcome, const std::string& command, std::ostream& err) {
   err << "fieldsync-server: " << outcome.status().message() << "\n";
-  for (const auto& detail : outcome.status().details()) err << "  " << detail << "\n";
+  for (const auto& detail : outcome.status().unsaid_details()) err << "  " << detail << "\n";
   if (outcome.exit_code() == ExitCode::kUsage) {
     // An unknown command, or one `help` does not know, is helped by the list of commands.
     const bool known = !command.empty() && command != "help" && find_command(command) != nullptr;

@@ -71,8 +71,12 @@ class [[nodiscard]] Status {
   const std::string& message() const { return message_; }
   const std::vector<std::string>& details() const { return details_; }
   bool retryable() const { return retryable_; }
+  // The details the message does not already say, as printers list them under it
+  // ("invalid estate: name: is required" says its detail "name: is required"; "3 bad
+  // rows; nothing was imported" says none of its).
+  std::vector<std::string> unsaid_details() const;
 
-  // "invalid_argument: fee_visits: 2 problems: outcome: ...; amount: ..."
+  // "invalid_argument: 2 bad rows; nothing was imported; line 2: ...; line 3: ..."
   std::string to_string() const;
 
   // A copy whose message is prefixed with `context: `.
