@@ -90,7 +90,7 @@ Status DeviceStore::Impl::settle_parked(const std::vector<SettledChange>& settle
     if (!clear.ok()) return clear.status();
     (*clear)->bind(1, change.seq);
     FIELDSYNC_RETURN_IF_ERROR((*clear)->run());
-    if (!change.voided || !create) continue;
+    if (!create) continue;
     auto waiting = db_->cached("SELECT 1 FROM outbox WHERE record_id = ? AND state = 'pending'");
     if (!waiting.ok()) return waiting.status();
     (*waiting)->bind(1, record_id);
@@ -98,16 +98,49 @@ Status DeviceStore::Impl::settle_parked(const std::vector<SettledChange>& settle
     if (!pending.ok()) return pending.status();
     if (*pending) continue;  // written again since: the next push decides
     (*waiting)->reset();
-    auto bucket = db_->cached(
-        "DELETE FROM cursors WHERE bucket IN (SELECT bucket FROM records WHERE collection = ?"
-        " AND id = ?)");
-    if (!bucket.ok()) return bucket.status();
-    (*bucket)->bind(1, collection).bind(2, record_id);
-    FIELDSYNC_RETURN_IF_ERROR((*bucket)->run());
+    if (!change.voided) {
+      // Accepted: the server holds the record now. A phone that reads its bucket pulls
+      // the office's version; one that does not (it was refused for that) lets it go.
+      auto reads = db_->cached(
+          "SELECT 1 FROM cursors WHERE bucket IN (SELECT bucket FROM records WHERE"
+          " collection = ? AND id = ?)");
+      if (!reads.ok()) return reads.status();
+      (*reads)->bind(1, collection).bind(2, record_id);
+      auto read = (*reads)->step();
+      if (!read.ok()) return read.status();
+      const bool kept = *read;
+      (*reads)->reset();
+      if (kept) continue;
+    } else {
+      auto bucket = db_->cached(
+          "DELETE FROM cursors WHERE bucket IN (SELECT bucket FROM records WHERE collection = ?"
+          " AND id = ?)");
+      if (!bucket.ok()) return bucket.status();
+      (*bucket)->bind(1, collection).bind(2, record_id);
+      FIELDSYNC_RETURN_IF_ERROR((*bucket)->run());
+    }
+    auto hash = db_->cached(
+        "SELECT json_extract(fields, '$.sha256') FROM records WHERE collection = 'attachments'"
+        " AND id = ?");
+    if (!hash.ok()) return hash.status();
+    (*hash)->bind(1, collection == "attachments" ? record_id : std::string());
+    auto named = (*hash)->step();
+    if (!named.ok()) return named.status();
+    const std::string sha256 = *named ? (*hash)->column_text(0) : std::string();
+    (*hash)->reset();
     auto drop = db_->cached("DELETE FROM records WHERE collection = ? AND id = ?");
     if (!drop.ok()) return drop.status();
     (*drop)->bind(1, collection).bind(2, record_id);
     FIELDSYNC_RETURN_IF_ERROR((*drop)->run());
+    if (!change.voided || sha256.empty()) continue;
+    // A voided photo's bytes are not wanted by the server: they stop waiting to upload
+    // (the file goes when space is next reclaimed) unless another record names them.
+    auto unwanted = db_->cached(
+        "DELETE FROM blobs WHERE hash = ?1 AND state = 'upload' AND NOT EXISTS (SELECT 1 FROM"
+        " records WHERE collection = 'attachments' AND json_extract(fields, '$.sha256') = ?1)");
+    if (!unwanted.ok()) return unwanted.status();
+    (*unwanted)->bind(1, sha256);
+    FIELDSYNC_RETURN_IF_ERROR((*unwanted)->run());
   }
   return (*txn)->commit();
 }

@@ -328,8 +328,9 @@ Result<RefusedChange> OfficeAdmin::accept_refused(int64_t id, const Json& correc
     return record.status().with_context("refused change " + std::to_string(id) +
                                         " is still refused as corrected");
   }
-  FIELDSYNC_RETURN_IF_ERROR((*txn)->put_record_change(
-      {record->id, clock_.now_ms(), "", by, change->change_id, change->kind, fields, "accepted"}));
+  FIELDSYNC_RETURN_IF_ERROR(
+      (*txn)->put_record_change({record->id, clock_.now_ms(), change->device_code, by,
+                                 change->change_id, change->kind, fields, "accepted"}));
   FIELDSYNC_RETURN_IF_ERROR(settle(**txn, *change, "accepted", by, note, record->id));
   return change;
 }

@@ -3,9 +3,10 @@
 //   PUT  /v1/blobs/<sha256>?offset=&size=&chunk_sha256=     one chunk of an upload;
 //   GET  /v1/blobs/<sha256>?offset=&length=                 bytes of a complete blob.
 // A device may touch a blob only when an `attachments` record in its buckets names it,
-// and may upload one its own pushed record names even after that record's building
-// went to someone else (its evidence still reaches the server); the record's `size` is
-// the only size an upload may claim. The database transaction that checks this is
+// and may upload one its own record names (pushed by it, or accepted by the office from
+// its refused change) even after that record's building went to someone else (its
+// evidence still reaches the server); the record's `size` is the only size an upload
+// may claim. The database transaction that checks this is
 // closed before any blob byte is read or written.
 #include <map>
 #include <set>
@@ -98,9 +99,21 @@ bool pushed_by(const Record& record, const Device& device) {
   return stamp.ok() && stamp->node == device.node_id;
 }
 
+// True when the office accepted `record_id` from a refused change `device` sent: the
+// record is the device's own, though the office wrote it.
+Result<bool> accepted_from(ServerTransaction& txn, const std::string& record_id,
+                           const Device& device) {
+  auto history = txn.record_changes(record_id);
+  if (!history.ok()) return history.status();
+  for (const RecordChange& change : *history) {
+    if (change.outcome == "accepted" && change.device_code == device.device_code) return true;
+  }
+  return false;
+}
+
 // The sizes that attachment records in `scope` give for `hash`, and for an upload
-// (`uploader` set) those of the uploader's own records too: empty when no such record
-// names it.
+// (`uploader` set) those of the uploader's own records too (pushed by it, or accepted
+// by the office from its refused change): empty when no such record names it.
 Result<std::set<int64_t>> sizes_in_scope(ServerTransaction& txn, const Scope& scope,
                                          const std::string& hash,
                                          const Device* uploader = nullptr) {
@@ -111,10 +124,16 @@ Result<std::set<int64_t>> sizes_in_scope(ServerTransaction& txn, const Scope& sc
     auto stored = txn.get_record(id);
     if (!stored.ok()) return stored.status();
     if (!*stored) continue;
-    if (!scope.contains((*stored)->record.bucket) &&
-        !(uploader != nullptr && pushed_by((*stored)->record, *uploader))) {
-      continue;
+    bool own = false;
+    if (!scope.contains((*stored)->record.bucket) && uploader != nullptr) {
+      own = pushed_by((*stored)->record, *uploader);
+      if (!own) {
+        auto accepted = accepted_from(txn, id, *uploader);
+        if (!accepted.ok()) return accepted.status();
+        own = *accepted;
+      }
     }
+    if (!scope.contains((*stored)->record.bucket) && !own) continue;
     const Json& size = (*stored)->record.fields["size"];
     if (size.is_number_integer()) sizes.insert(size.get<int64_t>());
   }

@@ -107,7 +107,7 @@ std::vector<std::string> SimWorld::check_invariants() {
     }
     // 2: every event it recorded is on the server (or parked on the phone, with a reason).
     for (const auto& id : d.created) {
-      if (!server.count(id) && !unsent.count(id))
+      if (!server.count(id) && !unsent.count(id) && !voided_creates_.count(id))
         problems.push_back(user + ": recorded event " + id + " was lost");
       if (server.count(id) && server.at(id).collection == "payments") ++created_payments;
     }
@@ -134,16 +134,71 @@ std::vector<std::string> SimWorld::check_invariants() {
     if (it == server.end()) continue;
     const SimDevice& device = devices_.at(edit->device);
     if (records_with_changes(*device.store).count(edit->record)) continue;  // parked
+    if (settled_records_.count(edit->record)) continue;  // the office settled a refusal
     if (it->second.fields.value(edit->field, Json()) != last_value[key]) {
       problems.push_back(edit->device + "'s edit of " + key + " vanished without a competing edit");
     }
   }
   check_figures(server, problems);
   check_attachments(server, problems);
+  check_refused(server, problems);
   if (extra_invariant_) {
     for (auto& p : extra_invariant_(server)) problems.push_back(std::move(p));
   }
   return problems;
+}
+
+// 6: nothing a phone sent is invisible to the office: every change parked on a phone is
+// an open refused change on the server, and every open one is parked on its phone; an
+// accepted refused change was written exactly once, and no phone still parks it.
+void SimWorld::check_refused(const std::map<std::string, Record>& server,
+                             std::vector<std::string>& problems) {
+  auto txn = server_store_->begin(false);
+  if (!txn.ok()) return problems.push_back(txn.status().to_string());
+  auto refused = (*txn)->refused_changes(true);
+  if (!refused.ok()) return problems.push_back(refused.status().to_string());
+  std::map<std::string, const server::RefusedChange*> by_change;
+  for (const auto& r : *refused) {
+    if (!by_change.emplace(r.change_id, &r).second)
+      problems.push_back("refused change " + r.change_id + " is kept twice on the server");
+  }
+  std::set<std::string> parked_anywhere;
+  for (auto& [user, d] : devices_) {
+    auto parked = d.store->parked_changes();
+    if (!parked.ok()) {
+      problems.push_back(user + ": " + parked.status().to_string());
+      continue;
+    }
+    for (const auto& p : *parked) {
+      parked_anywhere.insert(p.change_id);
+      auto it = by_change.find(p.change_id);
+      if (it == by_change.end() || it->second->user != user) {
+        problems.push_back(user + ": parked " + p.kind + " of " + p.collection + " " + p.record_id +
+                           " is invisible to the office");
+      } else if (it->second->state != "open") {
+        problems.push_back(user + ": parked " + p.change_id + " was " + it->second->state +
+                           " by the office but is still parked on the phone");
+      }
+    }
+  }
+  for (const auto& r : *refused) {
+    if (r.state == "open" && !parked_anywhere.count(r.change_id))
+      problems.push_back("refused change " + std::to_string(r.id) + " is open but parked nowhere");
+  }
+  for (const auto& a : accepted_) {
+    if (!server.count(a.accepted_record)) {
+      problems.push_back("accepted refused change " + std::to_string(a.id) + " wrote no record");
+      continue;
+    }
+    auto history = (*txn)->record_changes(a.accepted_record);
+    if (!history.ok()) return problems.push_back(history.status().to_string());
+    int64_t written = 0;
+    for (const auto& h : *history) written += h.outcome == "accepted" && h.change_id == a.change_id;
+    if (written != 1) {
+      problems.push_back("accepted refused change " + std::to_string(a.id) + " was written " +
+                         std::to_string(written) + " times");
+    }
+  }
 }
 
 // 5: the phone's views and the office's figures agree over the same records, and no

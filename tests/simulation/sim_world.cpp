@@ -222,7 +222,7 @@ Status SimWorld::step() {
     server_store_.reset();
     return open_server();
   }
-  if (roll < 96) {
+  if (roll < 94) {
     ++faults_.skews;
     const int64_t skew =
         static_cast<int64_t>(rng_() % 2 ? rng_() % kYear : rng_() % (30 * kMinute));
@@ -231,11 +231,49 @@ Status SimWorld::step() {
     note("skew " + device.user + " by " + std::to_string(sign * skew) + " ms");
     return Status();
   }
+  if (roll < 97) return office_settles();
   ++faults_.reassignments;
   const bool to_second = rng_() % 2;
   note(std::string("reassign c3 to building ") + (to_second ? "1" : "0"));
   (void)admin_->unassign("c3", "building", buildings_[to_second ? 0 : 1]);
   return admin_->assign("c3", "building", buildings_[to_second ? 1 : 0]);
+}
+
+Status SimWorld::office_settles() {
+  std::vector<server::RefusedChange> open;
+  {
+    auto txn = server_store_->begin(false);
+    if (!txn.ok()) return txn.status();
+    auto listed = (*txn)->refused_changes(false);
+    if (!listed.ok()) return listed.status();
+    open = std::move(listed).value();
+  }
+  if (open.empty()) {
+    note("office: no refused change to settle");
+    return Status();
+  }
+  const server::RefusedChange& change = open[rng_() % open.size()];
+  const std::string what = std::to_string(change.id) + " (" + change.user + " " + change.kind +
+                           " " + change.collection + " " + change.record_id + ")";
+  if (rng_() % 2) {
+    auto accepted = admin_->accept_refused(change.id, Json::object(), "office", "as it came");
+    if (accepted.ok()) {
+      ++faults_.refused_accepted;
+      note("office accepts refused change " + what);
+      accepted_.push_back(*accepted);
+      settled_records_.insert(change.record_id);
+      return Status();
+    }
+    // Still refused as it came (the record moved on): an office voids it, as below.
+    note("office cannot accept " + what + ": " + accepted.status().message());
+  }
+  auto voided = admin_->void_refused(change.id, "office", "not wanted");
+  if (!voided.ok()) return voided.status().with_context("voiding refused change " + what);
+  ++faults_.refused_voided;
+  note("office voids refused change " + what);
+  if (change.kind == "create") voided_creates_.insert(change.record_id);
+  settled_records_.insert(change.record_id);
+  return Status();
 }
 
 Status SimWorld::run(int steps, const std::set<int>& skipped) {

@@ -40,6 +40,8 @@ struct FaultCounts {
   int64_t reassignments = 0;
   int64_t damaged_chunks = 0;           // a blob chunk's bytes changed on the way up
   int64_t damaged_chunks_rehashed = 0;  // ... with a chunk_sha256 that matches the damage
+  int64_t refused_accepted = 0;         // refused changes the office accepted
+  int64_t refused_voided = 0;           // ... and voided
 };
 
 // What the attachment work of a run did, summed over a run.
@@ -106,6 +108,10 @@ class SimWorld {
   // and labels the trace lines that follow.
   void enter(uint64_t phase, const std::string& label);
   Status step();
+  // The office settles one open refused change: accepts it as it came, or voids it.
+  Status office_settles();
+  void check_refused(const std::map<std::string, Record>& server,
+                     std::vector<std::string>& problems);
   Status field_work(SimDevice& device);
   // sim_attachments.cpp: attach a photo, reclaim space, fetch another phone's photo or
   // sync with prefetch.
@@ -138,6 +144,9 @@ class SimWorld {
   std::vector<std::string> buildings_;
   std::string estate_;
   std::vector<LwwEdit> edits_;
+  std::vector<server::RefusedChange> accepted_;  // as accept_refused returned them
+  std::set<std::string> voided_creates_;         // records whose refused create was voided
+  std::set<std::string> settled_records_;        // records of any settled refused change
   FaultCounts faults_;
   AttachmentCounts attachments_;
   std::vector<std::string> trace_;

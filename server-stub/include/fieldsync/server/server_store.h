@@ -73,7 +73,9 @@ struct RefusedChange {
 struct RecordChange {
   std::string record_id;
   int64_t arrived_ms = 0;   // the server's clock
-  std::string device_code;  // "" when the office wrote it
+  // The device that sent it: "" when the office wrote it; for an accepted refused change,
+  // the device that sent the original (`user` is then the office user who accepted it).
+  std::string device_code;
   std::string user;
   std::string change_id;  // the device's change; for an accepted refused change, the original
   std::string kind;       // create, update, status, reopen
