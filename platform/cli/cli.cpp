@@ -55,7 +55,13 @@ CliStatus parse_command_options(const CommandDef& command, const Invocation& inv
                                 ParsedArguments& parsed) {
   std::vector<OptionSpec> specs = command.options;
   specs.insert(specs.end(), global_options().begin(), global_options().end());
-  FIELDSYNC_CLI_RETURN_IF_ERROR(parse_arguments(invocation.rest, specs, parsed));
+  // `-h` among a command's own words (before any "--") asks for its help, as --help does.
+  std::vector<std::string> words = invocation.rest;
+  for (auto& word : words) {
+    if (word == "--") break;
+    if (word == "-h") word = "--help";
+  }
+  FIELDSYNC_CLI_RETURN_IF_ERROR(parse_arguments(words, specs, parsed));
   for (const auto& [name, value] : invocation.globals.options) {
     if (parsed.has(name)) return CliStatus::usage("option --" + name + " is given twice");
     parsed.options[name] = value;

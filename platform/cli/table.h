@@ -1,7 +1,7 @@
 // Text layouts for people: aligned tables and "key  value" blocks. Widths are screen
-// columns (text::display_width: a Han character takes two), control characters (newlines, tabs) are
-// shown as spaces so a value can never break the layout, and a cell may be cut to a maximum width
-// with "...".
+// columns (text::display_width: a Han character takes two), control characters (newlines,
+// tabs) are shown as spaces so a value can never break the layout, and a cell may be cut
+// to a maximum width with "…".
 #pragma once
 
 #include <ostream>

@@ -406,7 +406,8 @@ Outcome run_export(CommandContext& context) {
     std::filesystem::remove(partial, ec);
     return Outcome::with_exit(Status::io_error("cannot write '" + *path + "'"), ExitCode::kOther);
   }
-  context.out << "exported " << total << " " << (*c)->name << " to " << *path << "\n";
+  context.out << "exported " << total << " " << (total == 1 ? (*c)->record_noun : (*c)->name)
+              << " to " << *path << "\n";
   return Outcome();
 }
 

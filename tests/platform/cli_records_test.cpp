@@ -247,6 +247,13 @@ TEST_F(CliRecordsTest, HelpDescribesEveryCommandAndTheExitCodes) {
   ProcessResult pay_help = cli_raw({"pay", "--help"});
   EXPECT_EQ(pay_help.exit_code, 0);
   EXPECT_NE(pay_help.out.find("--amount AMOUNT"), std::string::npos) << pay_help.out;
+  // -h after the command is --help too, even where options are required or a
+  // collection is expected.
+  for (const std::string command : {"pay", "list", "sync", "conflicts"}) {
+    ProcessResult short_help = cli_raw({command, "-h"});
+    EXPECT_EQ(short_help.exit_code, 0) << command << ": " << short_help.err;
+    EXPECT_EQ(short_help.out, cli_raw({command, "--help"}).out) << command;
+  }
 }
 
 }  // namespace
