@@ -29,6 +29,31 @@ void back_to_layout_3(SqliteDb& db) {
   ASSERT_TRUE(db.exec("PRAGMA user_version = 3").ok());
 }
 
+// Closes the world's server, takes its database back with `downgrade`, opens it again
+// (migrating it to this build's layout) and reconnects `device` to the new service.
+void reopen_after(SyncWorld& world, testing::TestDevice& device, void (*downgrade)(SqliteDb&)) {
+  const std::string path = world.dir.file("server.db");
+  world.service.reset();
+  world.admin.reset();
+  world.server_store.reset();
+  {
+    auto db = must(SqliteDb::open(path, /*create=*/false));
+    downgrade(*db);
+  }
+  world.server_store = must(server::open_sqlite_server_store(path));
+  world.restart_service();
+  world.admin = std::make_unique<server::OfficeAdmin>(*world.server_store,
+                                                      Schema::property_management(), world.clock);
+  {
+    auto db = must(SqliteDb::open(path, /*create=*/false));
+    EXPECT_EQ(must(db->pragma_int("user_version")), 5);
+  }
+  device.transport = std::make_unique<testing::LoopbackTransport>(*world.service);
+  ReplicatorOptions options;
+  options.sleeper = &world.sleeper;
+  device.replicator = std::make_unique<Replicator>(*device.store, *device.transport, options);
+}
+
 TEST(ServerStoreMigration, ALayoutOneDatabaseGetsBucketsByKindOfData) {
   SyncWorld world;
   auto& alice = world.enroll("alice", "collector", {world.building_a});
@@ -113,28 +138,9 @@ TEST(ServerStoreMigration, ALayoutThreeDatabaseKeepsRefusedChangesFromThenOn) {
   SyncWorld world;
   auto& alice = world.enroll("alice", "collector", {world.building_a});
   alice.sync();
-  const std::string path = world.dir.file("server.db");
-  world.service.reset();
-  world.admin.reset();
-  world.server_store.reset();
-  {
-    auto db = must(SqliteDb::open(path, /*create=*/false));
-    back_to_layout_3(*db);
-  }
-  world.server_store = must(server::open_sqlite_server_store(path));
-  world.restart_service();
-  world.admin = std::make_unique<server::OfficeAdmin>(*world.server_store,
-                                                      Schema::property_management(), world.clock);
-  {
-    auto db = must(SqliteDb::open(path, /*create=*/false));
-    EXPECT_EQ(must(db->pragma_int("user_version")), 5);
-  }
+  reopen_after(world, alice, back_to_layout_3);
   // The device enrolled under layout 3 still syncs, and a change the server refuses is
   // now kept for the office.
-  alice.transport = std::make_unique<testing::LoopbackTransport>(*world.service);
-  ReplicatorOptions options;
-  options.sleeper = &world.sleeper;
-  alice.replicator = std::make_unique<Replicator>(*alice.store, *alice.transport, options);
   Record paid = must(alice.work().record_payment(testing::payment(world.household_a, 5000)));
   ASSERT_TRUE(world.admin->unassign("alice", "building", world.building_a).ok());
   alice.sync();
@@ -153,24 +159,7 @@ TEST(ServerStoreMigration, ALayoutFourDatabaseKeepsEachRecordsHistoryFromThenOn)
   alice.sync();
   Record before = must(alice.work().record_payment(testing::payment(world.household_a, 5000)));
   alice.sync();
-  const std::string path = world.dir.file("server.db");
-  world.service.reset();
-  world.admin.reset();
-  world.server_store.reset();
-  {
-    auto db = must(SqliteDb::open(path, /*create=*/false));
-    back_to_layout_4(*db);
-  }
-  world.server_store = must(server::open_sqlite_server_store(path));
-  world.restart_service();
-  {
-    auto db = must(SqliteDb::open(path, /*create=*/false));
-    EXPECT_EQ(must(db->pragma_int("user_version")), 5);
-  }
-  alice.transport = std::make_unique<testing::LoopbackTransport>(*world.service);
-  ReplicatorOptions options;
-  options.sleeper = &world.sleeper;
-  alice.replicator = std::make_unique<Replicator>(*alice.store, *alice.transport, options);
+  reopen_after(world, alice, back_to_layout_4);
   Record after = must(alice.work().record_payment(testing::payment(world.household_a, 7000)));
   alice.sync();
   auto txn = must(world.server_store->begin(false));
