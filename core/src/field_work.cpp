@@ -356,9 +356,8 @@ Result<std::vector<PromiseDue>> FieldWork::promises_due(const std::string& as_of
   return fieldsync::promises_due(Calendar(store_.schema(), records, *zone), *day, collector);
 }
 
-Result<std::vector<CollectorDay>> FieldWork::visits_per_day(const std::string& collector,
-                                                            const std::string& from,
-                                                            const std::string& to) const {
+Result<CollectorVisits> FieldWork::visits(const std::string& collector, const std::string& from,
+                                          const std::string& to) const {
   auto first = parse_date(from);
   if (!first.ok()) return first.status().with_context("from");
   auto last = parse_date(to);
@@ -367,8 +366,8 @@ Result<std::vector<CollectorDay>> FieldWork::visits_per_day(const std::string& c
   if (!zone.ok()) return zone.status();
   RecordSet records;
   FIELDSYNC_RETURN_IF_ERROR(load_records(records));
-  return collector_days(Calendar(store_.schema(), records, *zone), collector, format_date(*first),
-                        format_date(*last));
+  return collector_visits(Calendar(store_.schema(), records, *zone), collector, format_date(*first),
+                          format_date(*last));
 }
 
 Result<MaintenanceFile> FieldWork::maintenance_file(const std::string& household) const {

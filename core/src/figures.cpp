@@ -475,13 +475,19 @@ std::vector<PromiseDue> promises_due(const Calendar& calendar, const std::string
   return out;
 }
 
-std::vector<CollectorDay> collector_days(const Calendar& calendar, const std::string& collector,
-                                         const std::string& from, const std::string& to) {
+CollectorVisits collector_visits(const Calendar& calendar, const std::string& collector,
+                                 const std::string& from, const std::string& to) {
   std::map<std::pair<std::string, std::string>, int64_t> counts;
   const auto by_day = visits_by_day(calendar, from, to, counts);
   auto it = by_day.find(collector);
   if (it == by_day.end()) return {};
-  return days_of(collector, it->second, counts, plans_of(calendar));
+  CollectorVisits out;
+  out.days = days_of(collector, it->second, counts, plans_of(calendar));
+  std::set<std::string> households;
+  for (const auto& [date, visited] : it->second) households.insert(visited.begin(), visited.end());
+  for (const CollectorDay& day : out.days) out.visits += day.visits;
+  out.households = static_cast<int64_t>(households.size());
+  return out;
 }
 
 std::optional<double> CollectorFigures::amount_completion() const {

@@ -219,17 +219,14 @@ CliStatus run_promises(CommandContext& context) {
   return CliStatus();
 }
 
-void print_visits(std::ostream& out, const std::vector<CollectorDay>& days) {
+void print_visits(std::ostream& out, const CollectorVisits& visits) {
   Table table({"date", "visits", "households", "target"});
   for (size_t c = 1; c < 4; ++c) table.align_right(c);
-  int64_t visits = 0, households = 0;
-  for (const auto& day : days) {
+  for (const auto& day : visits.days) {
     table.add_row({day.date, std::to_string(day.visits), std::to_string(day.households),
                    day.target ? std::to_string(*day.target) : ""});
-    visits += day.visits;
-    households += day.households;
   }
-  table.add_row({"total", std::to_string(visits), std::to_string(households), ""});
+  table.add_row({"total", std::to_string(visits.visits), std::to_string(visits.households), ""});
   table.render(out);
 }
 
@@ -243,22 +240,26 @@ CliStatus run_visits(CommandContext& context) {
     return Status::invalid_argument("--from " + *from + " is after --to " + *to);
   }
   const std::string collector = *context.args.value("collector");
-  auto days = FieldWork(*context.store).visits_per_day(collector, *from, *to);
-  if (!days.ok()) return days.status();
+  auto visits = FieldWork(*context.store).visits(collector, *from, *to);
+  if (!visits.ok()) return visits.status();
   if (context.json) {
     Json all = Json::array();
-    for (const auto& d : *days) {
+    for (const auto& d : visits->days) {
       all.push_back({{"date", d.date},
                      {"visits", d.visits},
                      {"households", d.households},
                      {"target", d.target ? Json(*d.target) : Json()}});
     }
-    print_json(context.out,
-               Json{{"collector", collector}, {"from", *from}, {"to", *to}, {"days", all}});
-  } else if (days->empty()) {
+    print_json(context.out, Json{{"collector", collector},
+                                 {"from", *from},
+                                 {"to", *to},
+                                 {"days", all},
+                                 {"visits", visits->visits},
+                                 {"households", visits->households}});
+  } else if (visits->days.empty()) {
     context.out << "no visits by " << collector << " from " << *from << " to " << *to << "\n";
   } else {
-    print_visits(context.out, *days);
+    print_visits(context.out, *visits);
   }
   return CliStatus();
 }

@@ -127,8 +127,9 @@ Outcome run_devices(CommandContext& context) {
 
 Outcome run_revoke(CommandContext& context) {
   FIELDSYNC_SERVER_RETURN_IF_FAILED(expect_positional(context, 1, 1, "DEVICE_CODE"));
-  FIELDSYNC_SERVER_RETURN_IF_FAILED(admin_of(context).revoke_device(context.args.positional[0]));
-  context.out << "revoked " << context.args.positional[0] << "\n";
+  auto code = admin_of(context).revoke_device(context.args.positional[0]);
+  if (!code.ok()) return code.status();
+  context.out << "revoked " << *code << "\n";
   return Outcome();
 }
 

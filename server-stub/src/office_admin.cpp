@@ -116,12 +116,16 @@ Result<std::string> OfficeAdmin::issue_enrollment_code(const std::string& typed,
   return code;
 }
 
-Status OfficeAdmin::revoke_device(const std::string& device_code) {
-  return in_write(store_, [&](ServerTransaction& txn) -> Status {
+Result<std::string> OfficeAdmin::revoke_device(const std::string& device_code) {
+  std::string code;
+  Status s = in_write(store_, [&](ServerTransaction& txn) -> Status {
     auto device = device_of(txn, device_code);
     if (!device.ok()) return device.status();
+    code = device->device_code;
     return txn.revoke_device(device->id);
   });
+  if (!s.ok()) return s;
+  return code;
 }
 
 Result<std::string> OfficeAdmin::readmit(const std::string& device_code, int64_t ttl_ms) {

@@ -265,12 +265,15 @@ Result<SyncReport> Replicator::sync(const ProgressCallback& callback) {
   if (failed.code() == StatusCode::kUnavailable || failed.code() == StatusCode::kPermissionDenied) {
     auto pending = store_.pending_count();
     if (pending.ok() && *pending > 0) {
-      const std::string kept = failed.message() + "; " + std::to_string(*pending) +
-                               (*pending == 1 ? " change is" : " changes are") +
-                               " kept on this phone and go with the next sync that reaches the "
-                               "server";
-      return failed.code() == StatusCode::kUnavailable ? Status::unavailable(kept)
-                                                       : Status::permission_denied(kept);
+      const std::string count = std::to_string(*pending) + (*pending == 1 ? " change" : " changes");
+      if (failed.code() == StatusCode::kUnavailable) {
+        return Status::unavailable(
+            failed.message() + "; " + count +
+            (*pending == 1 ? " is kept on this phone and goes" : " are kept on this phone and go") +
+            " with the next sync that reaches the server");
+      }
+      // The server's refusal already says the changes are kept; say how many.
+      return Status::permission_denied(failed.message() + " (" + count + " waiting)");
     }
   }
   return report;

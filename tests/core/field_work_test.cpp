@@ -139,7 +139,10 @@ TEST_F(FieldWorkTest, VisitsPerDayCountsVisitsAndHouseholdsAgainstThePlan) {
                                      {"channel", "door"},
                                      {"outcome", "not_home"}}));
 
-  auto days = must(work_->visits_per_day("alice", "2026-11-01", "2026-11-30"));
+  const auto visits = must(work_->visits("alice", "2026-11-01", "2026-11-30"));
+  EXPECT_EQ(visits.visits, 3);
+  EXPECT_EQ(visits.households, 1);  // visited on Saturday and Sunday: still one household
+  const auto& days = visits.days;
   ASSERT_EQ(days.size(), 2u);
   EXPECT_EQ(days[0].date, "2026-11-28");
   EXPECT_EQ(days[0].visits, 2);
@@ -147,7 +150,7 @@ TEST_F(FieldWorkTest, VisitsPerDayCountsVisitsAndHouseholdsAgainstThePlan) {
   EXPECT_EQ(days[0].target, 12);
   EXPECT_EQ(days[1].date, "2026-11-29");
   EXPECT_EQ(days[1].visits, 1);
-  EXPECT_TRUE(must(work_->visits_per_day("alice", "2026-12-01", "2026-12-31")).empty());
+  EXPECT_TRUE(must(work_->visits("alice", "2026-12-01", "2026-12-31")).days.empty());
 }
 
 TEST_F(FieldWorkTest, PatrolCheckInsMustBeOnTheirRoute) {

@@ -144,7 +144,10 @@ TEST_F(FiguresTest, AWeekAcrossTheMonthsEndCountsEachDayAgainstItsMonthsPlan) {
   visit("v2", "2026-11-29T02:00:00Z");
   visit("v3", "2026-11-30T17:00:00Z");  // 01:00 on 1 December in Shanghai
   visit("v4", "2026-12-02T03:00:00Z");
-  const auto week = collector_days(calendar(), "alice", "2026-11-28", "2026-12-04");
+  const auto visits = collector_visits(calendar(), "alice", "2026-11-28", "2026-12-04");
+  EXPECT_EQ(visits.visits, 4);
+  EXPECT_EQ(visits.households, 1);  // one door on three days is one household
+  const auto& week = visits.days;
   ASSERT_EQ(week.size(), 3u);
   EXPECT_EQ(week[0].date, "2026-11-29");
   EXPECT_EQ(week[0].visits, 2);

@@ -175,6 +175,11 @@ std::string lower(std::string text) {
   return text;
 }
 
+std::string upper(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+
 // A collector's payment refused by the server (her building was taken away while she was
 // offline) is listed to the office with its receipt, accepted once, and cleared from the
 // phone's parked list on its next sync, exactly once.
@@ -239,7 +244,8 @@ TEST_F(CliSyncTest, ARevokedPhoneIsReadmittedAndItsOutboxDeliveredOnce) {
   ASSERT_EQ(cli({"sync"}).exit_code, 0);
   json({"pay", "--household", ref_.household_a, "--amount", "20.00"});
 
-  admin({"revoke", lower(device)});
+  EXPECT_EQ(admin({"revoke", lower(device)}), "revoked " + device)
+      << "the code as the server spells it";
   ProcessResult refused = cli({"sync"});
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_NE(refused.err.find("readmit " + device), std::string::npos) << refused.err;
@@ -267,10 +273,21 @@ TEST_F(CliSyncTest, ARevokedPhoneIsReadmittedAndItsOutboxDeliveredOnce) {
   EXPECT_EQ(payments[0].fields.value("receipt_number", "").rfind(device, 0), 0u)
       << payments[0].fields.dump();
 
-  // The plain code the refused enroll tried is still good for a new phone of carl's.
+  // The plain code the refused enroll tried is still good for a new phone of carl's, typed
+  // in lower case; the new phone's receipts carry its device code as the server spells it.
+  const std::string carl2 = dir_.file("carl2.db");
   ProcessResult other =
-      phone_cli(dir_.file("carl2.db"), {"enroll", "--server", server_.url(), "--code", plain});
-  EXPECT_EQ(other.exit_code, 0) << other.err;
+      phone_cli(carl2, {"--json", "enroll", "--server", server_.url(), "--code", lower(plain)});
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  const std::string new_code = Json::parse(other.out).value("device_code", "");
+  EXPECT_EQ(new_code, upper(new_code));
+  ASSERT_EQ(phone_cli(carl2, {"sync"}).exit_code, 0);
+  ProcessResult paid =
+      phone_cli(carl2, {"--json", "pay", "--household", ref_.household_a, "--amount", "5.00"});
+  ASSERT_EQ(paid.exit_code, 0) << paid.err;
+  EXPECT_EQ(Json::parse(paid.out)["fields"].value("receipt_number", "").rfind(new_code + "-", 0),
+            0u)
+      << paid.out;
 }
 
 }  // namespace

@@ -176,12 +176,14 @@ TEST_F(CliFieldWorkTest, VisitsPerDayCountVisitsAndHouseholdsAgainstTheTarget) {
             (Json{{"date", "2026-11-28"}, {"visits", 3}, {"households", 2}, {"target", 20}}));
   EXPECT_EQ(visits["days"][1],
             (Json{{"date", "2026-11-29"}, {"visits", 1}, {"households", 1}, {"target", 20}}));
+  EXPECT_EQ(visits["visits"], 4);
+  EXPECT_EQ(visits["households"], 2) << "the other household, visited on both days, counts once";
 
   ProcessResult text =
       cli({"visits", "--collector", "alice", "--from", "2026-11-01", "--to", "2026-11-30"});
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("2026-11-28       3           2      20"), std::string::npos) << text.out;
-  EXPECT_NE(text.out.find("total            4"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("total            4           2"), std::string::npos) << text.out;
 }
 
 TEST_F(CliFieldWorkTest, PatrolCheckInsAndFindings) {

@@ -217,7 +217,7 @@ TEST(EventTimes, ThePhonesViewsAndTheReportAgreeOnEveryFigure) {
         EXPECT_EQ(phone_promises[i].broken, report_promises[i].broken);
       }
       const server::OfficeReport r = report(world, "2026-11", day);
-      const auto phone_days = must(alice.work().visits_per_day("alice", "2026-11-01", day));
+      const auto phone_days = must(alice.work().visits("alice", "2026-11-01", day)).days;
       int64_t phone_visits = 0;
       for (const auto& d : phone_days) phone_visits += d.visits;
       ASSERT_EQ(r.collectors.size(), 1u);

@@ -442,5 +442,51 @@ TEST(Replicator, AnAppOneSchemaVersionBehindStillSyncs) {
   }
 }
 
+// A server that never answers: the phone waits between attempts and says so, and when it
+// gives up it says its changes are kept for the next sync.
+class UnreachableTransport final : public HttpTransport {
+ public:
+  Result<HttpResponse> send(const HttpRequest&) override {
+    ++attempts;
+    return Status::unavailable("connection refused");
+  }
+  int attempts = 0;
+};
+
+TEST(Replicator, WithTheServerDownTheProgressShowsEachWaitAndTheChangesAreKept) {
+  SyncWorld world;
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  alice.sync();
+  must(alice.work().record_visit(testing::visit_to(world.household_a, "not_home")));
+  UnreachableTransport down;
+  testing::RecordingSleeper sleeper;
+  ReplicatorOptions options;
+  options.sleeper = &sleeper;
+  options.max_attempts = 4;
+  Replicator replicator(*alice.store, down, options);
+  std::vector<SyncProgress> waits;
+  auto report = replicator.sync([&](const SyncProgress& p) {
+    if (p.retry_in_ms > 0) waits.push_back(p);
+  });
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(report.status().message().find("gave up after 4 attempts"), std::string::npos)
+      << report.status().message();
+  EXPECT_NE(
+      report.status().message().find("1 change is kept on this phone and goes with the next sync"),
+      std::string::npos)
+      << report.status().message();
+  EXPECT_EQ(down.attempts, 4);
+  // One progress report per wait, before it, with how long and why; the sleeper slept that.
+  ASSERT_EQ(waits.size(), 3u);
+  ASSERT_EQ(sleeper.slept.size(), 3u);
+  for (size_t i = 0; i < waits.size(); ++i) {
+    EXPECT_EQ(waits[i].retry_in_ms, sleeper.slept[i]);
+    EXPECT_EQ(waits[i].phase, "push");
+    EXPECT_NE(waits[i].waiting_because.find("connection refused"), std::string::npos);
+  }
+  EXPECT_EQ(must(alice.store->pending_count()), 1);
+}
+
 }  // namespace
 }  // namespace fieldsync

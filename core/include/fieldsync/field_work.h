@@ -158,10 +158,9 @@ class FieldWork {
   // Promises due on or before `as_of` and not kept; all collectors when `collector` is empty.
   Result<std::vector<PromiseDue>> promises_due(const std::string& as_of,
                                                const std::string& collector = "") const;
-  // Visits per local day between two dates (inclusive), with the plan's daily target.
-  Result<std::vector<CollectorDay>> visits_per_day(const std::string& collector,
-                                                   const std::string& from,
-                                                   const std::string& to) const;
+  // Visits between two local dates (inclusive): per day with the plan's daily target, and in all.
+  Result<CollectorVisits> visits(const std::string& collector, const std::string& from,
+                                 const std::string& to) const;
   // Every work order, note, complaint and return visit of a household.
   Result<MaintenanceFile> maintenance_file(const std::string& household) const;
 

@@ -174,9 +174,14 @@ struct CollectorDay {
   std::optional<int64_t> target;  // the month's plan's daily visit target
   bool on_target() const { return target && visits >= *target; }
 };
-// A collector's visits per local day between two dates (inclusive), days with visits.
-std::vector<CollectorDay> collector_days(const Calendar& calendar, const std::string& collector,
-                                         const std::string& from, const std::string& to);
+// A collector's visits between two local dates (inclusive): per day, and in all.
+struct CollectorVisits {
+  std::vector<CollectorDay> days;  // days with at least one visit, in date order
+  int64_t visits = 0;
+  int64_t households = 0;  // distinct over the whole range: two days at one door count once
+};
+CollectorVisits collector_visits(const Calendar& calendar, const std::string& collector,
+                                 const std::string& from, const std::string& to);
 
 struct CollectorFigures {
   std::string collector;

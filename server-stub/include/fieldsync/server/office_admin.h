@@ -35,7 +35,8 @@ class OfficeAdmin {
   // A one-time code the user types into a new phone; valid for `ttl_ms`.
   Result<std::string> issue_enrollment_code(const std::string& user,
                                             int64_t ttl_ms = 7LL * 24 * 3600 * 1000);
-  Status revoke_device(const std::string& device_code);
+  // The device's code as the server spells it, however it was typed.
+  Result<std::string> revoke_device(const std::string& device_code);
   // A one-time code that gives a revoked device a new token under its old device id
   // and code, so its unsent changes flow (each once, as always).
   Result<std::string> readmit(const std::string& device_code,
