@@ -103,7 +103,8 @@ CliStatus run_attachments(CommandContext& context) {
   if (context.json) {
     Json items = Json::array();
     for (const auto& a : *list) items.push_back(attachment_json(a));
-    print_json(context.out, Json{{"attachments", items},
+    print_json(context.out, Json{{"count", items.size()},
+                                 {"attachments", items},
                                  {"usage",
                                   {{"local_bytes", usage->local_bytes},
                                    {"upload_bytes", usage->upload_bytes},

@@ -163,7 +163,7 @@ CliStatus run_outbox(CommandContext& context) {
   if (context.json) {
     Json all = Json::array();
     for (const auto& change : *changes) all.push_back(change_json(change));
-    print_json(context.out, Json{{"changes", all}});
+    print_json(context.out, Json{{"count", all.size()}, {"changes", all}});
     return CliStatus();
   }
   if (changes->empty()) {

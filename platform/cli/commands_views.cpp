@@ -8,6 +8,7 @@
 #include "cli/record_output.h"
 #include "cli/table.h"
 #include "fieldsync/field_work.h"
+#include "fieldsync/figures_json.h"
 #include "fieldsync/text_values.h"
 
 namespace fieldsync::cli {
@@ -29,18 +30,6 @@ Result<std::string> zone_note(const FieldWork& work) {
   return "(days by " + zone->name() + ")";
 }
 
-Json account_json(const HouseholdArrears& a) {
-  return {{"household", a.household},
-          {"charged", a.charged},
-          {"paid", a.paid},
-          {"voided", a.voided},
-          {"balance", a.balance()},
-          {"unpaid_periods", a.unpaid_periods},
-          {"oldest_period", a.oldest_period.empty() ? Json() : Json(a.oldest_period)},
-          {"months_overdue", a.months_overdue},
-          {"years_overdue", a.years_overdue()}};
-}
-
 CliStatus run_household_arrears(CommandContext& context, const std::string& as_of) {
   FieldWork work(*context.store);
   auto arrears = work.arrears(context.args.positional[0], as_of);
@@ -48,7 +37,7 @@ CliStatus run_household_arrears(CommandContext& context, const std::string& as_o
   auto household = context.store->get("households", context.args.positional[0]);
   if (!household.ok()) return household.status();
   if (context.json) {
-    print_json(context.out, account_json(*arrears));
+    print_json(context.out, to_json(*arrears));
     return CliStatus();
   }
   render_pairs(context.out, {{"household", household->id},
@@ -79,16 +68,9 @@ CliStatus run_arrears(CommandContext& context) {
   if (!list.ok()) return list.status();
   if (context.json) {
     Json all = Json::array();
-    for (const ArrearsEntry& e : *list) {
-      Json entry = account_json(e.account);
-      entry.update({{"owner", e.owner},
-                    {"phones", e.phones},
-                    {"building", e.building},
-                    {"unit", e.unit},
-                    {"collector", e.collector}});
-      all.push_back(std::move(entry));
-    }
-    print_json(context.out, Json{{"min_years", min_years}, {"households", all}});
+    for (const ArrearsEntry& e : *list) all.push_back(to_json(e));
+    print_json(context.out,
+               Json{{"min_years", min_years}, {"count", all.size()}, {"households", all}});
     return CliStatus();
   }
   if (list->empty()) {
@@ -172,16 +154,6 @@ CliStatus run_repairs(CommandContext& context) {
   return CliStatus();
 }
 
-Json promise_json(const PromiseDue& promise) {
-  return {{"visit", promise.visit},
-          {"household", promise.household},
-          {"collector", promise.collector},
-          {"promise_date", promise.promise_date},
-          {"promise_amount", promise.promise_amount ? Json(*promise.promise_amount) : Json()},
-          {"paid_since", promise.paid_since},
-          {"broken", promise.broken}};
-}
-
 void print_promises(std::ostream& out, const std::vector<PromiseDue>& promises) {
   Table table(
       {"promise date", "state", "promised", "paid since", "collector", "household", "visit"});
@@ -209,8 +181,11 @@ CliStatus run_promises(CommandContext& context) {
   if (!promises.ok()) return promises.status();
   if (context.json) {
     Json all = Json::array();
-    for (const auto& promise : *promises) all.push_back(promise_json(promise));
-    print_json(context.out, Json{{"as_of", *as_of}, {"collector", collector}, {"promises", all}});
+    for (const auto& promise : *promises) all.push_back(to_json(promise));
+    print_json(
+        context.out,
+        Json{
+            {"as_of", *as_of}, {"collector", collector}, {"count", all.size()}, {"promises", all}});
   } else if (promises->empty()) {
     context.out << "no open promises due on or before " << *as_of << "\n";
   } else {
@@ -243,19 +218,9 @@ CliStatus run_visits(CommandContext& context) {
   auto visits = FieldWork(*context.store).visits(collector, *from, *to);
   if (!visits.ok()) return visits.status();
   if (context.json) {
-    Json all = Json::array();
-    for (const auto& d : visits->days) {
-      all.push_back({{"date", d.date},
-                     {"visits", d.visits},
-                     {"households", d.households},
-                     {"target", d.target ? Json(*d.target) : Json()}});
-    }
-    print_json(context.out, Json{{"collector", collector},
-                                 {"from", *from},
-                                 {"to", *to},
-                                 {"days", all},
-                                 {"visits", visits->visits},
-                                 {"households", visits->households}});
+    Json out = to_json(*visits);
+    out.update({{"collector", collector}, {"from", *from}, {"to", *to}});
+    print_json(context.out, out);
   } else if (visits->days.empty()) {
     context.out << "no visits by " << collector << " from " << *from << " to " << *to << "\n";
   } else {

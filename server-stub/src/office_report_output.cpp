@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "fieldsync/figures_json.h"
 #include "fieldsync/server/office_report.h"
 #include "fieldsync/text_values.h"
 #include "fieldsync/time_zone.h"
@@ -33,9 +34,6 @@ std::string percent(std::optional<double> rate) {
   return buffer;
 }
 
-Json money_or_null(std::optional<int64_t> minor) {
-  return minor ? Json(format_money(*minor)) : Json();
-}
 Json rate_or_null(std::optional<double> rate) {
   return rate ? Json(*rate) : Json();
 }
@@ -77,7 +75,7 @@ Json collector_json(const CollectorFigures& c) {
           {"visits", c.visits},
           {"days_on_target", c.days_on_target},
           {"collected", format_money(c.collected)},
-          {"amount_target", money_or_null(c.amount_target)},
+          {"amount_target", money_json(c.amount_target)},
           {"amount_rate", rate_or_null(c.amount_completion())},
           {"days", days}};
 }
@@ -86,14 +84,9 @@ Json promises_json(const OfficeReport& r) {
   Json list = Json::array();
   for (const auto& p : r.promises) {
     auto owner = r.household_names.find(p.household);
-    list.push_back({{"visit", p.visit},
-                    {"household", p.household},
-                    {"owner_name", owner != r.household_names.end() ? owner->second : ""},
-                    {"collector", p.collector},
-                    {"promise_date", p.promise_date},
-                    {"promise_amount", money_or_null(p.promise_amount)},
-                    {"paid_since", format_money(p.paid_since)},
-                    {"broken", p.broken}});
+    Json entry = to_json(p);
+    entry["owner_name"] = owner != r.household_names.end() ? owner->second : "";
+    list.push_back(std::move(entry));
   }
   return {{"due", r.promises.size()}, {"broken", r.promises_broken()}, {"list", list}};
 }

@@ -174,7 +174,7 @@ std::vector<CommandDef> record_commands() {
        run_add,
        "add estates name=Riverside \"address=1 River Road\""},
       {"import",
-       "COLLECTION FILE.csv",
+       "COLLECTION FILE.csv [--encoding NAME] [--ids-out FILE] [--json]",
        "import reference data from CSV: a header of field names (and an optional id column), "
        "one record per line, all rows or none; prints the id created for each line (or writes "
        "them to --ids-out FILE); a file not in UTF-8 needs --encoding (gb18030, big5, ...)",

@@ -6,6 +6,7 @@
 
 #include "event_times.h"
 #include "fieldsync/clock.h"
+#include "fieldsync/figures_json.h"
 #include "fieldsync/schema.h"
 #include "fieldsync/server/office_report.h"
 #include "fieldsync/text_values.h"
@@ -46,20 +47,10 @@ Outcome run_arrears(CommandContext& context) {
   if (!list.ok()) return list.status();
   if (context.args.has("json")) {
     Json all = Json::array();
-    for (const ArrearsEntry& e : *list) {
-      all.push_back({{"household", e.account.household},
-                     {"owner", e.owner},
-                     {"phones", e.phones},
-                     {"building", e.building},
-                     {"unit", e.unit},
-                     {"collector", e.collector},
-                     {"balance", format_money(e.account.balance())},
-                     {"oldest_period", e.account.oldest_period},
-                     {"unpaid_periods", e.account.unpaid_periods},
-                     {"months_overdue", e.account.months_overdue},
-                     {"years_overdue", e.account.years_overdue()}});
-    }
-    context.out << Json{{"min_years", min_years}, {"households", all}}.dump(2) << "\n";
+    for (const ArrearsEntry& e : *list) all.push_back(to_json(e));
+    context.out << Json{{"min_years", min_years}, {"count", all.size()}, {"households", all}}.dump(
+                       2)
+                << "\n";
     return Outcome();
   }
   std::vector<std::vector<std::string>> rows;

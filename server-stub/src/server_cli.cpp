@@ -2,6 +2,7 @@
 // parsing, opening the database, help, and the one mapping to exit codes.
 #include "server_cli.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
@@ -148,7 +149,7 @@ Outcome parse_options(const CommandDef& def, const std::vector<std::string>& wor
 Result<std::unique_ptr<ServerStore>> open_store(const CommandDef& def, const std::string& path) {
   if (def.database == Database::kExisting && !std::filesystem::exists(path)) {
     return Status::not_found("no server database at '" + path +
-                             "' (serve, user add, add and import create one)");
+                             "' (serve, user add, add, import and time-zone create one)");
   }
   return open_sqlite_server_store(path);
 }
@@ -272,8 +273,22 @@ int run_server_cli(int argc, char** argv, std::ostream& out, std::ostream& err) 
     outcome = Outcome::with_exit(Status::internal(std::string("unexpected error: ") + e.what()),
                                  ExitCode::kOther);
   }
+  if (!outcome.ok()) {
+    print_failure(outcome, command, err);
+    // With --json the failure is the one JSON document on stdout too, shaped as the
+    // phone's `fieldsync --json` gives it.
+    if (std::find(words.begin(), words.end(), "--json") != words.end()) {
+      const Status& s = outcome.status();
+      out << Json{{"error",
+                   {{"code", status_code_name(s.code())},
+                    {"message", s.message()},
+                    {"details", s.details()},
+                    {"exit_code", static_cast<int>(outcome.exit_code())}}}}
+                 .dump(2)
+          << "\n";
+    }
+  }
   out.flush();
-  if (!outcome.ok()) print_failure(outcome, command, err);
   return static_cast<int>(outcome.exit_code());
 }
 

@@ -424,13 +424,13 @@ std::vector<CommandDef> view_commands() {
   const std::string collections = collection_names();
   return {
       {"list",
-       "COLLECTION [--where field=value] [--since DAY] [--limit N] [--offset N] [--json]",
+       "COLLECTION [--where field=value] [--since DAY|TIME] [--limit N] [--offset N] [--json]",
        "list the server's records of a collection, named as people name them, 100 at a time; "
        "--where keeps those with a value (a list field: holding it), --since those from a "
        "local day or time on; collections: " +
            collections,
        {{"where", true, "FIELD=VALUE"},
-        {"since", true, "DAY"},
+        {"since", true, "DAY|TIME"},
         {"limit", true, "N"},
         {"offset", true, "N"},
         {"json", false, ""}},
@@ -446,12 +446,12 @@ std::vector<CommandDef> view_commands() {
        run_show,
        "show 0193a6f2-0000-7000-8000-00000000a001"},
       {"export",
-       "COLLECTION --csv FILE [--where field=value] [--since DAY] [--force]",
+       "COLLECTION --csv FILE [--where field=value] [--since DAY|TIME] [--force]",
        "write a collection's records to a CSV file (UTF-8 with a byte-order mark, so a "
        "spreadsheet reads Chinese; the columns `import` reads back, and a label)",
        {{"csv", true, "FILE"},
         {"where", true, "FIELD=VALUE"},
-        {"since", true, "DAY"},
+        {"since", true, "DAY|TIME"},
         {"force", false, ""}},
        Database::kExisting,
        run_export,

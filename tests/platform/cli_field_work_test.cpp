@@ -43,6 +43,21 @@ TEST_F(CliFieldWorkTest, EveryCollectionCanBeRecordedAndListed) {
       EXPECT_GE(listed(list), 1u) << name << " was not recorded through the command line";
     }
   }
+
+  // Every list a --json output gives sits in one object under a plural key, counted.
+  for (const auto& [args, key] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"list", "payments"}, "records"},
+           {{"outbox"}, "changes"},
+           {{"attachments"}, "attachments"},
+           {{"arrears"}, "households"},
+           {{"promises", "--as-of", "2026-12-31"}, "promises"},
+           {{"parked"}, "parked_changes"},
+           {{"conflicts"}, "records"}}) {
+    Json doc = json(args);
+    ASSERT_TRUE(doc.is_object()) << args[0];
+    ASSERT_TRUE(doc[key].is_array()) << args[0] << ": " << doc.dump();
+    EXPECT_EQ(doc.value("count", -1), static_cast<int>(doc[key].size())) << args[0];
+  }
 }
 
 TEST_F(CliFieldWorkTest, AVisitRecordsItsOptionsAsTypedFields) {
@@ -95,22 +110,22 @@ TEST_F(CliFieldWorkTest, PayStoresMinorUnitsAndPrintsTheReceiptNumber) {
 TEST_F(CliFieldWorkTest, AVoidCountsBackInArrearsAndHappensOnce) {
   CliEstate e = seed();
   Json arrears = json({"arrears", e.household});
-  EXPECT_EQ(arrears["charged"], 24000);
-  EXPECT_EQ(arrears["balance"], 24000);
+  EXPECT_EQ(arrears["charged"], "240.00");
+  EXPECT_EQ(arrears["balance"], "240.00");
 
   const std::string payment = json({"pay", "--household", e.household, "--amount", "120.50"})["id"];
   arrears = json({"arrears", e.household});
-  EXPECT_EQ(arrears["paid"], 12050);
-  EXPECT_EQ(arrears["voided"], 0);
-  EXPECT_EQ(arrears["balance"], 11950);
+  EXPECT_EQ(arrears["paid"], "120.50");
+  EXPECT_EQ(arrears["voided"], "0.00");
+  EXPECT_EQ(arrears["balance"], "119.50");
 
   Json voided = json({"void", "--payment", payment, "--reason", "wrong household"});
   EXPECT_EQ(voided["collection"], "payment_voids");
   EXPECT_EQ(voided["fields"]["payment"], payment);
   EXPECT_EQ(voided["fields"]["voided_by"], "alice");
   arrears = json({"arrears", e.household});
-  EXPECT_EQ(arrears["voided"], 12050);
-  EXPECT_EQ(arrears["balance"], 24000);
+  EXPECT_EQ(arrears["voided"], "120.50");
+  EXPECT_EQ(arrears["balance"], "240.00");
 
   expect_refused({"void", "--payment", payment, "--reason", "again"}, 6,
                  "already has a payment void");
@@ -139,8 +154,8 @@ TEST_F(CliFieldWorkTest, PromisesDueAreThoseNotYetKept) {
   EXPECT_TRUE(due["promises"][0]["broken"].get<bool>());
   EXPECT_EQ(due["promises"][1]["visit"], kept_later);
   EXPECT_FALSE(due["promises"][1]["broken"].get<bool>());  // due today, not yet broken
-  EXPECT_EQ(due["promises"][1]["promise_amount"], 10000);
-  EXPECT_EQ(due["promises"][1]["paid_since"], 5000);
+  EXPECT_EQ(due["promises"][1]["promise_amount"], "100.00");
+  EXPECT_EQ(due["promises"][1]["paid_since"], "50.00");
 
   EXPECT_TRUE(json({"promises", "--as-of", "2026-11-30"})["promises"].empty());
   EXPECT_TRUE(

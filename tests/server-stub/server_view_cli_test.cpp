@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "process.h"
@@ -240,6 +241,52 @@ TEST_F(ServerViewCliTest, TyposGetTheNearestNameAndHelpWorksOnEveryCommand) {
     ++commands;
   }
   EXPECT_GE(commands, 20u);
+}
+
+// Every `--json` output is one JSON object (never a bare array); a list sits under a plural
+// key with `count` beside it; a failure is {"error": {...}} on stdout as well as in words
+// on stderr, as the phone's `fieldsync --json` gives it.
+TEST_F(ServerViewCliTest, EveryJsonOutputIsOneObjectWithItsListsCounted) {
+  const std::string csv = dir_.file("units.csv");
+  std::ofstream(csv) << "building,number\n" << building_ << ",303\n";
+  struct Call {
+    std::vector<std::string> args;
+    std::string list_key;  // empty when the output holds no list of its own
+  };
+  const std::vector<Call> calls = {{{"list", "households", "--json"}, "records"},
+                                   {{"show", li_, "--json"}, ""},
+                                   {{"parked", "--json"}, "refused_changes"},
+                                   {{"arrears", "--json"}, "households"},
+                                   {{"report", "--period", "2026-11", "--json"}, ""},
+                                   {{"import", "units", csv, "--json"}, "records"}};
+  std::set<std::string> covered;
+  for (const Call& call : calls) {
+    covered.insert(call.args[0]);
+    const std::string out = ok(call.args);
+    Json doc = Json::parse(out, nullptr, false);
+    ASSERT_TRUE(doc.is_object()) << call.args[0] << ": " << out;
+    if (call.list_key.empty()) continue;
+    ASSERT_TRUE(doc[call.list_key].is_array()) << call.args[0] << ": " << out;
+    EXPECT_EQ(doc.value("count", -1), static_cast<int>(doc[call.list_key].size()))
+        << call.args[0] << ": " << out;
+  }
+  // Every command whose help offers --json is among those checked above.
+  std::istringstream listed(ok({"help"}));
+  for (std::string line; std::getline(listed, line);) {
+    if (line.rfind("  ", 0) != 0 || line.rfind("      ", 0) == 0) continue;
+    if (line.find("[--json]") == std::string::npos) continue;
+    EXPECT_TRUE(covered.count(line.substr(2, line.find(' ', 2) - 2))) << line;
+  }
+
+  ProcessResult failed = run({"list", "househols", "--json"});
+  EXPECT_EQ(failed.exit_code, 3);
+  Json error = Json::parse(failed.out, nullptr, false);
+  ASSERT_TRUE(error.is_object()) << failed.out;
+  EXPECT_EQ(error["error"].value("code", ""), "invalid_argument") << failed.out;
+  EXPECT_EQ(error["error"].value("exit_code", 0), 3);
+  EXPECT_NE(error["error"].value("message", "").find("did you mean `households`?"),
+            std::string::npos);
+  EXPECT_NE(failed.err.find("did you mean `households`?"), std::string::npos) << failed.err;
 }
 
 }  // namespace
