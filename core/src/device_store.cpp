@@ -313,8 +313,7 @@ Result<std::vector<Record>> DeviceStore::Impl::list(const std::string& collectio
   std::string sql = "SELECT id, bucket, fields, stamps FROM records WHERE collection = ?";
   for (const auto& [name, value] : query.equals) {
     if (c.field(name) == nullptr) {
-      return Status::invalid_argument("cannot filter " + c.name + " by '" + utf8_prefix(name, 60) +
-                                      "': there is no such field");
+      return Status::invalid_argument("cannot filter by " + c.no_such_field(name));
     }
     // The name comes from the schema, never from the caller's text.
     sql += " AND json_extract(fields, '$." + c.field(name)->name + "') = ?";

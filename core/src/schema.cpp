@@ -49,6 +49,19 @@ const FieldDef* CollectionDef::field(std::string_view field_name) const {
   return nullptr;
 }
 
+std::string CollectionDef::no_such_field(std::string_view typed, bool managed_too) const {
+  std::vector<std::string> names;
+  for (const auto& f : fields) {
+    if (managed_too || !f.is_managed()) names.push_back(f.name);
+  }
+  std::string hint = did_you_mean(typed, names);
+  if (hint.empty()) {
+    for (const auto& n : names) hint += (hint.empty() ? " (fields: " : ", ") + n;
+    hint += names.empty() ? "" : ")";
+  }
+  return utf8_prefix(std::string(typed), 80) + ": " + name + " have no such field" + hint;
+}
+
 const FieldDef* CollectionDef::status_field() const {
   for (const auto& f : fields) {
     if (f.is_status()) return &f;
@@ -279,7 +292,7 @@ Status Schema::validate_create(const CollectionDef& collection, const Json& fiel
   for (const auto& [name, value] : fields.items()) {
     const FieldDef* field = collection.field(name);
     if (field == nullptr) {
-      problems.push_back(utf8_prefix(name, 80) + ": " + collection.name + " have no such field");
+      problems.push_back(collection.no_such_field(name));
       continue;
     }
     if (field->auto_value == AutoValue::kSetByServer) {
@@ -379,7 +392,7 @@ Status Schema::validate_update(const CollectionDef& collection, const Json& chan
   for (const auto& [name, value] : changed.items()) {
     const FieldDef* field = collection.field(name);
     if (field == nullptr) {
-      problems.push_back(utf8_prefix(name, 80) + ": " + collection.name + " have no such field");
+      problems.push_back(collection.no_such_field(name));
     } else if (field->merge == MergeKind::kImmutable) {
       problems.push_back(name + ": is immutable once the " + collection.record_noun + " is created");
     } else if (field->merge == MergeKind::kStatus) {

@@ -8,19 +8,26 @@
 #include "cli/field_options.h"
 #include "cli/record_output.h"
 #include "fieldsync/field_work.h"
+#include "fieldsync/text_values.h"
 
 namespace fieldsync::cli {
 namespace {
 
 using Assignments = std::vector<std::pair<std::string, std::string>>;
 
-std::string field_names(const CollectionDef& collection, bool for_edit) {
-  std::string names;
+// The fields a person may give: the nearest one to a typo, or all of them.
+std::string unknown_field(const CollectionDef& collection, const std::string& typed,
+                          bool for_edit) {
+  std::vector<std::string> names;
   for (const auto& field : collection.fields) {
     if (field.is_managed() || (for_edit && field.merge != MergeKind::kLww)) continue;
-    names += (names.empty() ? "" : ", ") + field.name;
+    names.push_back(field.name);
   }
-  return names;
+  const std::string said = "unknown field '" + utf8_prefix(typed, 60) + "'";
+  if (std::string hint = did_you_mean(typed, names); !hint.empty()) return said + hint;
+  std::string all;
+  for (const auto& name : names) all += (all.empty() ? "" : ", ") + name;
+  return said + "; the fields of " + collection.name + " are: " + all;
 }
 
 // The fields of "field=value" words; an empty value is null (not given, or cleared by
@@ -32,8 +39,7 @@ Result<Json> fields_from(const CollectionDef& collection, const Assignments& ass
   for (const auto& [name, text] : assignments) {
     const FieldDef* field = collection.field(name);
     if (field == nullptr) {
-      problems.push_back("unknown field '" + name.substr(0, 60) + "'; the fields of " +
-                         collection.name + " are: " + field_names(collection, for_edit));
+      problems.push_back(unknown_field(collection, name, for_edit));
       continue;
     }
     if (text.empty()) {

@@ -58,8 +58,10 @@ Status OfficeAdmin::add_user(const std::string& typed, const std::string& role) 
   FIELDSYNC_RETURN_IF_ERROR(check_user_name(typed));
   const std::string name = user_key(typed);
   if (schema_.role(role) == nullptr) {
+    std::vector<std::string> names;
+    for (const RoleDef& r : schema_.roles()) names.push_back(r.name);
     return Status::invalid_argument("role '" + utf8_prefix(role, 40) + "' is not one of " +
-                                    schema_.role_names());
+                                    schema_.role_names() + did_you_mean(role, names));
   }
   return in_write(store_, [&](ServerTransaction& txn) { return txn.put_user({name, role, true}); });
 }

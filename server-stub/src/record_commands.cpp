@@ -47,11 +47,7 @@ Result<Json> fields_of(const CollectionDef& c, const std::vector<std::string>& w
     if (!seen.insert(name).second) {
       problems.push_back(name + ": given twice");
     } else if (field == nullptr || (field->is_managed() && !managed_allowed)) {
-      std::string known;
-      for (const auto& f : c.fields)
-        known += f.is_managed() ? "" : (known.empty() ? "" : ", ") + f.name;
-      problems.push_back(name.substr(0, 60) + ": " + c.name + " have no such field (" + known +
-                         ")");
+      problems.push_back(c.no_such_field(name, managed_allowed));
     } else if (auto value = parse_field_text(*field, word.substr(equals + 1)); value.ok()) {
       fields[name] = *value;
     } else {

@@ -110,6 +110,9 @@ TEST_F(CliErrorsTest, UnknownCollectionsAndFieldsAreNamed) {
   expect_refused({"add", "estates", "name=x", "colour=red"}, 3,
                  "unknown field 'colour'; the fields of estates are: name, address, archived");
   expect_refused({"edit", "households", e.household, "colour=red"}, 3, "unknown field 'colour'");
+  expect_refused({"add", "estates", "nme=x"}, 3, "unknown field 'nme'; did you mean `name`?");
+  expect_refused({"list", "households", "ownr_name=x"}, 3,
+                 "unknown field 'ownr_name'; did you mean `owner_name`?");
   expect_refused({"edit", "households", e.household, "unit=" + e.unit}, 3, "unit: is immutable");
   expect_refused({"edit", "households", e.household, "owner_name="}, 3,
                  "is required and cannot be cleared");

@@ -214,6 +214,10 @@ TEST_F(ServerViewCliTest, TyposGetTheNearestNameAndHelpWorksOnEveryCommand) {
            {{"import", "househols", "x.csv"}, 3, "did you mean `households`?"},
            {{"list", "households", "--wher", "unit=x"}, 2, "did you mean `--where`?"},
            {{"report", "--perod", "2026-11"}, 2, "did you mean `--period`?"},
+           {{"user", "add", "bob", "--role", "colector"}, 3, "did you mean `collector`?"},
+           {{"add", "estates", "nam=x"},
+            3,
+            "nam: estates have no such field; did you mean `name`?"},
            {{"help", "reprot"}, 2, "did you mean `report`?"}}) {
     ProcessResult r = run(t.args);
     EXPECT_EQ(r.exit_code, t.exit_code) << t.args[0] << " " << t.args[1] << "\n" << r.err;

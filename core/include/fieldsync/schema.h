@@ -190,6 +190,9 @@ struct CollectionDef {
   Json example;  // field values as a person types them, for help: {"amount": "120.50"}
 
   const FieldDef* field(std::string_view name) const;
+  // "ownr_name: households have no such field; did you mean `owner_name`?", for a name
+  // that is not a field (or a managed one when `managed_too` is false).
+  std::string no_such_field(std::string_view typed, bool managed_too = true) const;
   const FieldDef* status_field() const;  // the first status field, or null
   const FieldDef* event_time() const;    // the field defaulting to now, or null
   const RoleWrites* writes_of(std::string_view role) const;  // null when it writes none
