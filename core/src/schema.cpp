@@ -371,13 +371,28 @@ std::string reference_text(const Schema& schema, const FieldDef& field, const Js
   return label.ok() ? *label : format_field_value(field, value);
 }
 
+namespace {
+
+// At most this many problems are said: a change with 100,000 unknown fields is one
+// mistake repeated, and its message must stay short enough to keep and to show.
+constexpr size_t kProblemsSaid = 20;
+
+// "<lead>: p1; p2; ...", the first kProblemsSaid problems and how many more there are.
+// The message says every problem listed (the C API and a refused change's reason carry
+// only the message); the details list the same ones for those who read them one by one.
+Status problems_status(std::string message, std::vector<std::string> problems) {
+  const size_t more = problems.size() > kProblemsSaid ? problems.size() - kProblemsSaid : 0;
+  problems.resize(problems.size() - more);
+  for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
+  if (more > 0) message += "; and " + std::to_string(more) + " more problems";
+  return Status::invalid_argument(message, std::move(problems));
+}
+
+}  // namespace
+
 Status invalid_record(const CollectionDef& collection, std::vector<std::string> problems) {
   if (problems.empty()) return Status();
-  // The message says every problem (the C API and a refused change's reason carry only
-  // the message); the details list them again for those who read them one by one.
-  std::string message = "invalid " + collection.record_noun + ": ";
-  for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
-  return Status::invalid_argument(message, std::move(problems));
+  return problems_status("invalid " + collection.record_noun + ": ", std::move(problems));
 }
 
 Status Schema::validate_update(const CollectionDef& collection, const Json& changed) const {
@@ -404,9 +419,7 @@ Status Schema::validate_update(const CollectionDef& collection, const Json& chan
     }
   }
   if (problems.empty()) return Status();
-  std::string message = "invalid edit of " + collection.record_noun + ": ";
-  for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
-  return Status::invalid_argument(message, problems);
+  return problems_status("invalid edit of " + collection.record_noun + ": ", std::move(problems));
 }
 
 }  // namespace fieldsync

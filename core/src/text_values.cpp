@@ -154,6 +154,11 @@ bool is_valid_utf8(const std::string& s) {
 
 std::optional<std::string> nearest(std::string_view typed,
                                    const std::vector<std::string>& candidates) {
+  // Names are short: what is much longer than any of them is not a typo of one, and
+  // measuring it would cost time in proportion to its length (it may come from the
+  // network).
+  constexpr size_t kLongestMeant = 128;
+  if (typed.size() > kLongestMeant) return std::nullopt;
   const std::vector<int32_t> want = folded_code_points(typed);
   if (want.empty()) return std::nullopt;
   // Fewer than 3 code points start too many names to mean any one of them.

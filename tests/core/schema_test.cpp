@@ -219,5 +219,18 @@ TEST(Schema, ATypoOfACollectionOrAChoiceGetsTheNearest) {
   EXPECT_TRUE(suggested) << s.to_string();
 }
 
+TEST(Schema, AThousandProblemsAreSaidAsTwentyAndACount) {
+  Json visit = valid_visit();
+  for (int i = 0; i < 1000; ++i) visit["extra_" + std::to_string(i)] = i;
+  Status s = schema().validate_create(*schema().find("fee_visits"), visit);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.details().size(), 20u);
+  EXPECT_NE(s.message().find("; and 980 more problems"), std::string::npos) << s.message();
+  EXPECT_LT(s.to_string().size(), 8192u);
+  Status edit = schema().validate_update(*schema().find("households"), visit);
+  ASSERT_FALSE(edit.ok());
+  EXPECT_NE(edit.message().find("more problems"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace fieldsync
