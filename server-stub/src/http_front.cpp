@@ -1,359 +1,631 @@
-// The cpprestsdk listener behind HttpFront (http_front.h): the only server translation
-// unit that includes cpprestsdk.
+// The Boost.Beast front behind HttpFront (http_front.h): the only server translation
+// unit that includes Boost.Asio and Beast. The order of its checks is in the header.
 //
-// One request, and nothing in it blocks cpprestsdk's fixed pool:
-//   handler (pool thread): a declared Content-Length over the limit is answered 413;
-//     otherwise the body is read as a continuation;
-//   body continuation (pool thread): an actual body over the limit (chunked) is
-//     answered 413; otherwise a job is queued, or 503 (retryable) is answered when the
-//     queue is full or the front is stopping;
-//   worker (a thread of ours): SyncService::handle, then the reply.
-// Every answer goes through FrontState::answer, which observes the reply task (an
-// unobserved failed pplx task terminates the process) and counts the request finished.
-//
-// Known limit: cpprestsdk 2.10 reads a whole request body into memory and writes a
-// response only once the body has arrived, even when the answer is an early 413. The
-// limit protects the sync service, not the memory of the process; a hostile network
-// needs a reverse proxy with its own body limit in front.
+// Threads: io_threads run the io_context (accepting, reading, writing; every
+// connection's handlers run on a strand of its own); workers run SyncService::handle,
+// which may block on the store, so that no I/O thread ever waits for a transaction.
+// A worker hands its answer back to the connection's strand.
 #include "http_front.h"
 
-#include <arpa/inet.h>
-#include <cpprest/http_listener.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
+#include <algorithm>
+#include <atomic>
 #include <cctype>
-#include <cerrno>
-#include <chrono>
+#include <cmath>
 #include <condition_variable>
-#include <cstring>
 #include <deque>
-#include <memory>
+#include <functional>
+#include <limits>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <type_traits>
+#include <unordered_map>
 #include <vector>
 
 namespace fieldsync::server {
 namespace {
 
-namespace http = web::http;
-using http::experimental::listener::http_listener;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+using SteadyTime = std::chrono::steady_clock::time_point;
 
-// Jobs that may wait per worker before new requests are answered 503.
-constexpr size_t kQueuedPerWorker = 32;
 // How long stop() lets requests in flight be answered before closing connections.
 constexpr auto kDrainTimeout = std::chrono::seconds(10);
+// After an answer that left a body unread, what is read and dropped before the
+// connection closes, so that the client reads the answer instead of a reset.
+// Enough for a client that writes the whole of a body of the default limit before it
+// reads (cpprestsdk does); a connection costs no memory while it lingers.
+constexpr auto kLingerTime = std::chrono::seconds(5);
+constexpr size_t kLingerBytes = 9 * 1024 * 1024;
 
-struct Job {
-  http::http_request reply_to;
-  HttpRequest request;
-};
-
-std::string bearer_token(const http::http_headers& headers) {
-  std::string value;
-  if (!headers.match(http::header_names::authorization, value)) return "";
-  const std::string scheme = "bearer ";
+std::string bearer_token(std::string_view value) {
+  constexpr std::string_view scheme = "bearer ";
   if (value.size() <= scheme.size()) return "";
   for (size_t i = 0; i < scheme.size(); ++i) {
     if (std::tolower(static_cast<unsigned char>(value[i])) != scheme[i]) return "";
   }
-  return value.substr(scheme.size());
+  return std::string(value.substr(scheme.size()));
 }
 
-// Whether address:port can be bound now. cpprestsdk cannot tell: within one process, a
-// second listener on a host:port that is already open fails AND tears down the first
-// one (http_linux_server::register_listener erases the existing host:port entry).
-Status check_can_listen(const std::string& address, int port) {
-  const std::string where = address + ":" + std::to_string(port);
-  addrinfo hints{};
-  hints.ai_family = AF_INET;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (int rc = ::getaddrinfo(address.c_str(), std::to_string(port).c_str(), &hints, &found)) {
-    return Status::invalid_argument("cannot listen on " + where + ": " + ::gai_strerror(rc));
-  }
-  int error = 0;
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  const int reuse = 1;  // as cpprestsdk's acceptor: a closed server's sockets do not count
-  if (fd < 0 || ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse)) != 0 ||
-      ::bind(fd, found->ai_addr, found->ai_addrlen) != 0) {
-    error = errno;
-  }
-  if (fd >= 0) ::close(fd);
-  ::freeaddrinfo(found);
-  if (error != 0)
-    return Status::io_error("cannot listen on " + where + ": " + std::strerror(error));
-  return Status();
+// Whether a read failed on what the client sent (its HTTP), not on the connection.
+bool is_parse_error(const beast::error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::bad_target).category();
 }
 
-// A port on `address` that the kernel handed out a moment ago (bound to port 0, read
-// and released): what `port = 0` listens on, since cpprestsdk cannot report the port
-// its own acceptor would pick.
-Result<int> free_port(const std::string& address) {
-  addrinfo hints{};
-  hints.ai_family = AF_INET;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (int rc = ::getaddrinfo(address.c_str(), "0", &hints, &found)) {
-    return Status::invalid_argument("cannot listen on " + address + ": " + ::gai_strerror(rc));
+// Token buckets by key (an address, a token): thread-safe. Keys whose bucket is full
+// again are forgotten when there are many, so memory stays bounded by the keys active
+// within one refill time.
+class RateBuckets {
+ public:
+  explicit RateBuckets(RateLimit limit) : limit_(limit) {}
+
+  // 0 when a request may go (and takes its token); otherwise the seconds to wait.
+  int64_t take(const std::string& key) { return visit(key, /*take=*/true); }
+  // The seconds to wait before one more would be allowed; takes nothing.
+  int64_t wait(const std::string& key) { return visit(key, /*take=*/false); }
+  // Counts one against `key` (a failure), whatever is left.
+  void charge(const std::string& key) {
+    if (limit_.per_second <= 0) return;
+    std::lock_guard lock(mutex_);
+    Bucket& b = refilled(key, std::chrono::steady_clock::now());
+    b.tokens = std::max(b.tokens - 1, -limit_.burst);
   }
-  int port = 0, error = 0;
-  sockaddr_storage bound{};
-  socklen_t length = sizeof bound;
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0 || ::bind(fd, found->ai_addr, found->ai_addrlen) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length) != 0) {
-    error = errno;
-  } else {
-    port = ntohs(reinterpret_cast<const sockaddr_in&>(bound).sin_port);
+
+ private:
+  struct Bucket {
+    double tokens = 0;
+    SteadyTime at;
+  };
+  static constexpr size_t kForgetAbove = 50'000;
+
+  int64_t visit(const std::string& key, bool take) {
+    if (limit_.per_second <= 0) return 0;
+    std::lock_guard lock(mutex_);
+    Bucket& b = refilled(key, std::chrono::steady_clock::now());
+    if (b.tokens >= 1) {
+      if (take) b.tokens -= 1;
+      return 0;
+    }
+    return std::max<int64_t>(1, static_cast<int64_t>(std::ceil((1 - b.tokens) / limit_.per_second)));
   }
-  if (fd >= 0) ::close(fd);
-  ::freeaddrinfo(found);
-  if (error != 0) {
-    return Status::io_error("cannot listen on " + address + ": " + std::strerror(error));
+
+  Bucket& refilled(const std::string& key, SteadyTime now) {
+    if (buckets_.size() > kForgetAbove) forget_full(now);
+    auto [it, added] = buckets_.try_emplace(key, Bucket{limit_.burst, now});
+    Bucket& b = it->second;
+    if (!added) {
+      const double elapsed = std::chrono::duration<double>(now - b.at).count();
+      b.tokens = std::min(limit_.burst, b.tokens + elapsed * limit_.per_second);
+      b.at = now;
+    }
+    return b;
   }
-  return port;
-}
+
+  void forget_full(SteadyTime now) {
+    for (auto it = buckets_.begin(); it != buckets_.end();) {
+      const double elapsed = std::chrono::duration<double>(now - it->second.at).count();
+      if (it->second.tokens + elapsed * limit_.per_second >= limit_.burst) {
+        it = buckets_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  const RateLimit limit_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, Bucket> buckets_;
+};
+
+struct Job {
+  HttpRequest request;
+  std::function<void(HttpResponse)> reply;  // posts the answer to the connection's strand
+};
+
+// What connections, the acceptor and the workers share. Thread-safe.
+class FrontState {
+ public:
+  FrontState(SyncService& service, const HttpFrontOptions& options)
+      : service(service),
+        options(options),
+        per_address(options.per_address),
+        per_token(options.per_token),
+        failed_enrollments_per_address(options.failed_enrollments_per_address),
+        failed_enrollments_overall(options.failed_enrollments_overall) {}
+
+  SyncService& service;
+  const HttpFrontOptions options;
+  RateBuckets per_address, per_token, failed_enrollments_per_address,
+      failed_enrollments_overall;
+
+  // Connections: false when the new one is over a limit (the caller closes it).
+  bool connection_opened(const std::string& address) {
+    std::lock_guard lock(mutex_);
+    size_t& of_address = connections_by_address_[address];
+    if (connections_ >= options.max_connections ||
+        of_address >= options.max_connections_per_address) {
+      if (of_address == 0) connections_by_address_.erase(address);
+      return false;
+    }
+    ++connections_;
+    ++of_address;
+    return true;
+  }
+  void connection_closed(const std::string& address) {
+    std::lock_guard lock(mutex_);
+    --connections_;
+    if (--connections_by_address_[address] == 0) connections_by_address_.erase(address);
+  }
+
+  // Requests read whose answer is not yet written.
+  void request_started() {
+    std::lock_guard lock(mutex_);
+    ++unanswered_;
+  }
+  void request_answered() {
+    std::lock_guard lock(mutex_);
+    if (--unanswered_ == 0) all_answered_.notify_all();
+  }
+  void wait_until_answered(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    all_answered_.wait_for(lock, timeout, [this] { return unanswered_ == 0; });
+  }
+
+  bool refusing() const { return refusing_.load(); }
+  void refuse_new_requests() { refusing_ = true; }
+
+  // Queues a job; false when its queue is full or closed.
+  bool enqueue(Job job, bool device) {
+    {
+      std::lock_guard lock(mutex_);
+      const size_t phones_max = options.queued_per_worker * static_cast<size_t>(options.workers);
+      auto& queue = device ? device_jobs_ : anonymous_jobs_;
+      const size_t max = device ? phones_max : std::max<size_t>(1, phones_max / 4);
+      if (queue_closed_ || queue.size() >= max) return false;
+      queue.push_back(std::move(job));
+    }
+    job_ready_.notify_one();
+    return true;
+  }
+
+  // A worker's loop: phones' jobs first; returns after close_queue() and empty queues.
+  void run_worker() {
+    while (auto job = next_job()) {
+      HttpResponse answer = service.handle(job->request);
+      if (answer.status == 401 && job->request.path.rfind("/v1/enroll", 0) == 0) {
+        failed_enrollments_per_address.charge(job->request.peer_address);
+        failed_enrollments_overall.charge("");
+      }
+      job->reply(std::move(answer));
+    }
+  }
+
+  void close_queue() {
+    {
+      std::lock_guard lock(mutex_);
+      queue_closed_ = true;
+    }
+    job_ready_.notify_all();
+  }
+
+ private:
+  std::optional<Job> next_job() {
+    std::unique_lock lock(mutex_);
+    job_ready_.wait(lock, [this] {
+      return !device_jobs_.empty() || !anonymous_jobs_.empty() || queue_closed_;
+    });
+    auto& queue = !device_jobs_.empty() ? device_jobs_ : anonymous_jobs_;
+    if (queue.empty()) return std::nullopt;
+    Job job = std::move(queue.front());
+    queue.pop_front();
+    return job;
+  }
+
+  std::mutex mutex_;
+  std::condition_variable job_ready_, all_answered_;
+  std::deque<Job> device_jobs_, anonymous_jobs_;
+  bool queue_closed_ = false;
+  std::atomic<bool> refusing_{false};
+  size_t connections_ = 0;
+  std::map<std::string, size_t> connections_by_address_;
+  int64_t unanswered_ = 0;
+};
 
 HttpResponse too_large(size_t limit) {
   return error_response(ErrorCode::kTooLarge,
                         "the request body is larger than " + std::to_string(limit) + " bytes");
 }
 
-// What the listener's callbacks and the workers share. Shared ownership because a body
-// continuation may still run after the front has stopped; it then only answers 503.
-// Thread-safe.
-class FrontState final : public std::enable_shared_from_this<FrontState> {
- public:
-  FrontState(SyncService& service, const HttpFrontOptions& options)
-      : service_(service),
-        max_body_bytes_(options.max_body_bytes),
-        max_queued_(kQueuedPerWorker * static_cast<size_t>(options.workers)) {}
+HttpResponse too_many(int64_t wait_s, const std::string& what) {
+  HttpResponse r = error_response(ErrorCode::kTooManyRequests,
+                                  what + "; try again in " + std::to_string(wait_s) + " s");
+  r.retry_after_s = wait_s;
+  return r;
+}
 
-  // The listener's handler. Never throws.
-  void on_request(http::http_request request) noexcept;
-  // A worker's loop: runs jobs until close_queue() and an empty queue.
-  void run_worker();
-  // New requests are answered 503 from now on.
-  void refuse_new_requests();
-  // Waits until every request received has been answered, or the timeout passed.
-  void wait_until_answered(std::chrono::milliseconds timeout);
-  // Workers finish the jobs queued, then return.
-  void close_queue();
+HttpResponse busy(const std::string& why) {
+  HttpResponse r = error_response(ErrorCode::kUnavailable, why, /*retryable=*/true);
+  r.retry_after_s = 1;
+  return r;
+}
+
+// One connection: reads requests one after another and answers each. Stream is
+// beast::tcp_stream or beast::ssl_stream<beast::tcp_stream>.
+template <class Stream>
+class Connection final : public std::enable_shared_from_this<Connection<Stream>> {
+ public:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  template <class... StreamArgs>
+  Connection(std::shared_ptr<FrontState> state, std::string peer, StreamArgs&&... stream_args)
+      : state_(std::move(state)),
+        peer_(std::move(peer)),
+        stream_(std::forward<StreamArgs>(stream_args)...) {}
+
+  ~Connection() {
+    if (awaiting_answer_) state_->request_answered();
+    state_->connection_closed(peer_);
+  }
+
+  void start() {
+    if constexpr (kTls) {
+      tcp_layer().expires_after(state_->options.header_timeout);
+      stream_.async_handshake(ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) return self->close_now();
+                                self->read_header();
+                              });
+    } else {
+      read_header();
+    }
+  }
 
  private:
-  void on_body(const http::http_request& request,
-               pplx::task<std::vector<unsigned char>> body) noexcept;
-  // Queues a job; otherwise returns the 503 to answer.
-  std::optional<HttpResponse> enqueue(Job job);
-  bool next_job(Job& job);
-  void answer(const http::http_request& request, const HttpResponse& response) noexcept;
-  void request_finished();
+  beast::tcp_stream& tcp_layer() {
+    if constexpr (kTls) {
+      return stream_.next_layer();
+    } else {
+      return stream_;
+    }
+  }
 
-  SyncService& service_;
-  const size_t max_body_bytes_;
-  const size_t max_queued_;
+  void read_header() {
+    header_.emplace();
+    header_->header_limit(static_cast<std::uint32_t>(state_->options.max_header_bytes));
+    // The body's limit depends on who sends it: decided in on_header, not here.
+    header_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    tcp_layer().expires_after(state_->options.header_timeout);
+    http::async_read_header(stream_, buffer_, *header_,
+                            [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                              self->on_header(ec);
+                            });
+  }
 
-  std::mutex mutex_;
-  std::condition_variable job_ready_;
-  std::condition_variable all_answered_;
-  std::deque<Job> jobs_;
-  int64_t unanswered_ = 0;  // received, reply not yet sent or failed
-  bool refusing_ = false;
-  bool queue_closed_ = false;
+  void on_header(beast::error_code ec) {
+    if (ec && (!is_parse_error(ec) || ec == http::error::end_of_stream ||
+               ec == http::error::partial_message)) {
+      return close_now();  // gone, idle too long, or a socket failure: no one to tell
+    }
+    begin_answer();
+    if (ec == http::error::header_limit) {
+      return answer_and_close(error_response(
+          ErrorCode::kHeadersTooLarge, "the request's headers are larger than " +
+                                           std::to_string(state_->options.max_header_bytes) +
+                                           " bytes"));
+    }
+    if (ec) {
+      return answer_and_close(error_response(
+          ErrorCode::kBadRequest, "the request is not HTTP the server can read: " + ec.message()));
+    }
+    const auto& head = header_->get();
+    const size_t fields = static_cast<size_t>(std::distance(head.begin(), head.end()));
+    if (fields > state_->options.max_header_fields) {
+      return answer_and_close(error_response(
+          ErrorCode::kHeadersTooLarge, "the request has " + std::to_string(fields) +
+                                           " header fields; at most " +
+                                           std::to_string(state_->options.max_header_fields) +
+                                           " are read"));
+    }
+    if (state_->refusing()) {
+      return answer_and_close(busy("the server is shutting down; try again shortly"));
+    }
+    if (int64_t wait = state_->per_address.take(peer_)) {
+      return answer_and_close(too_many(wait, "too many requests from " + peer_));
+    }
+    request_.method = std::string(head.method_string());
+    request_.path = std::string(head.target());
+    request_.peer_address = peer_;
+    const auto authorization = head[http::field::authorization];
+    request_.bearer_token = bearer_token({authorization.data(), authorization.size()});
+    request_.content_type = std::string(head[http::field::content_type]);
+    for (const auto& field : head) {
+      if (field.name() == http::field::authorization || field.name() == http::field::content_type)
+        continue;
+      request_.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    Admission admission =
+        state_->service.admit_headers(request_.method, request_.path, request_.bearer_token);
+    if (admission.refusal) return answer_and_close(*admission.refusal);
+    admission.max_body_bytes = std::min(admission.max_body_bytes, state_->options.max_body_bytes);
+    device_ = admission.device;
+    if (device_) {
+      if (int64_t wait = state_->per_token.take(request_.bearer_token)) {
+        return answer_and_close(too_many(wait, "too many requests from this device"));
+      }
+    } else if (request_.path.rfind("/v1/enroll", 0) == 0) {
+      const int64_t wait = std::max(state_->failed_enrollments_per_address.wait(peer_),
+                                    state_->failed_enrollments_overall.wait(""));
+      if (wait > 0) {
+        return answer_and_close(
+            too_many(wait, "too many failed enrollments; check the code and try again later"));
+      }
+    }
+    const auto declared = header_->content_length();
+    if (declared && *declared > admission.max_body_bytes) {
+      return answer_and_close(too_large(admission.max_body_bytes));
+    }
+    keep_alive_ = head.keep_alive();
+    if (header_->is_done()) return dispatch();
+    read_body(admission.max_body_bytes, declared.value_or(admission.max_body_bytes));
+  }
+
+  void read_body(size_t limit, uint64_t expected) {
+    body_.emplace(std::move(*header_));
+    header_.reset();
+    body_->body_limit(limit);
+    const auto allowance = std::chrono::seconds(
+        static_cast<int64_t>(expected / std::max<size_t>(1, state_->options.min_body_rate)));
+    tcp_layer().expires_after(state_->options.body_timeout + allowance);
+    http::async_read(stream_, buffer_, *body_,
+                     [self = this->shared_from_this(), limit](beast::error_code ec, size_t) {
+                       if (ec == http::error::body_limit) {
+                         return self->answer_and_close(too_large(limit));
+                       }
+                       if (ec && (!is_parse_error(ec) || ec == http::error::partial_message)) {
+                         return self->close_now();
+                       }
+                       if (ec) {
+                         return self->answer_and_close(error_response(
+                             ErrorCode::kBadRequest,
+                             "the request body could not be read: " + ec.message()));
+                       }
+                       self->request_.body = std::move(self->body_->get().body());
+                       self->body_.reset();
+                       self->dispatch();
+                     });
+  }
+
+  void dispatch() {
+    header_.reset();
+    // A worker holds the connection until its answer is handed back to the strand.
+    auto self = this->shared_from_this();
+    auto reply = [self](HttpResponse answer) {
+      net::post(self->stream_.get_executor(),
+                [self, answer = std::move(answer)]() mutable { self->answer(std::move(answer)); });
+    };
+    if (!state_->enqueue(Job{std::move(request_), std::move(reply)}, device_)) {
+      request_ = HttpRequest{};
+      answer(busy("the server is busy; try again shortly"));
+    }
+    request_ = HttpRequest{};
+  }
+
+  void begin_answer() {
+    awaiting_answer_ = true;
+    state_->request_started();
+  }
+
+  // Answers, then closes: the rest of the request (a body) is not read.
+  void answer_and_close(HttpResponse response) {
+    keep_alive_ = false;
+    unread_body_ = true;
+    answer(std::move(response));
+  }
+
+  void answer(HttpResponse r) {
+    auto out = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(r.status), 11);
+    out->set(http::field::server, "fieldsync");
+    out->set(http::field::content_type, r.content_type);
+    for (const auto& [name, value] : r.headers) out->insert(name, value);
+    if (r.retry_after_s > 0) out->set(http::field::retry_after, std::to_string(r.retry_after_s));
+    out->body() = std::move(r.body);
+    out->keep_alive(keep_alive_ && !state_->refusing());
+    out->prepare_payload();
+    tcp_layer().expires_after(state_->options.write_timeout);
+    http::async_write(stream_, *out,
+                      [self = this->shared_from_this(), out](beast::error_code ec, size_t) {
+                        self->on_written(ec, out->keep_alive());
+                      });
+  }
+
+  void on_written(beast::error_code ec, bool keep_alive) {
+    if (awaiting_answer_) {
+      awaiting_answer_ = false;
+      state_->request_answered();
+    }
+    if (ec) return close_now();
+    if (!keep_alive) return close_gracefully();
+    read_header();
+  }
+
+  void close_gracefully() {
+    if constexpr (kTls) {
+      tcp_layer().expires_after(kLingerTime);
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) { self->close_now(); });
+    } else {
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      if (!unread_body_) return close_now();
+      // The client may still be sending the body the answer refused; closing with
+      // unread bytes would reset the connection and lose the answer on its way.
+      tcp_layer().expires_after(kLingerTime);
+      linger_.resize(16 * 1024);
+      linger();
+    }
+  }
+
+  void linger() {
+    stream_.async_read_some(net::buffer(linger_),
+                            [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+                              self->lingered_ += n;
+                              if (ec || self->lingered_ >= kLingerBytes) return self->close_now();
+                              self->linger();
+                            });
+  }
+
+  void close_now() {
+    beast::error_code ignored;
+    tcp_layer().socket().close(ignored);
+  }
+
+  std::shared_ptr<FrontState> state_;
+  const std::string peer_;
+  Stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::empty_body>> header_;
+  std::optional<http::request_parser<http::string_body>> body_;
+  HttpRequest request_;
+  bool device_ = false;
+  bool keep_alive_ = true;
+  bool awaiting_answer_ = false;
+  bool unread_body_ = false;
+  std::vector<char> linger_;
+  size_t lingered_ = 0;
 };
 
-void FrontState::on_request(http::http_request request) noexcept {
-  {
-    std::lock_guard lock(mutex_);
-    ++unanswered_;
-  }
-  try {
-    if (request.headers().content_length() > max_body_bytes_) {
-      answer(request, too_large(max_body_bytes_));
-      return;
-    }
-    // The bytes as sent, whatever the Content-Type says: JSON, or a chunk of a blob
-    // that must arrive byte-exact (no charset conversion).
-    auto self = shared_from_this();
-    request.extract_vector().then([self, request](pplx::task<std::vector<unsigned char>> body) {
-      self->on_body(request, std::move(body));
-    });
-  } catch (const std::exception& e) {
-    answer(request,
-           error_response(ErrorCode::kInternal, std::string("the server failed: ") + e.what(),
-                          /*retryable=*/true));
-  }
-}
-
-void FrontState::on_body(const http::http_request& request,
-                         pplx::task<std::vector<unsigned char>> body_task) noexcept {
-  try {
-    std::string body;
-    try {
-      const std::vector<unsigned char> bytes = body_task.get();  // done: get() only rethrows
-      body.assign(bytes.begin(), bytes.end());
-    } catch (const std::exception& e) {
-      answer(request,
-             error_response(ErrorCode::kBadRequest,
-                            std::string("the request body could not be read: ") + e.what()));
-      return;
-    }
-    if (body.size() > max_body_bytes_) {
-      answer(request, too_large(max_body_bytes_));
-      return;
-    }
-    const web::uri& uri = request.request_uri();
-    HttpRequest incoming{
-        request.method(), uri.query().empty() ? uri.path() : uri.path() + "?" + uri.query(),
-        bearer_token(request.headers()), std::move(body), request.headers().content_type()};
-    if (auto refused = enqueue(Job{request, std::move(incoming)})) answer(request, *refused);
-  } catch (const std::exception& e) {
-    answer(request,
-           error_response(ErrorCode::kInternal, std::string("the server failed: ") + e.what(),
-                          /*retryable=*/true));
-  }
-}
-
-std::optional<HttpResponse> FrontState::enqueue(Job job) {
-  {
-    std::lock_guard lock(mutex_);
-    if (refusing_ || queue_closed_) {
-      return error_response(ErrorCode::kUnavailable,
-                            "the server is shutting down; try again shortly",
-                            /*retryable=*/true);
-    }
-    if (jobs_.size() >= max_queued_) {
-      return error_response(ErrorCode::kUnavailable, "the server is busy; try again shortly",
-                            /*retryable=*/true);
-    }
-    jobs_.push_back(std::move(job));
-  }
-  job_ready_.notify_one();
-  return std::nullopt;
-}
-
-bool FrontState::next_job(Job& job) {
-  std::unique_lock lock(mutex_);
-  job_ready_.wait(lock, [this] { return !jobs_.empty() || queue_closed_; });
-  if (jobs_.empty()) return false;
-  job = std::move(jobs_.front());
-  jobs_.pop_front();
-  return true;
-}
-
-void FrontState::run_worker() {
-  Job job;
-  while (next_job(job)) {
-    answer(job.reply_to, service_.handle(job.request));
-    job = Job{};
-  }
-}
-
-void FrontState::answer(const http::http_request& request, const HttpResponse& response) noexcept {
-  try {
-    http::http_response reply(static_cast<http::status_code>(response.status));
-    // A std::string body is sent as its bytes, with the Content-Type given as is.
-    reply.set_body(response.body, response.content_type);
-    auto self = shared_from_this();
-    request.reply(reply).then([self](pplx::task<void> sent) {
-      try {
-        sent.get();  // done: only rethrows
-      } catch (...) {
-        // The client went away (or the listener closed): there is no one to tell.
-      }
-      self->request_finished();
-    });
-  } catch (...) {
-    request_finished();  // already answered by cpprestsdk (connection closed), or no memory
-  }
-}
-
-void FrontState::request_finished() {
-  std::lock_guard lock(mutex_);
-  if (--unanswered_ == 0) all_answered_.notify_all();
-}
-
-void FrontState::refuse_new_requests() {
-  std::lock_guard lock(mutex_);
-  refusing_ = true;
-}
-
-void FrontState::wait_until_answered(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mutex_);
-  all_answered_.wait_for(lock, timeout, [this] { return unanswered_ == 0; });
-}
-
-void FrontState::close_queue() {
-  {
-    std::lock_guard lock(mutex_);
-    queue_closed_ = true;
-  }
-  job_ready_.notify_all();
-}
-
-class CpprestHttpFront final : public HttpFront {
+class BeastHttpFront final : public HttpFront {
  public:
-  CpprestHttpFront(std::shared_ptr<FrontState> state, std::unique_ptr<http_listener> listener,
-                   std::string url, int workers)
-      : state_(std::move(state)), listener_(std::move(listener)), url_(std::move(url)) {
-    for (int i = 0; i < workers; ++i) {
-      workers_.emplace_back([state = state_] { state->run_worker(); });
-    }
-  }
-  ~CpprestHttpFront() override { stop(); }
+  BeastHttpFront(std::shared_ptr<FrontState> state, std::unique_ptr<ssl::context> tls)
+      : state_(std::move(state)),
+        tls_(std::move(tls)),
+        acceptor_(net::make_strand(io_)),
+        retry_timer_(acceptor_.get_executor()) {}
+  ~BeastHttpFront() override { stop(); }
 
-  // Called from the owner's thread, never from cpprestsdk's pool: waiting is allowed.
+  Status listen() {
+    const HttpFrontOptions& o = state_->options;
+    const std::string where = o.address + ":" + std::to_string(o.port);
+    beast::error_code ec;
+    tcp::resolver resolver(io_);
+    auto found = resolver.resolve(tcp::v4(), o.address, std::to_string(o.port), ec);
+    if (ec || found.empty()) {
+      return Status::invalid_argument("cannot listen on " + where + ": " +
+                                      (ec ? ec.message() : "no IPv4 address"));
+    }
+    const tcp::endpoint endpoint = found.begin()->endpoint();
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) return Status::io_error("cannot listen on " + where + ": " + ec.message());
+    url_ = std::string(tls_ ? "https://" : "http://") + o.address + ":" +
+           std::to_string(acceptor_.local_endpoint().port());
+    accept();
+    for (int i = 0; i < o.workers; ++i) workers_.emplace_back([s = state_] { s->run_worker(); });
+    for (int i = 0; i < std::max(1, o.io_threads); ++i) io_threads_.emplace_back([this] { io_.run(); });
+    return Status();
+  }
+
+  // Called from the owner's thread: waiting is allowed.
   void stop() override {
     if (stopped_) return;
     stopped_ = true;
     state_->refuse_new_requests();
     state_->wait_until_answered(kDrainTimeout);
-    try {
-      listener_->close().wait();
-    } catch (...) {
-      // Closing failed half way: the connections are gone either way.
-    }
+    net::post(acceptor_.get_executor(), [this] {
+      beast::error_code ignored;
+      acceptor_.close(ignored);
+      retry_timer_.cancel();
+    });
+    io_.stop();
+    for (auto& t : io_threads_) t.join();
     state_->close_queue();
-    for (auto& worker : workers_) worker.join();
+    for (auto& w : workers_) w.join();
   }
 
   std::string url() const override { return url_; }
 
  private:
+  void accept() {
+    acceptor_.async_accept(net::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
+      if (ec == net::error::operation_aborted) return;
+      if (ec) {
+        // Out of descriptors, say: wait a moment rather than spin.
+        retry_timer_.expires_after(std::chrono::milliseconds(100));
+        retry_timer_.async_wait([this](beast::error_code waited) {
+          if (!waited) accept();
+        });
+        return;
+      }
+      beast::error_code peer_ec;
+      const auto peer = socket.remote_endpoint(peer_ec);
+      const std::string address = peer_ec ? std::string("?") : peer.address().to_string();
+      if (!state_->connection_opened(address)) {
+        socket.close(peer_ec);
+      } else if (tls_) {
+        std::make_shared<Connection<beast::ssl_stream<beast::tcp_stream>>>(
+            state_, address, std::move(socket), *tls_)
+            ->start();
+      } else {
+        std::make_shared<Connection<beast::tcp_stream>>(state_, address, std::move(socket))->start();
+      }
+      accept();
+    });
+  }
+
   std::shared_ptr<FrontState> state_;
-  std::unique_ptr<http_listener> listener_;
+  std::unique_ptr<ssl::context> tls_;
+  net::io_context io_;
+  tcp::acceptor acceptor_;
+  net::steady_timer retry_timer_;
+  std::vector<std::thread> io_threads_, workers_;
   std::string url_;
-  std::vector<std::thread> workers_;
   bool stopped_ = false;
 };
+
+Result<std::unique_ptr<ssl::context>> tls_context(const HttpFrontOptions& o) {
+  if (o.tls_cert_file.empty() != o.tls_key_file.empty()) {
+    return Status::invalid_argument("TLS needs both a certificate (--tls-cert) and its key (--tls-key)");
+  }
+  if (o.tls_cert_file.empty()) return std::unique_ptr<ssl::context>();
+  auto context = std::make_unique<ssl::context>(ssl::context::tls_server);
+  context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                       ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+  beast::error_code ec;
+  context->use_certificate_chain_file(o.tls_cert_file, ec);
+  if (ec) {
+    return Status::invalid_argument("cannot read the TLS certificate " + o.tls_cert_file + ": " +
+                                    ec.message());
+  }
+  context->use_private_key_file(o.tls_key_file, ssl::context::pem, ec);
+  if (ec) {
+    return Status::invalid_argument("cannot read the TLS key " + o.tls_key_file + " (or it is not "
+                                    "the certificate's key): " + ec.message());
+  }
+  return context;
+}
 
 }  // namespace
 
 Result<std::unique_ptr<HttpFront>> HttpFront::start(SyncService& service,
                                                     const HttpFrontOptions& options) {
-  if (options.port != 0) return start_on_port(service, options);
-  // Any free port: another process may take the one picked before the listener binds
-  // it, so a failure to bind is retried with another.
-  Result<std::unique_ptr<HttpFront>> started = Status::internal("no port tried");
-  for (int attempt = 0; attempt < 10; ++attempt) {
-    auto port = free_port(options.address);
-    if (!port.ok()) return port.status();
-    HttpFrontOptions on_port = options;
-    on_port.port = *port;
-    started = start_on_port(service, on_port);
-    if (started.ok() || started.status().code() != StatusCode::kIOError) return started;
-  }
-  return started;
-}
-
-Result<std::unique_ptr<HttpFront>> HttpFront::start_on_port(SyncService& service,
-                                                            const HttpFrontOptions& options) {
-  if (options.port < 1 || options.port > 65535) {
+  if (options.port < 0 || options.port > 65535) {
     return Status::invalid_argument("the port must be between 0 and 65535, not " +
                                     std::to_string(options.port));
   }
@@ -363,21 +635,12 @@ Result<std::unique_ptr<HttpFront>> HttpFront::start_on_port(SyncService& service
   }
   if (options.workers < 1)
     return Status::invalid_argument("the HTTP front needs at least one worker");
-  FIELDSYNC_RETURN_IF_ERROR(check_can_listen(options.address, options.port));
-  const std::string url = "http://" + options.address + ":" + std::to_string(options.port);
-  auto state = std::make_shared<FrontState>(service, options);
-  std::unique_ptr<http_listener> listener;
-  try {
-    listener = std::make_unique<http_listener>(web::uri(url));
-    listener->support(
-        [state](http::http_request request) { state->on_request(std::move(request)); });
-    listener->open().wait();  // start() runs on the owner's thread, not the pool
-  } catch (const std::exception& e) {
-    return Status::io_error("cannot listen on " + options.address + ":" +
-                            std::to_string(options.port) + ": " + e.what());
-  }
-  return std::unique_ptr<HttpFront>(std::make_unique<CpprestHttpFront>(
-      std::move(state), std::move(listener), url, options.workers));
+  auto tls = tls_context(options);
+  if (!tls.ok()) return tls.status();
+  auto front = std::make_unique<BeastHttpFront>(std::make_shared<FrontState>(service, options),
+                                                std::move(tls).value());
+  FIELDSYNC_RETURN_IF_ERROR(front->listen());
+  return std::unique_ptr<HttpFront>(std::move(front));
 }
 
 }  // namespace fieldsync::server

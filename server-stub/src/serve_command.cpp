@@ -13,6 +13,7 @@
 #include "fieldsync/clock.h"
 #include "fieldsync/schema.h"
 #include "fieldsync/server/blob_store.h"
+#include "fieldsync/http_transport.h"
 #include "http_front.h"
 #include "server_cli.h"
 
@@ -41,6 +42,39 @@ Outcome read_serve_options(const Arguments& args, HttpFrontOptions& front,
   front.port = static_cast<int>(port);
   front.max_body_bytes = static_cast<size_t>(max_body);
   service.max_body_bytes = static_cast<size_t>(max_body);
+
+  int64_t connections = static_cast<int64_t>(front.max_connections);
+  FIELDSYNC_SERVER_RETURN_IF_FAILED(read_number(args, "max-connections", 1, 100'000, connections));
+  front.max_connections = static_cast<size_t>(connections);
+  int64_t per_address = static_cast<int64_t>(front.max_connections_per_address);
+  FIELDSYNC_SERVER_RETURN_IF_FAILED(
+      read_number(args, "max-connections-per-address", 1, 100'000, per_address));
+  front.max_connections_per_address = static_cast<size_t>(per_address);
+  int64_t header_timeout_ms = front.header_timeout.count();
+  FIELDSYNC_SERVER_RETURN_IF_FAILED(
+      read_number(args, "header-timeout-ms", 100, 3'600'000, header_timeout_ms));
+  front.header_timeout = std::chrono::milliseconds(header_timeout_ms);
+  // N requests a second, with a burst of ten seconds' worth.
+  for (auto [option, limit] : {std::pair{"rate-per-address", &front.per_address},
+                               std::pair{"rate-per-device", &front.per_token}}) {
+    int64_t rate = static_cast<int64_t>(limit->per_second);
+    FIELDSYNC_SERVER_RETURN_IF_FAILED(read_number(args, option, 1, 1'000'000, rate));
+    if (args.has(option)) *limit = RateLimit{static_cast<double>(rate), 10.0 * static_cast<double>(rate)};
+  }
+
+  front.tls_cert_file = args.value("tls-cert").value_or("");
+  front.tls_key_file = args.value("tls-key").value_or("");
+  if (front.tls_cert_file.empty() != front.tls_key_file.empty()) {
+    return Outcome::usage("TLS needs both --tls-cert FILE and --tls-key FILE");
+  }
+  // Tokens and owners' data must not cross a network in clear: plain HTTP is for
+  // loopback, or for behind a proxy that terminates TLS, said so with --insecure-http.
+  if (front.tls_cert_file.empty() && !is_loopback_host(front.address) &&
+      !args.has("insecure-http")) {
+    return Outcome::usage("--listen " + front.address +
+                          " is not a loopback address: give --tls-cert and --tls-key, or "
+                          "--insecure-http when a proxy in front of this server gives TLS");
+  }
   return Outcome();
 }
 
@@ -91,18 +125,29 @@ Outcome run_serve(CommandContext& context) {
 
 std::vector<CommandDef> serve_commands() {
   return {{"serve",
-           "[--listen 127.0.0.1] [--port 8080] [--max-body-bytes N] [--max-clock-skew-ms N] "
-           "[--blobs FOLDER] [--max-blob-mb N]",
-           "run the sync service over HTTP until SIGTERM or SIGINT (requests in flight finish)",
+           "[--listen 127.0.0.1] [--port 8080] [--tls-cert FILE --tls-key FILE] "
+           "[--insecure-http] [--max-body-bytes N] [--max-clock-skew-ms N] [--blobs FOLDER] "
+           "[--max-blob-mb N] [--max-connections N] [--max-connections-per-address N] "
+           "[--rate-per-address N] [--rate-per-device N] [--header-timeout-ms N]",
+           "run the sync service over HTTP or HTTPS until SIGTERM or SIGINT (requests in "
+           "flight finish)",
            {{"listen", true, "ADDRESS"},
             {"port", true, "PORT"},
+            {"tls-cert", true, "FILE"},
+            {"tls-key", true, "FILE"},
+            {"insecure-http", false, ""},
             {"max-body-bytes", true, "N"},
             {"max-clock-skew-ms", true, "N"},
             {"blobs", true, "FOLDER"},
-            {"max-blob-mb", true, "N"}},
+            {"max-blob-mb", true, "N"},
+            {"max-connections", true, "N"},
+            {"max-connections-per-address", true, "N"},
+            {"rate-per-address", true, "N"},
+            {"rate-per-device", true, "N"},
+            {"header-timeout-ms", true, "N"}},
            Database::kCreate,
            run_serve,
-           "serve --listen 0.0.0.0 --port 8080"}};
+           "serve --listen 0.0.0.0 --port 8443 --tls-cert server.pem --tls-key server.key"}};
 }
 
 }  // namespace fieldsync::server::cli

@@ -454,6 +454,18 @@ class SqliteServerTransaction final : public ServerTransaction {
     }
   }
 
+  Result<std::vector<std::string>> known_token_hashes() override {
+    auto s = db_.prepare("SELECT token_hash FROM devices");
+    if (!s.ok()) return s.status();
+    std::vector<std::string> out;
+    while (true) {
+      auto row = (*s)->step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      out.push_back((*s)->column_text(0));
+    }
+  }
+
   Status set_device_progress(const std::string& device_id, int64_t last_seq, int64_t seen_ms) override {
     auto s = db_.cached("UPDATE devices SET last_seq = max(last_seq, ?), last_seen_ms = ? WHERE id = ?");
     if (!s.ok()) return s.status();

@@ -135,6 +135,50 @@ HttpResponse SyncService::handle(const HttpRequest& request) {
   }
 }
 
+Admission SyncService::admit_headers(const std::string& method, const std::string& path,
+                                     const std::string& token) {
+  (void)method;  // every method of a device's path needs its token
+  const std::string bare = path.substr(0, path.find('?'));
+  const bool needs_token =
+      bare == "/v1/push" || bare == "/v1/pull" || bare.rfind("/v1/blobs/", 0) == 0;
+  Admission admission;
+  if (!needs_token) {
+    admission.max_body_bytes = std::min(kAnonymousBodyBytes, options_.max_body_bytes);
+    return admission;
+  }
+  if (token.empty()) {
+    admission.refusal =
+        error_response(ErrorCode::kUnauthenticated, "this request needs a device token");
+  } else if (!is_known_token(secret_hash(token))) {
+    admission.refusal =
+        error_response(ErrorCode::kUnauthenticated, "the device token is not known");
+  } else {
+    admission.device = true;
+    admission.max_body_bytes = options_.max_body_bytes;
+  }
+  return admission;
+}
+
+bool SyncService::is_known_token(const std::string& token_hash) {
+  constexpr auto kReloadEvery = std::chrono::seconds(2);
+  std::lock_guard lock(tokens_mutex_);
+  if (known_tokens_.count(token_hash)) return true;
+  const auto now = std::chrono::steady_clock::now();
+  if (tokens_loaded_ && now - *tokens_loaded_ < kReloadEvery) return false;
+  tokens_loaded_ = now;
+  auto txn = store_.begin(false);
+  if (!txn.ok()) return true;  // the store's failure is for handle() to answer
+  auto hashes = (*txn)->known_token_hashes();
+  if (!hashes.ok()) return true;
+  known_tokens_ = std::unordered_set<std::string>(hashes->begin(), hashes->end());
+  return known_tokens_.count(token_hash) > 0;
+}
+
+void SyncService::add_known_token(const std::string& token_hash) {
+  std::lock_guard lock(tokens_mutex_);
+  known_tokens_.insert(token_hash);
+}
+
 HttpResponse SyncService::route(const HttpRequest& request) {
   if (request.body.size() > options_.max_body_bytes) {
     return error_response(
@@ -237,6 +281,7 @@ HttpResponse SyncService::enroll(const std::string& body) {
     if (Status s = (*txn)->put_device(device, secret_hash(token)); !s.ok()) return from_status(s);
   }
   if (Status s = (*txn)->commit(); !s.ok()) return from_status(s);
+  add_known_token(secret_hash(token));
   return ok_response(encode(EnrollResponse{device.id, device.device_code, token, device.user,
                                            (*user)->role, clock_.now_ms()}));
 }

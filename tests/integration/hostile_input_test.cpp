@@ -550,10 +550,13 @@ TEST_F(HostileInputTest, WrongRequestsAreRefusedWithAClearErrorAndChangeNothing)
   // and a one-time enrollment code replayed.
   for (const std::string& token : std::vector<std::string>{
            "", "not-a-token", std::string(64, '0'), mallory_token() + "0",
-           mallory_token().substr(1), kSql[0], kSql[1], std::string(100000, 'a')}) {
+           mallory_token().substr(1), kSql[0], kSql[1]}) {
     expect_refused("unknown token", "/v1/push", token, push, 401, "unauthenticated");
     expect_refused("unknown token", "/v1/pull", token, pull, 401, "unauthenticated");
   }
+  // A token longer than all headers may be is refused before it is looked at.
+  expect_refused("unknown token", "/v1/push", std::string(100000, 'a'), push, 431,
+                 "headers_too_large");
   expect_refused("revoked or replayed token", "/v1/push", revoked_token_, push, 401,
                  "unauthenticated", "revoked");
   expect_refused("revoked or replayed token", "/v1/pull", revoked_token_, pull, 401,
@@ -566,7 +569,11 @@ TEST_F(HostileInputTest, WrongRequestsAreRefusedWithAClearErrorAndChangeNothing)
     expect_refused("SQL-looking text", "/v1/enroll", "", enroll_body(sql).dump(), 401,
                    "unauthenticated");
   }
-  expect_invalid("huge string", "/v1/enroll", enroll_body(std::string(5 << 20, 'K')).dump(),
+  // Enrollment needs no token, so it may bring only a small body: refused from its
+  // Content-Length, before it is read.
+  expect_refused("huge string", "/v1/enroll", "", enroll_body(std::string(5 << 20, 'K')).dump(),
+                 413, "too_large", "65536 bytes");
+  expect_invalid("huge string", "/v1/enroll", enroll_body(std::string(60000, 'K')).dump(),
                  "longer than 64");
 
   // Huge strings where the codec bounds them, and deep nesting anywhere.

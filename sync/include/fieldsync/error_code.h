@@ -27,6 +27,8 @@ enum class ErrorCode {
   kBlobCorrupt,          // 422 the whole blob did not match its hash: upload it again
   kChunkCorrupt,         // 422 a chunk did not match its hash: send it again
   kUpgradeRequired,      // 426 the app is too old
+  kTooManyRequests,      // 429 over a rate limit; retry after the answer's Retry-After
+  kHeadersTooLarge,      // 431 a header line, or all of them, over the limit
   kInternal,             // 500 a server failure; retryable
   kUnavailable,          // 503 busy, shutting down or its storage failed; retryable
   kUnknown,              // a name this build does not know (a newer server's)

@@ -50,8 +50,10 @@ TEST(HttpFront, ABodyOverTheLimitIs413AndTheServerKeepsServing) {
 
 TEST(HttpFront, AChunkedBodyOverTheLimitIs413) {
   HttpWorld http(small_bodies());
+  auto& alice = http.enroll("alice", "collector", {http.world.building_a});
   std::string request =
       "POST /v1/pull HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+      "Authorization: Bearer " + token_of(alice) + "\r\n"
       "Transfer-Encoding: chunked\r\n\r\n";
   for (int i = 0; i < 5; ++i) request += "3e8\r\n" + std::string(1000, 'x') + "\r\n";
   request += "0\r\n\r\n";

@@ -161,6 +161,9 @@ class ServerTransaction {
   virtual Result<std::optional<Device>> device_by_node(const std::string& node_id) = 0;
   virtual Status set_device_node(const std::string& device_id, const std::string& node_id) = 0;
   virtual Result<std::vector<Device>> list_devices() = 0;
+  // The token hashes of every device, revoked ones too (whose requests are answered
+  // with what to do): what the HTTP front's gate lets through to be checked in full.
+  virtual Result<std::vector<std::string>> known_token_hashes() = 0;
   virtual Status set_device_progress(const std::string& device_id, int64_t last_seq,
                                      int64_t seen_ms) = 0;
   virtual Status revoke_device(const std::string& device_id) = 0;

@@ -11,9 +11,12 @@
 // handle() never throws and is thread-safe; requests are serialised by the store.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_set>
 
 #include "fieldsync/clock.h"
 #include "fieldsync/error_code.h"
@@ -30,6 +33,14 @@ struct SyncServiceOptions {
   int64_t max_blob_bytes = int64_t{50} << 20;  // one attachment's bytes
 };
 
+// What the HTTP front may learn from a request's method, path and token alone, before
+// it reads a byte of the body: whether to spend anything on it, and how much.
+struct Admission {
+  std::optional<HttpResponse> refusal;  // answer this and read nothing more
+  bool device = false;                  // the token is a device's: a phone's queue
+  size_t max_body_bytes = 0;            // the largest body worth reading for this request
+};
+
 class SyncService {
  public:
   // `blobs` may be null (no blob endpoints); otherwise it must outlive the service.
@@ -37,6 +48,15 @@ class SyncService {
               SyncServiceOptions options = {}, BlobStore* blobs = nullptr);
 
   HttpResponse handle(const HttpRequest& request);
+
+  // The front's gate, from the headers: a request that needs a device token and names
+  // none, or one no device holds, is refused (401) without a transaction; a
+  // request that needs none (enroll, health, an unknown path) may bring only a small
+  // body. A token is known from a set kept in memory (loaded from the store, added to
+  // at each enrollment, reloaded at most every two seconds on a miss), so a flood of
+  // made-up tokens costs one hash each. handle() still checks the token in full.
+  Admission admit_headers(const std::string& method, const std::string& path,
+                          const std::string& token);
 
   const SyncServiceOptions& options() const { return options_; }
 
@@ -54,12 +74,22 @@ class SyncService {
   HttpResponse blob_get(const std::string& token, const std::string& hash,
                         const std::string& query);
 
+  bool is_known_token(const std::string& token_hash);
+  void add_known_token(const std::string& token_hash);
+
   ServerStore& store_;
   const Schema& schema_;
   const Clock& clock_;
   SyncServiceOptions options_;
   BlobStore* blobs_;
+
+  std::mutex tokens_mutex_;
+  std::unordered_set<std::string> known_tokens_;  // guarded by tokens_mutex_
+  std::optional<std::chrono::steady_clock::time_point> tokens_loaded_;
 };
+
+// A body that needs no device token (enroll, health) is at most this long.
+constexpr size_t kAnonymousBodyBytes = 64 * 1024;
 
 // An error response: {"error": {"code", "message", "retryable"}} with the code's HTTP
 // status; retryable as the code has it unless told.
