@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(cmake make g++ ccache pkg-config
           libsqlite3-dev libssl-dev libcpprest-dev nlohmann-json3-dev libboost-dev libgtest-dev
-          libhowardhinnant-date-dev tzdata libicu-dev)
+          libhowardhinnant-date-dev tzdata libicu-dev openssl)
 # `deps.sh fuzz` (from .ci/fuzz.sh): clang with libFuzzer and its sanitizer runtimes,
 # and llvm-symbolizer for readable reports.
 if [ "${1:-}" = fuzz ]; then

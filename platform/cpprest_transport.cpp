@@ -9,6 +9,14 @@
 #include "cpprest_transport.h"
 
 #include <cpprest/http_client.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+
+#include <filesystem>
+#include <optional>
+#include <vector>
 
 #include <future>
 #include <system_error>
@@ -42,6 +50,22 @@ Status no_answer(const std::string& what, const std::exception& e) {
     }
   }
   return Status::unavailable(what + ": cannot reach the server: " + e.what());
+}
+
+// "sha256/BASE64" of a certificate's SubjectPublicKeyInfo; nullopt when it cannot be
+// encoded.
+std::optional<std::string> pin_of(X509* cert) {
+  if (cert == nullptr) return std::nullopt;
+  const int length = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), nullptr);
+  if (length <= 0) return std::nullopt;
+  std::vector<unsigned char> der(static_cast<size_t>(length));
+  unsigned char* out = der.data();
+  if (i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &out) != length) return std::nullopt;
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(der.data(), der.size(), digest);
+  unsigned char base64[4 * ((SHA256_DIGEST_LENGTH + 2) / 3) + 1];
+  const int written = EVP_EncodeBlock(base64, digest, SHA256_DIGEST_LENGTH);
+  return "sha256/" + std::string(reinterpret_cast<const char*>(base64), static_cast<size_t>(written));
 }
 
 }  // namespace
@@ -117,14 +141,61 @@ class CpprestTransport::Impl {
   std::chrono::milliseconds request_timeout_;
 };
 
+Result<std::string> certificate_pin(const std::string& pem_file) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> file(BIO_new_file(pem_file.c_str(), "r"), BIO_free);
+  if (!file) return Status::not_found("cannot read the certificate " + pem_file);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(
+      PEM_read_bio_X509(file.get(), nullptr, nullptr, nullptr), X509_free);
+  if (!cert) return Status::invalid_argument(pem_file + " holds no PEM certificate");
+  auto pin = pin_of(cert.get());
+  if (!pin) return Status::internal("cannot hash the key of " + pem_file);
+  return *pin;
+}
+
 Result<std::unique_ptr<CpprestTransport>> CpprestTransport::create(
     const std::string& base_url, CpprestTransportOptions options) {
-  if (base_url.rfind("http://", 0) != 0 && base_url.rfind("https://", 0) != 0) {
-    return Status::invalid_argument(
-        "the server address must start with http:// or https://, not '" + base_url + "'");
+  FIELDSYNC_RETURN_IF_ERROR(check_server_url(base_url));
+  const bool tls = base_url.rfind("https://", 0) == 0;
+  if (!tls && (!options.ca_file.empty() || !options.pin.empty())) {
+    return Status::invalid_argument("a CA file or a key pin needs an https:// server address");
+  }
+  if (!options.pin.empty() && (options.pin.rfind("sha256/", 0) != 0 || options.pin.size() != 51)) {
+    return Status::invalid_argument("a key pin is sha256/ and 44 characters of base64, not '" +
+                                    options.pin + "'");
+  }
+  if (!options.ca_file.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(options.ca_file, ec)) {
+      return Status::not_found("no CA certificate file at " + options.ca_file);
+    }
   }
   http::client::http_client_config config;
   config.set_timeout(options.connect_timeout);
+  if (tls) {
+    // The chain is verified by OpenSSL as usual (against the CA file when given);
+    // the pin is checked in the same callback, so a handshake with a wrong key fails
+    // before a byte of the request is sent.
+    // The pin is owned by the callback, which the client keeps as long as any context
+    // it made: the raw pointer handed to OpenSSL never outlives it.
+    auto wanted = std::make_shared<const std::string>(options.pin);
+    config.set_ssl_context_callback([ca = options.ca_file, wanted](
+                                        boost::asio::ssl::context& context) {
+      if (!ca.empty()) context.load_verify_file(ca);
+      if (wanted->empty()) return;
+      SSL_CTX_set_cert_verify_callback(
+          context.native_handle(),
+          [](X509_STORE_CTX* store, void* arg) -> int {
+            if (X509_verify_cert(store) != 1) return 0;
+            const auto got = pin_of(X509_STORE_CTX_get0_cert(store));
+            if (!got || *got != *static_cast<const std::string*>(arg)) {
+              X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
+              return 0;
+            }
+            return 1;
+          },
+          const_cast<std::string*>(wanted.get()));
+    });
+  }
   try {
     return std::unique_ptr<CpprestTransport>(
         new CpprestTransport(std::make_unique<Impl>(base_url, config, options.request_timeout)));

@@ -23,12 +23,24 @@ struct CpprestTransportOptions {
   // The longest one request may take as a whole, from sending to the last byte of the
   // answer.
   std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
+  // https:// only. The server's certificate is always verified, against the system's
+  // certificate authorities, or against those of this PEM file when it is given (an
+  // office's own CA).
+  std::string ca_file;
+  // "sha256/BASE64": the SHA-256 of the server certificate's public key
+  // (SubjectPublicKeyInfo), as `fieldsync-server tls-pin` prints it. When given, a
+  // certificate with any other key is refused even if a CA vouches for it.
+  std::string pin;
 };
+
+// The pin of a PEM certificate file's key: "sha256/BASE64".
+Result<std::string> certificate_pin(const std::string& pem_file);
 
 class CpprestTransport final : public HttpTransport {
  public:
-  // `base_url` is the server, e.g. "http://127.0.0.1:8080"; request paths are appended.
-  // invalid_argument when it is not an http:// or https:// URL.
+  // `base_url` is the server, e.g. "https://office.example:8443"; request paths are
+  // appended. invalid_argument when it is not https://, or http:// to this machine
+  // (check_server_url), or when TLS options are given for http://.
   static Result<std::unique_ptr<CpprestTransport>> create(const std::string& base_url,
                                                           CpprestTransportOptions options = {});
   ~CpprestTransport() override;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 #include <string>
+#include <tuple>
 
 #include "cli/command.h"
 #include "cli/record_output.h"
@@ -27,9 +28,21 @@ Result<std::unique_ptr<HttpTransport>> server_transport(const CommandContext& co
     server = *stored;
   }
   if (server.empty()) {
-    return Status::invalid_argument("no server address: pass --server http://HOST:PORT");
+    return Status::invalid_argument("no server address: pass --server https://HOST:PORT");
   }
-  auto transport = CpprestTransport::create(server);
+  // TLS settings as given now, or as kept from the enrollment.
+  CpprestTransportOptions options;
+  for (auto [option, key, value] : {std::tuple{"ca-file", kSyncCaFile, &options.ca_file},
+                                    std::tuple{"pin", kSyncPin, &options.pin}}) {
+    if (auto given = context.args.value(option)) {
+      *value = *given;
+    } else if (context.store != nullptr) {
+      auto stored = context.store->sync_value(key);
+      if (!stored.ok()) return stored.status();
+      *value = *stored;
+    }
+  }
+  auto transport = CpprestTransport::create(server, options);
   if (!transport.ok()) return transport.status();
   return std::unique_ptr<HttpTransport>(std::move(transport).value());
 }
@@ -72,6 +85,15 @@ CliStatus run_enroll(CommandContext& context) {
     store = std::move(created).value();
   }
   if (Status s = adopt_enrollment(*store, *enrollment, server); !s.ok()) return s;
+  std::error_code absolute_ec;
+  const std::string ca_file = context.args.value("ca-file").value_or("");
+  const std::string ca_path =
+      ca_file.empty() ? "" : std::filesystem::absolute(ca_file, absolute_ec).string();
+  if (Status s = store->set_sync_value(kSyncCaFile, ca_path); !s.ok()) return CliStatus::database(s);
+  if (Status s = store->set_sync_value(kSyncPin, context.args.value("pin").value_or(""));
+      !s.ok()) {
+    return CliStatus::database(s);
+  }
   if (context.json) {
     print_json(context.out, Json{{"device_code", enrollment->device_code}, {"user", enrollment->user},
                                  {"role", enrollment->role}, {"server", server}});
@@ -311,9 +333,12 @@ CliStatus run_conflicts(CommandContext& context) {
 std::vector<CommandDef> sync_commands() {
   return {
       {"enroll", "", "Enroll this device with the office server (creates the database if needed).",
-       {option("server", "URL", "the server, e.g. http://127.0.0.1:8080", true),
-        option("code", "CODE", "the one-time enrollment code from the office", true)},
-       NeedsDatabase::kPathOnly, run_enroll, "enroll --server http://127.0.0.1:8080 --code K7Q2M9XA", ""},
+       {option("server", "URL", "the server, e.g. https://office.example:8443 (http:// only to this machine)", true),
+        option("code", "CODE", "the one-time enrollment code from the office", true),
+        option("ca-file", "FILE", "trust the server's certificate when this CA (PEM) signed it"),
+        option("pin", "sha256/KEY", "refuse a server certificate whose key has another SHA-256")},
+       NeedsDatabase::kPathOnly, run_enroll,
+       "enroll --server https://office.example:8443 --code K7Q2M9XA --pin sha256/...", ""},
       {"sync", "", "Push pending changes, then pull what changed, with a progress bar.",
        {option("server", "URL", "another server address than the enrolled one"),
         {"prefetch", false, false, "", "also download the bytes of every attachment in this device's buckets"}},

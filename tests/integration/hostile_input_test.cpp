@@ -13,16 +13,12 @@
 // sequence numbers), users, assignments and devices as before; the only thing allowed
 // to move is the progress of the devices whose pushes were answered 200 (the answers
 // are remembered, so a replay gets them again).
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 
 #include "fieldsync/id.h"
 #include "fieldsync/text_values.h"
+#include "raw_http.h"
 #include "server_world.h"
 
 namespace fieldsync::testing {
@@ -46,67 +42,6 @@ std::string text_of(const Json& j) {
 // Nested arrays `depth` deep around `inner`.
 std::string nested_arrays(size_t depth, const std::string& inner = "") {
   return std::string(depth, '[') + inner + std::string(depth, ']');
-}
-
-// ---------------------------------------------------------------------------------
-// A raw HTTP exchange, for what an HTTP client library would never send.
-
-struct RawAnswer {
-  int status = 0;  // 0: the server closed the connection (or said nothing) without an answer
-  std::string text;
-};
-
-int status_of(const std::string& text) {
-  if (text.rfind("HTTP/1.", 0) != 0 || text.size() < 12) return 0;
-  return std::atoi(text.substr(9, 3).c_str());
-}
-
-// Whether `text` holds a whole response: its head and a body of its Content-Length.
-bool whole_response(const std::string& text) {
-  const size_t head_end = text.find("\r\n\r\n");
-  if (head_end == std::string::npos) return false;
-  const size_t at = text.find("Content-Length: ");
-  if (at == std::string::npos || at > head_end) return true;
-  const size_t length = std::strtoul(text.c_str() + at + 16, nullptr, 10);
-  return text.size() >= head_end + 4 + length;
-}
-
-// Sends `bytes` to 127.0.0.1:`port` on a new connection, closes the sending side, and
-// reads until a whole response arrived, the server closed the connection, or the
-// deadline passed.
-RawAnswer raw_exchange(int port, const std::string& bytes,
-                       milliseconds deadline = milliseconds(3000)) {
-  RawAnswer answer;
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    ADD_FAILURE() << "cannot connect to the server on port " << port;
-    if (fd >= 0) ::close(fd);
-    return answer;
-  }
-  for (size_t sent = 0; sent < bytes.size();) {
-    const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;  // the server may close on garbage before reading it all
-    sent += static_cast<size_t>(n);
-  }
-  ::shutdown(fd, SHUT_WR);
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  while (!whole_response(answer.text)) {
-    const auto left =
-        std::chrono::duration_cast<milliseconds>(until - std::chrono::steady_clock::now());
-    pollfd readable{fd, POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&readable, 1, static_cast<int>(left.count())) <= 0) break;
-    char buffer[4096];
-    const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-    if (n <= 0) break;
-    answer.text.append(buffer, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  answer.status = status_of(answer.text);
-  return answer;
 }
 
 // ---------------------------------------------------------------------------------

@@ -3,21 +3,30 @@
 #include <signal.h>
 
 #include <chrono>
+#include <string_view>
 
 namespace fieldsync::testing {
 namespace {
 
 constexpr std::chrono::seconds kStartDeadline{20};
-constexpr const char* kListening = "fieldsync-server listening on http://127.0.0.1:";
+constexpr std::string_view kListening = "fieldsync-server listening on ";
 
-// The port of the server's first line, or 0 when the line is not the expected one.
-int port_in(const std::string& line) {
+// The port of the server's first line, or 0 when the line is not the expected one;
+// `scheme` is set to http or https.
+int port_in(const std::string& line, std::string& scheme) {
   if (line.rfind(kListening, 0) != 0) return 0;
-  try {
-    return std::stoi(line.substr(std::string(kListening).size()));
-  } catch (const std::exception&) {
-    return 0;
+  const std::string url = line.substr(kListening.size());
+  for (const char* s : {"http", "https"}) {
+    const std::string prefix = std::string(s) + "://127.0.0.1:";
+    if (url.rfind(prefix, 0) != 0) continue;
+    try {
+      scheme = s;
+      return std::stoi(url.substr(prefix.size()));
+    } catch (const std::exception&) {
+      return 0;
+    }
   }
+  return 0;
 }
 
 }  // namespace
@@ -43,14 +52,15 @@ Status LiveServer::start() {
 Status LiveServer::start_on(int port) {
   if (child_) return Status::failed_precondition("the server is already running");
   std::string error;
-  auto child = ChildProcess::start(
-      binary_,
-      {"--db", database_, "serve", "--listen", "127.0.0.1", "--port", std::to_string(port)}, error);
+  std::vector<std::string> args = {"--db",     database_,    "serve",
+                                    "--listen", "127.0.0.1", "--port", std::to_string(port)};
+  args.insert(args.end(), serve_options_.begin(), serve_options_.end());
+  auto child = ChildProcess::start(binary_, args, error);
   if (!child) return Status::unavailable(error);
   // A server that cannot bind exits at once, closing its output, so read_line returns
   // well before the deadline.
   auto line = child->read_line(kStartDeadline);
-  const int listening = line ? port_in(*line) : 0;
+  const int listening = line ? port_in(*line, scheme_) : 0;
   if (listening <= 0 || (port != 0 && listening != port)) {
     child->signal(SIGKILL);
     const int code = child->wait();

@@ -33,6 +33,8 @@ class LiveServer {
   // Starts `serve` on a free port and waits, with a deadline, for its "listening on"
   // line.
   Status start();
+  // Options given to every later `serve` (limits, TLS), after --listen and --port.
+  void set_serve_options(std::vector<std::string> options) { serve_options_ = std::move(options); }
   // Sends SIGTERM and waits for the server to exit; its exit code (0 for a clean
   // stop), or -1 when none was running.
   int stop();
@@ -45,8 +47,9 @@ class LiveServer {
   Status restart();
 
   bool running() const { return child_ != nullptr; }
-  // "http://127.0.0.1:PORT"; valid once started.
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // "http://127.0.0.1:PORT" (https:// when serving TLS); valid once started.
+  std::string url() const { return scheme_ + "://127.0.0.1:" + std::to_string(port_); }
+  int port() const { return port_; }
   const std::string& database() const { return database_; }
 
  private:
@@ -56,6 +59,8 @@ class LiveServer {
   std::string binary_;
   std::string database_;
   int port_ = 0;
+  std::string scheme_ = "http";
+  std::vector<std::string> serve_options_;
   std::unique_ptr<ChildProcess> child_;
 };
 

@@ -97,6 +97,9 @@ struct SyncStatus {
 // Keys of DeviceStore::sync_value used by the replicator.
 inline constexpr const char* kSyncServer = "server";
 inline constexpr const char* kSyncToken = "device_token";
+// TLS to the server, as given at enrollment: a CA file to trust, a key pin.
+inline constexpr const char* kSyncCaFile = "server_ca_file";
+inline constexpr const char* kSyncPin = "server_pin";
 // The last settlement of this device's refused changes it has applied (PullRequest).
 inline constexpr const char* kSettledCursor = "settled_cursor";
 // Set when the server said this device is revoked; cleared by enrolling again.
