@@ -243,10 +243,19 @@ HttpResponse SyncService::enroll(const std::string& body) {
       if (d.id == (*redeemed)->device_id) device = d;
     if (device.id.empty())
       return error_response(ErrorCode::kNotFound, "the device this code re-admits is gone");
-    if (!request->receipt_code.empty() && typed_code(request->receipt_code) != device.device_code) {
+    // Only the revoked device's own phone may take it back: another phone would take
+    // over its device code, its receipt numbers and its change numbers.
+    if (request->receipt_code.empty()) {
       return error_response(ErrorCode::kFailedPrecondition,
                             "this code re-admits device " + device.device_code +
-                                " but this phone's receipts carry " + request->receipt_code +
+                                ", and this phone was never that device: enroll with it the "
+                                "database of device " + device.device_code +
+                                "; the code is still unused");
+    }
+    if (typed_code(request->receipt_code) != device.device_code) {
+      return error_response(ErrorCode::kFailedPrecondition,
+                            "this code re-admits device " + device.device_code +
+                                " but this phone is device " + request->receipt_code +
                                 "; the code is still unused");
     }
     if (Status s = (*txn)->readmit_device(device.id, secret_hash(token)); !s.ok())
@@ -262,7 +271,7 @@ HttpResponse SyncService::enroll(const std::string& body) {
       if (!taken.ok()) return from_status(taken.status());
       if (*taken) {
         return error_response(ErrorCode::kFailedPrecondition,
-                              "this phone has issued receipts as device " +
+                              "this phone is device " +
                                   request->receipt_code + ", which the server knows; ask the "
                                   "office for `fieldsync-server readmit " +
                                   request->receipt_code + "` and enroll with the code it "

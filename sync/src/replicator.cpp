@@ -63,7 +63,11 @@ Result<EnrollRequest> enrollment_request(const DeviceStore& store, const std::st
   request.user = store.identity().user;
   auto issued = store.has_issued_receipts();
   if (!issued.ok()) return issued.status();
-  if (*issued) request.receipt_code = store.identity().device_code;
+  // A database a server enrolled before says which device it was, receipts or not: a
+  // readmission code is taken only by the phone of the device it re-admits.
+  auto enrolled_as = store.sync_value(kSyncDeviceId);
+  if (!enrolled_as.ok()) return enrolled_as.status();
+  if (*issued || !enrolled_as->empty()) request.receipt_code = store.identity().device_code;
   return request;
 }
 

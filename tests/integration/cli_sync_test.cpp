@@ -260,6 +260,13 @@ TEST_F(CliSyncTest, ARevokedPhoneIsReadmittedAndItsOutboxDeliveredOnce) {
   EXPECT_NE(slipped.err.find("readmit"), std::string::npos) << slipped.err;
 
   const std::string readmit = admin({"readmit", lower(device)});
+  // Another phone cannot take the revoked device's place (its receipt numbers and change
+  // numbers), and trying does not use the code up.
+  ProcessResult stranger =
+      phone_cli(dir_.file("stranger.db"), {"enroll", "--server", server_.url(), "--code", readmit});
+  EXPECT_NE(stranger.exit_code, 0);
+  EXPECT_NE(stranger.err.find("this phone was never that device"), std::string::npos)
+      << stranger.err;
   ProcessResult back = cli({"enroll", "--server", server_.url(), "--code", lower(readmit)});
   ASSERT_EQ(back.exit_code, 0) << back.err;
   ProcessResult delivered = cli({"sync"});

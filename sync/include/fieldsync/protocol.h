@@ -32,7 +32,7 @@ struct EnrollRequest {
   std::string enrollment_code;
   // What the server checks before it uses the code, so a phone that cannot take the
   // enrollment does not spend it: the user the device database belongs to, and the
-  // device code its receipts already carry (empty: none issued yet).
+  // device code its receipts already carry or a server enrolled it as (empty: neither).
   std::string user;
   std::string receipt_code;
 };
