@@ -73,7 +73,15 @@ Status OfficeAdmin::deactivate_user(const std::string& typed) {
     if (!user.ok()) return user.status();
     if (!*user) return Status::not_found("no user named '" + utf8_prefix(name, 64) + "'");
     (*user)->active = false;
-    return txn.put_user(**user);
+    FIELDSYNC_RETURN_IF_ERROR(txn.put_user(**user));
+    // Their phones' tokens end here too, so adding the user again later does not bring
+    // old phones back by themselves: each comes back by `readmit`, its outbox intact.
+    auto devices = txn.list_devices();
+    if (!devices.ok()) return devices.status();
+    for (const Device& d : *devices) {
+      if (d.user == name && !d.revoked) FIELDSYNC_RETURN_IF_ERROR(txn.revoke_device(d.id));
+    }
+    return Status();
   });
 }
 

@@ -23,17 +23,18 @@ std::optional<HttpResponse> authenticate(ServerTransaction& txn, const std::stri
   auto device = txn.device_by_token(secret_hash(token));
   if (!device.ok()) return from_status(device.status());
   if (!*device) return error_response(ErrorCode::kUnauthenticated, "the device token is not known");
-  if ((*device)->revoked) {
-    return error_response(ErrorCode::kUnauthenticated,
-                          "this device was revoked by the office; its unsent changes are kept "
-                          "on the phone: ask the office for `fieldsync-server readmit " +
-                              (*device)->device_code + "` and enroll with the code it prints");
-  }
+  // A user who left says so first: readmitting their phone would not help.
   auto user = txn.get_user((*device)->user);
   if (!user.ok()) return from_status(user.status());
   if (!*user || !(*user)->active) {
     return error_response(ErrorCode::kUnauthenticated,
                           "the user of this device is no longer active");
+  }
+  if ((*device)->revoked) {
+    return error_response(ErrorCode::kUnauthenticated,
+                          "this device was revoked by the office; its unsent changes are kept "
+                          "on the phone: ask the office for `fieldsync-server readmit " +
+                              (*device)->device_code + "` and enroll with the code it prints");
   }
   caller.device = **device;
   caller.user = **user;

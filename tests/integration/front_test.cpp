@@ -217,6 +217,16 @@ TEST_F(FrontTest, AFloodOfJunkWithoutATokenDoesNotKeepPhonesFromSyncing) {
   EXPECT_EQ(of_collection(server_records(), "payments").size(), 10u);
 }
 
+TEST_F(FrontTest, AUserAddedAgainAfterLeavingDoesNotReviveOldPhones) {
+  FieldDevice& kim = enroll("kim", "collector", {ref_.building_a});
+  kim.sync();
+  admin({"user", "deactivate", "kim"});
+  admin({"user", "add", "kim", "--role", "collector"});
+  HttpResponse old_phone = send("/v1/pull", kim.token(), encode(PullRequest{}));
+  EXPECT_EQ(old_phone.status, 401) << old_phone.body;
+  EXPECT_NE(old_phone.body.find("readmit " + kim.code()), std::string::npos) << old_phone.body;
+}
+
 TEST_F(FrontTest, TlsWithTheOfficesCaAndAPinnedKey) {
   // A throwaway CA and a certificate for 127.0.0.1 signed by it; another CA that
   // signed nothing of ours.
