@@ -28,7 +28,7 @@ struct CpprestTransportOptions {
   // office's own CA).
   std::string ca_file;
   // "sha256/BASE64": the SHA-256 of the server certificate's public key
-  // (SubjectPublicKeyInfo), as `fieldsync-server tls-pin` prints it. When given, a
+  // (SubjectPublicKeyInfo), as docs/server.md shows how to compute. When given, a
   // certificate with any other key is refused even if a CA vouches for it.
   std::string pin;
 };

@@ -4,6 +4,7 @@
 #include "fieldsync/schema.h"
 #include "fieldsync/server/office_admin.h"
 #include "fieldsync/server/office_report.h"
+#include "fieldsync/server/secrets.h"
 #include "fieldsync/text_values.h"
 #include "server_cli.h"
 
@@ -104,7 +105,7 @@ Outcome run_enroll_code(CommandContext& context) {
   auto code =
       admin_of(context).issue_enrollment_code(context.args.positional[0], hours * 3600 * 1000);
   if (!code.ok()) return code.status();
-  context.out << *code << "\n";
+  context.out << grouped_code(*code) << "\n";
   return Outcome();
 }
 
@@ -139,7 +140,7 @@ Outcome run_readmit(CommandContext& context) {
   FIELDSYNC_SERVER_RETURN_IF_FAILED(read_number(context.args, "ttl-hours", 1, 24 * 366, hours));
   auto code = admin_of(context).readmit(context.args.positional[0], hours * 3600 * 1000);
   if (!code.ok()) return code.status();
-  context.out << *code << "\n";
+  context.out << grouped_code(*code) << "\n";
   return Outcome();
 }
 

@@ -117,10 +117,10 @@ Status OfficeAdmin::unassign(const std::string& typed, const std::string& kind,
 
 Result<std::string> OfficeAdmin::issue_enrollment_code(const std::string& typed, int64_t ttl_ms) {
   const std::string user = user_key(typed);
-  const std::string code = random_code(8);
+  const std::string code = random_code(kEnrollmentCodeLength);
   Status s = in_write(store_, [&](ServerTransaction& txn) -> Status {
     FIELDSYNC_RETURN_IF_ERROR(require_user(txn, user));
-    return txn.put_enrollment_code(secret_hash(code), user, clock_.now_ms() + ttl_ms);
+    return txn.put_enrollment_code(code_hash(store_.code_key(), code), user, clock_.now_ms() + ttl_ms);
   });
   if (!s.ok()) return s;
   return code;
@@ -139,7 +139,7 @@ Result<std::string> OfficeAdmin::revoke_device(const std::string& device_code) {
 }
 
 Result<std::string> OfficeAdmin::readmit(const std::string& device_code, int64_t ttl_ms) {
-  const std::string code = random_code(8);
+  const std::string code = random_code(kEnrollmentCodeLength);
   Status s = in_write(store_, [&](ServerTransaction& txn) -> Status {
     auto device = device_of(txn, device_code);
     if (!device.ok()) return device.status();
@@ -148,7 +148,7 @@ Result<std::string> OfficeAdmin::readmit(const std::string& device_code, int64_t
                                          " is not revoked; it syncs with the token it has");
     }
     FIELDSYNC_RETURN_IF_ERROR(require_user(txn, device->user));
-    return txn.put_enrollment_code(secret_hash(code), device->user, clock_.now_ms() + ttl_ms,
+    return txn.put_enrollment_code(code_hash(store_.code_key(), code), device->user, clock_.now_ms() + ttl_ms,
                                    device->id);
   });
   if (!s.ok()) return s;

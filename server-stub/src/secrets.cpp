@@ -1,9 +1,16 @@
 #include "fieldsync/server/secrets.h"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <stdexcept>
 #include <vector>
 
@@ -45,13 +52,62 @@ std::string random_code(size_t length) {
 }
 
 std::string typed_code(const std::string& typed) {
-  const size_t first = typed.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return "";
-  const size_t last = typed.find_last_not_of(" \t\r\n");
-  std::string code = typed.substr(first, last - first + 1);
-  for (char& c : code)
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  std::string code;
+  for (char c : typed) {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '-') continue;
+    code += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+  }
   return code;
+}
+
+std::string grouped_code(const std::string& code) {
+  std::string out;
+  for (size_t i = 0; i < code.size(); ++i) {
+    if (i > 0 && i % 4 == 0) out += '-';
+    out += code[i];
+  }
+  return out;
+}
+
+std::string code_hash(const std::string& key, const std::string& code) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(code.data()), code.size(), digest, &length);
+  return hex(digest, length);
+}
+
+Result<std::string> load_or_create_server_key(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    const std::string key = random_token();
+    const bool written = ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) &&
+                         ::fsync(fd) == 0;
+    ::close(fd);
+    if (!written) {
+      ::unlink(path.c_str());
+      return Status::io_error("cannot write the server key " + path + ": " + std::strerror(errno));
+    }
+    return key;
+  }
+  if (errno != EEXIST) {
+    return Status::io_error("cannot create the server key " + path + ": " + std::strerror(errno));
+  }
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0) {
+    return Status::io_error("cannot read the server key " + path + ": " + std::strerror(errno));
+  }
+  if ((st.st_mode & 077) != 0) {
+    return Status::failed_precondition("the server key " + path +
+                                       " may be read by others: `chmod 600 " + path + "`");
+  }
+  std::ifstream in(path);
+  std::string key;
+  std::getline(in, key);
+  if (key.size() != 64 || key.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    return Status::corruption("the server key " + path + " is not 64 hex digits");
+  }
+  return key;
 }
 
 std::string secret_hash(const std::string& secret) {

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "fieldsync/buckets.h"
+#include "fieldsync/server/secrets.h"
 #include "fieldsync/server/server_store.h"
 #include "fieldsync/sqlite_db.h"
 
@@ -695,7 +696,10 @@ class SqliteServerTransaction final : public ServerTransaction {
 
 class SqliteServerStore final : public ServerStore {
  public:
-  explicit SqliteServerStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  SqliteServerStore(std::unique_ptr<SqliteDb> db, std::string code_key)
+      : db_(std::move(db)), code_key_(std::move(code_key)) {}
+
+  const std::string& code_key() const override { return code_key_; }
 
   Result<std::unique_ptr<ServerTransaction>> begin(bool write) override {
     std::unique_lock<std::mutex> lock(mutex_);
@@ -716,6 +720,7 @@ class SqliteServerStore final : public ServerStore {
  private:
   std::mutex mutex_;
   std::unique_ptr<SqliteDb> db_;
+  const std::string code_key_;
 };
 
 }  // namespace
@@ -744,7 +749,12 @@ Result<std::unique_ptr<ServerStore>> open_sqlite_server_store(const std::string&
         "'" + path + "' has server layout " + std::to_string(*version) +
         "; this build knows layouts 1 to " + std::to_string(kLayoutVersion));
   }
-  return std::unique_ptr<ServerStore>(new SqliteServerStore(std::move(db).value()));
+  // The key of enrollment codes lives beside the database, in a file of its own: a
+  // database in memory has a key of its own for as long as it lives.
+  const bool in_memory = path.empty() || path == ":memory:";
+  auto key = in_memory ? Result<std::string>(random_token()) : load_or_create_server_key(path + ".key");
+  if (!key.ok()) return key.status();
+  return std::unique_ptr<ServerStore>(new SqliteServerStore(std::move(db).value(), std::move(key).value()));
 }
 
 }  // namespace fieldsync::server

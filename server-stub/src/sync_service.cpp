@@ -215,7 +215,7 @@ HttpResponse SyncService::enroll(const std::string& body) {
   if (auto bad = check_versions(request->protocol_version, request->schema_version, schema_)) return *bad;
   auto txn = store_.begin(true);
   if (!txn.ok()) return from_status(txn.status());
-  auto redeemed = (*txn)->redeem_enrollment_code(secret_hash(typed_code(request->enrollment_code)),
+  auto redeemed = (*txn)->redeem_enrollment_code(code_hash(store_.code_key(), typed_code(request->enrollment_code)),
                                                  clock_.now_ms());
   if (!redeemed.ok()) return from_status(redeemed.status());
   if (!*redeemed) {

@@ -3,8 +3,11 @@
 // leave the server database as it was.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 
+#include "fieldsync/server/secrets.h"
 #include "fieldsync/server/server_store.h"
 #include "process.h"
 #include "test_support.h"
@@ -89,8 +92,8 @@ TEST_F(ServerCliTest, UserNamesAreLettersOfAnyScriptKeptInOneNormalForm) {
   // "René" typed with a combining accent (as some keyboards send it) is the same user as
   // "René" typed with the composed letter.
   EXPECT_EQ(ok({"user", "add", "Rene\xCC\x81", "--role", "patrol"}), "user Ren\xC3\xA9 (patrol)\n");
-  EXPECT_EQ(ok({"enroll-code", "Ren\xC3\xA9"}).size(), 9u);
-  EXPECT_EQ(ok({"enroll-code", "李华"}).size(), 9u);
+  EXPECT_EQ(ok({"enroll-code", "Ren\xC3\xA9"}).size(), 15u);
+  EXPECT_EQ(ok({"enroll-code", "李华"}).size(), 15u);
   const auto before = snapshot();
   for (const std::string& bad :
        {std::string("李 华"), std::string("ab\xE2\x80\xAE"), std::string("a\x01"),
@@ -111,10 +114,36 @@ TEST_F(ServerCliTest, UserNamesAreLettersOfAnyScriptKeptInOneNormalForm) {
 TEST_F(ServerCliTest, IssuesAnEnrollmentCodeForAKnownUser) {
   ok({"user", "add", "alice", "--role", "collector"});
   const std::string code = ok({"enroll-code", "alice", "--ttl-hours", "24"});
-  EXPECT_EQ(code.size(), 9u) << code;  // eight characters and a newline
+  // Twelve characters of five bits (60 bits) in groups of four, and a newline.
+  EXPECT_EQ(code.size(), 15u) << code;
+  EXPECT_EQ(code.find_first_not_of("ABCDEFGHJKLMNPQRSTUVWXYZ23456789-\n"), std::string::npos);
+  EXPECT_EQ(code[4], '-');
   EXPECT_EQ(run({"enroll-code", "nobody"}).exit_code, 4);
   EXPECT_EQ(run({"enroll-code", "alice", "--ttl-hours", "soon"}).exit_code, 2);
   EXPECT_EQ(ok({"devices"}).find("alice"), std::string::npos);  // not enrolled yet
+
+  // Stored under the server's key, kept in a file of its own that only the server reads:
+  // the database alone holds nothing a search of all codes could match.
+  const auto key_file = std::filesystem::path(db_ + ".key");
+  ASSERT_TRUE(std::filesystem::exists(key_file));
+  EXPECT_EQ(std::filesystem::status(key_file).permissions() &
+                (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
+            std::filesystem::perms::none);
+  std::string db_bytes;
+  for (const std::string& file : {db_, db_ + "-wal"}) {
+    std::ifstream in(file, std::ios::binary);
+    db_bytes.append(std::istreambuf_iterator<char>(in), {});
+  }
+  std::ifstream key_in(key_file);
+  std::string key;
+  std::getline(key_in, key);
+  EXPECT_NE(db_bytes.find(server::code_hash(key, server::typed_code(code))), std::string::npos);
+  EXPECT_EQ(db_bytes.find(server::secret_hash(server::typed_code(code))), std::string::npos);
+  std::filesystem::permissions(key_file, std::filesystem::perms::others_read,
+                               std::filesystem::perm_options::add);
+  ProcessResult exposed = run({"enroll-code", "alice"});
+  EXPECT_NE(exposed.exit_code, 0);
+  EXPECT_NE(exposed.err.find("chmod 600"), std::string::npos) << exposed.err;
 }
 
 TEST_F(ServerCliTest, AddsAndAssignsReferenceData) {

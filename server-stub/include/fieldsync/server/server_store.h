@@ -192,6 +192,9 @@ class ServerStore {
   // A write transaction waits for the previous one to finish.
   virtual Result<std::unique_ptr<ServerTransaction>> begin(bool write) = 0;
   virtual Status check_integrity() = 0;
+  // The key enrollment codes are stored under (code_hash): kept outside the database,
+  // so a copy of the database alone does not give the codes away.
+  virtual const std::string& code_key() const = 0;
 };
 
 // derive_bucket()'s lookup over the server's records.
@@ -208,7 +211,8 @@ inline auto server_bucket_lookup(ServerTransaction& txn) {
 }
 
 // The SQLite server store (WAL, synchronous=FULL): creates the file when missing;
-// refuses a file that is not a fieldsync server database.
+// refuses a file that is not a fieldsync server database. The key of enrollment codes
+// is the file `path`.key, made (mode 0600) when missing.
 Result<std::unique_ptr<ServerStore>> open_sqlite_server_store(const std::string& path);
 
 }  // namespace fieldsync::server
