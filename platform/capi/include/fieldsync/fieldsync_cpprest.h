@@ -26,9 +26,13 @@ extern "C" {
 
 typedef struct fieldsync_cpprest_transport fieldsync_cpprest_transport;
 
-/* A transport to `server_url` ("http://127.0.0.1:8080", or https://): request paths are
- * sent to it, whatever URL fieldsync was given. `timeout_ms` bounds each request
- * (0: 30 s). FIELDSYNC_INVALID_ARGUMENT for a URL that is not http:// or https://. */
+/* A transport to `server_url` ("https://sync.example.com", or "http://127.0.0.1:8080"):
+ * request paths are sent to it, whatever URL fieldsync was given. `timeout_ms` bounds
+ * each request (0: 30 s). An https:// server's certificate is checked, with its host
+ * name, against the system's CAs; this C API takes no CA file and no key pin yet.
+ * FIELDSYNC_INVALID_ARGUMENT for a URL that is not https://, or http:// to this machine
+ * (localhost, 127.x.x.x, [::1]): plain http:// to any other machine is refused
+ * (check_server_url in sync/src/http_transport.cpp). */
 FIELDSYNC_CPPREST_API fieldsync_error fieldsync_cpprest_transport_create(
     const char* server_url, int32_t timeout_ms, fieldsync_cpprest_transport** out_transport);
 /* The fieldsync_http_transport to give fieldsync_enroll() and
