@@ -163,6 +163,11 @@ std::optional<std::string> check_text(const FieldDef& field, const Json& value) 
   if (!value.is_string()) return std::string("must be text");
   const auto& s = value.get_ref<const std::string&>();
   if (!is_valid_utf8(s)) return std::string("is not valid UTF-8 text");
+  // NUL ends a string in C, in SQLite's text functions and on a terminal: a value
+  // holding one would be read differently by each.
+  if (const size_t nul = s.find('\0'); nul != std::string::npos) {
+    return "holds a NUL character (byte " + std::to_string(nul + 1) + ")";
+  }
   if (s.size() > field.max_length) {
     return "is " + std::to_string(s.size()) + " characters long; at most " +
            std::to_string(field.max_length) + " are allowed";

@@ -338,7 +338,7 @@ std::vector<CommandDef> sync_commands() {
         option("ca-file", "FILE", "trust the server's certificate when this CA (PEM) signed it"),
         option("pin", "sha256/KEY", "refuse a server certificate whose key has another SHA-256")},
        NeedsDatabase::kPathOnly, run_enroll,
-       "enroll --server https://office.example:8443 --code K7Q2M9XA --pin sha256/...", ""},
+       "enroll --server https://office.example:8443 --code K7Q2-M9XA-4HJD --pin sha256/...", ""},
       {"sync", "", "Push pending changes, then pull what changed, with a progress bar.",
        {option("server", "URL", "another server address than the enrolled one"),
         {"prefetch", false, false, "", "also download the bytes of every attachment in this device's buckets"}},

@@ -8,14 +8,6 @@
 namespace fieldsync::cli {
 namespace {
 
-std::string printable(const std::string& text) {
-  std::string out = text;
-  for (char& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = ' ';
-  }
-  return out;
-}
-
 void pad_to(std::ostream& out, const std::string& text, size_t width, bool right) {
   const size_t fill = width - std::min(width, text::display_width(text));
   if (right) out << std::string(fill, ' ') << text;
@@ -34,7 +26,7 @@ void Table::align_right(size_t column) {
 void Table::add_row(std::vector<std::string> cells) {
   cells.resize(headers_.size());
   for (auto& cell : cells)
-    cell = max_width_ == 0 ? printable(cell) : text::cut_to_width(printable(cell), max_width_);
+    cell = max_width_ == 0 ? text::shown(cell) : text::cut_to_width(text::shown(cell), max_width_);
   rows_.push_back(std::move(cells));
 }
 
@@ -69,7 +61,7 @@ void render_pairs(std::ostream& out,
   for (const auto& [key, value] : pairs) width = std::max(width, text::display_width(key));
   for (const auto& [key, value] : pairs) {
     std::string line =
-        key + std::string(width - text::display_width(key) + 2, ' ') + printable(value);
+        key + std::string(width - text::display_width(key) + 2, ' ') + text::shown(value);
     line.erase(line.find_last_not_of(' ') + 1);
     out << line << '\n';
   }

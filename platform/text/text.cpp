@@ -207,6 +207,36 @@ std::optional<std::string> name_problem(std::string_view utf8) {
   return std::nullopt;
 }
 
+std::string shown(std::string_view utf8) {
+  std::string out;
+  out.reserve(utf8.size());
+  const auto* bytes = reinterpret_cast<const uint8_t*>(utf8.data());
+  const int32_t length = static_cast<int32_t>(std::min<size_t>(utf8.size(), INT32_MAX));
+  for (int32_t i = 0; i < length;) {
+    const int32_t start = i;
+    UChar32 c = 0;
+    U8_NEXT(bytes, i, length, c);
+    if (c < 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD for one ill-formed byte
+      i = start + 1;
+      continue;
+    }
+    const bool hidden = (c >= 0x80 && c <= 0x9F) || c == 0x061C || c == 0x200E || c == 0x200F ||
+                        (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) ||
+                        (c >= 0x200B && c <= 0x200D) || c == 0x2060 || c == 0xFEFF;
+    if (c < 0x20 || c == 0x7F) {
+      out += ' ';
+    } else if (hidden) {
+      char code[16];
+      std::snprintf(code, sizeof code, "<U+%04X>", static_cast<unsigned>(c));
+      out += code;
+    } else {
+      out.append(utf8.substr(static_cast<size_t>(start), static_cast<size_t>(i - start)));
+    }
+  }
+  return out;
+}
+
 std::string strip_utf8_bom(std::string_view text) {
   if (text.substr(0, kUtf8Bom.size()) == kUtf8Bom) text.remove_prefix(kUtf8Bom.size());
   return std::string(text);

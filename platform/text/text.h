@@ -42,6 +42,14 @@ std::string to_nfc(std::string_view utf8);
 // and code point: "character 3 (U+202E) is not a letter, digit, '.', '_' or '-'".
 std::optional<std::string> name_problem(std::string_view utf8);
 
+// `utf8` as it may be shown to a person in a table or a message: C0 controls (tab,
+// newline) and DEL become spaces, so a value cannot break the layout; C1 controls,
+// bidi controls (U+200E, U+200F, U+202A..U+202E, U+2066..U+2069, U+061C) and invisible
+// zero-width characters (U+200B..U+200D, U+2060, U+FEFF) are made visible as "<U+202E>",
+// so a value cannot reverse or hide what follows it. Bytes that are not valid UTF-8
+// become U+FFFD.
+std::string shown(std::string_view utf8);
+
 // `text` without a leading UTF-8 byte-order mark (EF BB BF), as Windows Notepad and Excel
 // write them.
 std::string strip_utf8_bom(std::string_view text);

@@ -13,15 +13,6 @@
 namespace fieldsync::server {
 namespace {
 
-// Control characters shown as spaces, so a value cannot break the layout.
-std::string cell_text(const std::string& text) {
-  std::string out = text;
-  for (char& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = ' ';
-  }
-  return out;
-}
-
 // At most `max` screen columns of `text`, "…" marking a cut.
 std::string cut(const std::string& text, size_t max = 40) {
   return text::cut_to_width(text, max);
@@ -329,7 +320,7 @@ std::string format_table(const std::vector<std::string>& headers,
   for (const auto& row : rows) {
     std::vector<std::string> cells;
     for (size_t i = 0; i < headers.size(); ++i)
-      cells.push_back(cell_text(i < row.size() ? row[i] : ""));
+      cells.push_back(text::shown(i < row.size() ? row[i] : ""));
     lines.push_back(std::move(cells));
   }
   std::vector<size_t> widths(headers.size(), 0);

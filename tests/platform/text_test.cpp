@@ -168,5 +168,15 @@ TEST(Text, HintsAtTheEncodingOfAFileThatIsNotUtf8) {
   EXPECT_EQ(encoding_hint("李华"), "");
 }
 
+TEST(Text, ShownTextCannotReverseHideOrBreakWhatFollows) {
+  EXPECT_EQ(shown("李华"), "李华");
+  EXPECT_EQ(shown("evil\xE2\x80\xAEgnp.exe"), "evil<U+202E>gnp.exe");        // right-to-left override
+  EXPECT_EQ(shown("pay\xE2\x80\x8Bment"), "pay<U+200B>ment");                // zero-width space
+  EXPECT_EQ(shown("a\xC2\x9B" "31mb"), "a<U+009B>31mb");                       // C1 CSI
+  EXPECT_EQ(shown("line\nbreak\ttab\x1B[31m"), "line break tab [31m");       // C0 and ESC
+  EXPECT_EQ(shown("a" + kBadByte + "b"), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(display_width(shown("\xE2\x81\xA6x")), 9u);  // U+2066 takes its columns
+}
+
 }  // namespace
 }  // namespace fieldsync::text

@@ -143,6 +143,13 @@ TEST_F(CsvImportTest, ABadFileReportsEveryBadLineAndImportsNothing) {
   EXPECT_EQ(problems[4], "line 7: 5 values for 4 columns");
 }
 
+TEST_F(CsvImportTest, ANulCharacterIsRefusedWithItsLine) {
+  import_estate_and_building();
+  auto problems = refused("units", "building,number\n" + kBuilding + ",A-1" + std::string(1, '\0') + "x\n");
+  ASSERT_EQ(problems.size(), 1u) << ::testing::PrintToString(problems);
+  EXPECT_EQ(problems[0].rfind("line 2: number: holds a NUL character (byte 4)", 0), 0u) << problems[0];
+}
+
 TEST_F(CsvImportTest, AnUnknownBuildingAndABadNumberAreBothReported) {
   import_estate_and_building();
   auto problems =
