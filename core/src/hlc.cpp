@@ -2,6 +2,7 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <limits>
 
 #include "fieldsync/text_values.h"
 
@@ -51,6 +52,11 @@ Stamp HybridClock::tick() {
   const int64_t now = clock_.now_ms();
   if (now > last_.wall_ms) {
     last_.wall_ms = now;
+    last_.counter = 0;
+  } else if (last_.counter == std::numeric_limits<uint32_t>::max()) {
+    // The counter is spent (a stamp from a hostile phone can spend it at once): move to
+    // the next millisecond rather than wrap to 0, which would sort before the last.
+    ++last_.wall_ms;
     last_.counter = 0;
   } else {
     ++last_.counter;

@@ -202,7 +202,10 @@ std::optional<std::string> Schema::check_value(const FieldDef& field, const Json
       }
       const int64_t v = value.get<int64_t>();
       if (v < 0) return std::string("must not be negative");
-      if (v > kMaxMoneyMinor) return std::string("is too large an amount");
+      if (v > kMaxAmountMinor) {
+        return "is " + format_money(v) + "; at most " + format_money(kMaxAmountMinor) +
+               " is allowed in one record";
+      }
       return check_bounds(field, v);
     }
     case FieldType::kTimestamp: {

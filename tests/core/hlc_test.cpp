@@ -63,6 +63,18 @@ TEST(HybridClock, OrdersAfterObservedRemoteStamps) {
   EXPECT_EQ(next.node, "n1");
 }
 
+TEST(HybridClock, ASpentCounterMovesToTheNextMillisecondInsteadOfWrapping) {
+  ManualClock wall(1795856400000LL);
+  HybridClock clock(wall, "srv");
+  const Stamp hostile{1795856400000LL + 60000, 0xffffffffu, "phone"};
+  clock.observe(hostile);
+  const Stamp next = clock.tick();
+  EXPECT_GT(next, hostile);
+  EXPECT_EQ(next.wall_ms, hostile.wall_ms + 1);
+  EXPECT_EQ(next.counter, 0u);
+  EXPECT_GT(clock.tick(), next);
+}
+
 TEST(HybridClock, ResumesFromAPersistedStamp) {
   ManualClock wall(1795856400000LL);
   Stamp persisted{1795856400000LL + 5000, 3, "n1"};

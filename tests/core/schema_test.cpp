@@ -219,6 +219,17 @@ TEST(Schema, ATypoOfACollectionOrAChoiceGetsTheNearest) {
   EXPECT_TRUE(suggested) << s.to_string();
 }
 
+TEST(Schema, AnAmountIsAtMostOneHundredThousandSoNoSumCanOverflow) {
+  const FieldDef* amount = schema().find("payments")->field("amount");
+  ASSERT_NE(amount, nullptr);
+  EXPECT_EQ(Schema::check_value(*amount, Json(kMaxAmountMinor)), std::nullopt);
+  EXPECT_EQ(Schema::check_value(*amount, Json(kMaxAmountMinor + 1)),
+            "is 100000.01; at most 100000.00 is allowed in one record");
+  EXPECT_TRUE(Schema::check_value(*amount, Json(int64_t{1} << 62)).has_value());
+  // At the bound, this many records would still not overflow a 64-bit sum.
+  EXPECT_GT(INT64_MAX / kMaxAmountMinor, int64_t{900'000'000'000});
+}
+
 TEST(Schema, AThousandProblemsAreSaidAsTwentyAndACount) {
   Json visit = valid_visit();
   for (int i = 0; i < 1000; ++i) visit["extra_" + std::to_string(i)] = i;
