@@ -212,18 +212,9 @@ CliStatus run_status(CommandContext& context) {
   if (!status->refused_by_server.empty()) enrolled += ": " + status->refused_by_server;
   else if (!status->enrolled) enrolled += ": `fieldsync enroll --server URL --code CODE` with a code from the office";
   std::string places;
-  const auto* buildings = context.store->schema().find("buildings");
   const StoreRecords names(*context.store);
   for (const std::string& id : access.buildings) {
-    std::string name = id;
-    if (buildings != nullptr) {
-      auto fields = names.fields_of("buildings", id);
-      if (fields.ok() && *fields) {
-        auto label = label_of(context.store->schema(), *buildings, id, **fields, names);
-        if (label.ok()) name = *label;
-      }
-    }
-    places += (places.empty() ? "" : ", ") + name;
+    places += (places.empty() ? "" : ", ") + record_text(context.store->schema(), "buildings", id, names);
   }
   if (!access.estates.empty()) {
     places += (places.empty() ? "" : "; ") + std::to_string(access.estates.size()) +
@@ -260,8 +251,12 @@ CliStatus run_parked(CommandContext& context) {
     return CliStatus();
   }
   Table table({"seq", "kind", "collection", "record", "why the server refused it"});
+  const StoreRecords names(*context.store);
   for (const auto& c : *parked) {
-    table.add_row({std::to_string(c.seq), c.kind, c.collection, c.record_id, c.parked_reason});
+    // A refused create is named from its own fields: the phone no longer holds it.
+    table.add_row({std::to_string(c.seq), c.kind, c.collection,
+                   record_text(context.store->schema(), c.collection, c.record_id, names, c.fields),
+                   c.parked_reason});
   }
   table.render(context.out);
   return CliStatus();
@@ -280,9 +275,14 @@ CliStatus list_conflicts(CommandContext& context) {
   }
   // The same words as --keep winner|loser.
   Table table({"id", "record", "field", "winner (kept)", "loser", "status"});
+  const StoreRecords names(*context.store);
   for (const auto& c : *conflicts) {
     const Json& f = c.fields;
-    table.add_row({c.id, f.value("collection", "") + " " + f.value("record", ""), f.value("field", ""),
+    table.add_row({c.id,
+                   f.value("collection", "") + " " +
+                       record_text(context.store->schema(), f.value("collection", ""),
+                                   f.value("record", ""), names),
+                   f.value("field", ""),
                    f.value("winner_value", "") + " by " + f.value("winner_device", ""),
                    f.value("loser_value", "") + " by " + f.value("loser_device", ""), f.value("status", "")});
   }

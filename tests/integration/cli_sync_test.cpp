@@ -86,6 +86,8 @@ TEST_F(CliSyncTest, EnrollsPaysSyncsAndKeepsTheOutboxWhenTheServerIsDown) {
   EXPECT_EQ(listed.exit_code, 0) << listed.err;
   EXPECT_NE(listed.out.find(conflicts[0].id), std::string::npos) << listed.out;
   EXPECT_NE(listed.out.find("phones"), std::string::npos) << listed.out;
+  EXPECT_EQ(listed.out.find(ref_.household_a), std::string::npos)
+      << "the household is named as people name it\n" << listed.out;
 
   // The server goes down: the sync fails clearly and the payment waits in the outbox.
   ASSERT_EQ(server_.stop(), 0);
@@ -201,6 +203,10 @@ TEST_F(CliSyncTest, ARefusedPaymentAcceptedByTheOfficeClearsOnThePhoneOnce) {
   EXPECT_EQ(summary_value(refused.out, "  refused (parked)"), "1") << refused.out;
   EXPECT_EQ(json({"status"}).value("parked_changes", -1), 1);
   EXPECT_TRUE(of_collection(server_records(), "payments").empty());
+  ProcessResult on_phone = cli({"parked"});
+  EXPECT_NE(on_phone.out.find(receipt), std::string::npos) << on_phone.out;
+  EXPECT_EQ(on_phone.out.find(payment.value("id", "")), std::string::npos)
+      << "the refused payment is named by its receipt, not its id\n" << on_phone.out;
 
   Json parked = Json::parse(admin({"parked", "--json"}));
   ASSERT_EQ(parked.value("count", 0), 1) << parked.dump();

@@ -259,6 +259,12 @@ Result<std::string> label_of(const Schema& schema, const CollectionDef& collecti
                              const std::string& id, const Json& fields,
                              const RecordReader& records);
 
+// How a person names record `id` of `collection`: its label when `records` holds it,
+// or else when `fields` (the record as a refused change would have made it) are given;
+// otherwise the id itself.
+std::string record_text(const Schema& schema, const std::string& collection, const std::string& id,
+                        const RecordReader& records, const Json& fields = Json());
+
 // How a person reads the value of reference `field`: the label of the record it names
 // when `records` holds it, otherwise the value as text (format_field_value).
 std::string reference_text(const Schema& schema, const FieldDef& field, const Json& value,
