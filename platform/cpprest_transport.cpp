@@ -180,7 +180,12 @@ Result<std::unique_ptr<CpprestTransport>> CpprestTransport::create(
     auto wanted = std::make_shared<const std::string>(options.pin);
     config.set_ssl_context_callback([ca = options.ca_file, wanted](
                                         boost::asio::ssl::context& context) {
-      if (!ca.empty()) context.load_verify_file(ca);
+      if (!ca.empty()) {
+        // The office's CA instead of the system's, not beside them: cpprestsdk has
+        // loaded the system's already.
+        SSL_CTX_set_cert_store(context.native_handle(), X509_STORE_new());
+        context.load_verify_file(ca);
+      }
       if (wanted->empty()) return;
       SSL_CTX_set_cert_verify_callback(
           context.native_handle(),

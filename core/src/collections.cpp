@@ -204,7 +204,7 @@ std::vector<CollectionDef> property_management_collections() {
   CollectionDef charges =
       collection("charges", "charge", inherit({"household"}, "fees"),
                  {ref(once("household", T::kReference), "households"), once("fee_item", T::kText),
-                  once("period", T::kMonth), once("amount", T::kMoney),
+                  once("period", T::kMonth), bounded(once("amount", T::kMoney), 0, kMaxAmountMinor),
                   once("due_date", T::kDate, false), editable("cancelled", T::kBoolean)});
   charges.label = {{"household", "fee_item", "period"}};
   all.push_back(std::move(charges));
@@ -243,7 +243,8 @@ std::vector<CollectionDef> property_management_collections() {
        about(choice(once("outcome", T::kText), kFeeVisitOutcomes), "what came of the visit"),
        about(once("person_met", T::kText, false), "who was met"),
        about(once("promise_date", T::kDate, false), "the date payment was promised for (promised)"),
-       about(once("promise_amount", T::kMoney, false), "the amount promised, like 50.00"),
+       about(bounded(once("promise_amount", T::kMoney, false), 0, kMaxAmountMinor),
+             "the amount promised, like 50.00"),
        about(ref(once("work_order", T::kReference, false), "work_orders"),
              "the work order the owner refuses over (refused_service)"),
        about(ref(once("complaint", T::kReference, false), "complaints"),
@@ -282,7 +283,7 @@ std::vector<CollectionDef> property_management_collections() {
        about(ref(once("charges", T::kReferenceList, false), "charges"),
              "the charges this pays (all of this household)"),
        about(once("periods", T::kTextList, false), "or the billing months this pays, YYYY-MM"),
-       about(bounded(once("amount", T::kMoney), 1, kMaxMoneyMinor), "the amount paid, like 120.50"),
+       about(bounded(once("amount", T::kMoney), 1, kMaxAmountMinor), "the amount paid, like 120.50"),
        defaults_to(about(choice(once("method", T::kText),
                                 {"cash", "card", "bank_transfer", "mobile", "cheque"}),
                          "how it was paid"),

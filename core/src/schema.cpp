@@ -176,6 +176,14 @@ std::optional<std::string> check_text(const FieldDef& field, const Json& value) 
 }
 
 std::optional<std::string> check_bounds(const FieldDef& field, int64_t v) {
+  if (field.type == FieldType::kMoney) {
+    if (field.min && v < *field.min) return "must be at least " + format_money(*field.min);
+    if (field.max && v > *field.max) {
+      return "is " + format_money(v) + "; at most " + format_money(*field.max) +
+             " is allowed in one record";
+    }
+    return std::nullopt;
+  }
   if (field.min && v < *field.min) return "must be at least " + std::to_string(*field.min);
   if (field.max && v > *field.max) return "must be at most " + std::to_string(*field.max);
   return std::nullopt;
@@ -202,10 +210,7 @@ std::optional<std::string> Schema::check_value(const FieldDef& field, const Json
       }
       const int64_t v = value.get<int64_t>();
       if (v < 0) return std::string("must not be negative");
-      if (v > kMaxAmountMinor) {
-        return "is " + format_money(v) + "; at most " + format_money(kMaxAmountMinor) +
-               " is allowed in one record";
-      }
+      if (v > kMaxMoneyMinor) return std::string("is too large an amount");
       return check_bounds(field, v);
     }
     case FieldType::kTimestamp: {
@@ -367,6 +372,17 @@ Result<std::string> label_of(const Schema& schema, const CollectionDef& collecti
                              const std::string& id, const Json& fields,
                              const RecordReader& records) {
   return label_at(schema, collection, id, fields, records, 4);
+}
+
+std::string record_text(const Schema& schema, const std::string& collection, const std::string& id,
+                        const RecordReader& records, const Json& fields) {
+  const CollectionDef* c = schema.find(collection);
+  if (c == nullptr) return id;
+  auto stored = records.fields_of(collection, id);
+  const Json* named = stored.ok() && *stored ? &**stored : (fields.is_object() ? &fields : nullptr);
+  if (named == nullptr) return id;
+  auto label = label_of(schema, *c, id, *named, records);
+  return label.ok() ? *label : id;
 }
 
 std::string reference_text(const Schema& schema, const FieldDef& field, const Json& value,

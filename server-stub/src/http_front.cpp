@@ -51,6 +51,8 @@ constexpr auto kDrainTimeout = std::chrono::seconds(10);
 // reads (cpprestsdk does); a connection costs no memory while it lingers.
 constexpr auto kLingerTime = std::chrono::seconds(5);
 constexpr size_t kLingerBytes = 9 * 1024 * 1024;
+// Room for unparsed bytes beyond the headers' limit (see Connection::buffer_).
+constexpr size_t kUnparsedBytes = 64 * 1024;
 
 std::string bearer_token(std::string_view value) {
   constexpr std::string_view scheme = "bearer ";
@@ -214,10 +216,16 @@ class FrontState {
     }
   }
 
+  // Workers return once the job each is running is done. Jobs still waiting are
+  // dropped unrun: their answers could no longer be sent, and a request run without
+  // its answer (an enrollment that used its code) would leave the client guessing.
   void close_queue() {
+    std::deque<Job> dropped_devices, dropped_anonymous;
     {
       std::lock_guard lock(mutex_);
       queue_closed_ = true;
+      dropped_devices.swap(device_jobs_);
+      dropped_anonymous.swap(anonymous_jobs_);
     }
     job_ready_.notify_all();
   }
@@ -274,7 +282,10 @@ class Connection final : public std::enable_shared_from_this<Connection<Stream>>
   Connection(std::shared_ptr<FrontState> state, std::string peer, StreamArgs&&... stream_args)
       : state_(std::move(state)),
         peer_(std::move(peer)),
-        stream_(std::forward<StreamArgs>(stream_args)...) {}
+        stream_(std::forward<StreamArgs>(stream_args)...),
+        // Bytes read and not yet parsed: a header, a chunk's size line with its
+        // extensions, a trailer. Beast limits none of the last two; this does.
+        buffer_(state_->options.max_header_bytes + kUnparsedBytes) {}
 
   ~Connection() {
     if (awaiting_answer_) state_->request_answered();

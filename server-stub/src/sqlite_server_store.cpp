@@ -455,15 +455,18 @@ class SqliteServerTransaction final : public ServerTransaction {
     }
   }
 
-  Result<std::vector<std::string>> known_token_hashes() override {
-    auto s = db_.prepare("SELECT token_hash FROM devices");
+  Result<std::vector<KnownToken>> known_tokens() override {
+    auto s = db_.prepare(
+        "SELECT d.token_hash, d.device_code, d.revoked, COALESCE(u.active, 0) FROM devices d "
+        "LEFT JOIN users u ON u.name = d.user");
     if (!s.ok()) return s.status();
-    std::vector<std::string> out;
+    std::vector<KnownToken> out;
     while (true) {
       auto row = (*s)->step();
       if (!row.ok()) return row.status();
       if (!*row) return out;
-      out.push_back((*s)->column_text(0));
+      out.push_back({(*s)->column_text(0), (*s)->column_text(1), (*s)->column_int(2) != 0,
+                     (*s)->column_int(3) != 0});
     }
   }
 

@@ -17,6 +17,17 @@ HttpResponse from_status(const Status& s) {
   return error_response(code, s.message(), s.retryable() || retryable_by_default(code));
 }
 
+namespace {
+
+// What a revoked device is told, by the gate and by the full check alike.
+std::string revoked_message(const std::string& device_code) {
+  return "this device was revoked by the office; its unsent changes are kept on the phone: "
+         "ask the office for `fieldsync-server readmit " +
+         device_code + "` and enroll with the code it prints";
+}
+
+}  // namespace
+
 std::optional<HttpResponse> authenticate(ServerTransaction& txn, const std::string& token, Caller& caller) {
   if (token.empty())
     return error_response(ErrorCode::kUnauthenticated, "this request needs a device token");
@@ -31,10 +42,7 @@ std::optional<HttpResponse> authenticate(ServerTransaction& txn, const std::stri
                           "the user of this device is no longer active");
   }
   if ((*device)->revoked) {
-    return error_response(ErrorCode::kUnauthenticated,
-                          "this device was revoked by the office; its unsent changes are kept "
-                          "on the phone: ask the office for `fieldsync-server readmit " +
-                              (*device)->device_code + "` and enroll with the code it prints");
+    return error_response(ErrorCode::kUnauthenticated, revoked_message((*device)->device_code));
   }
   caller.device = **device;
   caller.user = **user;
@@ -150,9 +158,8 @@ Admission SyncService::admit_headers(const std::string& method, const std::strin
   if (token.empty()) {
     admission.refusal =
         error_response(ErrorCode::kUnauthenticated, "this request needs a device token");
-  } else if (!is_known_token(secret_hash(token))) {
-    admission.refusal =
-        error_response(ErrorCode::kUnauthenticated, "the device token is not known");
+  } else if (auto refused = token_refusal(secret_hash(token))) {
+    admission.refusal = std::move(refused);
   } else {
     admission.device = true;
     admission.max_body_bytes = options_.max_body_bytes;
@@ -160,24 +167,51 @@ Admission SyncService::admit_headers(const std::string& method, const std::strin
   return admission;
 }
 
-bool SyncService::is_known_token(const std::string& token_hash) {
-  constexpr auto kReloadEvery = std::chrono::seconds(2);
-  std::lock_guard lock(tokens_mutex_);
-  if (known_tokens_.count(token_hash)) return true;
+std::optional<HttpResponse> SyncService::token_refusal(const std::string& token_hash) {
+  constexpr auto kReloadOnMissEvery = std::chrono::seconds(2);
+  constexpr auto kReloadEvery = std::chrono::seconds(30);
   const auto now = std::chrono::steady_clock::now();
-  if (tokens_loaded_ && now - *tokens_loaded_ < kReloadEvery) return false;
-  tokens_loaded_ = now;
-  auto txn = store_.begin(false);
-  if (!txn.ok()) return true;  // the store's failure is for handle() to answer
-  auto hashes = (*txn)->known_token_hashes();
-  if (!hashes.ok()) return true;
-  known_tokens_ = std::unordered_set<std::string>(hashes->begin(), hashes->end());
-  return known_tokens_.count(token_hash) > 0;
+  {
+    std::lock_guard lock(tokens_mutex_);
+    const auto age = tokens_loaded_ ? now - *tokens_loaded_ : kReloadEvery;
+    const auto known = known_tokens_.find(token_hash);
+    if (known != known_tokens_.end() && age < kReloadEvery) return known->second;
+    if (known == known_tokens_.end() && age < kReloadOnMissEvery) {
+      return error_response(ErrorCode::kUnauthenticated, "the device token is not known");
+    }
+    tokens_loaded_ = now;  // this thread reloads; others answer from the map meanwhile
+  }
+  Result<std::vector<KnownToken>> loaded = Status::internal("not read");
+  if (auto txn = store_.begin(false); txn.ok()) {
+    loaded = (*txn)->known_tokens();
+  } else {
+    loaded = txn.status();
+  }
+  std::lock_guard lock(tokens_mutex_);
+  if (!loaded.ok()) {
+    tokens_loaded_.reset();
+    return error_response(ErrorCode::kUnavailable,
+                          "the server cannot read its devices now; try again shortly", true);
+  }
+  // Merged, not replaced: a token enrolled while the store was read stays known.
+  for (const KnownToken& t : *loaded) {
+    std::optional<HttpResponse> refusal;
+    if (!t.user_active) {
+      refusal = error_response(ErrorCode::kUnauthenticated,
+                               "the user of this device is no longer active");
+    } else if (t.revoked) {
+      refusal = error_response(ErrorCode::kUnauthenticated, revoked_message(t.device_code));
+    }
+    known_tokens_[t.token_hash] = std::move(refusal);
+  }
+  const auto known = known_tokens_.find(token_hash);
+  if (known != known_tokens_.end()) return known->second;
+  return error_response(ErrorCode::kUnauthenticated, "the device token is not known");
 }
 
 void SyncService::add_known_token(const std::string& token_hash) {
   std::lock_guard lock(tokens_mutex_);
-  known_tokens_.insert(token_hash);
+  known_tokens_[token_hash] = std::nullopt;
 }
 
 HttpResponse SyncService::route(const HttpRequest& request) {
@@ -291,6 +325,7 @@ HttpResponse SyncService::enroll(const std::string& body) {
     if (Status s = (*txn)->put_device(device, secret_hash(token)); !s.ok()) return from_status(s);
   }
   if (Status s = (*txn)->commit(); !s.ok()) return from_status(s);
+  txn->reset();  // the store's lock is released before the token map's is taken
   add_known_token(secret_hash(token));
   return ok_response(encode(EnrollResponse{device.id, device.device_code, token, device.user,
                                            (*user)->role, clock_.now_ms()}));

@@ -50,7 +50,12 @@ Status check_server_url(const std::string& url) {
   }
   std::string_view rest(url);
   rest.remove_prefix(tls ? 8 : 7);
-  const std::string_view authority = rest.substr(0, rest.find('/'));
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  // "http://localhost@evil.example" is a request to evil.example.
+  if (authority.find('@') != std::string_view::npos) {
+    return Status::invalid_argument("the server address '" + url +
+                                    "' has a user name in it ('@'); give only the host and port");
+  }
   std::string_view host = authority;
   if (!host.empty() && host.front() == '[') {
     host = host.substr(0, host.find(']') == std::string_view::npos ? host.size() : host.find(']') + 1);

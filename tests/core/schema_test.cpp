@@ -228,6 +228,16 @@ TEST(Schema, AnAmountIsAtMostOneHundredThousandSoNoSumCanOverflow) {
   EXPECT_TRUE(Schema::check_value(*amount, Json(int64_t{1} << 62)).has_value());
   // At the bound, this many records would still not overflow a 64-bit sum.
   EXPECT_GT(INT64_MAX / kMaxAmountMinor, int64_t{900'000'000'000});
+  // Charges and promises too; a collector's monthly target is not one payment.
+  EXPECT_TRUE(Schema::check_value(*schema().find("charges")->field("amount"),
+                                  Json(kMaxAmountMinor + 1))
+                  .has_value());
+  EXPECT_TRUE(Schema::check_value(*schema().find("fee_visits")->field("promise_amount"),
+                                  Json(kMaxAmountMinor + 1))
+                  .has_value());
+  EXPECT_EQ(Schema::check_value(*schema().find("collection_plans")->field("amount_target"),
+                                Json(kMaxAmountMinor * 5)),
+            std::nullopt);
 }
 
 TEST(Schema, AThousandProblemsAreSaidAsTwentyAndACount) {

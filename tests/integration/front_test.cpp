@@ -80,6 +80,18 @@ TEST_F(FrontTest, NoBodyIsReadBeforeTheTokenAndTheSizeAreChecked) {
   EXPECT_EQ(alice.sync().applied, 1);
 }
 
+TEST_F(FrontTest, AChunkSizeLineThatNeverEndsIsCutOff) {
+  // Beast bounds neither a chunk's extensions nor a trailer: the front's buffer does.
+  RawConnection c(port());
+  ASSERT_TRUE(c.send(post_head("/v1/enroll", "", "Transfer-Encoding: chunked\r\n\r\n") + "1;"));
+  const std::string extension(64 * 1024, 'e');
+  bool cut_off = false;
+  for (int i = 0; i < 64 && !cut_off; ++i) cut_off = !c.send(extension);  // up to 4 MiB
+  RawAnswer answer = c.read_answer(milliseconds(3000));
+  EXPECT_TRUE(cut_off || answer.status == 400) << answer.text;
+  EXPECT_EQ(raw_exchange(port(), health_request()).status, 200);
+}
+
 TEST_F(FrontTest, HeadersOverTheLimitAre431) {
   RawAnswer long_line = raw_exchange(
       port(), "GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Long: " + std::string(20000, 'h') +
@@ -272,6 +284,9 @@ TEST_F(FrontTest, TlsWithTheOfficesCaAndAPinnedKey) {
   auto plain = CpprestTransport::create("http://192.0.2.7:8080");
   ASSERT_FALSE(plain.ok());
   EXPECT_NE(plain.status().message().find("in clear"), std::string::npos);
+  EXPECT_FALSE(CpprestTransport::create("http://localhost@192.0.2.7:8080").ok());
+  EXPECT_FALSE(CpprestTransport::create("http://127.0.0.1.example.org:8080").ok());
+  EXPECT_TRUE(CpprestTransport::create("http://127.0.0.1:8080/").ok());
   ProcessResult refused = run_process(FIELDSYNC_SERVER_PATH,
                                       {"--db", server_.database(), "serve", "--listen", "0.0.0.0"});
   EXPECT_EQ(refused.exit_code, 2);

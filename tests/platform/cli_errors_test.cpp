@@ -42,7 +42,7 @@ TEST_F(CliErrorsTest, BadAmountsAreRefused) {
                  "'abc' is not an amount");
   expect_refused({"pay", "--household", e.household, "--amount", "-5"}, 3, "negative");
   expect_refused({"pay", "--household", e.household, "--amount", "0"}, 3,
-                 "--amount: must be at least 1");
+                 "--amount: must be at least 0.01");
   expect_refused({"add", "charges", "household=" + e.household, "fee_item=x", "period=2026-11",
                   "amount=1.234"},
                  3, "amount: '1.234' has more than two decimals");

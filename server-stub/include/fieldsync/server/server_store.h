@@ -48,6 +48,13 @@ struct Device {
   int64_t last_seen_ms = 0;
 };
 
+struct KnownToken {
+  std::string token_hash;
+  std::string device_code;
+  bool revoked = false;
+  bool user_active = true;
+};
+
 // A change the server refused, kept whole so the office sees it and can settle it:
 // accept it (corrected, written as the office) or void it. The device's parked entry
 // clears on its next pull once it is settled (docs/server.md, "Refused changes").
@@ -161,9 +168,9 @@ class ServerTransaction {
   virtual Result<std::optional<Device>> device_by_node(const std::string& node_id) = 0;
   virtual Status set_device_node(const std::string& device_id, const std::string& node_id) = 0;
   virtual Result<std::vector<Device>> list_devices() = 0;
-  // The token hashes of every device, revoked ones too (whose requests are answered
-  // with what to do): what the HTTP front's gate lets through to be checked in full.
-  virtual Result<std::vector<std::string>> known_token_hashes() = 0;
+  // Every device's token hash, whether it may sync (not revoked, its user active), and
+  // its code: what the HTTP front's gate decides from before a body is read.
+  virtual Result<std::vector<KnownToken>> known_tokens() = 0;
   virtual Status set_device_progress(const std::string& device_id, int64_t last_seq,
                                      int64_t seen_ms) = 0;
   virtual Status revoke_device(const std::string& device_id) = 0;

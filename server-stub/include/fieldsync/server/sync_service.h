@@ -16,7 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
 
 #include "fieldsync/clock.h"
 #include "fieldsync/error_code.h"
@@ -50,11 +50,13 @@ class SyncService {
   HttpResponse handle(const HttpRequest& request);
 
   // The front's gate, from the headers: a request that needs a device token and names
-  // none, or one no device holds, is refused (401) without a transaction; a
-  // request that needs none (enroll, health, an unknown path) may bring only a small
-  // body. A token is known from a set kept in memory (loaded from the store, added to
-  // at each enrollment, reloaded at most every two seconds on a miss), so a flood of
-  // made-up tokens costs one hash each. handle() still checks the token in full.
+  // none, one no device holds, or one of a revoked device or a departed user, is
+  // refused (401) without a transaction; a request that needs none (enroll, health, an
+  // unknown path) may bring only a small body. Tokens are known from a map kept in
+  // memory (loaded from the store, added to at each enrollment, reloaded at most every
+  // two seconds on a miss and every thirty in any case), so a flood of made-up tokens
+  // costs one hash each. When the store cannot be read the gate answers 503. handle()
+  // still checks the token in full: the map may be a moment behind the office.
   Admission admit_headers(const std::string& method, const std::string& path,
                           const std::string& token);
 
@@ -74,7 +76,8 @@ class SyncService {
   HttpResponse blob_get(const std::string& token, const std::string& hash,
                         const std::string& query);
 
-  bool is_known_token(const std::string& token_hash);
+  // The gate's answer for a token: nullopt to let it through, else the refusal.
+  std::optional<HttpResponse> token_refusal(const std::string& token_hash);
   void add_known_token(const std::string& token_hash);
 
   ServerStore& store_;
@@ -83,8 +86,11 @@ class SyncService {
   SyncServiceOptions options_;
   BlobStore* blobs_;
 
+  // Token hash -> the refusal for it (nullopt: it may sync). Loaded from the store,
+  // merged (never shrunk) on reload, added to at each enrollment. Guarded by
+  // tokens_mutex_, which is never held while the store is used.
   std::mutex tokens_mutex_;
-  std::unordered_set<std::string> known_tokens_;  // guarded by tokens_mutex_
+  std::unordered_map<std::string, std::optional<HttpResponse>> known_tokens_;
   std::optional<std::chrono::steady_clock::time_point> tokens_loaded_;
 };
 
