@@ -153,6 +153,10 @@ Result<const CollectionDef*> Schema::require(std::string_view name) const {
 
 namespace {
 
+// At most this many problems are said: a change with 100,000 unknown fields is one
+// mistake repeated, and its message must stay short enough to keep and to show.
+constexpr size_t kProblemsSaid = 20;
+
 std::string join_choices(const std::vector<std::string>& choices) {
   std::string out;
   for (const auto& c : choices) out += (out.empty() ? "" : ", ") + c;
@@ -305,7 +309,8 @@ Status Schema::validate_create(const CollectionDef& collection, const Json& fiel
   for (const auto& [name, value] : fields.items()) {
     const FieldDef* field = collection.field(name);
     if (field == nullptr) {
-      problems.push_back(collection.no_such_field(name));
+      // Problems past those said are only counted: no message is built for them.
+      problems.push_back(problems.size() < kProblemsSaid ? collection.no_such_field(name) : "");
       continue;
     }
     if (field->auto_value == AutoValue::kSetByServer) {
@@ -397,10 +402,6 @@ std::string reference_text(const Schema& schema, const FieldDef& field, const Js
 
 namespace {
 
-// At most this many problems are said: a change with 100,000 unknown fields is one
-// mistake repeated, and its message must stay short enough to keep and to show.
-constexpr size_t kProblemsSaid = 20;
-
 // "<lead>: p1; p2; ...", the first kProblemsSaid problems and how many more there are.
 // The message says every problem listed (the C API and a refused change's reason carry
 // only the message); the details list the same ones for those who read them one by one.
@@ -431,7 +432,8 @@ Status Schema::validate_update(const CollectionDef& collection, const Json& chan
   for (const auto& [name, value] : changed.items()) {
     const FieldDef* field = collection.field(name);
     if (field == nullptr) {
-      problems.push_back(collection.no_such_field(name));
+      // Problems past those said are only counted: no message is built for them.
+      problems.push_back(problems.size() < kProblemsSaid ? collection.no_such_field(name) : "");
     } else if (field->merge == MergeKind::kImmutable) {
       problems.push_back(name + ": is immutable once the " + collection.record_noun + " is created");
     } else if (field->merge == MergeKind::kStatus) {
