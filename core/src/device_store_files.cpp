@@ -5,10 +5,13 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 
 #include "device_store_impl.h"
+#include "encrypted_vfs.h"
 #include "fieldsync/device_store.h"
 #include "fieldsync/id.h"
 #include "migrations.h"
@@ -88,11 +91,21 @@ Status sync_parent_directory(const std::string& path) {
   return Status();
 }
 
+// Makes the empty file a new database starts from, readable by its owner only (the
+// WAL and the -shm SQLite makes beside it take the same mode).
+Status create_private_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::io_error("cannot create '" + path + "': " + std::strerror(errno));
+  ::close(fd);
+  return Status();
+}
+
 // A complete device database at `path`: every layout step and the device row. The
 // connection is closed on return, which checkpoints the WAL into the file.
 Status build_device_database(const std::string& path, const DeviceIdentity& identity,
-                             const Schema& schema, const Clock& clock) {
-  auto db = SqliteDb::open(path, /*create=*/true);
+                             const Schema& schema, const Clock& clock, const DatabaseKey* key) {
+  FIELDSYNC_RETURN_IF_ERROR(create_private_file(path));
+  auto db = SqliteDb::open(path, /*create=*/true, key);
   if (!db.ok()) return db.status();
   FIELDSYNC_RETURN_IF_ERROR(apply_connection_settings(**db, /*synchronous_full=*/true));
   FIELDSYNC_RETURN_IF_ERROR(migrate_device_layout(**db));
@@ -127,7 +140,8 @@ Result<std::unique_ptr<DeviceStore>> DeviceStore::create(const std::string& path
   // leaves no half-made database at `path` that neither open() nor create() accepts.
   const std::string building = path + ".creating";
   remove_database_files(building);
-  Status built = build_device_database(building, identity, schema, clock);
+  const DatabaseKey* key = options.key ? &*options.key : nullptr;
+  Status built = build_device_database(building, identity, schema, clock, key);
   if (!built.ok()) {
     remove_database_files(building);
     return built;
@@ -152,7 +166,7 @@ Result<std::unique_ptr<DeviceStore>> DeviceStore::open(const std::string& path,
                              " --code CODE'; 'fieldsync init' makes one for a device without a"
                              " server");
   }
-  auto db = SqliteDb::open(path, /*create=*/false);
+  auto db = SqliteDb::open(path, /*create=*/false, options.key ? &*options.key : nullptr);
   if (!db.ok()) return db.status();
   FIELDSYNC_RETURN_IF_ERROR(check_is_device_database(**db, path));
   FIELDSYNC_RETURN_IF_ERROR(apply_connection_settings(**db, options.synchronous_full));
@@ -184,6 +198,24 @@ Status DeviceStore::check_integrity() const {
   }
   if (problems.empty()) return Status();
   return Status::corruption("integrity check failed: " + problems);
+}
+
+Status rekey_device_database(const std::string& path, const DatabaseKey& current, const DatabaseKey& next) {
+  {
+    auto db = SqliteDb::open(path, /*create=*/false, &current);
+    if (!db.ok()) return db.status();
+    FIELDSYNC_RETURN_IF_ERROR(check_is_device_database(**db, path));
+    auto busy = (*db)->pragma_int("wal_checkpoint(TRUNCATE)");
+    if (!busy.ok()) return busy.status();
+    if (*busy != 0) {
+      return Status::failed_precondition("'" + path + "' is in use by another process; close it there, then rekey");
+    }
+  }  // closing the last connection deletes the WAL and the -shm
+  std::error_code ec;
+  if (std::filesystem::exists(path + "-wal", ec) || std::filesystem::exists(path + "-shm", ec)) {
+    return Status::failed_precondition("'" + path + "' is open in another process; close it there, then rekey");
+  }
+  return reencrypt_database_file(path, current, next);
 }
 
 int device_store_layout_version() { return latest_device_layout(); }

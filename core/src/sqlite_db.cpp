@@ -1,9 +1,20 @@
 #include "fieldsync/sqlite_db.h"
 
+#include "encrypted_vfs.h"
+
 namespace fieldsync {
 
 Status sqlite_status(int rc, sqlite3* db, const std::string& doing) {
   const int primary = rc & 0xFF;
+  // The encrypted VFS says which page failed its check, or why it refused a file.
+  if (rc == SQLITE_IOERR_DATA || primary == SQLITE_CANTOPEN || rc == SQLITE_IOERR_WRITE) {
+    const std::string failure = take_page_failure();
+    if (rc == SQLITE_IOERR_DATA) {
+      return Status::corruption(doing + ": the database is damaged: " +
+                                (failure.empty() ? "a page fails its check" : failure));
+    }
+    if (!failure.empty()) return Status::io_error(doing + ": " + failure);
+  }
   const std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   const std::string message = doing + ": " + detail;
   switch (primary) {
@@ -93,10 +104,53 @@ Json SqliteStatement::column_json(int index) const {
   }
 }
 
-Result<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::string& path, bool create) {
+namespace {
+
+// Refuses, before SQLite reads anything, a key the file was not encrypted with, a key
+// for a plain file and no key for an encrypted one.
+Status check_key_fits(const std::string& path, DatabaseFileKind kind, const DatabaseKey* key) {
+  switch (kind) {
+    case DatabaseFileKind::kPlain:
+      if (key == nullptr) return Status();
+      return Status::failed_precondition("'" + path + "' is not encrypted: open it without a key (a plain "
+                                         "database is not encrypted in place; see docs/security.md)");
+    case DatabaseFileKind::kEncrypted:
+      if (key != nullptr) return Status();
+      return Status::permission_denied("'" + path + "' is encrypted: give its key (--key-file FILE or "
+                                       "FIELDSYNC_KEY_FILE)");
+    case DatabaseFileKind::kOtherKey:
+      return Status::permission_denied("the key does not open '" + path + "': it was encrypted with another key");
+    case DatabaseFileKind::kEmpty:
+    case DatabaseFileKind::kUnrecognised:
+      return Status();  // a new database, or SQLite says what it is not
+  }
+  return Status();
+}
+
+// What an encrypted connection needs before its first read: the reserved bytes that
+// keep each page's IV and tag (taken by a new database; an existing one has them),
+// and temporary tables and indexes kept in memory rather than in plain files. A new
+// database goes to WAL mode at once, from no journal at all: the encrypted VFS
+// refuses rollback journals, which would hold pages in clear.
+Status prepare_encrypted(sqlite3* db, bool is_new) {
+  int reserve = kEncryptedReservedBytes;
+  sqlite3_file_control(db, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve);
+  const std::string settings =
+      std::string("PRAGMA temp_store = MEMORY;") +
+      (is_new ? " PRAGMA page_size = 4096; PRAGMA journal_mode = OFF; PRAGMA journal_mode = WAL;" : "");
+  const int rc = sqlite3_exec(db, settings.c_str(), nullptr, nullptr, nullptr);
+  return sqlite_status(rc, db, "preparing the encrypted database");
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::string& path, bool create, const DatabaseKey* key) {
+  const DatabaseFileKind kind = inspect_database_file(path, key);
+  FIELDSYNC_RETURN_IF_ERROR(check_key_fits(path, kind, key));
   sqlite3* raw = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  const int rc = key != nullptr ? open_encrypted_database(path, flags, *key, &raw)
+                                : sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   std::unique_ptr<SqliteDb> db(new SqliteDb(raw));
   if (rc != SQLITE_OK) {
     if ((rc & 0xFF) == SQLITE_CANTOPEN && !create) {
@@ -106,6 +160,7 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::string& path, bool c
   }
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, 5000);
+  if (key != nullptr) FIELDSYNC_RETURN_IF_ERROR(prepare_encrypted(raw, kind == DatabaseFileKind::kEmpty));
   return db;
 }
 

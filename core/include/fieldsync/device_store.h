@@ -15,11 +15,13 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "fieldsync/access.h"
 #include "fieldsync/clock.h"
+#include "fieldsync/database_key.h"
 #include "fieldsync/hlc.h"
 #include "fieldsync/record.h"
 #include "fieldsync/schema.h"
@@ -53,6 +55,10 @@ struct DeviceStoreOptions {
   const Clock* clock = nullptr;    // Clock::system() when null
   // FULL survives power loss (default); NORMAL survives an app kill only.
   bool synchronous_full = true;
+  // With a key the database and its WAL are encrypted (AES-256-GCM per page;
+  // docs/security.md, "The lost phone"). create() makes an encrypted database; open()
+  // refuses a wrong key, a key for a plain database and no key for an encrypted one.
+  std::optional<DatabaseKey> key;
 };
 
 struct ListQuery {
@@ -165,6 +171,12 @@ class DeviceStore {
   explicit DeviceStore(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// Re-encrypts the encrypted device database at `path` from `current` to `next`: the
+// WAL is checkpointed, then every page is sealed again under `next` into a copy that
+// is renamed into place, so a crash leaves the database whole under one key or the
+// other. Refused while another connection has the database open; `current` must open it.
+Status rekey_device_database(const std::string& path, const DatabaseKey& current, const DatabaseKey& next);
 
 // The layout version a newly created database gets (PRAGMA user_version).
 int device_store_layout_version();

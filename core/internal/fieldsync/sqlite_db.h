@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "fieldsync/database_key.h"
 #include "fieldsync/schema.h"
 #include "fieldsync/status.h"
 
@@ -71,7 +72,11 @@ class CachedStatement {
 class SqliteDb {
  public:
   // Opens `path`; with `create` false a missing file is an error (never created).
-  static Result<std::unique_ptr<SqliteDb>> open(const std::string& path, bool create);
+  // With a key the file is read and written through the encrypted VFS
+  // (core/src/encrypted_vfs.h); a plain file is refused with a key, an encrypted one
+  // without, and one encrypted under another key with "the key does not open".
+  static Result<std::unique_ptr<SqliteDb>> open(const std::string& path, bool create,
+                                                const DatabaseKey* key = nullptr);
   ~SqliteDb();
 
   sqlite3* handle() const { return db_; }
