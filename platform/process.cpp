@@ -169,6 +169,15 @@ void ChildProcess::signal(int signal_number) {
   if (pid_ > 0 && !reaped_) kill(pid_, signal_number);
 }
 
+bool ChildProcess::exited() {
+  if (reaped_ || pid_ <= 0) return true;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) != pid_) return false;
+  exit_code_ = exit_code_of(status);
+  reaped_ = true;
+  return true;
+}
+
 int ChildProcess::wait() {
   if (!reaped_ && pid_ > 0) {
     exit_code_ = reap(pid_);

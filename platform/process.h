@@ -42,6 +42,9 @@ class ChildProcess {
   void signal(int signal_number);
   // Waits for the child to exit; its exit code as in ProcessResult.
   int wait();
+  // Whether the child has exited, without waiting; when it has, wait() returns its
+  // exit code at once.
+  bool exited();
   pid_t pid() const { return pid_; }
 
  private:

@@ -1,5 +1,6 @@
 #include "demo_world.h"
 
+#include <chrono>
 #include <iostream>
 
 namespace fieldsync::demo {
@@ -24,7 +25,11 @@ Result<std::string> DemoWorld::admin(const std::vector<std::string>& args) {
 }
 
 Status DemoWorld::start_server() {
-  auto server = ServerProcess::start(server_binary_, server_db());
+  auto tls = make_loopback_tls(folder_ + "/tls");
+  if (!tls.ok()) return tls.status().with_context("making the demo's certificate");
+  tls_ = *tls;
+  auto server = ServerProcess::start(server_binary_, server_db(), 0, std::chrono::seconds(20),
+                                     {"--tls-cert", tls_.cert_file, "--tls-key", tls_.key_file});
   if (!server.ok()) return server.status();
   server_ = std::move(server).value();
   url_ = server_->url();
@@ -55,7 +60,10 @@ Result<Staff*> DemoWorld::enroll(
   Staff& s = staff_[user];
   s.user = user;
   s.role = role;
-  auto http = CpprestTransport::create(url_);
+  CpprestTransportOptions tls;
+  tls.ca_file = tls_.ca_file;
+  tls.pin = tls_.pin;
+  auto http = CpprestTransport::create(url_, tls);
   if (!http.ok()) return http.status();
   s.http = std::move(http).value();
   s.link = std::make_unique<FlakyTransport>(*s.http);
@@ -69,6 +77,8 @@ Result<Staff*> DemoWorld::enroll(
   if (!store.ok()) return store.status();
   s.store = std::move(store).value();
   FIELDSYNC_RETURN_IF_ERROR(adopt_enrollment(*s.store, *enrollment, url_));
+  FIELDSYNC_RETURN_IF_ERROR(s.store->set_sync_value(kSyncCaFile, tls.ca_file));
+  FIELDSYNC_RETURN_IF_ERROR(s.store->set_sync_value(kSyncPin, tls.pin));
   ReplicatorOptions options;
   options.backoff_initial_ms = 50;  // a demo need not wait long between retries
   s.replicator = std::make_unique<Replicator>(*s.store, *s.link, options);

@@ -1,6 +1,7 @@
 // The field-day demo's world: a temporary folder, the real `fieldsync-server` process
-// on a free loopback port, the office's set-up through the server's own command line,
-// and one in-process device per member of staff talking HTTP to the server.
+// on a free loopback port serving HTTPS with a throwaway CA's certificate for 127.0.0.1,
+// the office's set-up through the server's own command line, and one in-process device
+// per member of staff that trusts that CA, pins the server's key and talks HTTPS to it.
 #pragma once
 
 #include <map>
@@ -13,6 +14,7 @@
 #include "fieldsync/field_work.h"
 #include "fieldsync/replicator.h"
 #include "flaky_transport.h"
+#include "loopback_tls.h"
 #include "process.h"
 #include "server_process.h"
 
@@ -47,11 +49,14 @@ class DemoWorld {
 
   // Runs `fieldsync-server --db <server.db> args...`; fails loudly on a non-zero exit.
   Result<std::string> admin(const std::vector<std::string>& args);
+  // Makes the throwaway CA and the server's certificate (in <folder>/tls), then starts
+  // the server with them.
   Status start_server();
   // Stops the server with SIGTERM; its exit code.
   int stop_server();
-  // Creates the user, assigns them, enrolls a device for them over HTTP; the device's
-  // clock is `clock_offset_ms` off the real one.
+  // Creates the user, assigns them, enrolls a device for them over HTTPS with the CA
+  // file and the key pin, which its database keeps as `fieldsync enroll` keeps them;
+  // the device's clock is `clock_offset_ms` off the real one.
   Result<Staff*> enroll(const std::string& user, const std::string& role,
                         const std::vector<std::pair<std::string, std::string>>& assignments,
                         int64_t clock_offset_ms = 0);
@@ -60,12 +65,15 @@ class DemoWorld {
   const std::string& folder() const { return folder_; }
   std::string server_db() const { return folder_ + "/server.db"; }
   const std::string& url() const { return url_; }
+  // The CA, certificate and key pin the server runs with; valid once it started.
+  const LoopbackCertificate& tls() const { return tls_; }
   std::map<std::string, Staff>& staff() { return staff_; }
 
  private:
   std::string server_binary_;
   std::string folder_;
   std::string url_;
+  LoopbackCertificate tls_;
   std::unique_ptr<ServerProcess> server_;
   std::map<std::string, Staff> staff_;
 };

@@ -1,9 +1,11 @@
 // fieldsync-demo: a field day, end to end. Starts the real fieldsync-server on an
-// embedded SQLite database in a temporary folder, sets the office up through the
-// server's command line (CSV imports, plans, staff), enrolls seven phones, plays a
-// weekend offline in Asia/Shanghai with one phone's clock an hour fast, syncs everyone
-// at the end of the day (one phone losing its connection mid-sync), prints the office
-// report and checks its figures against sums computed here from the server's records.
+// embedded SQLite database in a temporary folder, serving HTTPS with a throwaway CA's
+// certificate for 127.0.0.1, sets the office up through the server's command line (CSV
+// imports, plans, staff), enrolls seven phones (each trusting the CA and pinning the
+// server's key), plays a weekend offline in Asia/Shanghai with one phone's clock an hour
+// fast, syncs everyone at the end of the day (one phone losing its connection
+// mid-sync), prints the office report and checks its figures against sums computed
+// here from the server's records.
 // Exits non-zero if any check fails.
 #include <unistd.h>
 
@@ -219,7 +221,9 @@ int run(const std::string& server_binary) {
     if (!data.ok()) return fail(data.status());
     if (Status s = world.start_server(); !s.ok()) return fail(s);
     std::cout << "  fieldsync-server is listening on " << world.url() << " (database " << world.server_db()
-              << ")\n";
+              << ")\n"
+              << "  over TLS: a throwaway CA for 127.0.0.1 (" << world.tls().ca_file
+              << "); every phone trusts it and pins the server's key " << world.tls().pin << "\n";
     if (Status s = enroll_staff(world, *data); !s.ok()) return fail(s);
     std::cout << "\n== Morning: every phone syncs its buckets\n";
     if (Status s = morning_sync(world); !s.ok()) return fail(s);
