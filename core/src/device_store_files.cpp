@@ -6,8 +6,8 @@
 
 #include <cctype>
 #include <cerrno>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include "device_store_impl.h"
@@ -200,7 +200,8 @@ Status DeviceStore::check_integrity() const {
   return Status::corruption("integrity check failed: " + problems);
 }
 
-Status rekey_device_database(const std::string& path, const DatabaseKey& current, const DatabaseKey& next) {
+Status rekey_device_database(const std::string& path, const DatabaseKey& current,
+                             const DatabaseKey& next) {
   {
     auto db = SqliteDb::open(path, /*create=*/false, &current);
     if (!db.ok()) return db.status();
@@ -208,12 +209,14 @@ Status rekey_device_database(const std::string& path, const DatabaseKey& current
     auto busy = (*db)->pragma_int("wal_checkpoint(TRUNCATE)");
     if (!busy.ok()) return busy.status();
     if (*busy != 0) {
-      return Status::failed_precondition("'" + path + "' is in use by another process; close it there, then rekey");
+      return Status::failed_precondition(
+          "'" + path + "' is in use elsewhere; close every connection to it, then rekey");
     }
   }  // closing the last connection deletes the WAL and the -shm
   std::error_code ec;
   if (std::filesystem::exists(path + "-wal", ec) || std::filesystem::exists(path + "-shm", ec)) {
-    return Status::failed_precondition("'" + path + "' is open in another process; close it there, then rekey");
+    return Status::failed_precondition(
+        "'" + path + "' is open elsewhere; close every connection to it, then rekey");
   }
   return reencrypt_database_file(path, current, next);
 }

@@ -112,14 +112,18 @@ Status check_key_fits(const std::string& path, DatabaseFileKind kind, const Data
   switch (kind) {
     case DatabaseFileKind::kPlain:
       if (key == nullptr) return Status();
-      return Status::failed_precondition("'" + path + "' is not encrypted: open it without a key (a plain "
-                                         "database is not encrypted in place; see docs/security.md)");
+      return Status::failed_precondition(
+          "'" + path +
+          "' is not encrypted: open it without a key (a plain "
+          "database is not encrypted in place; see docs/security.md)");
     case DatabaseFileKind::kEncrypted:
       if (key != nullptr) return Status();
-      return Status::permission_denied("'" + path + "' is encrypted: give its key (--key-file FILE or "
+      return Status::permission_denied("'" + path +
+                                       "' is encrypted: give its key (--key-file FILE or "
                                        "FIELDSYNC_KEY_FILE)");
     case DatabaseFileKind::kOtherKey:
-      return Status::permission_denied("the key does not open '" + path + "': it was encrypted with another key");
+      return Status::permission_denied("the key does not open '" + path +
+                                       "': it was encrypted with another key");
     case DatabaseFileKind::kEmpty:
     case DatabaseFileKind::kUnrecognised:
       return Status();  // a new database, or SQLite says what it is not
@@ -137,14 +141,16 @@ Status prepare_encrypted(sqlite3* db, bool is_new) {
   sqlite3_file_control(db, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve);
   const std::string settings =
       std::string("PRAGMA temp_store = MEMORY;") +
-      (is_new ? " PRAGMA page_size = 4096; PRAGMA journal_mode = OFF; PRAGMA journal_mode = WAL;" : "");
+      (is_new ? " PRAGMA page_size = 4096; PRAGMA journal_mode = OFF; PRAGMA journal_mode = WAL;"
+              : "");
   const int rc = sqlite3_exec(db, settings.c_str(), nullptr, nullptr, nullptr);
   return sqlite_status(rc, db, "preparing the encrypted database");
 }
 
 }  // namespace
 
-Result<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::string& path, bool create, const DatabaseKey* key) {
+Result<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::string& path, bool create,
+                                                 const DatabaseKey* key) {
   const DatabaseFileKind kind = inspect_database_file(path, key);
   FIELDSYNC_RETURN_IF_ERROR(check_key_fits(path, kind, key));
   sqlite3* raw = nullptr;
@@ -160,7 +166,8 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::string& path, bool c
   }
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, 5000);
-  if (key != nullptr) FIELDSYNC_RETURN_IF_ERROR(prepare_encrypted(raw, kind == DatabaseFileKind::kEmpty));
+  if (key != nullptr)
+    FIELDSYNC_RETURN_IF_ERROR(prepare_encrypted(raw, kind == DatabaseFileKind::kEmpty));
   return db;
 }
 

@@ -17,6 +17,7 @@ namespace {
 const std::vector<OptionSpec>& global_options() {
   static const std::vector<OptionSpec> options = {
       {"db", true, false, "PATH", "the device database (or FIELDSYNC_DB)"},
+      {"key-file", true, false, "FILE", "the database's key (or FIELDSYNC_KEY_FILE)"},
       {"json", false, false, "", "print one JSON document"},
       {"help", false, false, "", "show help"},
   };
@@ -34,7 +35,7 @@ CliStatus split_command_line(const std::vector<std::string>& args, Invocation& i
   size_t i = 0;
   std::vector<std::string> leading;
   while (i < args.size() && args[i].size() > 1 && args[i][0] == '-') {
-    const bool takes_value = args[i] == "--db";
+    const bool takes_value = args[i] == "--db" || args[i] == "--key-file";
     leading.push_back(args[i] == "-h" ? "--help" : args[i]);
     if (takes_value && i + 1 < args.size()) leading.push_back(args[++i]);
     ++i;
@@ -83,12 +84,28 @@ CliStatus resolve_database(const CommandDef& command, const ParsedArguments& arg
   return CliStatus();
 }
 
+// The key of an encrypted database: --key-file, else FIELDSYNC_KEY_FILE, else none.
+CliStatus resolve_key(const CommandDef& command, const ParsedArguments& args,
+                      DeviceStoreOptions& options) {
+  if (command.database == NeedsDatabase::kNo) return CliStatus();
+  std::string path = args.value("key-file").value_or("");
+  if (path.empty()) {
+    if (const char* env = std::getenv("FIELDSYNC_KEY_FILE"); env != nullptr) path = env;
+  }
+  if (path.empty()) return CliStatus();
+  auto key = read_key_file(path);
+  if (!key.ok()) return key.status();
+  options.key = std::move(key).value();
+  return CliStatus();
+}
+
 CliStatus run_command(const CommandDef& command, const ParsedArguments& args, std::ostream& out) {
   CommandContext context{&command, args, "", nullptr, args.has("json"), out};
   FIELDSYNC_CLI_RETURN_IF_ERROR(resolve_database(command, args, context.db_path));
+  FIELDSYNC_CLI_RETURN_IF_ERROR(resolve_key(command, args, context.store_options));
   std::unique_ptr<DeviceStore> store;
   if (command.database == NeedsDatabase::kOpen) {
-    auto opened = DeviceStore::open(context.db_path);
+    auto opened = DeviceStore::open(context.db_path, context.store_options);
     if (!opened.ok()) return CliStatus::database(opened.status());
     store = std::move(opened).value();
     context.store = store.get();

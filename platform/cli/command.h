@@ -24,6 +24,9 @@ struct CommandContext {
   DeviceStore* store = nullptr;  // open when the command needs a database, else null
   bool json = false;             // print one JSON document instead of text for people
   std::ostream& out;
+  // What the database is opened or created with: the key of --key-file or
+  // FIELDSYNC_KEY_FILE when one is given.
+  DeviceStoreOptions store_options = {};
 };
 
 enum class NeedsDatabase { kNo, kOpen, kPathOnly };
@@ -42,7 +45,7 @@ struct CommandDef {
 };
 
 // The commands of each area, in the order help lists them.
-std::vector<CommandDef> device_commands();   // init, info, collections, outbox
+std::vector<CommandDef> device_commands();   // init, info, collections, outbox, keygen, rekey
 std::vector<CommandDef> record_commands();   // add, edit, advance, reopen, list, show
 std::vector<CommandDef> view_commands();     // arrears, promises, visits
 std::vector<CommandDef> attachment_commands();  // attach, attachments, fetch-attachment, ...
@@ -70,6 +73,10 @@ CliStatus unknown_command(const std::string& name);
 // arguments; `what` names them for the message ("<collection> <id>").
 CliStatus expect_positional(const CommandContext& context, size_t min, size_t max,
                             const std::string& what);
+
+// A device database's key from a key file (64 hex digits). Refused when the group or
+// others have any permission on it, like the server's key (commands_device.cpp).
+Result<DatabaseKey> read_key_file(const std::string& path);
 
 // The transport to the server given with --server, or else the enrolled one.
 Result<std::unique_ptr<HttpTransport>> server_transport(const CommandContext& context);

@@ -1,5 +1,14 @@
 // Device commands: create the database (init), describe it (info), the collections
-// of the schema (collections) and the changes waiting to be pushed (outbox).
+// of the schema (collections), the changes waiting to be pushed (outbox), and the key
+// of an encrypted database: key files (keygen) and a new key (rekey).
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "cli/command.h"
@@ -38,7 +47,7 @@ CliStatus run_init(CommandContext& context) {
   DeviceIdentity identity;
   identity.device_code = *context.args.value("device-code");
   identity.user = *context.args.value("user");
-  auto store = DeviceStore::create(context.db_path, identity);
+  auto store = DeviceStore::create(context.db_path, identity, context.store_options);
   if (!store.ok()) return store.status();
   print_info(context, **store);
   return CliStatus();
@@ -179,7 +188,81 @@ CliStatus run_outbox(CommandContext& context) {
   return CliStatus();
 }
 
+// Writes a new key file: 64 hex digits, mode 0600, never over an existing file.
+Status write_key_file(const std::string& path, const DatabaseKey& key) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 && errno == EEXIST) {
+    return Status::already_exists("'" + path + "' already exists; a key file is never overwritten");
+  }
+  if (fd < 0)
+    return Status::io_error("cannot create the key file '" + path + "': " + std::strerror(errno));
+  const std::string text = key.hex() + "\n";
+  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                       ::fsync(fd) == 0;
+  ::close(fd);
+  if (!written) {
+    ::unlink(path.c_str());
+    return Status::io_error("cannot write the key file '" + path + "': " + std::strerror(errno));
+  }
+  return Status();
+}
+
+CliStatus run_keygen(CommandContext& context) {
+  FIELDSYNC_CLI_RETURN_IF_ERROR(expect_positional(context, 1, 1, "<key-file>"));
+  const std::string path = context.args.positional[0];
+  if (Status s = write_key_file(path, DatabaseKey::random()); !s.ok()) return s;
+  if (context.json) {
+    print_json(context.out, Json{{"key_file", path}});
+  } else {
+    context.out << "wrote a new key to " << path
+                << " (mode 600); keep a copy apart from the database: without it the database "
+                   "cannot be opened\n";
+  }
+  return CliStatus();
+}
+
+CliStatus run_rekey(CommandContext& context) {
+  FIELDSYNC_CLI_RETURN_IF_ERROR(expect_positional(context, 0, 0, ""));
+  if (!context.store_options.key) {
+    return CliStatus::usage(
+        "rekey needs the database's current key: --key-file FILE or FIELDSYNC_KEY_FILE");
+  }
+  const std::string new_path = *context.args.value("new-key-file");
+  auto next = read_key_file(new_path);
+  if (!next.ok()) return next.status();
+  Status s = rekey_device_database(context.db_path, *context.store_options.key, *next);
+  if (!s.ok()) return s.code() == StatusCode::kNotFound ? CliStatus::database(s) : CliStatus(s);
+  if (context.json) {
+    print_json(context.out, Json{{"database", context.db_path}, {"key_file", new_path}});
+  } else {
+    context.out << "re-encrypted " << context.db_path << " under the key in " << new_path
+                << "; the old key no longer opens it\n";
+  }
+  return CliStatus();
+}
+
 }  // namespace
+
+Result<DatabaseKey> read_key_file(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    if (errno == ENOENT)
+      return Status::not_found("no key file at '" + path +
+                               "' (make one with 'fieldsync keygen FILE')");
+    return Status::io_error("cannot read the key file '" + path + "': " + std::strerror(errno));
+  }
+  if ((info.st_mode & 077) != 0) {
+    return Status::failed_precondition("the key file " + path +
+                                       " may be read by others: `chmod 600 " + path + "`");
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) return Status::io_error("cannot read the key file '" + path + "'");
+  auto key = DatabaseKey::from_hex(text.str());
+  if (!key.ok()) return key.status().with_context("the key file '" + path + "'");
+  return key;
+}
 
 std::vector<CommandDef> device_commands() {
   return {
@@ -216,6 +299,23 @@ std::vector<CommandDef> device_commands() {
        NeedsDatabase::kOpen,
        run_outbox,
        "outbox --limit 20",
+       ""},
+      {"keygen",
+       "<key-file>",
+       "Write a new random database key to a file (mode 600; never over an existing file).",
+       {},
+       NeedsDatabase::kNo,
+       run_keygen,
+       "keygen device.key",
+       ""},
+      {"rekey",
+       "--new-key-file FILE",
+       "Encrypt the database under a new key (the current one from --key-file); close it elsewhere "
+       "first.",
+       {{"new-key-file", true, true, "FILE", "the new key, from 'fieldsync keygen'"}},
+       NeedsDatabase::kPathOnly,
+       run_rekey,
+       "rekey --new-key-file new.key",
        ""},
   };
 }

@@ -69,7 +69,7 @@ CliStatus run_enroll(CommandContext& context) {
   std::unique_ptr<DeviceStore> store;
   Result<EnrollResponse> enrollment = Status::internal("not asked");
   if (std::filesystem::exists(context.db_path, ec)) {
-    auto opened = DeviceStore::open(context.db_path);
+    auto opened = DeviceStore::open(context.db_path, context.store_options);
     if (!opened.ok()) return CliStatus::database(opened.status());
     store = std::move(opened).value();
     auto request = enrollment_request(*store, code);
@@ -79,8 +79,8 @@ CliStatus run_enroll(CommandContext& context) {
   } else {
     enrollment = request_enrollment(**transport, code, Schema::property_management().version());
     if (!enrollment.ok()) return enrollment.status();
-    auto created =
-        DeviceStore::create(context.db_path, {enrollment->device_code, enrollment->user, ""});
+    auto created = DeviceStore::create(
+        context.db_path, {enrollment->device_code, enrollment->user, ""}, context.store_options);
     if (!created.ok()) return CliStatus::database(created.status());
     store = std::move(created).value();
   }

@@ -11,6 +11,8 @@ namespace {
 const char* kGlobalOptions =
     "global options (before the command, or anywhere among its options):\n"
     "  --db PATH   the device database; FIELDSYNC_DB is used when --db is not given\n"
+    "  --key-file FILE  the key of an encrypted database (64 hex digits, mode 600; see\n"
+    "              'fieldsync keygen'); FIELDSYNC_KEY_FILE is used when it is not given\n"
     "  --json      print one JSON document on stdout instead of text for people\n"
     "  --help      show help (also 'fieldsync help <command>')\n";
 
@@ -22,7 +24,7 @@ const char* kExitCodes =
     "  3  invalid input: validation failed; nothing was written\n"
     "  4  not found: the record, or no database at the path\n"
     "  5  database problem: not a fieldsync database, damaged, written by a newer\n"
-    "     fieldsync, or an I/O error\n"
+    "     fieldsync, encrypted and no key or the wrong key given, or an I/O error\n"
     "  6  refused by the record's state: already voided, a status cannot go back,\n"
     "     the file already exists (init)\n"
     "  7  the server could not be reached, or answered that it is busy: try again\n"
@@ -72,7 +74,7 @@ CliStatus run_help(CommandContext& context) {
 
 void print_overview(std::ostream& out) {
   out << "fieldsync: offline records for property-management field work\n\n"
-      << "usage: fieldsync [--db PATH] [--json] <command> [arguments]\n\n"
+      << "usage: fieldsync [--db PATH] [--key-file FILE] [--json] <command> [arguments]\n\n"
       << kGlobalOptions;
   for (const auto& section : command_sections()) {
     out << "\n" << section.title << ":\n";

@@ -176,7 +176,8 @@ class DeviceStore {
 // WAL is checkpointed, then every page is sealed again under `next` into a copy that
 // is renamed into place, so a crash leaves the database whole under one key or the
 // other. Refused while another connection has the database open; `current` must open it.
-Status rekey_device_database(const std::string& path, const DatabaseKey& current, const DatabaseKey& next);
+Status rekey_device_database(const std::string& path, const DatabaseKey& current,
+                             const DatabaseKey& next);
 
 // The layout version a newly created database gets (PRAGMA user_version).
 int device_store_layout_version();
