@@ -43,11 +43,21 @@ Result<ListQuery> read_list_query(const char* query_json) {
   return query;
 }
 
+// Options with the key given as `size` raw bytes.
+Result<DeviceStoreOptions> key_options(const uint8_t* key, size_t size) {
+  auto parsed = DatabaseKey::from_bytes(std::string_view(reinterpret_cast<const char*>(key), size));
+  if (!parsed.ok()) return parsed.status().with_context("key");
+  DeviceStoreOptions options;
+  options.key = std::move(parsed).value();
+  return options;
+}
+
 fieldsync_error open_into(Result<std::unique_ptr<DeviceStore>> store, const char* path,
-                          fieldsync_db** out_db) {
+                          const DeviceStoreOptions& options, fieldsync_db** out_db) {
   if (!store.ok()) return to_error(store.status());
   auto db = std::make_unique<fieldsync_db>();
   db->path = path;
+  db->options = options;
   db->store = std::move(store).value();
   *out_db = db.release();
   return ok_error();
@@ -76,7 +86,19 @@ void fieldsync_string_free(char* string) {
 fieldsync_error fieldsync_db_open(const char* path, fieldsync_db** out_db) {
   if (out_db != nullptr) *out_db = nullptr;
   if (auto e = require_arguments({{path, "path"}, {out_db, "out_db"}}); failed(e)) return e;
-  return guarded([&] { return open_into(DeviceStore::open(path), path, out_db); });
+  return guarded([&] { return open_into(DeviceStore::open(path), path, {}, out_db); });
+}
+
+fieldsync_error fieldsync_db_open_encrypted(const char* path, const uint8_t* key, size_t key_size,
+                                            fieldsync_db** out_db) {
+  if (out_db != nullptr) *out_db = nullptr;
+  if (auto e = require_arguments({{path, "path"}, {key, "key"}, {out_db, "out_db"}}); failed(e))
+    return e;
+  return guarded([&] {
+    auto options = key_options(key, key_size);
+    if (!options.ok()) return to_error(options.status());
+    return open_into(DeviceStore::open(path, *options), path, *options, out_db);
+  });
 }
 
 fieldsync_error fieldsync_db_create(const char* path, const char* device_code, const char* user,
@@ -88,7 +110,40 @@ fieldsync_error fieldsync_db_create(const char* path, const char* device_code, c
     return e;
   }
   return guarded([&] {
-    return open_into(DeviceStore::create(path, {device_code, user, ""}), path, out_db);
+    return open_into(DeviceStore::create(path, {device_code, user, ""}), path, {}, out_db);
+  });
+}
+
+fieldsync_error fieldsync_db_create_encrypted(const char* path, const char* device_code,
+                                              const char* user, const uint8_t* key, size_t key_size,
+                                              fieldsync_db** out_db) {
+  if (out_db != nullptr) *out_db = nullptr;
+  if (auto e = require_arguments({{path, "path"},
+                                  {device_code, "device_code"},
+                                  {user, "user"},
+                                  {key, "key"},
+                                  {out_db, "out_db"}});
+      failed(e)) {
+    return e;
+  }
+  return guarded([&] {
+    auto options = key_options(key, key_size);
+    if (!options.ok()) return to_error(options.status());
+    return open_into(DeviceStore::create(path, {device_code, user, ""}, *options), path, *options,
+                     out_db);
+  });
+}
+
+fieldsync_error fieldsync_db_rekey(const char* path, const uint8_t* key, size_t key_size,
+                                   const uint8_t* new_key, size_t new_key_size) {
+  if (auto e = require_arguments({{path, "path"}, {key, "key"}, {new_key, "new_key"}}); failed(e))
+    return e;
+  return guarded([&] {
+    auto current = key_options(key, key_size);
+    if (!current.ok()) return to_error(current.status());
+    auto next = key_options(new_key, new_key_size);
+    if (!next.ok()) return to_error(next.status());
+    return to_error(rekey_device_database(path, *current->key, *next->key));
   });
 }
 

@@ -14,6 +14,7 @@
 // DeviceStore is not thread-safe and phone apps call from several threads.
 struct fieldsync_db {
   std::string path;
+  fieldsync::DeviceStoreOptions options;  // its key when encrypted: other connections need it
   std::mutex mutex;
   std::unique_ptr<fieldsync::DeviceStore> store;
 };

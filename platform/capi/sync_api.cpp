@@ -47,12 +47,12 @@ struct Enrolled {
   std::unique_ptr<DeviceStore> store;
   EnrollResponse enrollment;
 };
-Result<Enrolled> ask_enrollment(const std::string& path, HttpTransport& http,
-                                const std::string& code) {
+Result<Enrolled> ask_enrollment(const std::string& path, const DeviceStoreOptions& options,
+                                HttpTransport& http, const std::string& code) {
   Enrolled enrolled;
   std::error_code ec;
   if (std::filesystem::exists(path, ec)) {
-    auto store = DeviceStore::open(path);
+    auto store = DeviceStore::open(path, options);
     if (!store.ok()) return store.status();
     enrolled.store = std::move(store).value();
     auto request = enrollment_request(*enrolled.store, code);
@@ -65,7 +65,8 @@ Result<Enrolled> ask_enrollment(const std::string& path, HttpTransport& http,
   auto enrollment = request_enrollment(http, code, Schema::property_management().version());
   if (!enrollment.ok()) return enrollment.status();
   enrolled.enrollment = std::move(enrollment).value();
-  auto store = DeviceStore::create(path, {enrolled.enrollment.device_code, enrolled.enrollment.user, ""});
+  auto store = DeviceStore::create(
+      path, {enrolled.enrollment.device_code, enrolled.enrollment.user, ""}, options);
   if (!store.ok()) return store.status();
   enrolled.store = std::move(store).value();
   return enrolled;
@@ -161,14 +162,10 @@ fieldsync_error run_alone(fieldsync_replicator& replicator, Work&& work) {
   });
 }
 
-}  // namespace
-
-extern "C" {
-
-fieldsync_error fieldsync_enroll(const char* path, const char* server_url,
-                                 const char* enrollment_code,
-                                 const fieldsync_http_transport* transport, int32_t token_storage,
-                                 fieldsync_db** out_db, char** out_enrollment_json) {
+fieldsync_error enroll_with(const char* path, const uint8_t* key, size_t key_size,
+                            const char* server_url, const char* enrollment_code,
+                            const fieldsync_http_transport* transport, int32_t token_storage,
+                            fieldsync_db** out_db, char** out_enrollment_json) {
   if (out_db != nullptr) *out_db = nullptr;
   clear_outputs({out_enrollment_json});
   if (auto e = require_arguments({{path, "path"},
@@ -184,9 +181,16 @@ fieldsync_error fieldsync_enroll(const char* path, const char* server_url,
                      " is not a fieldsync_token_storage (0 or 1)");
   }
   return guarded([&] {
+    DeviceStoreOptions options;
+    if (key != nullptr) {
+      auto parsed =
+          DatabaseKey::from_bytes(std::string_view(reinterpret_cast<const char*>(key), key_size));
+      if (!parsed.ok()) return to_error(parsed.status().with_context("key"));
+      options.key = std::move(parsed).value();
+    }
     const std::string server = without_trailing_slash(server_url);
     HostTransport http(*transport, server, nullptr);
-    auto enrolled = ask_enrollment(path, http, enrollment_code);
+    auto enrolled = ask_enrollment(path, options, http, enrollment_code);
     if (!enrolled.ok()) return transport_error(enrolled.status(), http);
     const EnrollResponse& enrollment = enrolled->enrollment;
     const bool host_keeps_token = token_storage == FIELDSYNC_TOKEN_IN_HOST;
@@ -202,11 +206,36 @@ fieldsync_error fieldsync_enroll(const char* path, const char* server_url,
     if (host_keeps_token) answer["device_token"] = enrollment.device_token;
     auto db = std::make_unique<fieldsync_db>();
     db->path = path;
+    db->options = options;
     db->store = std::move(enrolled->store);
     give_strings({{out_enrollment_json, dump_json(answer)}});
     if (out_db != nullptr) *out_db = db.release();
     return ok_error();
   });
+}
+
+}  // namespace
+
+extern "C" {
+
+fieldsync_error fieldsync_enroll(const char* path, const char* server_url,
+                                 const char* enrollment_code,
+                                 const fieldsync_http_transport* transport, int32_t token_storage,
+                                 fieldsync_db** out_db, char** out_enrollment_json) {
+  return enroll_with(path, nullptr, 0, server_url, enrollment_code, transport, token_storage,
+                     out_db, out_enrollment_json);
+}
+
+fieldsync_error fieldsync_enroll_encrypted(const char* path, const uint8_t* key, size_t key_size,
+                                           const char* server_url, const char* enrollment_code,
+                                           const fieldsync_http_transport* transport,
+                                           int32_t token_storage, fieldsync_db** out_db,
+                                           char** out_enrollment_json) {
+  if (out_db != nullptr) *out_db = nullptr;
+  clear_outputs({out_enrollment_json});
+  if (auto e = require_arguments({{key, "key"}}); failed(e)) return e;
+  return enroll_with(path, key, key_size, server_url, enrollment_code, transport, token_storage,
+                     out_db, out_enrollment_json);
 }
 
 fieldsync_error fieldsync_take_device_token(fieldsync_db* db, char** out_token) {
@@ -252,7 +281,7 @@ fieldsync_error fieldsync_replicator_create(fieldsync_db* db,
   return guarded([&] {
     auto replicator = std::make_unique<fieldsync_replicator>();
     // Its own connection: a sync on a background thread leaves `db` free for the UI.
-    auto store = DeviceStore::open(db->path);
+    auto store = DeviceStore::open(db->path, db->options);
     if (!store.ok()) return to_error(store.status());
     replicator->store = std::move(store).value();
     std::string server, host_token;

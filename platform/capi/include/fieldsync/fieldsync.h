@@ -113,6 +113,26 @@ FIELDSYNC_C_API fieldsync_error fieldsync_db_open(const char* path, fieldsync_db
  * exists. Usually fieldsync_enroll() creates the database instead. */
 FIELDSYNC_C_API fieldsync_error fieldsync_db_create(const char* path, const char* device_code,
                                                     const char* user, fieldsync_db** out_db);
+/* The same with the database encrypted at rest (docs/security.md, "The lost phone"):
+ * `key` is FIELDSYNC_KEY_SIZE random bytes the app keeps in the platform's keychain
+ * (Keychain, Android Keystore). Every page of the database and its WAL is sealed with
+ * AES-256-GCM under it. A wrong key and an encrypted database opened without its key
+ * (fieldsync_db_open) are FIELDSYNC_PERMISSION_DENIED, a plain database given a key
+ * FIELDSYNC_FAILED_PRECONDITION, a changed page FIELDSYNC_CORRUPTION naming the page. */
+#define FIELDSYNC_KEY_SIZE 32
+FIELDSYNC_C_API fieldsync_error fieldsync_db_open_encrypted(const char* path, const uint8_t* key,
+                                                            size_t key_size, fieldsync_db** out_db);
+FIELDSYNC_C_API fieldsync_error fieldsync_db_create_encrypted(const char* path,
+                                                              const char* device_code,
+                                                              const char* user, const uint8_t* key,
+                                                              size_t key_size,
+                                                              fieldsync_db** out_db);
+/* Re-encrypts the closed database at `path` from `key` to `new_key`: a crash leaves it
+ * whole under one key or the other (try both). FIELDSYNC_FAILED_PRECONDITION while
+ * any handle, in this process or another, has it open. */
+FIELDSYNC_C_API fieldsync_error fieldsync_db_rekey(const char* path, const uint8_t* key,
+                                                   size_t key_size, const uint8_t* new_key,
+                                                   size_t new_key_size);
 /* Closes the database; NULL is ignored. No other call on `db` may be running. */
 FIELDSYNC_C_API void fieldsync_db_close(fieldsync_db* db);
 /* {"path": ..., "user": ..., "device_code": ...}. */
@@ -335,6 +355,12 @@ FIELDSYNC_C_API fieldsync_error fieldsync_enroll(const char* path, const char* s
                                                  const fieldsync_http_transport* transport,
                                                  int32_t token_storage, fieldsync_db** out_db,
                                                  char** out_enrollment_json);
+/* fieldsync_enroll() for an encrypted database (fieldsync_db_open_encrypted): the
+ * database is created, or opened, under `key`. */
+FIELDSYNC_C_API fieldsync_error fieldsync_enroll_encrypted(
+    const char* path, const uint8_t* key, size_t key_size, const char* server_url,
+    const char* enrollment_code, const fieldsync_http_transport* transport, int32_t token_storage,
+    fieldsync_db** out_db, char** out_enrollment_json);
 /* Moves the device token out of the database to the host (for an app moving to
  * FIELDSYNC_TOKEN_IN_HOST): `out_token` receives it and the database keeps only a
  * marker. FIELDSYNC_FAILED_PRECONDITION when the database holds no token. */
