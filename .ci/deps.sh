@@ -4,9 +4,12 @@
 # Needs root (or sudo) the first time.
 set -euo pipefail
 
+# openssl makes the throwaway CA and certificates of the demo and the TLS tests
+# (platform/loopback_tls.h); nginx (its ssl and proxy modules) runs in front of the
+# server in tests/integration/nginx_test.cpp, as docs/server.md deploys it.
 packages=(cmake make g++ ccache pkg-config
           libsqlite3-dev libssl-dev libcpprest-dev nlohmann-json3-dev libboost-dev libgtest-dev
-          libhowardhinnant-date-dev tzdata libicu-dev openssl)
+          libhowardhinnant-date-dev tzdata libicu-dev openssl nginx)
 # `deps.sh fuzz` (from .ci/fuzz.sh): clang with libFuzzer and its sanitizer runtimes,
 # and llvm-symbolizer for readable reports.
 if [ "${1:-}" = fuzz ]; then

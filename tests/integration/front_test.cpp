@@ -7,12 +7,12 @@
 //
 // Every test is bounded in count and time and stops by itself.
 #include <atomic>
-#include <fstream>
 #include <chrono>
 #include <thread>
 
 #include "cpprest_transport.h"
 #include "fieldsync/protocol.h"
+#include "loopback_tls.h"
 #include "raw_http.h"
 #include "server_world.h"
 
@@ -41,12 +41,6 @@ class FrontTest : public ServerTest {
     ASSERT_EQ(server_.stop(), 0);
     server_.set_serve_options(std::move(options));
     ASSERT_TRUE(server_.start_again().ok());
-  }
-
-  // Runs `command` in a shell in the test's folder, failing the test on an error.
-  void shell(const std::string& command) {
-    ProcessResult r = run_process("/bin/sh", {"-c", "cd '" + dir_.path().string() + "' && " + command});
-    ASSERT_EQ(r.exit_code, 0) << command << "\n" << r.err;
   }
 };
 
@@ -243,45 +237,34 @@ TEST_F(FrontTest, AUserAddedAgainAfterLeavingDoesNotReviveOldPhones) {
 }
 
 TEST_F(FrontTest, TlsWithTheOfficesCaAndAPinnedKey) {
-  // A throwaway CA and a certificate for 127.0.0.1 signed by it; another CA that
-  // signed nothing of ours.
-  shell("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=office-ca "
-        "-keyout ca.key -out ca.pem 2>/dev/null");
-  shell("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=other-ca "
-        "-keyout other.key -out other.pem 2>/dev/null");
-  shell("openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server.key "
-        "-out server.csr 2>/dev/null");
-  shell("printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext && openssl x509 -req -in server.csr "
-        "-CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile san.ext -out server.pem "
-        "2>/dev/null");
+  // A throwaway CA and a certificate for 127.0.0.1 signed by it (its pin computed with
+  // openssl as the docs show); another CA that signed nothing of ours.
+  const std::string folder = dir_.path().string();
+  const LoopbackCertificate tls = must(make_loopback_tls(folder));
+  const ThrowawayCa other = must(make_throwaway_ca(folder, "other-ca"));
   // The pin as the docs compute it with openssl, and as the transport computes it.
-  shell("openssl x509 -in server.pem -pubkey -noout | openssl pkey -pubin -outform der | "
-        "openssl dgst -sha256 -binary | base64 > pin.txt");
-  std::ifstream pin_file(dir_.path().string() + "/pin.txt");
-  std::string pin_base64;
-  std::getline(pin_file, pin_base64);
-  const std::string pin = "sha256/" + pin_base64;
-  EXPECT_EQ(must(certificate_pin(dir_.path().string() + "/server.pem")), pin);
+  const std::string& pin = tls.pin;
+  EXPECT_EQ(must(certificate_pin(tls.cert_file)), pin);
 
-  serve_with({"--tls-cert", dir_.path().string() + "/server.pem", "--tls-key", dir_.path().string() + "/server.key"});
+  serve_with({"--tls-cert", tls.cert_file, "--tls-key", tls.key_file});
   ASSERT_EQ(server_.url().rfind("https://", 0), 0u) << server_.url();
   const HttpRequest health{"GET", "/v1/health", "", ""};
-  auto transport = [&](const std::string& ca, const std::string& with_pin) {
+  auto transport = [&](const std::string& ca_file, const std::string& with_pin) {
     CpprestTransportOptions options;
-    options.ca_file = ca.empty() ? "" : dir_.path().string() + "/" + ca;
+    options.ca_file = ca_file;
     options.pin = with_pin;
     options.request_timeout = milliseconds(5000);
     return must(CpprestTransport::create(server_.url(), options));
   };
-  auto trusted = transport("ca.pem", "")->send(health);
+  auto trusted = transport(tls.ca_file, "")->send(health);
   ASSERT_TRUE(trusted.ok()) << trusted.status().to_string();
   EXPECT_EQ(trusted->status, 200);
-  EXPECT_EQ(must(transport("ca.pem", pin)->send(health)).status, 200);
+  EXPECT_EQ(must(transport(tls.ca_file, pin)->send(health)).status, 200);
   // The system's CAs never signed it; another CA did not either; a pin of another key.
   EXPECT_FALSE(transport("", "")->send(health).ok());
-  EXPECT_FALSE(transport("other.pem", "")->send(health).ok());
+  EXPECT_FALSE(transport(other.cert_file, "")->send(health).ok());
   const std::string wrong_pin = "sha256/" + std::string(43, 'A') + "=";
-  EXPECT_FALSE(transport("ca.pem", wrong_pin)->send(health).ok());
+  EXPECT_FALSE(transport(tls.ca_file, wrong_pin)->send(health).ok());
   // Plain HTTP is refused by the phone to anything but this machine, and the server
   // will not serve it on another address without being told.
   auto plain = CpprestTransport::create("http://192.0.2.7:8080");
@@ -301,7 +284,7 @@ TEST_F(FrontTest, TlsWithTheOfficesCaAndAPinnedKey) {
   const std::string code = admin({"enroll-code", "tess"});
   const std::string db = dir_.path().string() + "/tess.db";
   ProcessResult enrolled = phone_cli(db, {"enroll", "--server", server_.url(), "--code", code,
-                                          "--ca-file", dir_.path().string() + "/ca.pem", "--pin", pin});
+                                          "--ca-file", tls.ca_file, "--pin", pin});
   ASSERT_EQ(enrolled.exit_code, 0) << enrolled.err;
   ProcessResult synced = phone_cli(db, {"sync"});
   EXPECT_EQ(synced.exit_code, 0) << synced.err;
@@ -310,11 +293,11 @@ TEST_F(FrontTest, TlsWithTheOfficesCaAndAPinnedKey) {
   const std::string code2 = admin({"enroll-code", "tess"});
   ProcessResult pinned_wrong =
       phone_cli(dir_.path().string() + "/other.db", {"enroll", "--server", server_.url(), "--code", code2,
-                                           "--ca-file", dir_.path().string() + "/ca.pem", "--pin", wrong_pin});
+                                           "--ca-file", tls.ca_file, "--pin", wrong_pin});
   EXPECT_NE(pinned_wrong.exit_code, 0);
   ProcessResult right = phone_cli(dir_.path().string() + "/right.db",
                                   {"enroll", "--server", server_.url(), "--code", code2,
-                                   "--ca-file", dir_.path().string() + "/ca.pem"});
+                                   "--ca-file", tls.ca_file});
   EXPECT_EQ(right.exit_code, 0) << right.err;
 }
 

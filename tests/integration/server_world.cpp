@@ -71,6 +71,13 @@ void ServerTest::set_up_reference_data() {
 
 FieldDevice& ServerTest::enroll(const std::string& user, const std::string& role,
                                 const std::vector<std::string>& buildings) {
+  return enroll_through(server_.url(), test_timeouts(), user, role, buildings);
+}
+
+FieldDevice& ServerTest::enroll_through(const std::string& url,
+                                        const CpprestTransportOptions& transport_options,
+                                        const std::string& user, const std::string& role,
+                                        const std::vector<std::string>& buildings) {
   admin({"user", "add", user, "--role", role});
   for (const auto& building : buildings) admin({"assign", user, "--building", building});
   const std::string code = admin({"enroll-code", user});
@@ -78,7 +85,7 @@ FieldDevice& ServerTest::enroll(const std::string& user, const std::string& role
   FieldDevice& device = devices_[user];
   device.user = user;
   device.path = dir_.file(user + ".db");
-  device.http = must(CpprestTransport::create(server_.url(), test_timeouts()));
+  device.http = must(CpprestTransport::create(url, transport_options));
   device.link = std::make_unique<FlakyTransport>(*device.http);
   auto enrollment =
       must(request_enrollment(*device.link, code, Schema::property_management().version()));
@@ -88,7 +95,7 @@ FieldDevice& ServerTest::enroll(const std::string& user, const std::string& role
   options.clock = &field_clock_;
   device.store =
       must(DeviceStore::create(device.path, {enrollment.device_code, user, ""}, options));
-  Status adopted = adopt_enrollment(*device.store, enrollment, server_.url());
+  Status adopted = adopt_enrollment(*device.store, enrollment, url);
   EXPECT_TRUE(adopted.ok()) << adopted.to_string();
   attach_replicator(device);
   return device;

@@ -64,6 +64,12 @@ class ServerTest : public ::testing::Test {
   // enrolls a new device with it over HTTP.
   FieldDevice& enroll(const std::string& user, const std::string& role,
                       const std::vector<std::string>& buildings = {});
+  // enroll(), through `url` (a proxy in front of the server) with `transport_options`
+  // (its CA file, its key pin).
+  FieldDevice& enroll_through(const std::string& url,
+                              const CpprestTransportOptions& transport_options,
+                              const std::string& user, const std::string& role,
+                              const std::vector<std::string>& buildings = {});
   // Runs the `fieldsync` command line (FIELDSYNC_CLI_PATH) on the phone database `db`.
   ProcessResult phone_cli(const std::string& db, const std::vector<std::string>& args) const;
   // Adds `user` as a collector of `buildings`, enrolls the phone database `db` through
