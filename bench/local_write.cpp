@@ -4,10 +4,13 @@
 // prepared single-row INSERT in its own transaction, with a row of the same size, the
 // same journal (WAL) and the same synchronous mode, in the same folder. Rounds of the
 // two alternate so that disk noise falls on both. Runs with synchronous FULL (the
-// store's default, the figure the goal is about) and then NORMAL.
+// store's default, the figure the goal is about) and then NORMAL. A third writer does
+// the same fee visits in an encrypted store (DeviceStoreOptions::key), in the same
+// rounds, for the cost of encryption: ratio_encrypted_vs_plain.
 #include <sqlite3.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "benchmark.h"
@@ -77,9 +80,11 @@ class RawSqliteWriter {
 // A device store holding one household, recording fee visits to it.
 class FeeVisitWriter {
  public:
-  static Result<std::unique_ptr<FeeVisitWriter>> open(const std::string& path, bool sync_full) {
+  static Result<std::unique_ptr<FeeVisitWriter>> open(
+      const std::string& path, bool sync_full, std::optional<DatabaseKey> key = std::nullopt) {
     DeviceStoreOptions options;
     options.synchronous_full = sync_full;
+    options.key = std::move(key);
     auto store = DeviceStore::create(path, {"BN01", "alice", ""}, options);
     if (!store.ok()) return store.status();
     std::unique_ptr<FeeVisitWriter> writer(new FeeVisitWriter(std::move(store).value()));
@@ -151,6 +156,20 @@ Status time_raw_rows(RawSqliteWriter& writer, const std::string& body, int64_t c
   return Status();
 }
 
+void report_encrypted(const std::string& suffix, const Latencies& plain,
+                      const Latencies& encrypted) {
+  report("local_write", "fieldsync_encrypted_writes_per_s" + suffix, encrypted.per_second(),
+         "ops/s");
+  report("local_write", "ratio_encrypted_vs_plain" + suffix,
+         plain.per_second() / encrypted.per_second(), "x");
+  report("local_write", "ratio_p50_encrypted_vs_plain" + suffix,
+         encrypted.percentile_us(50) / plain.percentile_us(50), "x");
+  report("local_write", "fieldsync_encrypted_p50_latency" + suffix, encrypted.percentile_us(50),
+         "us");
+  report("local_write", "fieldsync_encrypted_p99_latency" + suffix, encrypted.percentile_us(99),
+         "us");
+}
+
 void report_mode(const std::string& suffix, const Latencies& fieldsync, const Latencies& raw) {
   report("local_write", "operations" + suffix, static_cast<double>(fieldsync.count()), "count");
   report("local_write", "fieldsync_writes_per_s" + suffix, fieldsync.per_second(), "ops/s");
@@ -172,6 +191,8 @@ Status run_mode(const BenchmarkContext& context, bool sync_full) {
   if (!fieldsync.ok()) return fieldsync.status();
   auto raw = RawSqliteWriter::open(dir.file("raw.db"), sync_full);
   if (!raw.ok()) return raw.status();
+  auto encrypted = FeeVisitWriter::open(dir.file("encrypted.db"), sync_full, DatabaseKey::random());
+  if (!encrypted.ok()) return encrypted.status();
 
   size_t row_bytes = 0;
   FIELDSYNC_RETURN_IF_ERROR((*fieldsync)->write(&row_bytes));
@@ -179,21 +200,26 @@ Status run_mode(const BenchmarkContext& context, bool sync_full) {
   Latencies ignored;
   FIELDSYNC_RETURN_IF_ERROR(time_fee_visits(**fieldsync, kWarmUp, ignored));
   FIELDSYNC_RETURN_IF_ERROR(time_raw_rows(**raw, body, kWarmUp, ignored));
+  FIELDSYNC_RETURN_IF_ERROR(time_fee_visits(**encrypted, kWarmUp, ignored));
 
-  Latencies fieldsync_latencies, raw_latencies;
+  Latencies fieldsync_latencies, raw_latencies, encrypted_latencies;
   const int64_t total = context.scaled(kOperations);
   for (int64_t done = 0, round = 0; done < total; done += kRoundSize, ++round) {
     const int64_t count = std::min(kRoundSize, total - done);
     const bool fieldsync_first = round % 2 == 0;
     if (fieldsync_first) {
       FIELDSYNC_RETURN_IF_ERROR(time_fee_visits(**fieldsync, count, fieldsync_latencies));
+      FIELDSYNC_RETURN_IF_ERROR(time_fee_visits(**encrypted, count, encrypted_latencies));
     }
     FIELDSYNC_RETURN_IF_ERROR(time_raw_rows(**raw, body, count, raw_latencies));
     if (!fieldsync_first) {
+      FIELDSYNC_RETURN_IF_ERROR(time_fee_visits(**encrypted, count, encrypted_latencies));
       FIELDSYNC_RETURN_IF_ERROR(time_fee_visits(**fieldsync, count, fieldsync_latencies));
     }
   }
-  report_mode(sync_full ? "" : "_sync_normal", fieldsync_latencies, raw_latencies);
+  const std::string suffix = sync_full ? "" : "_sync_normal";
+  report_mode(suffix, fieldsync_latencies, raw_latencies);
+  report_encrypted(suffix, fieldsync_latencies, encrypted_latencies);
   return Status();
 }
 

@@ -59,7 +59,10 @@ Status apply_connection_settings(SqliteDb& db, bool synchronous_full) {
 Status check_is_device_database(SqliteDb& db, const std::string& path) {
   auto app_id = db.pragma_int("application_id");
   if (!app_id.ok()) {
-    if (app_id.status().code() == StatusCode::kCorruption) {
+    // A page of an encrypted database that fails its check says which page itself.
+    const bool page_fails =
+        app_id.status().message().find("fails its authentication check") != std::string::npos;
+    if (app_id.status().code() == StatusCode::kCorruption && !page_fails) {
       return Status::corruption("'" + path + "' is not a fieldsync database (not a SQLite file at all)");
     }
     return app_id.status().with_context("'" + path + "'");

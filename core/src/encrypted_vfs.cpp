@@ -187,17 +187,13 @@ EncryptedFile* self(sqlite3_file* file) {
   return reinterpret_cast<EncryptedFile*>(file);
 }
 
+// The key check of page 1 is compared before SQLite opens the file
+// (inspect_database_file), so a page that fails here was changed or damaged.
 int page_failure(EncryptedFile* f, uint32_t pgno, bool in_wal) {
   const std::string where = f->name != nullptr ? "'" + std::string(f->name) + "'" : "the database";
-  if (pgno == 1 && !in_wal) {
-    t_page_failure = "page 1 of " + where +
-                     " fails its authentication check: the key does not open this "
-                     "database, or it is damaged";
-  } else {
-    t_page_failure =
-        "page " + std::to_string(pgno) + (in_wal ? " in the WAL of " : " of ") + where +
-        " fails its authentication check: it was changed outside fieldsync, or it is damaged";
-  }
+  t_page_failure = "page " + std::to_string(pgno) + (in_wal ? " in the WAL of " : " of ") + where +
+                   " fails its authentication check: it was changed outside fieldsync, or it is "
+                   "damaged";
   return SQLITE_IOERR_DATA;
 }
 

@@ -6,10 +6,12 @@ namespace fieldsync {
 
 Status sqlite_status(int rc, sqlite3* db, const std::string& doing) {
   const int primary = rc & 0xFF;
-  // The encrypted VFS says which page failed its check, or why it refused a file.
-  if (rc == SQLITE_IOERR_DATA || primary == SQLITE_CANTOPEN || rc == SQLITE_IOERR_WRITE) {
+  // The encrypted VFS says which page failed its check, or why it refused a file. (A
+  // failed sqlite3_open_v2 gives the primary code; the handle keeps the extended one.)
+  if (primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN) {
+    const int extended = db != nullptr ? sqlite3_extended_errcode(db) : rc;
     const std::string failure = take_page_failure();
-    if (rc == SQLITE_IOERR_DATA) {
+    if (rc == SQLITE_IOERR_DATA || extended == SQLITE_IOERR_DATA) {
       return Status::corruption(doing + ": the database is damaged: " +
                                 (failure.empty() ? "a page fails its check" : failure));
     }

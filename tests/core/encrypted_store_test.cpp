@@ -175,6 +175,17 @@ TEST_F(EncryptedStoreTest, AChangedPageIsReportedAsDamageNamingThePage) {
       << status.message();
 }
 
+TEST_F(EncryptedStoreTest, AChangedFirstPageIsReportedAsDamageNotAsAForeignFile) {
+  add_owner(*create(key_), kOwner);
+  flip_byte(path_, 200);
+  auto opened = DeviceStore::open(path_, options(key_));
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.status().code(), StatusCode::kCorruption) << opened.status().to_string();
+  EXPECT_TRUE(contains(opened.status().message(),
+                       "page 1 of '" + path_ + "' fails its authentication check"))
+      << opened.status().message();
+}
+
 TEST_F(EncryptedStoreTest, AChangedWalFrameIsReportedAsDamage) {
   auto writer = create(key_);
   const std::string id = add_owner(*writer, kOwner).id;
