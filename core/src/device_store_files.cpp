@@ -11,7 +11,7 @@
 #include <filesystem>
 
 #include "device_store_impl.h"
-#include "encrypted_vfs.h"
+#include "page_cipher.h"
 #include "fieldsync/device_store.h"
 #include "fieldsync/id.h"
 #include "migrations.h"

@@ -1,69 +1,23 @@
-// The "fieldsync-aes" VFS (the layout of its pages is in encrypted_vfs.h). Reads and
+// The "fieldsync-aes" VFS (the layout of a page is in page_cipher.h). Reads and
 // writes are mapped onto whole pages: SQLite reads and writes whole pages of the
 // database file except the 100-byte header of page 1, and writes a WAL frame as its
 // 24-byte header then its page image, while recovery reads header and image at once.
 #include "encrypted_vfs.h"
 
-#include <fcntl.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <filesystem>
 #include <new>
-
-#include "attachment_files.h"
 
 namespace fieldsync {
 namespace {
 
 constexpr int kPage = kEncryptedPageSize;
 constexpr int kBody = kPage - kEncryptedReservedBytes;  // the bytes of a page that are encrypted
-constexpr int kIvSize = 12;
-constexpr int kTagSize = 16;
-constexpr int kClearPrefix = 16;  // page 1: marker and key check
 constexpr int64_t kWalHeader = 32;
 constexpr int64_t kFrameHeader = 24;
 constexpr int64_t kFrame = kFrameHeader + kPage;
-constexpr unsigned char kMarker[8] = {'F', 'S', 'Y', 'N', 'C', 'A', 'E', 'S'};
-constexpr char kSqliteHeader[16] = "SQLite format 3";  // with its NUL, 16 bytes
-
-static_assert(kIvSize + kTagSize <= kEncryptedReservedBytes,
-              "IV and tag fit in the reserved bytes");
-
-// The keys one database key gives, each an HMAC-SHA-256 of a label under it: the page
-// key, and the check value page 1 keeps in clear to tell a wrong key at once.
-struct PageKeys {
-  std::array<unsigned char, 32> cipher{};
-  std::array<unsigned char, 8> check{};
-  ~PageKeys() {
-    OPENSSL_cleanse(cipher.data(), cipher.size());
-    OPENSSL_cleanse(check.data(), check.size());
-  }
-};
-
-void derive(const DatabaseKey& key, const char* label, unsigned char* out, size_t size) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(DatabaseKey::kSize),
-       reinterpret_cast<const unsigned char*>(label), std::strlen(label), mac.data(), &length);
-  std::memcpy(out, mac.data(), std::min<size_t>(size, length));
-  OPENSSL_cleanse(mac.data(), mac.size());
-}
-
-PageKeys derive_page_keys(const DatabaseKey& key) {
-  PageKeys keys;
-  derive(key, "fieldsync device database pages v1", keys.cipher.data(), keys.cipher.size());
-  derive(key, "fieldsync device database key check v1", keys.check.data(), keys.check.size());
-  return keys;
-}
 
 uint32_t get_u32(const unsigned char* p) {
   return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | uint32_t{p[3]};
@@ -72,92 +26,6 @@ uint32_t get_u32(const unsigned char* p) {
 bool all_zero(const unsigned char* p, size_t size) {
   return std::all_of(p, p + size, [](unsigned char b) { return b == 0; });
 }
-
-// Seals and opens pages under one key. One per open file: not thread-safe.
-class PageCipher {
- public:
-  explicit PageCipher(const PageKeys& keys)
-      : keys_(keys), seal_(EVP_CIPHER_CTX_new()), open_(EVP_CIPHER_CTX_new()) {
-    EVP_EncryptInit_ex(seal_, EVP_aes_256_gcm(), nullptr, keys_.cipher.data(), nullptr);
-    EVP_DecryptInit_ex(open_, EVP_aes_256_gcm(), nullptr, keys_.cipher.data(), nullptr);
-  }
-  ~PageCipher() {
-    EVP_CIPHER_CTX_free(seal_);
-    EVP_CIPHER_CTX_free(open_);
-  }
-  PageCipher(const PageCipher&) = delete;
-  PageCipher& operator=(const PageCipher&) = delete;
-
-  const PageKeys& keys() const { return keys_; }
-
-  // `plain` is the page as SQLite holds it; `sealed` gets the page as it goes to disk.
-  bool seal(uint32_t pgno, const unsigned char* plain, unsigned char* sealed) {
-    const int start = pgno == 1 ? kClearPrefix : 0;
-    unsigned char* iv = sealed + kBody;
-    unsigned char* tag = iv + kIvSize;
-    const unsigned char aad[4] = {
-        static_cast<unsigned char>(pgno >> 24), static_cast<unsigned char>(pgno >> 16),
-        static_cast<unsigned char>(pgno >> 8), static_cast<unsigned char>(pgno)};
-    int n = 0;
-    unsigned char tail[16];
-    const bool ok =
-        RAND_bytes(iv, kIvSize) == 1 &&
-        EVP_EncryptInit_ex(seal_, nullptr, nullptr, nullptr, iv) == 1 &&
-        EVP_EncryptUpdate(seal_, nullptr, &n, aad, sizeof(aad)) == 1 &&
-        EVP_EncryptUpdate(seal_, sealed + start, &n, plain + start, kBody - start) == 1 &&
-        EVP_EncryptFinal_ex(seal_, tail, &n) == 1 &&
-        EVP_CIPHER_CTX_ctrl(seal_, EVP_CTRL_GCM_GET_TAG, kTagSize, tag) == 1;
-    std::memset(tag + kTagSize, 0, kPage - kBody - kIvSize - kTagSize);
-    if (pgno == 1) {
-      std::memcpy(sealed, kMarker, sizeof(kMarker));
-      std::memcpy(sealed + sizeof(kMarker), keys_.check.data(), keys_.check.size());
-    }
-    return ok;
-  }
-
-  // Authenticates and decrypts a page (`sealed` and `plain` may be the same buffer).
-  // On failure `plain` is all zeros: no unauthenticated byte is handed out.
-  bool open(uint32_t pgno, const unsigned char* sealed, unsigned char* plain) {
-    const int start = pgno == 1 ? kClearPrefix : 0;
-    if (pgno == 1 && !has_key_check(sealed)) {
-      std::memset(plain, 0, kPage);
-      return false;
-    }
-    unsigned char iv[kIvSize];
-    unsigned char tag[kTagSize];
-    std::memcpy(iv, sealed + kBody, kIvSize);
-    std::memcpy(tag, sealed + kBody + kIvSize, kTagSize);
-    const unsigned char aad[4] = {
-        static_cast<unsigned char>(pgno >> 24), static_cast<unsigned char>(pgno >> 16),
-        static_cast<unsigned char>(pgno >> 8), static_cast<unsigned char>(pgno)};
-    int n = 0;
-    unsigned char tail[16];
-    const bool ok =
-        EVP_DecryptInit_ex(open_, nullptr, nullptr, nullptr, iv) == 1 &&
-        EVP_DecryptUpdate(open_, nullptr, &n, aad, sizeof(aad)) == 1 &&
-        EVP_DecryptUpdate(open_, plain + start, &n, sealed + start, kBody - start) == 1 &&
-        EVP_CIPHER_CTX_ctrl(open_, EVP_CTRL_GCM_SET_TAG, kTagSize, tag) == 1 &&
-        EVP_DecryptFinal_ex(open_, tail, &n) > 0;
-    if (!ok) {
-      std::memset(plain, 0, kPage);
-      return false;
-    }
-    if (pgno == 1) std::memcpy(plain, kSqliteHeader, sizeof(kSqliteHeader));
-    std::memset(plain + kBody, 0, kPage - kBody);
-    return true;
-  }
-
-  // Whether a sealed page 1 starts with the marker and this key's check value.
-  bool has_key_check(const unsigned char* sealed) const {
-    return std::memcmp(sealed, kMarker, sizeof(kMarker)) == 0 &&
-           CRYPTO_memcmp(sealed + sizeof(kMarker), keys_.check.data(), keys_.check.size()) == 0;
-  }
-
- private:
-  PageKeys keys_;
-  EVP_CIPHER_CTX* seal_;
-  EVP_CIPHER_CTX* open_;
-};
 
 thread_local std::string t_page_failure;
 // The keys of the database being opened by open_encrypted_database() on this thread:
@@ -588,123 +456,10 @@ int open_encrypted_database(const std::string& path, int flags, const DatabaseKe
   return rc;
 }
 
-DatabaseFileKind inspect_database_file(const std::string& path, const DatabaseKey* key) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno == ENOENT ? DatabaseFileKind::kEmpty : DatabaseFileKind::kUnrecognised;
-  unsigned char head[kClearPrefix];
-  const ssize_t n = ::pread(fd, head, sizeof(head), 0);
-  ::close(fd);
-  if (n == 0) return DatabaseFileKind::kEmpty;
-  if (n != static_cast<ssize_t>(sizeof(head))) return DatabaseFileKind::kUnrecognised;
-  if (std::memcmp(head, kSqliteHeader, sizeof(kSqliteHeader)) == 0) return DatabaseFileKind::kPlain;
-  if (std::memcmp(head, kMarker, sizeof(kMarker)) != 0) return DatabaseFileKind::kUnrecognised;
-  if (key == nullptr) return DatabaseFileKind::kEncrypted;
-  const PageKeys keys = derive_page_keys(*key);
-  const bool same =
-      CRYPTO_memcmp(head + sizeof(kMarker), keys.check.data(), keys.check.size()) == 0;
-  return same ? DatabaseFileKind::kEncrypted : DatabaseFileKind::kOtherKey;
-}
-
 std::string take_page_failure() {
   std::string failure = std::move(t_page_failure);
   t_page_failure.clear();
   return failure;
-}
-
-namespace {
-
-// A file descriptor closed on scope exit.
-class Descriptor {
- public:
-  explicit Descriptor(int fd) : fd_(fd) {}
-  ~Descriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Descriptor(const Descriptor&) = delete;
-  Descriptor& operator=(const Descriptor&) = delete;
-  int get() const { return fd_; }
-  int release() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
-
-Status write_all(int fd, const unsigned char* data, size_t size, off_t offset,
-                 const std::string& path) {
-  while (size > 0) {
-    const ssize_t n = ::pwrite(fd, data, size, offset);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Status::io_error("cannot write '" + path + "': " + std::strerror(errno));
-    data += n;
-    size -= static_cast<size_t>(n);
-    offset += n;
-  }
-  return Status();
-}
-
-Status copy_reencrypted(int in, int out, const std::string& path, const std::string& building,
-                        PageCipher& from, PageCipher& to) {
-  std::array<unsigned char, kPage> page;
-  std::array<unsigned char, kPage> sealed;
-  for (int64_t index = 0;; ++index) {
-    const off_t offset = static_cast<off_t>(index * kPage);
-    size_t got = 0;
-    while (got < page.size()) {
-      const ssize_t n =
-          ::pread(in, page.data() + got, page.size() - got, offset + static_cast<off_t>(got));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return Status::io_error("cannot read '" + path + "': " + std::strerror(errno));
-      if (n == 0) break;
-      got += static_cast<size_t>(n);
-    }
-    if (got == 0) return Status();
-    const auto pgno = static_cast<uint32_t>(index + 1);
-    if (got != page.size()) {
-      return Status::corruption("'" + path + "' ends in part of a page; nothing was changed");
-    }
-    if (!from.open(pgno, page.data(), page.data())) {
-      return Status::corruption(
-          "page " + std::to_string(pgno) + " of '" + path +
-          "' fails its authentication check under the current key; nothing was changed");
-    }
-    if (!to.seal(pgno, page.data(), sealed.data()))
-      return Status::internal("cannot encrypt a page");
-    FIELDSYNC_RETURN_IF_ERROR(write_all(out, sealed.data(), sealed.size(), offset, building));
-  }
-}
-
-}  // namespace
-
-Status reencrypt_database_file(const std::string& path, const DatabaseKey& current,
-                               const DatabaseKey& next) {
-  PageCipher from(derive_page_keys(current));
-  PageCipher to(derive_page_keys(next));
-  Descriptor in(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (in.get() < 0) return Status::io_error("cannot read '" + path + "': " + std::strerror(errno));
-  const std::string building = path + ".rekeying";
-  ::unlink(building.c_str());  // a leftover of a rekey that was killed part-way
-  Descriptor out(::open(building.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-  if (out.get() < 0)
-    return Status::io_error("cannot write '" + building + "': " + std::strerror(errno));
-  Status copied = copy_reencrypted(in.get(), out.get(), path, building, from, to);
-  if (copied.ok() && ::fsync(out.get()) != 0) {
-    copied = Status::io_error("cannot sync '" + building + "': " + std::strerror(errno));
-  }
-  if (::close(out.release()) != 0 && copied.ok())
-    copied = Status::io_error("cannot write '" + building + "'");
-  if (copied.ok() && ::rename(building.c_str(), path.c_str()) != 0) {
-    copied = Status::io_error("cannot replace '" + path + "': " + std::strerror(errno));
-  }
-  if (!copied.ok()) {
-    ::unlink(building.c_str());
-    return copied;
-  }
-  const std::string folder = std::filesystem::absolute(path).parent_path().string();
-  return fsync_path(folder, /*folder=*/true);
 }
 
 }  // namespace fieldsync
