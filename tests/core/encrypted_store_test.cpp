@@ -112,6 +112,35 @@ TEST_F(EncryptedStoreTest, NeitherTheDatabaseNorItsWalHoldsThePlaintext) {
   EXPECT_TRUE(contains(read_file(plain_path), kOwner));
 }
 
+TEST_F(EncryptedStoreTest, TwoConnectionsShareTheEncryptedWal) {
+  auto writer = create(key_);
+  auto reader = must(DeviceStore::open(path_, options(key_)));
+  const std::string id = add_owner(*writer, kOwner).id;
+  EXPECT_EQ(must(reader->get("estates", id)).fields["name"], kOwner);
+  must(reader->update("estates", id, {{"name", "Renamed by the reader"}}));
+  EXPECT_EQ(must(writer->get("estates", id)).fields["name"], "Renamed by the reader");
+}
+
+TEST_F(EncryptedStoreTest, CheckpointsCarryTheWalIntoTheEncryptedFile) {
+  std::string first;
+  {
+    DeviceStoreOptions fast = options(key_);
+    fast.synchronous_full = false;
+    auto store = must(DeviceStore::create(path_, {"K7Q2", "alice", "node1"}, fast));
+    // Enough pages for SQLite's automatic checkpoints (every 1000 WAL frames).
+    for (int i = 0; i < 1500; ++i) {
+      const std::string id = add_owner(*store, std::string(kOwner) + " " + std::to_string(i)).id;
+      if (i == 0) first = id;
+    }
+    EXPECT_TRUE(store->check_integrity().ok());
+    EXPECT_GT(std::filesystem::file_size(path_), 100u * 4096u) << "checkpoints wrote pages";
+  }
+  auto store = must(DeviceStore::open(path_, options(key_)));
+  EXPECT_TRUE(store->check_integrity().ok());
+  EXPECT_EQ(must(store->get("estates", first)).fields["name"], std::string(kOwner) + " 0");
+  EXPECT_FALSE(contains(read_file(path_), kOwner));
+}
+
 TEST_F(EncryptedStoreTest, AWrongKeyIsRefusedWithAClearMessage) {
   add_owner(*create(key_), kOwner);
   auto opened = DeviceStore::open(path_, options(DatabaseKey::random()));
