@@ -96,6 +96,10 @@ FieldDef unique(FieldDef f) {
   f.unique = true;
   return f;
 }
+FieldDef owned_by(FieldDef f, std::string owner) {
+  f.owner = std::move(owner);
+  return f;
+}
 FieldDef defaults_to(FieldDef f, Json value) {
   f.default_value = DefaultValue::kLiteral;
   f.default_literal = std::move(value);
@@ -314,7 +318,8 @@ std::vector<CollectionDef> property_management_collections() {
   all.push_back(std::move(payments));
   CollectionDef voids = collection(
       "payment_voids", "payment void", inherit({"payment"}, "fees"),
-      {unique(about(ref(once("payment", T::kReference), "payments"), "the payment to void")),
+      {unique(owned_by(about(ref(once("payment", T::kReference), "payments"), "the payment to void"),
+                         "collector")),
        about(once("reason", T::kText), "why it is void"),
        author(about(once("voided_by", T::kText), "who voided it")),
        now(about(once("voided_at", T::kTimestamp), "when"))},

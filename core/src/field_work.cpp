@@ -93,6 +93,11 @@ Result<Record> FieldWork::record(const std::string& collection_name, Json fields
   if (problems.empty() && c.relation_check) {
     FIELDSYNC_RETURN_IF_ERROR(c.relation_check(fields, StoreRecords(store_), problems));
   }
+  if (problems.empty() && store_.access().known()) {
+    auto refusal = ownership_refusal(store_.schema(), c, store_.access(), fields, StoreRecords(store_));
+    if (!refusal.ok()) return refusal.status();
+    if (!refusal->empty()) return Status::permission_denied(*refusal);
+  }
   for (const auto& field : c.fields) {
     if (!field.unique || !fields.contains(field.name)) continue;
     auto same = store_.list(c.name, ListQuery{{{field.name, fields[field.name]}}, 1});

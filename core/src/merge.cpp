@@ -129,12 +129,31 @@ MergeResult merge_status(const CollectionDef& c, const Record& current, const In
   if (!cycle.is_number_integer() || cycle.get<int64_t>() < 0) {
     return rejected(reopens + ": must be a whole number, zero or more");
   }
+  // The count names the cycle the phone saw: a reopen counts one on from it, a status
+  // change keeps it. So a reopen applies only to the cycle the server is in (two
+  // offline reopens of one cycle count once) and no change can jump the counter.
+  const int64_t seen = current.fields.value(reopens, int64_t{0});
+  const int64_t named = cycle.get<int64_t>();
+  const bool reopen = change.kind == "reopen";
+  if (reopen && stage.get<std::string>() != status->choices.front()) {
+    return rejected("a reopen moves " + status->name + " back to '" + status->choices.front() + "'");
+  }
+  if (named > seen + (reopen ? 1 : 0)) {
+    return rejected(reopens + ": " + std::to_string(named) + " is past the " + c.record_noun +
+                    "'s count of " + std::to_string(seen) + (reopen ? "; a reopen counts one on from it"
+                                                                    : "; a status change keeps it"));
+  }
+  MergeResult r;
+  r.record = current;
+  if (reopen && named <= seen) {
+    r.outcome = ChangeOutcome::kMerged;
+    r.reason = "the " + c.record_noun + " was already reopened (" + reopens + " " + std::to_string(seen) + ")";
+    return r;
+  }
   const auto key = [&](const Json& fields) {
     return std::make_pair(fields.value(reopens, int64_t{0}),
                           status->stage_index(fields.value(status->name, status->choices.front())));
   };
-  MergeResult r;
-  r.record = current;
   const auto incoming = key(change.fields), existing = key(current.fields);
   if (incoming > existing) {
     for (const std::string& name : {status->name, reopens}) {

@@ -157,6 +157,16 @@ Result<std::string> PushBatch::check_new_record(const CollectionDef& c, const Re
     if (!same->empty())
       return field.name + ": " + receipt + " is already used by another " + c.record_noun;
   }
+  for (const FieldDef& field : c.fields) {
+    if (!field.unique || !record.fields.contains(field.name)) continue;
+    const Json& value = record.fields[field.name];
+    auto same = txn_.find_ids(c.name, field.name, value.is_string() ? value.get<std::string>() : value.dump());
+    if (!same.ok()) return same.status();
+    if (!same->empty()) {
+      return field.name + ": " + utf8_prefix(value.is_string() ? value.get<std::string>() : value.dump(), 60) +
+             " already has a " + c.record_noun + " (" + same->front() + ")";
+    }
+  }
   if (!c.relation_check) return std::string();
   std::vector<std::string> problems;
   FIELDSYNC_RETURN_IF_ERROR(c.relation_check(record.fields, ServerRecords(txn_), problems));
@@ -246,6 +256,11 @@ Result<ChangeResult> PushBatch::merge(const WireChange& wire) {
   auto references = check_references(*c, change.kind == "create" ? change.fields : Json::object());
   if (!references.ok()) return references.status();
   if (!references->empty()) return result_of(wire, ChangeOutcome::kRejected, *references);
+  if (change.kind == "create") {
+    auto owned = ownership_refusal(schema_, *c, access, change.fields, ServerRecords(txn_));
+    if (!owned.ok()) return owned.status();
+    if (!owned->empty()) return result_of(wire, ChangeOutcome::kRejected, *owned);
+  }
   if (!existing) {
     auto bucket = derive_bucket(*c, merged.record.id, merged.record.fields, server_bucket_lookup(txn_));
     if (!bucket.ok()) return bucket.status();

@@ -1,5 +1,7 @@
 #include "fieldsync/merge.h"
 
+#include <cstdint>
+
 #include <gtest/gtest.h>
 
 #include "fieldsync/hlc.h"
@@ -146,6 +148,44 @@ TEST(Merge, AReopenWinsOverEveryStageOfTheEarlierCycle) {
   auto stale = merge_change(work_orders(), schema(), r.record, status_change("closed", 0, kT + 20));
   EXPECT_EQ(stale.outcome, ChangeOutcome::kMerged);
   EXPECT_EQ(stale.record.fields["status"], "reported");
+}
+
+TEST(Merge, TwoOfflineReopensOfOneCycleCountOnce) {
+  // Two phones saw the order closed in cycle 0 and each reopened it: the first counts,
+  // the second finds the cycle already reopened and changes nothing.
+  auto first = merge_change(work_orders(), schema(), order_at("closed", 0), status_change("reported", 1, kT + 10));
+  ASSERT_EQ(first.outcome, ChangeOutcome::kApplied);
+  auto second = merge_change(work_orders(), schema(), first.record, status_change("reported", 1, kT + 20));
+  EXPECT_EQ(second.outcome, ChangeOutcome::kMerged);
+  EXPECT_FALSE(second.changed);
+  EXPECT_EQ(second.record.fields["status_reopens"], 1);
+  EXPECT_NE(second.reason.find("already reopened"), std::string::npos) << second.reason;
+  // The office, in cycle 1, reopens once more after the order closed again.
+  Record closed_again = first.record;
+  closed_again.fields["status"] = "closed";
+  auto office = merge_change(work_orders(), schema(), closed_again, status_change("reported", 2, kT + 30));
+  EXPECT_EQ(office.outcome, ChangeOutcome::kApplied);
+  EXPECT_EQ(office.record.fields["status_reopens"], 2);
+}
+
+TEST(Merge, NoChangeCanJumpTheReopenCounter) {
+  // The audit's reopen to 2^63-1: refused, and the count stays where it was.
+  auto jump = merge_change(work_orders(), schema(), order_at("closed", 0),
+                           status_change("reported", INT64_MAX, kT + 10));
+  EXPECT_EQ(jump.outcome, ChangeOutcome::kRejected);
+  EXPECT_NE(jump.reason.find("past the work order's count of 0"), std::string::npos) << jump.reason;
+  EXPECT_EQ(merge_change(work_orders(), schema(), order_at("closed", 3), status_change("reported", 5, kT + 10)).outcome,
+            ChangeOutcome::kRejected);
+  // A status change keeps the count it saw: one naming a later cycle is refused too.
+  auto ahead = merge_change(work_orders(), schema(), order_at("dispatched", 0), status_change("completed", 4, kT + 10));
+  EXPECT_EQ(ahead.outcome, ChangeOutcome::kRejected);
+  EXPECT_NE(ahead.reason.find("a status change keeps it"), std::string::npos) << ahead.reason;
+  // A reopen moves the status back to the first stage, nowhere else.
+  IncomingChange sideways = status_change("reported", 1, kT + 10);
+  sideways.kind = "reopen";
+  sideways.fields["status"] = "completed";
+  EXPECT_EQ(merge_change(work_orders(), schema(), order_at("closed", 0), sideways).outcome,
+            ChangeOutcome::kRejected);
 }
 
 TEST(Merge, StatusChangesMustNameARealStage) {

@@ -580,6 +580,18 @@ TEST_F(HostileInputTest, WrongChangesAreRejectedOneByOneAndWriteNothing) {
   expect_rejected(
       "unknown collection or field", for_bob,
       "collector: names \"bob\", but a payment is recorded in the name of the device's user");
+  // Voiding alice's payment (mallory holds its building too, and names herself).
+  const std::string void_stamp = stamp_now();
+  Json void_fields = {{"payment", alice_change_.record_id}, {"reason", "entered twice"},
+                      {"voided_by", "mallory"}, {"voided_at", Clock::system().now_ms()}};
+  Json void_stamps = Json::object();
+  for (const auto& [name, value] : void_fields.items()) void_stamps[name] = void_stamp;
+  expect_rejected("unknown collection or field",
+                  {{"seq", next_seq_++}, {"change_id", new_id()}, {"collection", "payment_voids"},
+                   {"record_id", new_id()}, {"kind", "create"}, {"fields", void_fields},
+                   {"stamps", void_stamps}, {"base", Json::object()}},
+                  "payment: a collector may void only a payment of their own (collector mallory); "
+                  "this one's collector is alice");
   expect_rejected("unknown collection or field", with_field(good_payment(), "colour", "red"),
                   "colour: payments have no such field");
   for (const auto& sql : kSql) {

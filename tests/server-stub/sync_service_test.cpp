@@ -131,6 +131,67 @@ TEST(SyncService, ReceiptNumbersMustBeTheDevicesOwnAndUnique) {
   EXPECT_NE(twice.body.find("already used"), std::string::npos);
 }
 
+Json void_change(int64_t seq, const std::string& payment, const std::string& user,
+                const std::string& node) {
+  const std::string stamp = Stamp{testing::kSaturdayMorning + seq, 0, node}.encode();
+  Json fields = {{"payment", payment}, {"reason", "entered twice"}, {"voided_by", user},
+                 {"voided_at", testing::kSaturdayMorning}};
+  Json stamps = Json::object();
+  for (const auto& [name, value] : fields.items()) stamps[name] = stamp;
+  return {{"seq", seq}, {"change_id", new_id()}, {"collection", "payment_voids"}, {"record_id", new_id()},
+          {"kind", "create"}, {"fields", fields}, {"stamps", stamps}, {"base", Json::object()}};
+}
+
+std::string reason(const HttpResponse& response, size_t i = 0) {
+  auto decoded = decode_push_response(response.body);
+  if (!decoded.ok() || decoded->results.size() <= i) return "no result: " + response.body;
+  return decoded->results[i].reason;
+}
+
+TEST(SyncService, ACollectorVoidsOnlyTheirOwnPaymentsTheOfficeAnyAndEachOnce) {
+  SyncWorld world;
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  auto& bob = world.enroll("bob", "collector", {world.building_a});
+  auto& office = world.enroll("olga", "office");
+  const std::string code = alice.store->identity().device_code;
+  const Json first = payment_change(1, new_id(), world.household_a, code + "-000001", "na");
+  const Json second = payment_change(2, new_id(), world.household_a, code + "-000002", "na");
+  ASSERT_EQ(outcome(post(world, "/v1/push", token_of(alice), push_body({first, second}))), "applied");
+  const std::string paid = first["record_id"], also_paid = second["record_id"];
+  const size_t records = world.server_records().size();
+
+  // bob holds the building too, and names himself as the one voiding: refused, since
+  // the payment is alice's.
+  HttpResponse by_bob = post(world, "/v1/push", token_of(bob), push_body({void_change(1, paid, "bob", "nb")}));
+  EXPECT_EQ(outcome(by_bob), "rejected");
+  EXPECT_EQ(reason(by_bob),
+            "payment: a collector may void only a payment of their own (collector bob); this one's "
+            "collector is alice");
+  EXPECT_EQ(world.server_records().size(), records);
+  // Nor may his phone record it: the same check, before anything is written.
+  bob.sync();
+  auto refused = bob.work().void_payment(paid, "entered twice");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_TRUE(must(bob.store->pending_changes(10)).empty());
+
+  // alice voids her own payment once; a second void of it (another phone of hers,
+  // offline) is refused and kept for the office, not stored beside the first.
+  EXPECT_EQ(outcome(post(world, "/v1/push", token_of(alice), push_body({void_change(3, paid, "alice", "na")}))),
+            "applied");
+  HttpResponse again = post(world, "/v1/push", token_of(alice), push_body({void_change(4, paid, "alice", "na")}));
+  EXPECT_EQ(outcome(again), "rejected");
+  EXPECT_NE(reason(again).find("payment: " + paid + " already has a payment void"), std::string::npos)
+      << reason(again);
+  EXPECT_EQ(world.server_records().size(), records + 1);
+
+  // The office may void anyone's payment.
+  EXPECT_EQ(outcome(post(world, "/v1/push", token_of(office),
+                         push_body({void_change(1, also_paid, "olga", "no")}))),
+            "applied");
+  EXPECT_EQ(world.server_records().size(), records + 2);
+}
+
 TEST(SyncService, ADeviceCanNeitherReadNorWriteOutsideItsBuckets) {
   SyncWorld world;
   auto& alice = world.enroll("alice", "collector", {world.building_a});
@@ -212,12 +273,6 @@ Json household_edit(int64_t seq, const std::string& household, const std::string
           {"fields", {{field, value}}},
           {"stamps", {{field, stamp}}},
           {"base", {{field, base}}}};
-}
-
-std::string reason(const HttpResponse& response, size_t i = 0) {
-  auto decoded = decode_push_response(response.body);
-  if (!decoded.ok() || decoded->results.size() <= i) return "no result: " + response.body;
-  return decoded->results[i].reason;
 }
 
 // A device's stamps carry its own node: the server learns it from the first push and

@@ -29,6 +29,14 @@ struct Access {
 std::string write_refusal(const Schema& schema, const CollectionDef& collection,
                           const Access& access, const std::string& kind, const Json& fields);
 
+// Empty when a device of `access` may name, in a new record of `collection`, each record
+// its owned references name (FieldDef::owner); otherwise why not. The office may name
+// any; a field role only records whose owner field names its user. A record `records`
+// cannot find is not this check's problem (the reference checks say so).
+Result<std::string> ownership_refusal(const Schema& schema, const CollectionDef& collection,
+                                      const Access& access, const Json& fields,
+                                      const RecordReader& records);
+
 // The bucket place and kind: "building:<id>:fees" is place "building:<id>", kind
 // "fees". A bucket without a kind is all place ("office").
 std::string bucket_place(const std::string& bucket);

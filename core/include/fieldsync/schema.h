@@ -82,10 +82,14 @@ struct FieldDef {
   bool author = false;
   DefaultValue default_value = DefaultValue::kNone;
   Json default_literal;  // with DefaultValue::kLiteral
-  // At most one record per value of this field, as far as the device can see (a
-  // payment is voided once). Two phones offline may still both record one: the
-  // server keeps both.
+  // At most one record per value of this field (a payment is voided once): the phone
+  // refuses a second one it can see, and the server refuses one that arrives second
+  // (two phones offline), which it keeps for the office like every refused change.
   bool unique = false;
+  // With a reference: a field role may name only a record whose field `owner` names
+  // the device's user (a collector voids only the payments they took); the office may
+  // name any. Checked by ownership_refusal (access.h), on the phone and on the server.
+  std::string owner;
   std::string description;  // for people: "the household visited"
 
   bool is_status() const { return merge == MergeKind::kStatus && auto_value == AutoValue::kNone; }
