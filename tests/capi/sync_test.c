@@ -27,7 +27,7 @@ typedef struct world {
   fieldsync_http_transport transport;
   /* Reference data and enrollment codes from the office. */
   char estate[64], building[64], unit[64], household[64];
-  char ann_code[64], bob_code[64], carol_code[64];
+  char ann_code[64], bob_code[64], carol_code[64], dora_code[64];
   /* What ann did. */
   char ann_token[128], device_code[32], visit_id[64], payment_id[64], receipt[64];
   char bob_token[128], photo[600], photo_sha[80];
@@ -67,6 +67,8 @@ static void set_up_office(world* w) {
   CHECK(office_add_collector(&w->office, "bob", w->building, w->bob_code, sizeof w->bob_code) == 0);
   CHECK(office_add_collector(&w->office, "carol", w->building, w->carol_code,
                              sizeof w->carol_code) == 0);
+  CHECK(office_add_collector(&w->office, "dora", w->building, w->dora_code, sizeof w->dora_code) ==
+        0);
 }
 
 /* A replicator through the world's transport, quick to give up when retrying. */
@@ -278,6 +280,50 @@ static fieldsync_sync_report synced(world* w, fieldsync_db* db, const char* toke
   CHECK_OK(fieldsync_replicator_sync(replicator, NULL, NULL, &report));
   fieldsync_replicator_close(replicator);
   return report;
+}
+
+/* 1 when the file at `path` holds `words` anywhere. */
+static int file_holds(const char* path, const char* words) {
+  FILE* file = fopen(path, "rb");
+  size_t length = strlen(words), size = 0, i;
+  char* bytes;
+  int found = 0;
+  if (file == NULL) return 0;
+  fseek(file, 0, SEEK_END);
+  size = (size_t)ftell(file);
+  fseek(file, 0, SEEK_SET);
+  bytes = malloc(size + 1);
+  if (bytes != NULL && fread(bytes, 1, size, file) == size) {
+    for (i = 0; i + length <= size && !found; ++i) found = memcmp(bytes + i, words, length) == 0;
+  }
+  free(bytes);
+  fclose(file);
+  return found;
+}
+
+/* Dora's phone keeps its database encrypted: enrolled under a key, it syncs through a
+ * replicator (whose own connection opens with the same key), and the file holds
+ * neither the household's owner nor the token in clear. */
+static void dora_enrolls_encrypted(world* w) {
+  char path[600];
+  uint8_t key[FIELDSYNC_KEY_SIZE];
+  char* households = NULL;
+  fieldsync_db* dora = NULL;
+  fieldsync_sync_report report;
+  int i;
+  for (i = 0; i < FIELDSYNC_KEY_SIZE; ++i) key[i] = (uint8_t)(0xA5 ^ (i * 31));
+  snprintf(path, sizeof path, "%s/dora.db", w->folder);
+  REQUIRE_OK(fieldsync_enroll_encrypted(path, key, sizeof key, w->office.url, w->dora_code,
+                                        &w->transport, FIELDSYNC_TOKEN_IN_DATABASE, &dora, NULL));
+  report = synced(w, dora, NULL);
+  CHECK(report.pulled > 0);
+  REQUIRE_OK(fieldsync_list_records(dora, "households", NULL, &households));
+  CHECK_CONTAINS(households, "Wang Li");
+  fieldsync_string_free(households);
+  fieldsync_db_close(dora);
+  CHECK(!file_holds(path, "Wang Li"));
+  CHECK_ERROR(fieldsync_db_open(path, &dora), FIELDSYNC_DOMAIN_FIELDSYNC,
+              FIELDSYNC_PERMISSION_DENIED, "is encrypted");
 }
 
 /* Carol asks for attachments to be prefetched: her first sync brings ann's photo. */
@@ -496,6 +542,7 @@ int main(void) {
   ann_works_and_syncs(&w);
   bob_pulls_the_payment(&w);
   carol_prefetches(&w);
+  dora_enrolls_encrypted(&w);
   concurrent_edit(&w);
   sync_while_recording(&w);
   CHECK(office_stop(&w.office) == 0);
