@@ -128,7 +128,11 @@ class NginxProcess {
         return Status::unavailable("nginx exited with " + std::to_string(code) +
                                    " before it accepted connections: " + error_log());
       }
-      if (RawConnection(port).connected()) return Status();
+      // nginx writes its pid file once it holds its port: a connection before that
+      // would be to someone else.
+      if (std::filesystem::exists(folder_ + "/nginx.pid") && RawConnection(port).connected()) {
+        return Status();
+      }
       std::this_thread::sleep_for(milliseconds(20));  // the next look at the port
     }
     return Status::unavailable("nginx did not accept connections on port " + std::to_string(port) +
