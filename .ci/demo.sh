@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's run command: installs what is missing, builds, and plays a field day
-# against a real fieldsync-server on 127.0.0.1 (see platform/demo/field_day.cpp).
+# against a real fieldsync-server serving HTTPS on 127.0.0.1 with a throwaway CA's
+# certificate (see platform/demo/field_day.cpp).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
