@@ -231,7 +231,9 @@ CliStatus run_rekey(CommandContext& context) {
   auto next = read_key_file(new_path);
   if (!next.ok()) return next.status();
   Status s = rekey_device_database(context.db_path, *context.store_options.key, *next);
-  if (!s.ok()) return s.code() == StatusCode::kNotFound ? CliStatus::database(s) : CliStatus(s);
+  // Open elsewhere is refused (exit 6); a wrong key or a damaged page fails like opening.
+  if (!s.ok())
+    return s.code() == StatusCode::kFailedPrecondition ? CliStatus(s) : CliStatus::database(s);
   if (context.json) {
     print_json(context.out, Json{{"database", context.db_path}, {"key_file", new_path}});
   } else {

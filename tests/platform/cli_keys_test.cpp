@@ -111,6 +111,10 @@ TEST_F(CliKeysTest, RekeyMovesTheDatabaseToTheNewKey) {
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
   EXPECT_NE(listed.out.find("Wanjiru Gardens"), std::string::npos) << listed.out;
 
+  ProcessResult wrong = with_key(key_, {"rekey", "--new-key-file", next});
+  EXPECT_EQ(wrong.exit_code, 5);
+  EXPECT_NE(wrong.err.find("the key does not open"), std::string::npos) << wrong.err;
+
   ProcessResult without = cli_raw({"--db", enc_, "rekey", "--new-key-file", key_});
   EXPECT_EQ(without.exit_code, 2);
   EXPECT_NE(without.err.find("rekey needs the database's current key"), std::string::npos)
