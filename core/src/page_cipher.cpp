@@ -6,9 +6,11 @@
 #include <openssl/crypto.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -28,6 +30,20 @@ constexpr char kSqliteHeader[16] = "SQLite format 3";  // with its NUL, 16 bytes
 
 static_assert(kIvSize + kTagSize <= kEncryptedReservedBytes,
               "IV and tag fit in the reserved bytes");
+
+// Bumped in a forked child, so that no batch of IVs drawn before the fork is used on
+// both sides of it.
+std::atomic<unsigned> g_fork_generation{0};
+
+unsigned fork_generation() {
+  static const bool registered = [] {
+    pthread_atfork(nullptr, nullptr,
+                   [] { g_fork_generation.fetch_add(1, std::memory_order_relaxed); });
+    return true;
+  }();
+  (void)registered;
+  return g_fork_generation.load(std::memory_order_relaxed);
+}
 
 void derive(const DatabaseKey& key, const char* label, unsigned char* out, size_t size) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
@@ -72,8 +88,7 @@ bool PageCipher::seal(uint32_t pgno, const unsigned char* plain, unsigned char* 
       static_cast<unsigned char>(pgno >> 8), static_cast<unsigned char>(pgno)};
   int n = 0;
   unsigned char tail[16];
-  const bool ok = RAND_bytes(iv, kIvSize) == 1 &&
-                  EVP_EncryptInit_ex(seal_, nullptr, nullptr, nullptr, iv) == 1 &&
+  const bool ok = next_iv(iv) && EVP_EncryptInit_ex(seal_, nullptr, nullptr, nullptr, iv) == 1 &&
                   EVP_EncryptUpdate(seal_, nullptr, &n, aad, sizeof(aad)) == 1 &&
                   EVP_EncryptUpdate(seal_, sealed + start, &n, plain + start, kBody - start) == 1 &&
                   EVP_EncryptFinal_ex(seal_, tail, &n) == 1 &&
@@ -112,6 +127,19 @@ bool PageCipher::open(uint32_t pgno, const unsigned char* sealed, unsigned char*
   }
   if (pgno == 1) std::memcpy(plain, kSqliteHeader, sizeof(kSqliteHeader));
   std::memset(plain + kBody, 0, kPage - kBody);
+  return true;
+}
+
+bool PageCipher::next_iv(unsigned char* iv) {
+  static_assert(sizeof(ivs_) % kIvSize == 0, "a batch holds whole IVs");
+  const unsigned generation = fork_generation();
+  if (ivs_used_ == ivs_.size() || ivs_generation_ != generation) {
+    if (RAND_bytes(ivs_.data(), static_cast<int>(ivs_.size())) != 1) return false;
+    ivs_used_ = 0;
+    ivs_generation_ = generation;
+  }
+  std::memcpy(iv, ivs_.data() + ivs_used_, kIvSize);
+  ivs_used_ += kIvSize;
   return true;
 }
 

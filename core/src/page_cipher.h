@@ -41,7 +41,9 @@ struct PageKeys {
 };
 PageKeys derive_page_keys(const DatabaseKey& key);
 
-// Seals and opens pages under one key. Not thread-safe: one per open file.
+// Seals and opens pages under one key. Not thread-safe: one per open file. IVs come
+// from OpenSSL's generator in batches (one call for many pages: a call costs more than
+// sealing a page); a process forked with a PageCipher never uses its parent's batch.
 class PageCipher {
  public:
   explicit PageCipher(const PageKeys& keys);
@@ -58,8 +60,15 @@ class PageCipher {
 
  private:
   bool has_key_check(const unsigned char* sealed) const;
+  // The next fresh random IV (kIvSize bytes) into `iv`; false when OpenSSL has none.
+  bool next_iv(unsigned char* iv);
+
+  static constexpr size_t kIvBatchBytes = 12 * 256;  // 256 IVs
 
   PageKeys keys_;
+  std::array<unsigned char, kIvBatchBytes> ivs_{};
+  size_t ivs_used_ = kIvBatchBytes;  // all used: the first seal draws a batch
+  unsigned ivs_generation_ = 0;      // the fork generation the batch was drawn in
   EVP_CIPHER_CTX* seal_;
   EVP_CIPHER_CTX* open_;
 };

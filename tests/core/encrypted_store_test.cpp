@@ -7,7 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -15,6 +17,7 @@
 
 #include "fieldsync/database_key.h"
 #include "fieldsync/device_store.h"
+#include "page_cipher.h"
 #include "test_support.h"
 
 namespace fieldsync {
@@ -65,6 +68,41 @@ TEST(DatabaseKeyTest, ReadsSixtyFourHexDigitsAndRefusesAnythingElse) {
   EXPECT_FALSE(DatabaseKey::from_hex(std::string(64, 'g')).ok());
   EXPECT_FALSE(DatabaseKey::from_bytes("short").ok());
   EXPECT_TRUE(DatabaseKey::from_bytes(std::string(32, '\x01')).ok());
+}
+
+TEST(PageCipherTest, EverySealHasAFreshIvEvenAcrossAFork) {
+  PageCipher cipher(derive_page_keys(DatabaseKey::random()));
+  std::array<unsigned char, 4096> plain{};
+  std::array<unsigned char, 4096> sealed{};
+  std::array<unsigned char, 4096> again{};
+  const size_t iv_at = 4096 - 32;  // the IV starts the reserved bytes
+  ASSERT_TRUE(cipher.seal(2, plain.data(), sealed.data()));
+  ASSERT_TRUE(cipher.seal(2, plain.data(), again.data()));
+  EXPECT_NE(std::memcmp(sealed.data() + iv_at, again.data() + iv_at, 12), 0);
+  std::array<unsigned char, 4096> opened{};
+  ASSERT_TRUE(cipher.open(2, again.data(), opened.data()));
+  EXPECT_EQ(opened, plain);
+  EXPECT_FALSE(cipher.open(3, again.data(), opened.data())) << "a page read at another number";
+
+  // IVs come in batches: a forked child must not take the next IV of its parent's.
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::array<unsigned char, 4096> mine{};
+    const bool sealed_ok = cipher.seal(2, plain.data(), mine.data());
+    ::_exit(sealed_ok && ::write(fds[1], mine.data() + iv_at, 12) == 12 ? 0 : 1);
+  }
+  int wstatus = 0;
+  ::waitpid(child, &wstatus, 0);
+  ASSERT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
+  unsigned char child_iv[12];
+  ASSERT_EQ(::read(fds[0], child_iv, sizeof(child_iv)), 12);
+  ::close(fds[0]);
+  ::close(fds[1]);
+  ASSERT_TRUE(cipher.seal(2, plain.data(), sealed.data()));
+  EXPECT_NE(std::memcmp(sealed.data() + iv_at, child_iv, 12), 0);
 }
 
 TEST_F(EncryptedStoreTest, ReopensWithItsKeyAndTheFilesAreTheOwnersOnly) {
