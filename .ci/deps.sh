@@ -30,3 +30,15 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+# Installing nginx starts Debian's own nginx on port 80 of every address. The tests run
+# their own nginx on loopback; the system one installed just now for them is stopped
+# and disabled, so installing fieldsync's test tools opens no port to the network.
+if [[ " ${missing[*]} " == *" nginx "* ]]; then
+  if command -v systemctl >/dev/null && systemctl is-system-running >/dev/null 2>&1; then
+    $sudo systemctl disable --now nginx >/dev/null 2>&1 || true
+  elif [ -x /etc/init.d/nginx ]; then
+    $sudo /etc/init.d/nginx stop >/dev/null 2>&1 || true
+    command -v update-rc.d >/dev/null && $sudo update-rc.d nginx disable >/dev/null 2>&1 || true
+  fi
+fi

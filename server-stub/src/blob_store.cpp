@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "fieldsync/attachments.h"
 
@@ -140,6 +141,20 @@ std::string BlobStore::partial_path(const std::string& hash) const {
 std::string BlobStore::received_path(const std::string& hash) const {
   return partial_path(hash) + ".received";
 }
+std::string BlobStore::owner_path(const std::string& hash, bool complete) const {
+  return (complete ? complete_path(hash) : partial_path(hash)) + ".owner";
+}
+
+Result<std::string> BlobStore::uploader(const std::string& hash) {
+  FIELDSYNC_RETURN_IF_ERROR(check_hash(hash));
+  HashGuard guard(*this, hash);
+  for (bool complete : {true, false}) {
+    std::ifstream in(owner_path(hash, complete));
+    std::string owner;
+    if (in && std::getline(in, owner) && !owner.empty()) return owner;
+  }
+  return std::string();
+}
 
 Result<BlobHolding> BlobStore::holding(const std::string& hash) {
   FIELDSYNC_RETURN_IF_ERROR(check_hash(hash));
@@ -155,8 +170,11 @@ Result<BlobHolding> BlobStore::holding_locked(const std::string& hash) {
 }
 
 Result<BlobHolding> BlobStore::append(const std::string& hash, int64_t size, int64_t offset,
-                                      std::string_view bytes) {
+                                      std::string_view bytes, const std::string& owner) {
   FIELDSYNC_RETURN_IF_ERROR(check_hash(hash));
+  if (owner.empty() || owner.size() > 128 || owner.find_first_of("\r\n") != std::string::npos) {
+    return Status::invalid_argument("an upload's owner must be 1 to 128 characters on one line");
+  }
   if (size < 1) return Status::invalid_argument("a blob has at least one byte");
   if (bytes.empty()) return Status::invalid_argument("the chunk is empty");
   if (offset < 0 || offset > size || static_cast<int64_t>(bytes.size()) > size - offset) {
@@ -166,11 +184,23 @@ Result<BlobHolding> BlobStore::append(const std::string& hash, int64_t size, int
   HashGuard guard(*this, hash);
   auto held = holding_locked(hash);
   if (!held.ok() || held->complete) return held;
+  const std::string began_by = [&] {
+    std::ifstream in(owner_path(hash, false));
+    std::string text;
+    if (in) std::getline(in, text);
+    return text;
+  }();
+  if (held->received > 0 && !began_by.empty() && began_by != owner) {
+    return Status::permission_denied(
+        "another device is uploading this blob; it is theirs until it completes or lies "
+        "untouched for a day");
+  }
   if (offset != held->received) {
     return Status::failed_precondition("the chunk starts at byte " + std::to_string(offset) +
                                        " but the server holds " + std::to_string(held->received) +
                                        " bytes of this blob; continue from there");
   }
+  if (began_by != owner) FIELDSYNC_RETURN_IF_ERROR(replace_file(owner_path(hash, false), owner));
   const std::string partial = partial_path(hash);
   {
     Fd fd(::open(partial.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
@@ -196,8 +226,15 @@ Result<BlobHolding> BlobStore::finish_upload(const std::string& hash, int64_t si
   if (*actual != hash) {
     ::unlink(partial.c_str());
     ::unlink(received_path(hash).c_str());
+    ::unlink(owner_path(hash, false).c_str());
     return Status::corruption("the " + std::to_string(size) + " bytes received hash to " + *actual +
                               ", not to the blob's name; send the blob again from offset 0");
+  }
+  // The owner first: a kill between the two renames leaves an owner file beside a
+  // partial upload that holds it too, never a complete blob whose owner is lost.
+  if (::rename(owner_path(hash, false).c_str(), owner_path(hash, true).c_str()) != 0 &&
+      errno != ENOENT) {
+    return io_failure("cannot move the upload's owner into place", owner_path(hash, false));
   }
   if (::rename(partial.c_str(), complete_path(hash).c_str()) != 0) {
     return io_failure("cannot move the blob into place", partial);
@@ -263,7 +300,8 @@ Result<int64_t> BlobStore::remove_partials_older_than(std::chrono::seconds age) 
     const auto now_written = fs::last_write_time(partial_path(hash), time_error);
     if (!time_error && now_written >= cutoff) continue;  // written to while we listed
     for (const std::string& path :
-         {partial_path(hash), received_path(hash), received_path(hash) + ".tmp"}) {
+         {partial_path(hash), received_path(hash), received_path(hash) + ".tmp",
+          owner_path(hash, false), owner_path(hash, false) + ".tmp"}) {
       ::unlink(path.c_str());
     }
     ++removed;

@@ -9,6 +9,7 @@
 
 #include "access_policy.h"
 #include "event_times.h"
+#include "fieldsync/server/blob_store.h"
 #include "fieldsync/protocol.h"
 #include "fieldsync/server/sync_service.h"
 
@@ -18,7 +19,8 @@ class PushBatch {
  public:
   PushBatch(ServerTransaction& txn, const Schema& schema, const Clock& clock,
             const SyncServiceOptions& options, const Device& device, const User& user,
-            const Scope& scope, int client_schema_version, int64_t device_time_ms = 0);
+            const Scope& scope, int client_schema_version, int64_t device_time_ms = 0,
+            BlobStore* blobs = nullptr);
 
   // The answer to one change; a non-ok Status only for storage failures (the whole
   // request then fails and nothing is kept).
@@ -43,6 +45,13 @@ class PushBatch {
   // Why a new record cannot be stored ("" when it can): a receipt number that is not
   // this device's or is already used, or the collection's relation check.
   Result<std::string> check_new_record(const CollectionDef& c, const Record& record);
+  // Why a new attachment record cannot name its blob ("" when it can). Bytes the
+  // server does not hold yet are the device's to upload. Bytes it holds may be named
+  // by a record in a bucket that already names them, by the device that uploaded
+  // them, or with `proof` (PossessionProof over the bytes the server holds); and the
+  // record's size must be theirs. Otherwise knowing a photo's SHA-256 would be enough
+  // to fetch it into another building.
+  Result<std::string> possession_refusal(const Record& record, const std::string& proof);
   // Who wrote a stamp, for a person: "CODE (user)", the office, or the raw node id.
   Result<std::string> writer_of(const std::string& stamp);
   Status store_conflicts(const CollectionDef& c, const MergeResult& merged, const IncomingChange& change);
@@ -55,6 +64,7 @@ class PushBatch {
   const User& user_;
   const Scope& scope_;
   int client_schema_version_;
+  BlobStore* blobs_;  // null when the server keeps no attachments
   Arrival arrival_;  // when this push arrived, and the device's clock error then
   HybridClock hlc_;
   std::map<std::string, std::string> clamped_;  // original stamp -> server stamp

@@ -1,10 +1,11 @@
 // `serve`: runs the sync service behind the HTTP front until SIGTERM or SIGINT.
 // The signals are blocked in every thread (the front's threads inherit the mask from
-// this one) and taken with sigwait() here, so no handler runs inside a request.
+// this one) and taken with sigtimedwait() here, so no handler runs inside a request.
 // Attachments' bytes live in a folder beside the database (`--blobs`, by default
-// "<db>.blobs"); partial uploads untouched for a week are removed at start.
+// "<db>.blobs"); partial uploads untouched for a day are removed at start and hourly.
 #include <pthread.h>
 
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstring>
@@ -20,7 +21,10 @@
 namespace fieldsync::server::cli {
 namespace {
 
-constexpr auto kStalePartialUploads = std::chrono::hours(24 * 7);
+// A partial upload untouched this long is removed, at start and then every hour
+// (docs/server.md): a phone that never came back must not hold space for ever.
+constexpr auto kStalePartialUploads = std::chrono::hours(24);
+constexpr time_t kPartialSweepSeconds = 3600;
 
 Outcome read_serve_options(const Arguments& args, HttpFrontOptions& front,
                            SyncServiceOptions& service) {
@@ -88,12 +92,16 @@ Outcome run_serve(CommandContext& context) {
   if (blob_folder.empty()) return Outcome::usage("--blobs needs a folder");
   auto blobs = BlobStore::open(blob_folder);
   if (!blobs.ok()) return Outcome::with_exit(blobs.status(), ExitCode::kOther);
-  auto stale = (*blobs)->remove_partials_older_than(kStalePartialUploads);
-  if (!stale.ok()) return Outcome::with_exit(stale.status(), ExitCode::kOther);
-  if (*stale > 0) {
-    context.err << "fieldsync-server: removed " << *stale
-                << " partial upload(s) untouched for a week\n";
-  }
+  const auto sweep = [&]() -> Status {
+    auto stale = (*blobs)->remove_partials_older_than(kStalePartialUploads);
+    if (!stale.ok()) return stale.status();
+    if (*stale > 0) {
+      context.err << "fieldsync-server: removed " << *stale
+                  << " partial upload(s) untouched for a day" << std::endl;
+    }
+    return Status();
+  };
+  if (Status swept = sweep(); !swept.ok()) return Outcome::with_exit(swept, ExitCode::kOther);
 
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -113,7 +121,14 @@ Outcome run_serve(CommandContext& context) {
   context.out << "fieldsync-server listening on " << url << std::endl;
 
   int signal_number = 0;
-  while (sigwait(&stop_signals, &signal_number) != 0) {
+  const timespec sweep_every{kPartialSweepSeconds, 0};
+  while (signal_number <= 0) {
+    signal_number = sigtimedwait(&stop_signals, nullptr, &sweep_every);
+    if (signal_number < 0 && errno == EAGAIN) {
+      if (Status swept = sweep(); !swept.ok()) {
+        context.err << "fieldsync-server: " << swept.message() << std::endl;
+      }
+    }
   }
   (*front)->stop();
   context.err << "fieldsync-server: stopped (" << (signal_number == SIGINT ? "SIGINT" : "SIGTERM")

@@ -50,10 +50,11 @@ std::optional<HttpResponse> authenticate(ServerTransaction& txn, const std::stri
 }
 
 std::optional<HttpResponse> check_versions(int protocol, int schema_version, const Schema& schema) {
-  if (protocol != kProtocolVersion) {
+  if (protocol < kMinProtocolVersion || protocol > kProtocolVersion) {
     return error_response(ErrorCode::kUnsupportedProtocol,
                           "protocol version " + std::to_string(protocol) +
                               " is not supported; this server speaks " +
+                              std::to_string(kMinProtocolVersion) + " to " +
                               std::to_string(kProtocolVersion));
   }
   if (schema_version < schema.version() - 1) {
@@ -87,7 +88,8 @@ std::optional<HttpResponse> versions_of_refused(const std::string& body, const S
     return std::nullopt;
   }
   const int64_t newer = schema_version->get<int64_t>();
-  if (protocol->get<int64_t>() != kProtocolVersion || newer <= schema.version() ||
+  if (protocol->get<int64_t>() < kMinProtocolVersion || protocol->get<int64_t>() > kProtocolVersion ||
+      newer <= schema.version() ||
       newer > kMaxVersion) {
     return std::nullopt;
   }
@@ -338,7 +340,7 @@ HttpResponse SyncService::push(const std::string& token, const std::string& body
   Admitted admitted;
   if (auto refused = admit(**txn, token, body, request, schema_, admitted)) return *refused;
   PushBatch batch(**txn, schema_, clock_, options_, admitted.caller.device, admitted.caller.user,
-                  admitted.scope, request->schema_version, request->device_time_ms);
+                  admitted.scope, request->schema_version, request->device_time_ms, blobs_);
   PushResponse response;
   for (const WireChange& change : request->changes) {
     auto result = batch.apply(change);

@@ -6,8 +6,11 @@
 // and may upload one its own record names (pushed by it, or accepted by the office from
 // its refused change) even after that record's building went to someone else (its
 // evidence still reaches the server); the record's `size` is the only size an upload
-// may claim. The database transaction that checks this is
-// closed before any blob byte is read or written.
+// may claim, and a blob whose size no such record gives is not shown or sent. Such a
+// record names bytes the server already holds only when the device showed it has them
+// (PushBatch::possession_refusal). An upload in progress is the device's that began
+// it. The database transaction that checks this is closed before any blob byte is read
+// or written.
 #include <map>
 #include <set>
 
@@ -144,10 +147,10 @@ Result<std::set<int64_t>> sizes_in_scope(ServerTransaction& txn, const Scope& sc
 // the error response to answer.
 std::optional<HttpResponse> sizes_for_caller(ServerStore& store, const Schema& schema,
                                              const std::string& token, const std::string& hash,
-                                             bool upload, std::set<int64_t>& sizes) {
+                                             bool upload, std::set<int64_t>& sizes,
+                                             Caller& caller) {
   auto txn = store.begin(false);
   if (!txn.ok()) return from_status(txn.status());
-  Caller caller;
   if (auto denied = authenticate(**txn, token, caller)) return denied;
   if (!is_sha256_hex(hash)) {
     return invalid("the blob's name in the path must be 64 lowercase hexadecimal digits");
@@ -182,6 +185,7 @@ HttpResponse SyncService::route_blobs(const HttpRequest& request, const std::str
 HttpResponse SyncService::blob_status(const std::string& token, const std::string& body) {
   auto request = decode_blob_status_request(body);
   std::vector<std::pair<std::string, bool>> allowed;  // hash, named in the device's buckets
+  std::map<std::string, std::set<int64_t>> sizes_of;  // the sizes those records give
   {
     auto txn = store_.begin(false);
     if (!txn.ok()) return from_status(txn.status());
@@ -197,6 +201,7 @@ HttpResponse SyncService::blob_status(const std::string& token, const std::strin
       auto sizes = sizes_in_scope(**txn, *scope, hash, &caller.device);
       if (!sizes.ok()) return from_status(sizes.status());
       allowed.emplace_back(hash, !sizes->empty());
+      sizes_of[hash] = std::move(sizes).value();
     }
   }
   BlobStatusResponse response;
@@ -205,6 +210,10 @@ HttpResponse SyncService::blob_status(const std::string& token, const std::strin
     if (named) {
       auto held = blobs_->holding(hash);
       if (!held.ok()) return from_blob_status(held.status());
+      if (held->complete && !sizes_of[hash].count(held->received)) {
+        response.blobs.push_back(std::move(status));  // no record of it gives its size
+        continue;
+      }
       status.received = held->received;
       status.state = held->complete       ? BlobState::kComplete
                      : held->received > 0 ? BlobState::kPartial
@@ -218,7 +227,8 @@ HttpResponse SyncService::blob_status(const std::string& token, const std::strin
 HttpResponse SyncService::blob_put(const std::string& token, const std::string& hash,
                                    const std::string& query, const std::string& body) {
   std::set<int64_t> sizes;
-  if (auto refused = sizes_for_caller(store_, schema_, token, hash, /*upload=*/true, sizes))
+  Caller caller;
+  if (auto refused = sizes_for_caller(store_, schema_, token, hash, /*upload=*/true, sizes, caller))
     return *refused;
   auto params = parse_query(query, {"offset", "size", "chunk_sha256"});
   if (!params.ok()) return from_status(params.status());
@@ -261,15 +271,21 @@ HttpResponse SyncService::blob_put(const std::string& token, const std::string& 
                           "the chunk's bytes do not match chunk_sha256; send it again",
                           /*retryable=*/true);
   }
-  auto appended = held->complete ? held : blobs_->append(hash, *size, *offset, body);
-  if (!appended.ok()) return from_blob_status(appended.status());
+  auto appended = held->complete ? held : blobs_->append(hash, *size, *offset, body, caller.device.id);
+  if (!appended.ok()) {
+    if (appended.status().code() == StatusCode::kPermissionDenied) {
+      return error_response(ErrorCode::kForbidden, appended.status().message());
+    }
+    return from_blob_status(appended.status());
+  }
   return ok_response(encode(BlobPutResponse{appended->received, appended->complete}));
 }
 
 HttpResponse SyncService::blob_get(const std::string& token, const std::string& hash,
                                    const std::string& query) {
   std::set<int64_t> sizes;
-  if (auto refused = sizes_for_caller(store_, schema_, token, hash, /*upload=*/false, sizes))
+  Caller caller;
+  if (auto refused = sizes_for_caller(store_, schema_, token, hash, /*upload=*/false, sizes, caller))
     return *refused;
   auto params = parse_query(query, {"offset", "length"});
   if (!params.ok()) return from_status(params.status());
@@ -282,6 +298,9 @@ HttpResponse SyncService::blob_get(const std::string& token, const std::string& 
                    std::to_string(kMaxBlobChunk));
   }
   if (sizes.empty()) return forbidden();
+  auto held = blobs_->holding(hash);
+  if (!held.ok()) return from_blob_status(held.status());
+  if (held->complete && !sizes.count(held->received)) return forbidden();
   auto bytes = blobs_->read(hash, *offset, *length);
   if (!bytes.ok()) return from_blob_status(bytes.status());
   return HttpResponse{200, std::move(bytes).value(), kOctetStream};

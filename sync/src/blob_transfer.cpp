@@ -38,6 +38,31 @@ Result<std::string> read_chunk(const std::string& path, int64_t offset, int64_t 
 
 }  // namespace
 
+Result<WireChange> Replicator::wire_change(const OutboxChange& change) {
+  WireChange wire = to_wire(change);
+  if (options_.protocol_version < 2 || change.collection != "attachments" || change.kind != "create") {
+    return wire;
+  }
+  const Json& sha256 = change.fields.value("sha256", Json());
+  const Json& size = change.fields.value("size", Json());
+  if (!sha256.is_string() || !size.is_number_integer()) return wire;
+  AttachmentStore attachments(store_);
+  auto path = attachments.path_of(sha256.get<std::string>());
+  // Bytes no longer here (reclaimed after an earlier upload) prove nothing: the server
+  // then decides without a proof, as for a phone of protocol 1.
+  if (!path.ok()) return path.status().code() == StatusCode::kNotFound ? Result<WireChange>(wire) : path.status();
+  PossessionProof proof(change.record_id);
+  for (int64_t offset = 0, total = size.get<int64_t>(); offset < total;) {
+    const int64_t length = std::min(options_.blob_chunk, total - offset);
+    auto chunk = read_chunk(*path, offset, length);
+    if (!chunk.ok()) return wire;  // the upload will say what is wrong with the file
+    proof.update(*chunk);
+    offset += length;
+  }
+  wire.proof = proof.hex();
+  return wire;
+}
+
 Status Replicator::upload_blobs(const std::string& token, SyncReport& report, SyncProgress& progress,
                                 const ProgressCallback& callback) {
   AttachmentStore attachments(store_);
@@ -50,6 +75,7 @@ Status Replicator::upload_blobs(const std::string& token, SyncReport& report, Sy
   for (size_t first = 0; first < blobs->size(); first += kMaxBlobStatusHashes) {
     const size_t end = std::min(blobs->size(), first + kMaxBlobStatusHashes);
     BlobStatusRequest request;
+    request.protocol_version = options_.protocol_version;
     request.schema_version = store_.schema().version();
     for (size_t i = first; i < end; ++i) request.hashes.push_back((*blobs)[i].sha256);
     auto response = send_with_retry({"POST", "/v1/blobs/status", token, encode(request)}, progress);

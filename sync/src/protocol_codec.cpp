@@ -124,9 +124,11 @@ std::string encode(const EnrollResponse& m) {
 
 Json wire_change_to_json(const WireChange& w) {
   const IncomingChange& c = w.change;
-  return {{"seq", w.seq},         {"change_id", c.change_id}, {"collection", c.collection},
-          {"record_id", c.record_id}, {"kind", c.kind},       {"fields", c.fields},
-          {"stamps", c.stamps},   {"base", c.base}};
+  Json out = {{"seq", w.seq},         {"change_id", c.change_id}, {"collection", c.collection},
+              {"record_id", c.record_id}, {"kind", c.kind},       {"fields", c.fields},
+              {"stamps", c.stamps},   {"base", c.base}};
+  if (!w.proof.empty()) out["proof"] = w.proof;
+  return out;
 }
 
 std::string encode(const PushRequest& m) {
@@ -272,7 +274,11 @@ Result<PushRequest> decode_push_request(const std::string& body) {
     w.change.fields = c.object("fields");
     w.change.stamps = c.object("stamps");
     w.change.base = c.object("base");
+    w.proof = c.optional_text("proof", 64);
     FIELDSYNC_RETURN_IF_ERROR(c.finish());
+    if (!w.proof.empty() && !is_sha256_hex(w.proof)) {
+      return Status::invalid_argument(where + ": proof must be 64 lowercase hexadecimal digits");
+    }
     if (w.seq <= previous_seq) {
       return Status::invalid_argument(where + ": seq must increase through the batch");
     }
@@ -538,5 +544,14 @@ WireChange to_wire(const OutboxChange& c) {
   w.change.base = c.base;
   return w;
 }
+
+PossessionProof::PossessionProof(const std::string& record_id) {
+  const std::string label = "fieldsync blob possession\n" + record_id + "\n";
+  hash_.update(label.data(), label.size());
+}
+
+void PossessionProof::update(std::string_view bytes) { hash_.update(bytes.data(), bytes.size()); }
+
+std::string PossessionProof::hex() { return hash_.hex(); }
 
 }  // namespace fieldsync

@@ -166,9 +166,14 @@ Status Replicator::push_all(const std::string& token, SyncReport& report, SyncPr
     if (!batch.ok()) return batch.status();
     if (batch->empty()) return Status();
     PushRequest request;
+    request.protocol_version = options_.protocol_version;
     request.schema_version = store_.schema().version();
     request.device_time_ms = store_.clock().now_ms();
-    for (const auto& change : *batch) request.changes.push_back(to_wire(change));
+    for (const auto& change : *batch) {
+      auto wire = wire_change(change);
+      if (!wire.ok()) return wire.status();
+      request.changes.push_back(std::move(wire).value());
+    }
     auto response = send_with_retry({"POST", "/v1/push", token, encode(request)}, progress);
     if (!response.ok()) return response.status().with_context("push");
     auto decoded = decode_push_response(response->body);
@@ -201,6 +206,7 @@ Status Replicator::pull_all(const std::string& token, SyncReport& report, SyncPr
     auto settled_after = store_.sync_value(kSettledCursor);
     if (!settled_after.ok()) return settled_after.status();
     PullRequest request;
+    request.protocol_version = options_.protocol_version;
     request.schema_version = store_.schema().version();
     request.cursors = *cursors;
     request.limit = options_.pull_page;

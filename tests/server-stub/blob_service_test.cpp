@@ -11,6 +11,8 @@
 #include <thread>
 
 #include "fieldsync/attachments.h"
+#include "fieldsync/hlc.h"
+#include "fieldsync/id.h"
 #include "fieldsync/protocol.h"
 #include "fieldsync/server/blob_store.h"
 #include "fieldsync/server/sync_service.h"
@@ -112,7 +114,10 @@ class BlobWorld {
   // Complete blobs in the folder (partial/ aside).
   int complete_files() const {
     int n = 0;
-    for (const auto& entry : fs::directory_iterator(world.blobs->folder())) n += entry.is_regular_file();
+    // Complete blobs are named by their hash alone; "<hash>.owner" says who uploaded one.
+    for (const auto& entry : fs::directory_iterator(world.blobs->folder())) {
+      n += entry.is_regular_file() && entry.path().extension().empty();
+    }
     return n;
   }
 
@@ -335,6 +340,106 @@ TEST(BlobService, TheSamePhotoFromTwoDevicesIsStoredOnce) {
   EXPECT_EQ(w.get(token_of(bob), hash, 0, 7000).body, bytes);
 }
 
+// An attachment record pushed by `user`'s phone (HLC node `node`) for `order`.
+Json attachment_push(const std::string& order, const std::string& hash, int64_t size,
+                     const std::string& user, const std::string& node, int64_t seq,
+                     const std::string& record_id, const std::string& proof = "") {
+  const std::string stamp = Stamp{testing::kSaturdayMorning + seq, 0, node}.encode();
+  Json fields = {{"work_order", order},      {"sha256", hash},
+                 {"size", size},             {"media_type", "image/jpeg"},
+                 {"attached_by", user},      {"attached_at", testing::kSaturdayMorning}};
+  Json stamps = Json::object();
+  for (const auto& [name, value] : fields.items()) stamps[name] = stamp;
+  Json change = {{"seq", seq},         {"change_id", new_id()}, {"collection", "attachments"},
+                 {"record_id", record_id}, {"kind", "create"},  {"fields", fields},
+                 {"stamps", stamps},   {"base", Json::object()}};
+  if (!proof.empty()) change["proof"] = proof;
+  return {{"protocol_version", kProtocolVersion},
+          {"schema_version", Schema::property_management().version()},
+          {"changes", Json::array({change})}};
+}
+
+std::string proof_of(const std::string& record_id, const std::string& bytes) {
+  PossessionProof proof(record_id);
+  proof.update(bytes);
+  return proof.hex();
+}
+
+// The audit's theft: mallory, a technician of building B, learns the SHA-256 of a photo
+// of building A and names it in a record of her own building, first with size 1.
+TEST(BlobService, AHashAloneGetsNothingOfAnotherBuildingsPhoto) {
+  BlobWorld w;
+  auto& alice = w.world.enroll("alice", "technician", {w.world.building_a});
+  auto& mallory = w.world.enroll("mallory", "technician", {w.world.building_b});
+  const std::string bytes = random_bytes(20000, 31), hash = Sha256::of(bytes);
+  w.attach(w.order_a, hash, 20000);
+  ASSERT_TRUE(put_answer(w.put(token_of(alice), hash, 0, 20000, bytes)).complete);
+  const size_t records = w.world.server_records().size();
+  const auto push = [&](const Json& body) {
+    HttpResponse r = w.world.service->handle({"POST", "/v1/push", token_of(mallory), body.dump()});
+    auto answer = must(decode_push_response(r.body));
+    return answer.results.empty() ? ChangeResult{} : answer.results[0];
+  };
+  std::string id = new_id();
+  ChangeResult one_byte = push(attachment_push(w.order_b, hash, 1, "mallory", "nm", 1, id));
+  EXPECT_EQ(one_byte.outcome, ChangeOutcome::kRejected);
+  EXPECT_EQ(one_byte.reason, "size: 1 bytes, but the bytes with this sha256 are 20000");
+  ChangeResult no_proof = push(attachment_push(w.order_b, hash, 20000, "mallory", "nm", 2, new_id()));
+  EXPECT_EQ(no_proof.outcome, ChangeOutcome::kRejected);
+  EXPECT_NE(no_proof.reason.find("has not shown it holds them"), std::string::npos) << no_proof.reason;
+  // A proof made of other bytes, or for another record, proves nothing.
+  id = new_id();
+  ChangeResult guessed = push(attachment_push(w.order_b, hash, 20000, "mallory", "nm", 3, id,
+                                              proof_of(id, random_bytes(20000, 32))));
+  EXPECT_EQ(guessed.outcome, ChangeOutcome::kRejected);
+  EXPECT_NE(guessed.reason.find("the proof does not match them"), std::string::npos) << guessed.reason;
+  ChangeResult borrowed = push(attachment_push(w.order_b, hash, 20000, "mallory", "nm", 4, new_id(),
+                                               proof_of(new_id(), bytes)));
+  EXPECT_EQ(borrowed.outcome, ChangeOutcome::kRejected);
+  EXPECT_EQ(w.world.server_records().size(), records);
+  // Nothing tells her whether the server holds the bytes, and nothing is sent.
+  EXPECT_EQ(w.status(token_of(mallory), hash).state, BlobState::kForbidden);
+  EXPECT_EQ(w.get(token_of(mallory), hash, 0, 20000).status, 403);
+
+  // With the bytes in hand the proof is right, and the record is hers.
+  id = new_id();
+  EXPECT_EQ(push(attachment_push(w.order_b, hash, 20000, "mallory", "nm", 5, id, proof_of(id, bytes))).outcome,
+            ChangeOutcome::kApplied);
+  EXPECT_EQ(w.status(token_of(mallory), hash).state, BlobState::kComplete);
+}
+
+// Records the office wrote before this check, naming held bytes with another size: the
+// blob is not shown or sent to a device whose records all give a wrong size.
+TEST(BlobService, ABlobIsSentOnlyWhereARecordGivesItsSize) {
+  BlobWorld w;
+  auto& alice = w.world.enroll("alice", "technician", {w.world.building_a});
+  auto& bob = w.world.enroll("bob", "technician", {w.world.building_b});
+  const std::string bytes = random_bytes(9000, 33), hash = Sha256::of(bytes);
+  w.attach(w.order_a, hash, 9000);
+  ASSERT_TRUE(put_answer(w.put(token_of(alice), hash, 0, 9000, bytes)).complete);
+  w.attach(w.order_b, hash, 1);
+  EXPECT_EQ(w.status(token_of(bob), hash).state, BlobState::kForbidden);
+  EXPECT_EQ(w.get(token_of(bob), hash, 0, 9000).status, 403);
+  EXPECT_EQ(w.get(token_of(alice), hash, 0, 9000).body, bytes);
+}
+
+TEST(BlobService, AnUploadInProgressIsTheDevicesThatBeganIt) {
+  BlobWorld w;
+  auto& alice = w.world.enroll("alice", "technician", {w.world.building_a});
+  auto& carl = w.world.enroll("carl", "technician", {w.world.building_a});
+  const std::string bytes = random_bytes(8000, 34), hash = Sha256::of(bytes);
+  w.attach(w.order_a, hash, 8000);
+  EXPECT_EQ(put_answer(w.put(token_of(alice), hash, 0, 8000, bytes.substr(0, 3000))).received, 3000);
+  // carl's phone, of the same building, would append junk to alice's upload.
+  HttpResponse junk = w.put(token_of(carl), hash, 3000, 8000, random_bytes(5000, 35));
+  EXPECT_EQ(junk.status, 403);
+  EXPECT_EQ(error_code_of(junk), "forbidden");
+  EXPECT_NE(junk.body.find("another device is uploading this blob"), std::string::npos) << junk.body;
+  EXPECT_EQ(w.status(token_of(alice), hash).received, 3000);
+  EXPECT_TRUE(put_answer(w.put(token_of(alice), hash, 3000, 8000, bytes.substr(3000))).complete);
+  EXPECT_EQ(w.get(token_of(carl), hash, 0, 8000).body, bytes);
+}
+
 TEST(BlobService, ABlobOutsideTheDevicesBucketsIsRefusedBothWays) {
   BlobWorld w;
   auto& alice = w.world.enroll("alice", "technician", {w.world.building_a});
@@ -423,7 +528,7 @@ TEST(BlobStore, TornBytesAfterTheConfirmedLengthAreNeverCounted) {
   const std::string hash = Sha256::of(bytes);
   {
     auto store = must(BlobStore::open(dir.file("blobs")));
-    EXPECT_EQ(must(store->append(hash, 6000, 0, std::string_view(bytes).substr(0, 2000))).received,
+    EXPECT_EQ(must(store->append(hash, 6000, 0, std::string_view(bytes).substr(0, 2000), "device-1")).received,
               2000);
   }
   // A kill -9 in the middle of the next chunk: part of it reached the file, its
@@ -436,7 +541,7 @@ TEST(BlobStore, TornBytesAfterTheConfirmedLengthAreNeverCounted) {
   BlobHolding held = must(store->holding(hash));
   EXPECT_FALSE(held.complete);
   EXPECT_EQ(held.received, 2000);
-  EXPECT_TRUE(must(store->append(hash, 6000, 2000, std::string_view(bytes).substr(2000))).complete);
+  EXPECT_TRUE(must(store->append(hash, 6000, 2000, std::string_view(bytes).substr(2000), "device-1")).complete);
   EXPECT_EQ(must(store->read(hash, 0, 6000)), bytes);
 }
 
@@ -450,8 +555,8 @@ TEST(BlobStore, AFirstChunkWithoutItsConfirmationCountsAsNothing) {
     partial << bytes.substr(0, 1500);
   }
   EXPECT_EQ(must(store->holding(hash)).received, 0);
-  EXPECT_FALSE(store->append(hash, 3000, 1500, std::string_view(bytes).substr(1500)).ok());
-  EXPECT_TRUE(must(store->append(hash, 3000, 0, bytes)).complete);
+  EXPECT_FALSE(store->append(hash, 3000, 1500, std::string_view(bytes).substr(1500), "device-1").ok());
+  EXPECT_TRUE(must(store->append(hash, 3000, 0, bytes, "device-1")).complete);
   EXPECT_EQ(must(store->read(hash, 0, 3000)), bytes);
 }
 
@@ -460,17 +565,17 @@ TEST(BlobStore, RefusesWhatCannotBeRight) {
   auto store = must(BlobStore::open(dir.file("blobs")));
   const std::string hash = Sha256::of("abc");
   EXPECT_EQ(store->holding("abc").status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(store->append(hash, 3, 0, "abcd").status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(store->append(hash, 3, 0, "").status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(store->append(hash, 0, 0, "").status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(store->append(hash, 3, 1, "bc").status().code(), StatusCode::kFailedPrecondition);
-  EXPECT_EQ(store->append(hash, 3, 0, "abd").status().code(), StatusCode::kCorruption);
+  EXPECT_EQ(store->append(hash, 3, 0, "abcd", "device-1").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->append(hash, 3, 0, "", "device-1").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->append(hash, 0, 0, "", "device-1").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->append(hash, 3, 1, "bc", "device-1").status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store->append(hash, 3, 0, "abd", "device-1").status().code(), StatusCode::kCorruption);
   EXPECT_EQ(store->read(hash, 0, 3).status().code(), StatusCode::kNotFound);
-  EXPECT_TRUE(must(store->append(hash, 3, 0, "abc")).complete);
+  EXPECT_TRUE(must(store->append(hash, 3, 0, "abc", "device-1")).complete);
   EXPECT_EQ(must(store->read(hash, 1, 100)), "bc");
   EXPECT_EQ(store->read(hash, 4, 1).status().code(), StatusCode::kInvalidArgument);
   // Complete: a later chunk is answered with what is held, whatever it says.
-  BlobHolding again = must(store->append(hash, 3, 0, "xyz"));
+  BlobHolding again = must(store->append(hash, 3, 0, "xyz", "device-1"));
   EXPECT_TRUE(again.complete);
   EXPECT_EQ(must(store->read(hash, 0, 3)), "abc");
   EXPECT_FALSE(BlobStore::open(dir.file("blobs/" + hash)).ok());  // a file, not a folder
@@ -481,15 +586,16 @@ TEST(BlobStore, StalePartialUploadsAreRemovedAndFreshOnesKept) {
   auto store = must(BlobStore::open(dir.file("blobs")));
   const std::string old_bytes = random_bytes(2000, 17), new_bytes = random_bytes(2000, 18);
   const std::string old_hash = Sha256::of(old_bytes), new_hash = Sha256::of(new_bytes);
-  must(store->append(old_hash, 2000, 0, std::string_view(old_bytes).substr(0, 500)));
-  must(store->append(new_hash, 2000, 0, std::string_view(new_bytes).substr(0, 500)));
+  must(store->append(old_hash, 2000, 0, std::string_view(old_bytes).substr(0, 500), "device-1"));
+  must(store->append(new_hash, 2000, 0, std::string_view(new_bytes).substr(0, 500), "device-1"));
   const auto long_ago = fs::file_time_type::clock::now() - std::chrono::hours(24 * 30);
-  for (const char* suffix : {"", ".received"}) {
+  for (const char* suffix : {"", ".received", ".owner"}) {
     fs::last_write_time(dir.file("blobs/partial/" + old_hash + suffix), long_ago);
   }
   EXPECT_EQ(must(store->remove_partials_older_than(std::chrono::hours(24 * 7))), 1);
   EXPECT_EQ(must(store->holding(old_hash)).received, 0);
   EXPECT_FALSE(fs::exists(dir.file("blobs/partial/" + old_hash)));
+  EXPECT_FALSE(fs::exists(dir.file("blobs/partial/" + old_hash + ".owner")));
   EXPECT_EQ(must(store->holding(new_hash)).received, 500);
 }
 
@@ -506,7 +612,7 @@ TEST(BlobStore, ParallelUploadsOfOneBlobConfirmEachByteOnce) {
       if (held.complete) return;
       const int64_t length = std::min<int64_t>(1000, 64000 - held.received);
       auto answer = store->append(hash, 64000, held.received,
-                                  std::string_view(bytes).substr(held.received, length));
+                                  std::string_view(bytes).substr(held.received, length), "device-1");
       if (!answer.ok()) {
         EXPECT_EQ(answer.status().code(), StatusCode::kFailedPrecondition);
       }

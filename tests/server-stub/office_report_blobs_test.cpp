@@ -43,9 +43,9 @@ class ReportWorld {
                                 {"attached_at", testing::kSaturdayMorning + minutes * 60000}}));
     }
     blobs = must(BlobStore::open(db() + ".blobs"));
-    must(blobs->append(Sha256::of(uploaded), static_cast<int64_t>(uploaded.size()), 0, uploaded));
+    must(blobs->append(Sha256::of(uploaded), static_cast<int64_t>(uploaded.size()), 0, uploaded, "device-1"));
     must(blobs->append(Sha256::of(half), static_cast<int64_t>(half.size()), 0,
-                       std::string_view(half).substr(0, 10)));
+                       std::string_view(half).substr(0, 10), "device-1"));
   }
 
   std::string db() const { return dir.file("server.db"); }

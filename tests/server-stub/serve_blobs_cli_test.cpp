@@ -58,16 +58,22 @@ TEST(ServeBlobs, TheBlobFolderIsBesideTheDatabaseUnlessGiven) {
   EXPECT_TRUE(fs::is_directory(dir.file("photos/partial")));
 }
 
-TEST(ServeBlobs, PartialUploadsUntouchedForAWeekAreRemovedAtStart) {
+TEST(ServeBlobs, PartialUploadsUntouchedForADayAreRemovedAtStart) {
   testing::TempDir dir;
   fs::create_directories(dir.file("blobs/partial"));
   const std::string stale = dir.file("blobs/partial/" + Sha256::of("stale"));
+  const std::string stale_owner = stale + ".owner";
   const std::string fresh = dir.file("blobs/partial/" + Sha256::of("fresh"));
   std::ofstream(stale) << "old bytes";
+  std::ofstream(stale_owner) << "device-1";
   std::ofstream(fresh) << "new bytes";
-  fs::last_write_time(stale, fs::file_time_type::clock::now() - std::chrono::hours(24 * 8));
+  const auto day_and_more = fs::file_time_type::clock::now() - std::chrono::hours(25);
+  fs::last_write_time(stale, day_and_more);
+  fs::last_write_time(stale_owner, day_and_more);
+  fs::last_write_time(fresh, fs::file_time_type::clock::now() - std::chrono::hours(23));
   serve_once({"--db", dir.file("server.db"), "serve", "--port", "0", "--blobs", dir.file("blobs")});
   EXPECT_FALSE(fs::exists(stale));
+  EXPECT_FALSE(fs::exists(stale_owner));
   EXPECT_TRUE(fs::exists(fresh));
 }
 

@@ -39,6 +39,7 @@ Status SimWorld::field_work(SimDevice& d) {
   const std::string finding = pick(held(d, "findings"));
   Result<Record> done = Status::not_found("nothing to do");
   std::string what;
+  bool not_theirs = false;  // a void of another collector's payment, refused by the phone
   auto lww = [&](const std::string& collection, const std::string& id, const std::string& field,
                  Json value) {
     what = "edit " + collection + "." + field;
@@ -58,7 +59,12 @@ Status SimWorld::field_work(SimDevice& d) {
           testing::payment(household, 100 + static_cast<int64_t>(rng_() % 10000)));
     } else if (roll < 70) {
       what = "void";
-      done = work.void_payment(pick(held(d, "payments")), "sim");
+      const std::string payment = pick(held(d, "payments"));
+      done = work.void_payment(payment, "sim");
+      if (!done.ok() && done.status().code() == StatusCode::kPermissionDenied) {
+        auto paid = d.store->get("payments", payment);
+        not_theirs = paid.ok() && paid->fields.value("collector", "") != d.user;
+      }
     } else {
       lww("households", household, "phones", Json::array({std::to_string(rng_() % 1000)}));
     }
@@ -137,7 +143,7 @@ Status SimWorld::field_work(SimDevice& d) {
     }
     return Status();
   }
-  if (what.empty() || refused_for_a_reason(done.status())) return Status();
+  if (what.empty() || not_theirs || refused_for_a_reason(done.status())) return Status();
   return done.status().with_context(d.user + " " + what);
 }
 

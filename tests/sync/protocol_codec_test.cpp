@@ -25,6 +25,16 @@ TEST(ProtocolCodec, PushRequestsRoundTrip) {
   ASSERT_EQ(decoded->changes.size(), 1u);
   EXPECT_EQ(decoded->changes[0].seq, 7);
   EXPECT_EQ(decoded->changes[0].change.fields, w.change.fields);
+  EXPECT_TRUE(decoded->changes[0].proof.empty());
+
+  // An attachment's possession proof (protocol 2) travels with its change.
+  PossessionProof proof("r");
+  proof.update("the bytes");
+  request.changes[0].proof = proof.hex();
+  decoded = decode_push_request(encode(request));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().to_string();
+  EXPECT_EQ(decoded->changes[0].proof, request.changes[0].proof);
+  EXPECT_EQ(request.changes[0].proof.size(), 64u);
 }
 
 TEST(ProtocolCodec, PullResponsesRoundTripAsOneJsonDocument) {
@@ -93,6 +103,14 @@ TEST(ProtocolCodec, DecodersNameWhatIsWrong) {
       R"({"protocol_version": 1, "schema_version": 1, "cursors": {}, "limit": 999999999})");
   EXPECT_FALSE(big_limit.ok());
   EXPECT_FALSE(decode_push_request("[1, 2]").ok());
+
+  auto bad_proof = decode_push_request(
+      R"({"protocol_version": 2, "schema_version": 1, "changes": [{"seq": 1, "change_id": "c",
+          "collection": "attachments", "record_id": "r", "kind": "create", "fields": {}, "stamps": {},
+          "base": {}, "proof": "SHA"}]})");
+  ASSERT_FALSE(bad_proof.ok());
+  EXPECT_NE(bad_proof.status().message().find("change 1: proof must be 64 lowercase hexadecimal digits"),
+            std::string::npos);
 }
 
 TEST(ProtocolCodec, SeqsMustIncreaseThroughABatch) {

@@ -16,10 +16,11 @@ namespace {
 using testing::must;
 using testing::SyncWorld;
 
-// A work order on household A with a small photo attached, on `device`.
-Attachment photo_of_a_leak(SyncWorld& world, testing::TestDevice& device) {
+// A work order on household A (or `household`) with a small photo attached, on
+// `device`: the same bytes every time.
+Attachment photo_of_a_leak(SyncWorld& world, testing::TestDevice& device, std::string household = "") {
   WorkOrderInput order;
-  order.household = world.household_a;
+  order.household = household.empty() ? world.household_a : household;
   order.category = "plumbing";
   order.description = "leak";
   Record work_order = must(device.work().open_work_order(order));
@@ -93,6 +94,46 @@ TEST(ReplicatorAttachments, APhotoIsUploadedEvenWhenItsBuildingChangedHandsBefor
   HttpResponse state = *carol.transport->send(
       {"POST", "/v1/blobs/status", must(carol.store->sync_value(kSyncToken)), encode(ask)});
   EXPECT_EQ(must(decode_blob_status_response(state.body)).blobs.at(0).state, BlobState::kForbidden);
+}
+
+// A photo's SHA-256 is no key to it: a phone of another building that names bytes the
+// server holds for building A must show it has them. A phone of this protocol does so
+// with each attachment record it pushes; a phone of the previous protocol, which the
+// server still serves, cannot, and its record is refused and kept for the office.
+TEST(ReplicatorAttachments, BytesHeldForAnotherBuildingAreNamedOnlyWithAProofOfHavingThem) {
+  SyncWorld world;
+  world.keep_attachments();
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  auto& carol = world.enroll("carol", "collector", {world.building_b});
+  auto& dave = world.enroll("dave", "collector", {world.building_b});
+  alice.sync();
+  photo_of_a_leak(world, alice);
+  ASSERT_EQ(alice.sync().blobs_uploaded, 1);
+
+  // carol's app speaks protocol 1: served, but her record of the same bytes is refused.
+  ReplicatorOptions old;
+  old.sleeper = &world.sleeper;
+  old.protocol_version = kMinProtocolVersion;
+  Replicator old_replicator(*carol.store, *carol.transport, old);
+  must(old_replicator.sync());
+  Attachment carols = photo_of_a_leak(world, carol, world.household_b);
+  SyncReport report = must(old_replicator.sync());
+  EXPECT_EQ(report.applied, 1);  // the work order
+  EXPECT_EQ(report.rejected, 1);
+  EXPECT_FALSE(world.server_records().count(carols.record.id));
+  std::vector<OutboxChange> parked = must(carol.store->parked_changes());
+  ASSERT_EQ(parked.size(), 1u);
+  EXPECT_NE(parked[0].parked_reason.find("has not shown it holds them (an app of protocol 2"), std::string::npos)
+      << parked[0].parked_reason;
+
+  // dave's app sends the proof: his record is taken, and the bytes are there at once.
+  dave.sync();
+  Attachment daves = photo_of_a_leak(world, dave, world.household_b);
+  report = dave.sync();
+  EXPECT_EQ(report.applied, 2);
+  EXPECT_EQ(report.rejected, 0);
+  EXPECT_TRUE(world.server_records().count(daves.record.id));
+  EXPECT_EQ(must(AttachmentStore(*dave.store).find(daves.record.id)).state, "synced");
 }
 
 }  // namespace

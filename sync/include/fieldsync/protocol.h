@@ -9,9 +9,11 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fieldsync/access.h"
+#include "fieldsync/attachments.h"
 #include "fieldsync/error_code.h"
 #include "fieldsync/merge.h"
 #include "fieldsync/record.h"
@@ -19,7 +21,11 @@
 
 namespace fieldsync {
 
-inline constexpr int kProtocolVersion = 1;
+// The protocol this build speaks, and the oldest one its server still serves: version
+// 2 added the possession proof of an attachment (WireChange::proof); a phone of version
+// 1 sends none and is served as before, except where a proof is needed.
+inline constexpr int kProtocolVersion = 2;
+inline constexpr int kMinProtocolVersion = 1;
 // The largest protocol or schema version a request may name; more is malformed.
 inline constexpr int kMaxVersion = 1000000;
 // Bounds the server enforces and the replicator respects.
@@ -50,6 +56,23 @@ struct EnrollResponse {
 struct WireChange {
   int64_t seq = 0;  // the device's change number
   IncomingChange change;
+  // The create of an attachment record (protocol 2): blob_possession_proof() of its
+  // bytes, showing the server the phone holds them; empty for every other change.
+  std::string proof;
+};
+
+// Proof that the holder of `bytes` (a blob) has them, tied to one attachment record:
+// SHA-256 of a fixed label, the record's id and the bytes, in lowercase hex. Knowing
+// the blob's SHA-256 alone does not give it, and a proof made for one record is no use
+// for another. `update` is called with the bytes in order, piece by piece.
+class PossessionProof {
+ public:
+  explicit PossessionProof(const std::string& record_id);
+  void update(std::string_view bytes);
+  std::string hex();  // finishes; call once
+
+ private:
+  Sha256 hash_;
 };
 
 // A device clock within this of the server's is right: nothing is corrected or warned of.

@@ -43,6 +43,9 @@ struct ReplicatorOptions {
   std::string device_token;
   bool prefetch_blobs = false;
   int64_t prefetch_max_bytes = int64_t{256} << 20;
+  // The protocol version the requests name (kMinProtocolVersion to kProtocolVersion):
+  // a build of the previous version is tested against this server by setting it.
+  int protocol_version = kProtocolVersion;
 };
 
 struct SyncProgress {
@@ -162,6 +165,9 @@ class Replicator {
                                     SyncProgress& progress, const ProgressCallback& callback);
   Status prefetch_blobs(const std::string& token, SyncReport& report, SyncProgress& progress,
                         const ProgressCallback& callback);
+  // The change as sent: with the possession proof of an attachment's bytes (protocol
+  // 2) when they are on this device.
+  Result<WireChange> wire_change(const OutboxChange& change);
 
   DeviceStore& store_;
   HttpTransport& transport_;

@@ -8,7 +8,11 @@
 //                                    possibly followed by torn bytes of a chunk that
 //                                    never finished;
 //   <folder>/partial/<hash>.received the confirmed length, written (aside, then renamed)
-//                                    only after the chunk's bytes were fsynced.
+//                                    only after the chunk's bytes were fsynced;
+//   <folder>/partial/<hash>.owner    who began the upload (the sync service's device
+//                                    id), written before its first chunk; the upload
+//                                    is theirs alone until it completes or expires;
+//   <folder>/<hash>.owner            who completed it (the owner of the upload).
 // Only the sidecar counts: bytes past the confirmed length are cut off before the next
 // chunk is appended, so a kill -9 mid-write never counts torn bytes. The last chunk is
 // not confirmed in the sidecar: the whole file is hashed, renamed into place and the
@@ -57,10 +61,16 @@ class BlobStore {
   // - the chunk is empty or runs past `size`: invalid_argument;
   // - the chunk completes the blob and the bytes do not hash to `hash`: the partial
   //   upload is deleted and the answer is corruption;
+  // - an upload begun by another `owner` is in progress: permission_denied;
   // - otherwise the bytes are durable when this returns, and so is the blob when the
   //   answer says complete.
+  // `owner` (non-empty, no line breaks) names who sends the chunk.
   Result<BlobHolding> append(const std::string& hash, int64_t size, int64_t offset,
-                             std::string_view bytes);
+                             std::string_view bytes, const std::string& owner);
+
+  // Who began the upload of `hash` (in progress or complete); empty when nobody did or
+  // it is not known (a blob stored before owners were kept).
+  Result<std::string> uploader(const std::string& hash);
 
   // Up to `length` bytes of the complete blob `hash` from `offset`; fewer only at the
   // end. not_found when the whole blob is not here; invalid_argument for an offset past
@@ -82,6 +92,7 @@ class BlobStore {
   std::string complete_path(const std::string& hash) const;
   std::string partial_path(const std::string& hash) const;
   std::string received_path(const std::string& hash) const;
+  std::string owner_path(const std::string& hash, bool complete) const;
 
   struct HashLock {
     std::mutex mutex;
