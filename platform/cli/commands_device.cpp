@@ -317,7 +317,7 @@ std::vector<CommandDef> device_commands() {
        {{"new-key-file", true, true, "FILE", "the new key, from 'fieldsync keygen'"}},
        NeedsDatabase::kPathOnly,
        run_rekey,
-       "rekey --new-key-file new.key",
+       "rekey --key-file device.key --new-key-file new.key",
        ""},
   };
 }

@@ -10,11 +10,11 @@ namespace {
 
 const char* kGlobalOptions =
     "global options (before the command, or anywhere among its options):\n"
-    "  --db PATH   the device database; FIELDSYNC_DB is used when --db is not given\n"
-    "  --key-file FILE  the key of an encrypted database (64 hex digits, mode 600; see\n"
-    "              'fieldsync keygen'); FIELDSYNC_KEY_FILE is used when it is not given\n"
-    "  --json      print one JSON document on stdout instead of text for people\n"
-    "  --help      show help (also 'fieldsync help <command>')\n";
+    "  --db PATH        the device database; FIELDSYNC_DB is used when --db is not given\n"
+    "  --key-file FILE  the key of an encrypted database (64 hex digits, mode 600, from\n"
+    "                   'fieldsync keygen'); FIELDSYNC_KEY_FILE is used when it is not given\n"
+    "  --json           print one JSON document on stdout instead of text for people\n"
+    "  --help           show help (also 'fieldsync help <command>')\n";
 
 const char* kExitCodes =
     "exit codes:\n"
