@@ -6,6 +6,7 @@
 #include "fieldsync/server/office_report.h"
 #include "fieldsync/server/secrets.h"
 #include "fieldsync/text_values.h"
+#include "quotas.h"
 #include "server_cli.h"
 
 namespace fieldsync::server::cli {
@@ -144,6 +145,29 @@ Outcome run_readmit(CommandContext& context) {
   return Outcome();
 }
 
+// `quota`: the quotas in force; `quota NAME MIB`: sets one.
+Outcome run_quota(CommandContext& context) {
+  FIELDSYNC_SERVER_RETURN_IF_FAILED(expect_positional(context, 0, 2, "[NAME MIB]"));
+  const auto& words = context.args.positional;
+  if (words.size() == 1) return Outcome::usage("quota " + words[0] + " needs a number of MiB");
+  auto txn = context.store->begin(words.size() == 2);
+  if (!txn.ok()) return txn.status();
+  if (words.size() == 2) {
+    if (Status s = set_quota(**txn, words[0], words[1]); !s.ok()) return s;
+    if (Status s = (*txn)->commit(); !s.ok()) return s;
+    context.out << words[0] << " is " << words[1] << " MiB\n";
+    return Outcome();
+  }
+  auto quotas = load_quotas(**txn);
+  if (!quotas.ok()) return quotas.status();
+  std::vector<std::vector<std::string>> rows;
+  for (const QuotaDef& q : quota_defs()) {
+    rows.push_back({q.name, std::to_string((*quotas).*q.value), q.about});
+  }
+  context.out << format_table({"quota", "MiB", "what it bounds"}, rows);
+  return Outcome();
+}
+
 }  // namespace
 
 std::vector<CommandDef> admin_commands() {
@@ -200,6 +224,13 @@ std::vector<CommandDef> admin_commands() {
        Database::kExisting,
        run_readmit,
        "readmit K7QM"},
+      {"quota",
+       "[NAME MIB]",
+       "show the quotas on what each device and each user may keep on the server, or set one",
+       {},
+       Database::kCreate,
+       run_quota,
+       "quota blob_mb_per_device 2048"},
   };
 }
 

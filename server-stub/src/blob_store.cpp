@@ -129,7 +129,47 @@ Result<std::unique_ptr<BlobStore>> BlobStore::open(const std::string& folder) {
   }
   if (::access(folder.c_str(), W_OK) != 0)
     return io_failure("cannot write to the blob folder", folder);
-  return std::unique_ptr<BlobStore>(new BlobStore(folder));
+  std::unique_ptr<BlobStore> store(new BlobStore(folder));
+  store->count_folder();
+  return store;
+}
+
+void BlobStore::count(const std::string& hash, const std::optional<Owned>& now) {
+  std::lock_guard lock(usage_mutex_);
+  if (auto was = owned_.find(hash); was != owned_.end()) {
+    BlobUsage& usage = usage_[was->second.owner];
+    (was->second.complete ? usage.complete : usage.partial) -= was->second.bytes;
+    owned_.erase(was);
+  }
+  if (!now || now->owner.empty()) return;
+  BlobUsage& usage = usage_[now->owner];
+  (now->complete ? usage.complete : usage.partial) += now->bytes;
+  owned_[hash] = *now;
+}
+
+void BlobStore::count_folder() {
+  std::error_code error;
+  for (bool complete : {true, false}) {
+    const std::string folder = complete ? folder_ : folder_ + "/partial";
+    for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
+      const std::string name = it->path().filename().string();
+      if (name.size() != 64 + 6 || name.compare(64, 6, ".owner") != 0) continue;
+      const std::string hash = name.substr(0, 64);
+      if (!is_sha256_hex(hash)) continue;
+      std::ifstream in(it->path());
+      std::string owner;
+      if (!in || !std::getline(in, owner) || owner.empty()) continue;
+      auto held = holding_locked(hash);
+      if (!held.ok() || held->complete != complete) continue;
+      count(hash, Owned{owner, held->received, complete});
+    }
+  }
+}
+
+BlobUsage BlobStore::usage_of(const std::string& owner) const {
+  std::lock_guard lock(usage_mutex_);
+  auto found = usage_.find(owner);
+  return found == usage_.end() ? BlobUsage{} : found->second;
 }
 
 std::string BlobStore::complete_path(const std::string& hash) const {
@@ -213,9 +253,14 @@ Result<BlobHolding> BlobStore::append(const std::string& hash, int64_t size, int
     if (::fsync(fd.get()) != 0) return io_failure("cannot sync", partial);
   }
   const int64_t received = offset + static_cast<int64_t>(bytes.size());
-  if (received == size) return finish_upload(hash, size);
+  if (received == size) {
+    auto finished = finish_upload(hash, size);
+    count(hash, finished.ok() ? std::optional<Owned>(Owned{owner, size, true}) : std::nullopt);
+    return finished;
+  }
   FIELDSYNC_RETURN_IF_ERROR(replace_file(received_path(hash), std::to_string(received)));
   FIELDSYNC_RETURN_IF_ERROR(sync_folder(folder_ + "/partial"));
+  count(hash, Owned{owner, received, false});
   return BlobHolding{false, received};
 }
 
@@ -304,6 +349,7 @@ Result<int64_t> BlobStore::remove_partials_older_than(std::chrono::seconds age) 
           owner_path(hash, false), owner_path(hash, false) + ".tmp"}) {
       ::unlink(path.c_str());
     }
+    count(hash, std::nullopt);
     ++removed;
   }
   return removed;

@@ -90,7 +90,7 @@ struct CommandDef {
 };
 
 std::vector<CommandDef>
-admin_commands();  // user, users, assign, unassign, enroll-code, devices, revoke
+admin_commands();  // user, users, assign, unassign, enroll-code, devices, revoke, readmit, quota
 std::vector<CommandDef> record_commands();  // add, import
 std::vector<CommandDef> report_commands();  // report, arrears, close-period, time-zone
 std::vector<CommandDef> serve_commands();   // serve

@@ -15,6 +15,7 @@
 #include <set>
 
 #include "access_policy.h"
+#include "quotas.h"
 #include "fieldsync/attachments.h"
 #include "fieldsync/hlc.h"
 #include "fieldsync/protocol.h"
@@ -143,15 +144,61 @@ Result<std::set<int64_t>> sizes_in_scope(ServerTransaction& txn, const Scope& sc
   return sizes;
 }
 
+// What an upload may add: the quotas in force and the devices of the caller's user.
+struct UploadLimits {
+  Quotas quotas;
+  std::vector<std::string> user_devices;
+};
+
+// Why `bytes` more from `caller` would pass a quota, in words for the phone's screen
+// and the office; empty when they would not.
+std::string quota_refusal(const BlobStore& blobs, const UploadLimits& limits, const Caller& caller,
+                          int64_t bytes) {
+  BlobUsage device = blobs.usage_of(caller.device.id), user;
+  for (const std::string& id : limits.user_devices) {
+    const BlobUsage u = blobs.usage_of(id);
+    user.complete += u.complete;
+    user.partial += u.partial;
+  }
+  const auto over = [&](int64_t used, int64_t quota_mb, const char* name, const std::string& whose) {
+    if (used + bytes <= quota_mb * (int64_t{1} << 20)) return std::string();
+    return whose + " attachments on the server would pass " + std::to_string(quota_mb) +
+           " MiB (quota " + name + "); the photos wait on the phone until the office raises it "
+           "(fieldsync-server quota " + name + " N)";
+  };
+  for (const std::string& refusal :
+       {over(device.partial, limits.quotas.partial_mb_per_device, "partial_mb_per_device",
+             "this device's unfinished"),
+        over(user.partial, limits.quotas.partial_mb_per_user, "partial_mb_per_user",
+             caller.user.name + "'s unfinished"),
+        over(device.complete + device.partial, limits.quotas.blob_mb_per_device, "blob_mb_per_device",
+             "this device's"),
+        over(user.complete + user.partial, limits.quotas.blob_mb_per_user, "blob_mb_per_user",
+             caller.user.name + "'s")}) {
+    if (!refusal.empty()) return refusal;
+  }
+  return std::string();
+}
+
 // Authenticates the caller and gives the sizes its attachment records give `hash`, or
-// the error response to answer.
+// the error response to answer; for an upload, `limits` too.
 std::optional<HttpResponse> sizes_for_caller(ServerStore& store, const Schema& schema,
                                              const std::string& token, const std::string& hash,
                                              bool upload, std::set<int64_t>& sizes,
-                                             Caller& caller) {
+                                             Caller& caller, UploadLimits* limits = nullptr) {
   auto txn = store.begin(false);
   if (!txn.ok()) return from_status(txn.status());
   if (auto denied = authenticate(**txn, token, caller)) return denied;
+  if (limits != nullptr) {
+    auto quotas = load_quotas(**txn);
+    if (!quotas.ok()) return from_status(quotas.status());
+    limits->quotas = *quotas;
+    auto devices = (*txn)->list_devices();
+    if (!devices.ok()) return from_status(devices.status());
+    for (const Device& d : *devices) {
+      if (d.user == caller.user.name) limits->user_devices.push_back(d.id);
+    }
+  }
   if (!is_sha256_hex(hash)) {
     return invalid("the blob's name in the path must be 64 lowercase hexadecimal digits");
   }
@@ -228,7 +275,9 @@ HttpResponse SyncService::blob_put(const std::string& token, const std::string& 
                                    const std::string& query, const std::string& body) {
   std::set<int64_t> sizes;
   Caller caller;
-  if (auto refused = sizes_for_caller(store_, schema_, token, hash, /*upload=*/true, sizes, caller))
+  UploadLimits limits;
+  if (auto refused =
+          sizes_for_caller(store_, schema_, token, hash, /*upload=*/true, sizes, caller, &limits))
     return *refused;
   auto params = parse_query(query, {"offset", "size", "chunk_sha256"});
   if (!params.ok()) return from_status(params.status());
@@ -265,6 +314,11 @@ HttpResponse SyncService::blob_put(const std::string& token, const std::string& 
     return from_blob_status(Status::failed_precondition(
         "the chunk starts at byte " + std::to_string(*offset) + " but the server holds " +
         std::to_string(held->received) + " bytes of this blob; continue from there"));
+  }
+  if (!held->complete) {
+    if (std::string over = quota_refusal(*blobs_, limits, caller, chunk); !over.empty()) {
+      return error_response(ErrorCode::kQuotaExceeded, over);
+    }
   }
   if (!held->complete && Sha256::of(body) != chunk_sha256) {
     return error_response(ErrorCode::kChunkCorrupt,

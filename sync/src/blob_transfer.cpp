@@ -200,6 +200,10 @@ Status Replicator::upload_blob(const std::string& token, const std::string& sha2
     if (code == ErrorCode::kChunkCorrupt)
       ++report.blob_resends;  // damaged on the way: send it again
     last = status_from_response(*response);
+    if (code == ErrorCode::kQuotaExceeded) {  // not within this sync: the bytes wait here
+      ++report.blobs_waiting;
+      return attachments.record_upload_error(sha256, last.message());
+    }
     if (!last.retryable()) {  // refused for good (too large, out of scope): the bytes stay here
       ++report.blobs_waiting;
       return attachments.record_upload_error(sha256, last.message());

@@ -27,6 +27,7 @@ constexpr ErrorCodeInfo kErrorCodes[] = {
     {ErrorCode::kChunkCorrupt, "chunk_corrupt", 422, true},
     {ErrorCode::kUpgradeRequired, "upgrade_required", 426, false},
     {ErrorCode::kTooManyRequests, "too_many_requests", 429, true},
+    {ErrorCode::kQuotaExceeded, "quota_exceeded", 429, true},
     {ErrorCode::kHeadersTooLarge, "headers_too_large", 431, false},
     {ErrorCode::kInternal, "internal", 500, true},
     {ErrorCode::kUnavailable, "unavailable", 503, true},

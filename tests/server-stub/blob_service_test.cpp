@@ -16,6 +16,7 @@
 #include "fieldsync/protocol.h"
 #include "fieldsync/server/blob_store.h"
 #include "fieldsync/server/sync_service.h"
+#include "quotas.h"
 #include "support/sync_world.h"
 
 namespace fieldsync {
@@ -438,6 +439,71 @@ TEST(BlobService, AnUploadInProgressIsTheDevicesThatBeganIt) {
   EXPECT_EQ(w.status(token_of(alice), hash).received, 3000);
   EXPECT_TRUE(put_answer(w.put(token_of(alice), hash, 3000, 8000, bytes.substr(3000))).complete);
   EXPECT_EQ(w.get(token_of(carl), hash, 0, 8000).body, bytes);
+}
+
+void set_quota(SyncWorld& world, const std::string& name, int64_t mb) {
+  auto txn = must(world.server_store->begin(true));
+  ASSERT_TRUE(server::set_quota(*txn, name, std::to_string(mb)).ok());
+  ASSERT_TRUE(txn->commit().ok());
+}
+
+// The audit's collector who stored 400 MiB of random "photos": what a device and a
+// user may upload is bounded; a refusal is retryable and changes nothing; the office
+// raises the quota and the same upload goes on.
+TEST(BlobService, UploadsPastADevicesOrAUsersQuotaWaitUntilTheOfficeRaisesIt) {
+  BlobWorld w;
+  auto& alice = w.world.enroll("alice", "technician", {w.world.building_a});
+  const std::string one = random_bytes(700 << 10, 41), two = random_bytes(700 << 10, 42);
+  const int64_t size = 700 << 10;
+  w.attach(w.order_a, Sha256::of(one), size);
+  w.attach(w.order_a, Sha256::of(two), size);
+  set_quota(w.world, "blob_mb_per_device", 1);
+  ASSERT_TRUE(put_answer(w.put(token_of(alice), Sha256::of(one), 0, size, one)).complete);
+  HttpResponse over = w.put(token_of(alice), Sha256::of(two), 0, size, two.substr(0, 400 << 10));
+  EXPECT_EQ(over.status, 429);
+  EXPECT_EQ(error_code_of(over), "quota_exceeded");
+  EXPECT_TRUE(must(decode_error(over.body)).retryable);
+  EXPECT_NE(over.body.find("this device's attachments on the server would pass 1 MiB (quota "
+                           "blob_mb_per_device)"),
+            std::string::npos)
+      << over.body;
+  EXPECT_EQ(w.status(token_of(alice), Sha256::of(two)).state, BlobState::kMissing);
+  // The same photo again costs nothing: it is stored once.
+  EXPECT_TRUE(put_answer(w.put(token_of(alice), Sha256::of(one), 0, size, one)).complete);
+
+  // Raised for the device, the user's quota is next: alice's second phone counts with her first.
+  set_quota(w.world, "blob_mb_per_device", 10);
+  set_quota(w.world, "blob_mb_per_user", 1);
+  EnrollRequest enroll;
+  enroll.schema_version = Schema::property_management().version();
+  enroll.enrollment_code = must(w.world.admin->issue_enrollment_code("alice", 3600 * 1000));
+  const std::string second =
+      must(decode_enroll_response(w.world.service->handle({"POST", "/v1/enroll", "", encode(enroll)}).body))
+          .device_token;
+  HttpResponse users = w.put(second, Sha256::of(two), 0, size, two.substr(0, 400 << 10));
+  EXPECT_EQ(error_code_of(users), "quota_exceeded");
+  EXPECT_NE(users.body.find("alice's attachments on the server would pass 1 MiB (quota blob_mb_per_user)"),
+            std::string::npos)
+      << users.body;
+  set_quota(w.world, "blob_mb_per_user", 10);
+  EXPECT_TRUE(put_answer(w.put(second, Sha256::of(two), 0, size, two)).complete);
+  EXPECT_EQ(w.complete_files(), 2);
+}
+
+TEST(BlobService, UnfinishedUploadsHaveAQuotaOfTheirOwn) {
+  BlobWorld w;
+  auto& alice = w.world.enroll("alice", "technician", {w.world.building_a});
+  const std::string big = random_bytes(3 << 20, 43);
+  const int64_t size = 3 << 20;
+  w.attach(w.order_a, Sha256::of(big), size);
+  set_quota(w.world, "partial_mb_per_device", 1);
+  const std::string hash = Sha256::of(big);
+  EXPECT_EQ(put_answer(w.put(token_of(alice), hash, 0, size, big.substr(0, 1 << 20))).received, 1 << 20);
+  HttpResponse over = w.put(token_of(alice), hash, 1 << 20, size, big.substr(1 << 20, 1 << 20));
+  EXPECT_EQ(error_code_of(over), "quota_exceeded");
+  EXPECT_NE(over.body.find("partial_mb_per_device"), std::string::npos) << over.body;
+  EXPECT_EQ(w.status(token_of(alice), hash).received, 1 << 20);
+  EXPECT_EQ(w.world.blobs->usage_of(must(alice.store->sync_value(kSyncDeviceId))).partial, 1 << 20);
 }
 
 TEST(BlobService, ABlobOutsideTheDevicesBucketsIsRefusedBothWays) {

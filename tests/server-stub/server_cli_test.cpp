@@ -87,6 +87,27 @@ TEST_F(ServerCliTest, AddsUsersAndRefusesAnUnknownRoleWritingNothing) {
   EXPECT_NE(ok({"users"}).find("alice  collector  no"), std::string::npos);
 }
 
+TEST_F(ServerCliTest, TheOfficeSeesAndSetsQuotasAndABadOneChangesNothing) {
+  const std::string defaults = ok({"quota"});
+  EXPECT_NE(defaults.find("blob_mb_per_device     1024"), std::string::npos) << defaults;
+  EXPECT_NE(defaults.find("partial_mb_per_user"), std::string::npos) << defaults;
+  EXPECT_EQ(ok({"quota", "blob_mb_per_device", "2048"}), "blob_mb_per_device is 2048 MiB\n");
+  EXPECT_NE(ok({"quota"}).find("blob_mb_per_device     2048"), std::string::npos);
+  const auto before = snapshot();
+  ProcessResult unknown = run({"quota", "photos", "5"});
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.err.find("no quota 'photos'; the quotas are blob_mb_per_device, blob_mb_per_user"),
+            std::string::npos)
+      << unknown.err;
+  for (const char* bad : {"0", "-1", "1.5", "99999999", "lots"}) {
+    ProcessResult r = run({"quota", "blob_mb_per_user", bad});
+    EXPECT_NE(r.exit_code, 0) << bad;
+    EXPECT_NE(r.err.find("blob_mb_per_user: "), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(run({"quota", "blob_mb_per_user"}).exit_code, 2);
+  EXPECT_EQ(snapshot(), before);
+}
+
 TEST_F(ServerCliTest, UserNamesAreLettersOfAnyScriptKeptInOneNormalForm) {
   EXPECT_EQ(ok({"user", "add", "李华", "--role", "collector"}), "user 李华 (collector)\n");
   // "René" typed with a combining accent (as some keyboards send it) is the same user as

@@ -8,6 +8,7 @@
 
 #include "fieldsync/attachments.h"
 #include "fieldsync/replicator.h"
+#include "quotas.h"
 #include "support/sync_world.h"
 
 namespace fieldsync {
@@ -134,6 +135,43 @@ TEST(ReplicatorAttachments, BytesHeldForAnotherBuildingAreNamedOnlyWithAProofOfH
   EXPECT_EQ(report.rejected, 0);
   EXPECT_TRUE(world.server_records().count(daves.record.id));
   EXPECT_EQ(must(AttachmentStore(*dave.store).find(daves.record.id)).state, "synced");
+}
+
+// Past the office's quota, the photo waits on the phone and says why; the records sync.
+// Raised, the next sync uploads it.
+TEST(ReplicatorAttachments, APhotoPastTheQuotaWaitsOnThePhoneSayingWhy) {
+  SyncWorld world;
+  world.keep_attachments();
+  {
+    auto txn = must(world.server_store->begin(true));
+    ASSERT_TRUE(server::set_quota(*txn, "blob_mb_per_device", "1").ok());
+    ASSERT_TRUE(txn->commit().ok());
+  }
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  alice.sync();
+  WorkOrderInput order;
+  order.household = world.household_a;
+  order.category = "plumbing";
+  order.description = "flooded";
+  Record work_order = must(alice.work().open_work_order(order));
+  const std::string photo = world.dir.file("flood.jpg");
+  std::ofstream(photo, std::ios::binary) << "\xFF\xD8\xFF\xE0" << std::string(3 << 19, 'p');
+  Attachment attached = must(AttachmentStore(*alice.store).attach("work_orders", work_order.id, photo));
+
+  SyncReport report = alice.sync();
+  EXPECT_EQ(report.applied, 2);
+  EXPECT_EQ(report.blobs_waiting, 1);
+  Attachment waiting = must(AttachmentStore(*alice.store).find(attached.record.id));
+  EXPECT_EQ(waiting.state, "upload");
+  EXPECT_NE(waiting.last_error.find("(quota blob_mb_per_device)"), std::string::npos) << waiting.last_error;
+
+  {
+    auto txn = must(world.server_store->begin(true));
+    ASSERT_TRUE(server::set_quota(*txn, "blob_mb_per_device", "8").ok());
+    ASSERT_TRUE(txn->commit().ok());
+  }
+  EXPECT_EQ(alice.sync().blobs_uploaded, 1);
+  EXPECT_EQ(must(AttachmentStore(*alice.store).find(attached.record.id)).state, "synced");
 }
 
 }  // namespace

@@ -28,6 +28,7 @@ enum class ErrorCode {
   kChunkCorrupt,         // 422 a chunk did not match its hash: send it again
   kUpgradeRequired,      // 426 the app is too old
   kTooManyRequests,      // 429 over a rate limit; retry after the answer's Retry-After
+  kQuotaExceeded,        // 429 over a quota the office sets: kept on the phone, tried next sync
   kHeadersTooLarge,      // 431 a header line, or all of them, over the limit
   kInternal,             // 500 a server failure; retryable
   kUnavailable,          // 503 busy, shutting down or its storage failed; retryable

@@ -29,12 +29,19 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "fieldsync/status.h"
 
 namespace fieldsync::server {
+
+// The bytes one owner's uploads hold: of whole blobs, and received of unfinished ones.
+struct BlobUsage {
+  int64_t complete = 0;
+  int64_t partial = 0;
+};
 
 // How much of a blob the store holds.
 struct BlobHolding {
@@ -72,6 +79,10 @@ class BlobStore {
   // it is not known (a blob stored before owners were kept).
   Result<std::string> uploader(const std::string& hash);
 
+  // What the uploads of `owner` hold (quotas). Kept in memory, counted from the folder
+  // when the store opens and updated with every upload, completion and removal.
+  BlobUsage usage_of(const std::string& owner) const;
+
   // Up to `length` bytes of the complete blob `hash` from `offset`; fewer only at the
   // end. not_found when the whole blob is not here; invalid_argument for an offset past
   // the end.
@@ -94,6 +105,16 @@ class BlobStore {
   std::string received_path(const std::string& hash) const;
   std::string owner_path(const std::string& hash, bool complete) const;
 
+  // One blob with a known owner, for usage_of().
+  struct Owned {
+    std::string owner;
+    int64_t bytes = 0;
+    bool complete = false;
+  };
+  // Replaces what is counted of `hash` (nothing when `now` is empty).
+  void count(const std::string& hash, const std::optional<Owned>& now);
+  void count_folder();
+
   struct HashLock {
     std::mutex mutex;
     int users = 0;  // guards holding or waiting for `mutex`; guarded by locks_mutex_
@@ -102,6 +123,9 @@ class BlobStore {
   const std::string folder_;
   std::mutex locks_mutex_;
   std::map<std::string, std::unique_ptr<HashLock>> locks_;  // guarded by locks_mutex_
+  mutable std::mutex usage_mutex_;
+  std::map<std::string, Owned> owned_;         // hash -> its owner; guarded by usage_mutex_
+  std::map<std::string, BlobUsage> usage_;     // owner -> bytes; guarded by usage_mutex_
 };
 
 }  // namespace fieldsync::server
