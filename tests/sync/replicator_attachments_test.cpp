@@ -17,16 +17,18 @@ namespace {
 using testing::must;
 using testing::SyncWorld;
 
-// A work order on household A (or `household`) with a small photo attached, on
-// `device`: the same bytes every time.
-Attachment photo_of_a_leak(SyncWorld& world, testing::TestDevice& device, std::string household = "") {
+// A work order on household A (or `household`) with a photo attached, on `device`: the
+// same small photo every time, unless `padding` bytes are added to it.
+Attachment photo_of_a_leak(SyncWorld& world, testing::TestDevice& device, std::string household = "",
+                           size_t padding = 0) {
   WorkOrderInput order;
   order.household = household.empty() ? world.household_a : household;
   order.category = "plumbing";
   order.description = "leak";
   Record work_order = must(device.work().open_work_order(order));
   const std::string photo = world.dir.file("leak.jpg");
-  std::ofstream(photo, std::ios::binary) << "\xFF\xD8\xFF\xE0 the leak before the repair";
+  std::ofstream(photo, std::ios::binary) << "\xFF\xD8\xFF\xE0 the leak before the repair"
+                                         << std::string(padding, 'p');
   return must(AttachmentStore(*device.store).attach("work_orders", work_order.id, photo));
 }
 
@@ -149,14 +151,7 @@ TEST(ReplicatorAttachments, APhotoPastTheQuotaWaitsOnThePhoneSayingWhy) {
   }
   auto& alice = world.enroll("alice", "collector", {world.building_a});
   alice.sync();
-  WorkOrderInput order;
-  order.household = world.household_a;
-  order.category = "plumbing";
-  order.description = "flooded";
-  Record work_order = must(alice.work().open_work_order(order));
-  const std::string photo = world.dir.file("flood.jpg");
-  std::ofstream(photo, std::ios::binary) << "\xFF\xD8\xFF\xE0" << std::string(3 << 19, 'p');
-  Attachment attached = must(AttachmentStore(*alice.store).attach("work_orders", work_order.id, photo));
+  Attachment attached = photo_of_a_leak(world, alice, "", 3 << 19);  // 1.5 MiB
 
   SyncReport report = alice.sync();
   EXPECT_EQ(report.applied, 2);
