@@ -15,11 +15,11 @@
 #include <set>
 
 #include "access_policy.h"
-#include "quotas.h"
 #include "fieldsync/attachments.h"
 #include "fieldsync/hlc.h"
 #include "fieldsync/protocol.h"
 #include "fieldsync/server/sync_service.h"
+#include "quotas.h"
 #include "request_checks.h"
 
 namespace fieldsync::server {
