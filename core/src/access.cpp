@@ -88,7 +88,8 @@ Result<std::string> ownership_refusal(const Schema& schema, const CollectionDef&
   const RoleDef* role = schema.role(access.role);
   if (role != nullptr && role->office) return std::string();
   for (const auto& field : collection.fields) {
-    if (field.owner.empty() || !fields.contains(field.name) || !fields[field.name].is_string()) continue;
+    if (field.owner.empty() || !fields.contains(field.name) || !fields[field.name].is_string())
+      continue;
     auto named = records.fields_of(field.target, fields[field.name].get<std::string>());
     if (!named.ok()) return named.status();
     if (!*named) continue;
@@ -97,9 +98,9 @@ Result<std::string> ownership_refusal(const Schema& schema, const CollectionDef&
     const CollectionDef* target = schema.find(field.target);
     const std::string noun = target != nullptr ? target->record_noun : field.target;
     return field.name + ": " + with_article(access.role) + " may " +
-           (collection.verb.empty() ? "name" : collection.verb) + " only a " + noun + " of their own (" +
-           field.owner + " " + access.user + "); this one's " + field.owner + " is " +
-           (owner.is_string() ? owner.get<std::string>() : std::string("not set"));
+           (collection.verb.empty() ? "name" : collection.verb) + " only a " + noun +
+           " of their own (" + field.owner + " " + access.user + "); this one's " + field.owner +
+           " is " + (owner.is_string() ? owner.get<std::string>() : std::string("not set"));
   }
   return std::string();
 }

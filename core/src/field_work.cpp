@@ -94,7 +94,8 @@ Result<Record> FieldWork::record(const std::string& collection_name, Json fields
     FIELDSYNC_RETURN_IF_ERROR(c.relation_check(fields, StoreRecords(store_), problems));
   }
   if (problems.empty() && store_.access().known()) {
-    auto refusal = ownership_refusal(store_.schema(), c, store_.access(), fields, StoreRecords(store_));
+    auto refusal =
+        ownership_refusal(store_.schema(), c, store_.access(), fields, StoreRecords(store_));
     if (!refusal.ok()) return refusal.status();
     if (!refusal->empty()) return Status::permission_denied(*refusal);
   }

@@ -136,18 +136,20 @@ MergeResult merge_status(const CollectionDef& c, const Record& current, const In
   const int64_t named = cycle.get<int64_t>();
   const bool reopen = change.kind == "reopen";
   if (reopen && stage.get<std::string>() != status->choices.front()) {
-    return rejected("a reopen moves " + status->name + " back to '" + status->choices.front() + "'");
+    return rejected("a reopen moves " + status->name + " back to '" + status->choices.front() +
+                    "'");
   }
   if (named > seen + (reopen ? 1 : 0)) {
     return rejected(reopens + ": " + std::to_string(named) + " is past the " + c.record_noun +
-                    "'s count of " + std::to_string(seen) + (reopen ? "; a reopen counts one on from it"
-                                                                    : "; a status change keeps it"));
+                    "'s count of " + std::to_string(seen) +
+                    (reopen ? "; a reopen counts one on from it" : "; a status change keeps it"));
   }
   MergeResult r;
   r.record = current;
   if (reopen && named <= seen) {
     r.outcome = ChangeOutcome::kMerged;
-    r.reason = "the " + c.record_noun + " was already reopened (" + reopens + " " + std::to_string(seen) + ")";
+    r.reason = "the " + c.record_noun + " was already reopened (" + reopens + " " +
+               std::to_string(seen) + ")";
     return r;
   }
   const auto key = [&](const Json& fields) {

@@ -162,10 +162,12 @@ Result<std::string> PushBatch::check_new_record(const CollectionDef& c, const Re
   for (const FieldDef& field : c.fields) {
     if (!field.unique || !record.fields.contains(field.name)) continue;
     const Json& value = record.fields[field.name];
-    auto same = txn_.find_ids(c.name, field.name, value.is_string() ? value.get<std::string>() : value.dump());
+    auto same = txn_.find_ids(c.name, field.name,
+                              value.is_string() ? value.get<std::string>() : value.dump());
     if (!same.ok()) return same.status();
     if (!same->empty()) {
-      return field.name + ": " + utf8_prefix(value.is_string() ? value.get<std::string>() : value.dump(), 60) +
+      return field.name + ": " +
+             utf8_prefix(value.is_string() ? value.get<std::string>() : value.dump(), 60) +
              " already has a " + c.record_noun + " (" + same->front() + ")";
     }
   }
@@ -185,8 +187,8 @@ Result<std::string> PushBatch::possession_refusal(const Record& record, const st
   if (!held.ok()) return held.status();
   if (!held->complete && held->received == 0) return std::string();
   if (held->complete && size.get<int64_t>() != held->received) {
-    return "size: " + std::to_string(size.get<int64_t>()) + " bytes, but the bytes with this sha256 are " +
-           std::to_string(held->received);
+    return "size: " + std::to_string(size.get<int64_t>()) +
+           " bytes, but the bytes with this sha256 are " + std::to_string(held->received);
   }
   auto named = txn_.find_ids("attachments", "sha256", hash);
   if (!named.ok()) return named.status();
@@ -199,9 +201,12 @@ Result<std::string> PushBatch::possession_refusal(const Record& record, const st
   if (!uploader.ok()) return uploader.status();
   if (*uploader == device_.id) return std::string();
   const std::string refusal =
-      "sha256: the server holds these bytes for another place, and this phone has not shown it holds them";
-  if (proof.empty()) return refusal + " (an app of protocol 2 or later sends a proof with the record)";
-  if (!held->complete) return refusal + " (another device is still uploading them; try again later)";
+      "sha256: the server holds these bytes for another place, and this phone has not shown it "
+      "holds them";
+  if (proof.empty())
+    return refusal + " (an app of protocol 2 or later sends a proof with the record)";
+  if (!held->complete)
+    return refusal + " (another device is still uploading them; try again later)";
   PossessionProof expected(record.id);
   for (int64_t offset = 0; offset < held->received; offset += kMaxBlobChunk) {
     auto bytes = blobs_->read(hash, offset, kMaxBlobChunk);

@@ -9,8 +9,8 @@
 
 #include "access_policy.h"
 #include "event_times.h"
-#include "fieldsync/server/blob_store.h"
 #include "fieldsync/protocol.h"
+#include "fieldsync/server/blob_store.h"
 #include "fieldsync/server/sync_service.h"
 
 namespace fieldsync::server {

@@ -16,7 +16,8 @@ std::string quota_names() {
 }
 
 Result<int64_t> parse_mb(const std::string& text) {
-  if (text.empty() || text.size() > 7 || text.find_first_not_of("0123456789") != std::string::npos) {
+  if (text.empty() || text.size() > 7 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
     return Status::invalid_argument("'" + utf8_prefix(text, 40) + "' is not a whole number of MiB");
   }
   const int64_t mb = std::stoll(text);
@@ -48,7 +49,9 @@ Result<Quotas> load_quotas(ServerTransaction& txn) {
     if (!stored.ok()) return stored.status();
     if (!*stored) continue;
     auto mb = parse_mb(**stored);
-    if (!mb.ok()) return Status::corruption(std::string("the setting quota.") + q.name + ": " + mb.status().message());
+    if (!mb.ok())
+      return Status::corruption(std::string("the setting quota.") + q.name + ": " +
+                                mb.status().message());
     quotas.*q.value = *mb;
   }
   return quotas;
@@ -61,7 +64,8 @@ Status set_quota(ServerTransaction& txn, const std::string& name, const std::str
     if (!mb.ok()) return mb.status().with_context(name);
     return txn.put_setting("quota." + name, std::to_string(*mb));
   }
-  return Status::invalid_argument("no quota '" + utf8_prefix(name, 40) + "'; the quotas are " + quota_names());
+  return Status::invalid_argument("no quota '" + utf8_prefix(name, 40) + "'; the quotas are " +
+                                  quota_names());
 }
 
 }  // namespace fieldsync::server

@@ -12,9 +12,9 @@
 
 #include "fieldsync/attachments.h"
 #include "fieldsync/clock.h"
+#include "fieldsync/http_transport.h"
 #include "fieldsync/schema.h"
 #include "fieldsync/server/blob_store.h"
-#include "fieldsync/http_transport.h"
 #include "http_front.h"
 #include "server_cli.h"
 

@@ -160,19 +160,22 @@ std::string quota_refusal(const BlobStore& blobs, const UploadLimits& limits, co
     user.complete += u.complete;
     user.partial += u.partial;
   }
-  const auto over = [&](int64_t used, int64_t quota_mb, const char* name, const std::string& whose) {
+  const auto over = [&](int64_t used, int64_t quota_mb, const char* name,
+                        const std::string& whose) {
     if (used + bytes <= quota_mb * (int64_t{1} << 20)) return std::string();
     return whose + " attachments on the server would pass " + std::to_string(quota_mb) +
-           " MiB (quota " + name + "); the photos wait on the phone until the office raises it "
-           "(fieldsync-server quota " + name + " N)";
+           " MiB (quota " + name +
+           "); the photos wait on the phone until the office raises it "
+           "(fieldsync-server quota " +
+           name + " N)";
   };
   for (const std::string& refusal :
        {over(device.partial, limits.quotas.partial_mb_per_device, "partial_mb_per_device",
              "this device's unfinished"),
         over(user.partial, limits.quotas.partial_mb_per_user, "partial_mb_per_user",
              caller.user.name + "'s unfinished"),
-        over(device.complete + device.partial, limits.quotas.blob_mb_per_device, "blob_mb_per_device",
-             "this device's"),
+        over(device.complete + device.partial, limits.quotas.blob_mb_per_device,
+             "blob_mb_per_device", "this device's"),
         over(user.complete + user.partial, limits.quotas.blob_mb_per_user, "blob_mb_per_user",
              caller.user.name + "'s")}) {
     if (!refusal.empty()) return refusal;
@@ -184,8 +187,8 @@ std::string quota_refusal(const BlobStore& blobs, const UploadLimits& limits, co
 // the error response to answer; for an upload, `limits` too.
 std::optional<HttpResponse> sizes_for_caller(ServerStore& store, const Schema& schema,
                                              const std::string& token, const std::string& hash,
-                                             bool upload, std::set<int64_t>& sizes,
-                                             Caller& caller, UploadLimits* limits = nullptr) {
+                                             bool upload, std::set<int64_t>& sizes, Caller& caller,
+                                             UploadLimits* limits = nullptr) {
   auto txn = store.begin(false);
   if (!txn.ok()) return from_status(txn.status());
   if (auto denied = authenticate(**txn, token, caller)) return denied;
@@ -325,7 +328,8 @@ HttpResponse SyncService::blob_put(const std::string& token, const std::string& 
                           "the chunk's bytes do not match chunk_sha256; send it again",
                           /*retryable=*/true);
   }
-  auto appended = held->complete ? held : blobs_->append(hash, *size, *offset, body, caller.device.id);
+  auto appended =
+      held->complete ? held : blobs_->append(hash, *size, *offset, body, caller.device.id);
   if (!appended.ok()) {
     if (appended.status().code() == StatusCode::kPermissionDenied) {
       return error_response(ErrorCode::kForbidden, appended.status().message());
@@ -339,7 +343,8 @@ HttpResponse SyncService::blob_get(const std::string& token, const std::string& 
                                    const std::string& query) {
   std::set<int64_t> sizes;
   Caller caller;
-  if (auto refused = sizes_for_caller(store_, schema_, token, hash, /*upload=*/false, sizes, caller))
+  if (auto refused =
+          sizes_for_caller(store_, schema_, token, hash, /*upload=*/false, sizes, caller))
     return *refused;
   auto params = parse_query(query, {"offset", "length"});
   if (!params.ok()) return from_status(params.status());

@@ -40,7 +40,8 @@ Result<std::string> read_chunk(const std::string& path, int64_t offset, int64_t 
 
 Result<WireChange> Replicator::wire_change(const OutboxChange& change) {
   WireChange wire = to_wire(change);
-  if (options_.protocol_version < 2 || change.collection != "attachments" || change.kind != "create") {
+  if (options_.protocol_version < 2 || change.collection != "attachments" ||
+      change.kind != "create") {
     return wire;
   }
   const Json& sha256 = change.fields.value("sha256", Json());
@@ -50,7 +51,8 @@ Result<WireChange> Replicator::wire_change(const OutboxChange& change) {
   auto path = attachments.path_of(sha256.get<std::string>());
   // Bytes no longer here (reclaimed after an earlier upload) prove nothing: the server
   // then decides without a proof, as for a phone of protocol 1.
-  if (!path.ok()) return path.status().code() == StatusCode::kNotFound ? Result<WireChange>(wire) : path.status();
+  if (!path.ok())
+    return path.status().code() == StatusCode::kNotFound ? Result<WireChange>(wire) : path.status();
   PossessionProof proof(change.record_id);
   for (int64_t offset = 0, total = size.get<int64_t>(); offset < total;) {
     const int64_t length = std::min(options_.blob_chunk, total - offset);

@@ -124,9 +124,14 @@ std::string encode(const EnrollResponse& m) {
 
 Json wire_change_to_json(const WireChange& w) {
   const IncomingChange& c = w.change;
-  Json out = {{"seq", w.seq},         {"change_id", c.change_id}, {"collection", c.collection},
-              {"record_id", c.record_id}, {"kind", c.kind},       {"fields", c.fields},
-              {"stamps", c.stamps},   {"base", c.base}};
+  Json out = {{"seq", w.seq},
+              {"change_id", c.change_id},
+              {"collection", c.collection},
+              {"record_id", c.record_id},
+              {"kind", c.kind},
+              {"fields", c.fields},
+              {"stamps", c.stamps},
+              {"base", c.base}};
   if (!w.proof.empty()) out["proof"] = w.proof;
   return out;
 }
@@ -550,8 +555,12 @@ PossessionProof::PossessionProof(const std::string& record_id) {
   hash_.update(label.data(), label.size());
 }
 
-void PossessionProof::update(std::string_view bytes) { hash_.update(bytes.data(), bytes.size()); }
+void PossessionProof::update(std::string_view bytes) {
+  hash_.update(bytes.data(), bytes.size());
+}
 
-std::string PossessionProof::hex() { return hash_.hex(); }
+std::string PossessionProof::hex() {
+  return hash_.hex();
+}
 
 }  // namespace fieldsync

@@ -124,8 +124,8 @@ class BlobStore {
   std::mutex locks_mutex_;
   std::map<std::string, std::unique_ptr<HashLock>> locks_;  // guarded by locks_mutex_
   mutable std::mutex usage_mutex_;
-  std::map<std::string, Owned> owned_;         // hash -> its owner; guarded by usage_mutex_
-  std::map<std::string, BlobUsage> usage_;     // owner -> bytes; guarded by usage_mutex_
+  std::map<std::string, Owned> owned_;      // hash -> its owner; guarded by usage_mutex_
+  std::map<std::string, BlobUsage> usage_;  // owner -> bytes; guarded by usage_mutex_
 };
 
 }  // namespace fieldsync::server
