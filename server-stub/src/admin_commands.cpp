@@ -145,26 +145,28 @@ Outcome run_readmit(CommandContext& context) {
   return Outcome();
 }
 
-// `quota`: the quotas in force; `quota NAME MIB`: sets one.
+// `quota`: the quotas in force; `quota NAME LIMIT`: sets one.
 Outcome run_quota(CommandContext& context) {
-  FIELDSYNC_SERVER_RETURN_IF_FAILED(expect_positional(context, 0, 2, "[NAME MIB]"));
+  FIELDSYNC_SERVER_RETURN_IF_FAILED(expect_positional(context, 0, 2, "[NAME LIMIT]"));
   const auto& words = context.args.positional;
-  if (words.size() == 1) return Outcome::usage("quota " + words[0] + " needs a number of MiB");
+  if (words.size() == 1) return Outcome::usage("quota " + words[0] + " needs a limit");
   auto txn = context.store->begin(words.size() == 2);
   if (!txn.ok()) return txn.status();
   if (words.size() == 2) {
     if (Status s = set_quota(**txn, words[0], words[1]); !s.ok()) return s;
     if (Status s = (*txn)->commit(); !s.ok()) return s;
-    context.out << words[0] << " is " << words[1] << " MiB\n";
+    for (const QuotaDef& q : quota_defs()) {
+      if (words[0] == q.name) context.out << q.name << " is " << std::stoll(words[1]) << " " << q.unit << "\n";
+    }
     return Outcome();
   }
   auto quotas = load_quotas(**txn);
   if (!quotas.ok()) return quotas.status();
   std::vector<std::vector<std::string>> rows;
   for (const QuotaDef& q : quota_defs()) {
-    rows.push_back({q.name, std::to_string((*quotas).*q.value), q.about});
+    rows.push_back({q.name, std::to_string((*quotas).*q.value) + " " + q.unit, q.about});
   }
-  context.out << format_table({"quota", "MiB", "what it bounds"}, rows);
+  context.out << format_table({"quota", "limit", "what it bounds"}, rows);
   return Outcome();
 }
 
@@ -225,8 +227,9 @@ std::vector<CommandDef> admin_commands() {
        run_readmit,
        "readmit K7QM"},
       {"quota",
-       "[NAME MIB]",
-       "show the quotas on what each device and each user may keep on the server, or set one",
+       "[NAME LIMIT]",
+       "show the quotas on what each device and each user may keep on and send to the server, "
+       "or set one",
        {},
        Database::kCreate,
        run_quota,

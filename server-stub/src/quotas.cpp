@@ -1,13 +1,12 @@
 #include "quotas.h"
 
-#include <limits>
-
 #include "fieldsync/text_values.h"
 
 namespace fieldsync::server {
 namespace {
 
-constexpr int64_t kMaxQuotaMb = int64_t{1} << 20;  // 1 TiB
+constexpr int64_t kMaxMb = int64_t{1} << 20;  // 1 TiB
+constexpr int64_t kMaxChangesADay = 10'000'000;
 
 std::string quota_names() {
   std::string names;
@@ -15,30 +14,35 @@ std::string quota_names() {
   return names;
 }
 
-Result<int64_t> parse_mb(const std::string& text) {
-  if (text.empty() || text.size() > 7 ||
-      text.find_first_not_of("0123456789") != std::string::npos) {
-    return Status::invalid_argument("'" + utf8_prefix(text, 40) + "' is not a whole number of MiB");
+Result<int64_t> parse_limit(const QuotaDef& q, const std::string& text) {
+  if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos) {
+    return Status::invalid_argument("'" + utf8_prefix(text, 40) + "' is not a whole number of " +
+                                    q.unit);
   }
-  const int64_t mb = std::stoll(text);
-  if (mb < 1 || mb > kMaxQuotaMb) {
-    return Status::invalid_argument(text + " MiB is outside 1 to " + std::to_string(kMaxQuotaMb));
+  const int64_t limit = std::stoll(text);
+  if (limit < 1 || limit > q.max) {
+    return Status::invalid_argument(text + " " + q.unit + " is outside 1 to " +
+                                    std::to_string(q.max));
   }
-  return mb;
+  return limit;
 }
 
 }  // namespace
 
 const std::vector<QuotaDef>& quota_defs() {
   static const std::vector<QuotaDef> defs = {
-      {"blob_mb_per_device", &Quotas::blob_mb_per_device,
+      {"blob_mb_per_device", &Quotas::blob_mb_per_device, "MiB", kMaxMb,
        "attachment bytes one device has uploaded, whole or not"},
-      {"blob_mb_per_user", &Quotas::blob_mb_per_user,
+      {"blob_mb_per_user", &Quotas::blob_mb_per_user, "MiB", kMaxMb,
        "the same for all the devices of one user together"},
-      {"partial_mb_per_device", &Quotas::partial_mb_per_device,
+      {"partial_mb_per_device", &Quotas::partial_mb_per_device, "MiB", kMaxMb,
        "bytes of one device's uploads not yet finished"},
-      {"partial_mb_per_user", &Quotas::partial_mb_per_user,
-       "the same for all the devices of one user together"}};
+      {"partial_mb_per_user", &Quotas::partial_mb_per_user, "MiB", kMaxMb,
+       "the same for all the devices of one user together"},
+      {"changes_per_day_per_device", &Quotas::changes_per_day_per_device, "changes",
+       kMaxChangesADay, "changes one device sent in the last 24 hours, taken or refused"},
+      {"changes_per_day_per_user", &Quotas::changes_per_day_per_user, "changes",
+       kMaxChangesADay, "the same for all the devices of one user together"}};
   return defs;
 }
 
@@ -48,11 +52,12 @@ Result<Quotas> load_quotas(ServerTransaction& txn) {
     auto stored = txn.setting(std::string("quota.") + q.name);
     if (!stored.ok()) return stored.status();
     if (!*stored) continue;
-    auto mb = parse_mb(**stored);
-    if (!mb.ok())
+    auto limit = parse_limit(q, **stored);
+    if (!limit.ok()) {
       return Status::corruption(std::string("the setting quota.") + q.name + ": " +
-                                mb.status().message());
-    quotas.*q.value = *mb;
+                                limit.status().message());
+    }
+    quotas.*q.value = *limit;
   }
   return quotas;
 }
@@ -60,9 +65,9 @@ Result<Quotas> load_quotas(ServerTransaction& txn) {
 Status set_quota(ServerTransaction& txn, const std::string& name, const std::string& value) {
   for (const QuotaDef& q : quota_defs()) {
     if (name != q.name) continue;
-    auto mb = parse_mb(value);
-    if (!mb.ok()) return mb.status().with_context(name);
-    return txn.put_setting("quota." + name, std::to_string(*mb));
+    auto limit = parse_limit(q, value);
+    if (!limit.ok()) return limit.status().with_context(name);
+    return txn.put_setting("quota." + name, std::to_string(*limit));
   }
   return Status::invalid_argument("no quota '" + utf8_prefix(name, 40) + "'; the quotas are " +
                                   quota_names());

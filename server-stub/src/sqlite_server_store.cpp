@@ -59,11 +59,15 @@ const char* kLayout =
     "  device_code TEXT NOT NULL, user TEXT NOT NULL, change_id TEXT NOT NULL,"
     "  kind TEXT NOT NULL, fields TEXT NOT NULL, outcome TEXT NOT NULL);"
     "CREATE INDEX record_changes_by_record ON record_changes (record_id, id);"
-    "PRAGMA user_version = 5;";
+    "CREATE INDEX record_changes_by_device ON record_changes (device_code, arrived_ms);"
+    "CREATE INDEX record_changes_by_user ON record_changes (user, arrived_ms);"
+    "CREATE INDEX refused_by_device ON refused_changes (device_code, refused_ms);"
+    "CREATE INDEX refused_by_user ON refused_changes (user, refused_ms);"
+    "PRAGMA user_version = 6;";
 
 // The layout this build writes, and how each earlier one is brought to it: each
 // migration takes layout `to - 1` to `to`, in its own transaction, run in order on open.
-constexpr int64_t kLayoutVersion = 5;
+constexpr int64_t kLayoutVersion = 6;
 
 // Layout 1 to 2 (schema 1 kept buckets without a kind of data, "building:<id>"; layout
 // 2 gives each its kind, "building:<id>:fees"): every record's bucket derived again by
@@ -146,6 +150,15 @@ Status add_record_changes(SqliteDb& db) {
       "CREATE INDEX record_changes_by_record ON record_changes (record_id, id);");
 }
 
+// Layout 5 to 6: changes counted by device and by user over a day (quotas).
+Status add_change_count_indexes(SqliteDb& db) {
+  return db.exec(
+      "CREATE INDEX record_changes_by_device ON record_changes (device_code, arrived_ms);"
+      "CREATE INDEX record_changes_by_user ON record_changes (user, arrived_ms);"
+      "CREATE INDEX refused_by_device ON refused_changes (device_code, refused_ms);"
+      "CREATE INDEX refused_by_user ON refused_changes (user, refused_ms);");
+}
+
 struct Migration {
   int64_t to;
   Status (*run)(SqliteDb& db);
@@ -153,7 +166,8 @@ struct Migration {
 const Migration kMigrations[] = {{2, migrate_buckets},
                                  {3, add_closed_periods},
                                  {4, add_refused_changes},
-                                 {5, add_record_changes}};
+                                 {5, add_record_changes},
+                                 {6, add_change_count_indexes}};
 
 Status migrate(SqliteDb& db, int64_t from) {
   for (const Migration& m : kMigrations) {
@@ -552,6 +566,23 @@ class SqliteServerTransaction final : public ServerTransaction {
     (*s)->bind(1, c.record_id).bind(2, c.arrived_ms).bind(3, c.device_code).bind(4, c.user);
     (*s)->bind(5, c.change_id).bind(6, c.kind).bind(7, c.fields.dump()).bind(8, c.outcome);
     return (*s)->run();
+  }
+
+  Result<ChangeCounts> changes_since(const std::string& device_code, const std::string& user,
+                                     int64_t since_ms) override {
+    ChangeCounts counts;
+    for (const char* column : {"device_code", "user"}) {
+      const std::string c = column;
+      auto s = db_.cached("SELECT (SELECT count(*) FROM record_changes WHERE " + c +
+                          " = ?1 AND arrived_ms >= ?2) + (SELECT count(*) FROM refused_changes WHERE " +
+                          c + " = ?1 AND refused_ms >= ?2)");
+      if (!s.ok()) return s.status();
+      (*s)->bind(1, c == "user" ? user : device_code).bind(2, since_ms);
+      auto row = (*s)->step();
+      if (!row.ok()) return row.status();
+      (c == "user" ? counts.user : counts.device) = *row ? (*s)->column_int(0) : 0;
+    }
+    return counts;
   }
 
   Result<std::vector<RecordChange>> record_changes(const std::string& record_id) override {

@@ -6,6 +6,7 @@
 #include "fieldsync/server/secrets.h"
 #include "fieldsync/text_values.h"
 #include "push_batch.h"
+#include "quotas.h"
 #include "request_checks.h"
 
 namespace fieldsync::server {
@@ -333,12 +334,46 @@ HttpResponse SyncService::enroll(const std::string& body) {
                                            (*user)->role, clock_.now_ms()}));
 }
 
+namespace {
+
+// The answer to a push whose new changes would pass a quota on changes a day, or
+// nothing when they would not.
+std::optional<HttpResponse> changes_quota_refusal(ServerTransaction& txn, const Clock& clock,
+                                                  const Caller& caller, const PushRequest& request) {
+  int64_t fresh = 0;  // replays of answered changes cost nothing
+  for (const WireChange& change : request.changes) fresh += change.seq > caller.device.last_seq;
+  if (fresh == 0) return std::nullopt;
+  auto quotas = load_quotas(txn);
+  if (!quotas.ok()) return from_status(quotas.status());
+  constexpr int64_t kDayMs = 24 * 3600 * 1000;
+  auto sent = txn.changes_since(caller.device.device_code, caller.user.name, clock.now_ms() - kDayMs);
+  if (!sent.ok()) return from_status(sent.status());
+  const auto over = [&](int64_t count, int64_t quota, const char* name, const std::string& whose) {
+    if (count + fresh <= quota) return std::string();
+    return whose + " sent " + std::to_string(count) + " changes in the last 24 hours; " +
+           std::to_string(fresh) + " more would pass " + std::to_string(quota) + " (quota " + name +
+           "); the changes wait on the phone until the office raises it (fieldsync-server quota " +
+           name + " N) or the day has passed";
+  };
+  for (const std::string& refusal :
+       {over(sent->device, quotas->changes_per_day_per_device, "changes_per_day_per_device",
+             "this device"),
+        over(sent->user, quotas->changes_per_day_per_user, "changes_per_day_per_user",
+             caller.user.name + "'s devices")}) {
+    if (!refusal.empty()) return error_response(ErrorCode::kQuotaExceeded, refusal);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 HttpResponse SyncService::push(const std::string& token, const std::string& body) {
   auto request = decode_push_request(body);
   auto txn = store_.begin(true);
   if (!txn.ok()) return from_status(txn.status());
   Admitted admitted;
   if (auto refused = admit(**txn, token, body, request, schema_, admitted)) return *refused;
+  if (auto over = changes_quota_refusal(**txn, clock_, admitted.caller, *request)) return *over;
   PushBatch batch(**txn, schema_, clock_, options_, admitted.caller.device, admitted.caller.user,
                   admitted.scope, request->schema_version, request->device_time_ms, blobs_);
   PushResponse response;

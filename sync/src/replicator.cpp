@@ -145,6 +145,9 @@ Result<HttpResponse> Replicator::send_with_retry(const HttpRequest& request, Syn
     if (response.ok()) {
       Status s = status_from_response(*response);
       if (s.ok()) return response;
+      // A quota the office sets does not lift in seconds: the next sync tries again.
+      auto error = decode_error(response->body);
+      if (error.ok() && error->code == ErrorCode::kQuotaExceeded) return s;
       last = s;
     } else {
       last = response.status();

@@ -89,10 +89,12 @@ TEST_F(ServerCliTest, AddsUsersAndRefusesAnUnknownRoleWritingNothing) {
 
 TEST_F(ServerCliTest, TheOfficeSeesAndSetsQuotasAndABadOneChangesNothing) {
   const std::string defaults = ok({"quota"});
-  EXPECT_NE(defaults.find("blob_mb_per_device     1024"), std::string::npos) << defaults;
+  EXPECT_NE(defaults.find("blob_mb_per_device          1024 MiB"), std::string::npos) << defaults;
+  EXPECT_NE(defaults.find("changes_per_day_per_device  20000 changes"), std::string::npos) << defaults;
   EXPECT_NE(defaults.find("partial_mb_per_user"), std::string::npos) << defaults;
   EXPECT_EQ(ok({"quota", "blob_mb_per_device", "2048"}), "blob_mb_per_device is 2048 MiB\n");
-  EXPECT_NE(ok({"quota"}).find("blob_mb_per_device     2048"), std::string::npos);
+  EXPECT_NE(ok({"quota"}).find("blob_mb_per_device          2048 MiB"), std::string::npos);
+  EXPECT_EQ(ok({"quota", "changes_per_day_per_user", "500"}), "changes_per_day_per_user is 500 changes\n");
   const auto before = snapshot();
   ProcessResult unknown = run({"quota", "photos", "5"});
   EXPECT_NE(unknown.exit_code, 0);

@@ -2,7 +2,8 @@
 // of data ("building:<id>"); opened by this build, every record's bucket is derived
 // again, so phones pull the kind-carrying buckets from their start and read by role.
 // Layout 2 had no closed periods; layout 3 kept no refused changes and had no codes
-// that re-admit a device; layout 4 kept no history of each record's changes.
+// that re-admit a device; layout 4 kept no history of each record's changes; layout 5
+// had no indexes to count a device's or a user's changes of a day (quotas).
 #include <gtest/gtest.h>
 
 #include "fieldsync/access.h"
@@ -15,8 +16,18 @@ namespace {
 using testing::must;
 using testing::SyncWorld;
 
+// Takes a database of this build back to layout 5.
+void back_to_layout_5(SqliteDb& db) {
+  for (const char* index : {"record_changes_by_device", "record_changes_by_user", "refused_by_device",
+                            "refused_by_user"}) {
+    ASSERT_TRUE(db.exec(std::string("DROP INDEX ") + index).ok());
+  }
+  ASSERT_TRUE(db.exec("PRAGMA user_version = 5").ok());
+}
+
 // Takes a database of this build back to layout 4.
 void back_to_layout_4(SqliteDb& db) {
+  back_to_layout_5(db);
   ASSERT_TRUE(db.exec("DROP TABLE record_changes").ok());
   ASSERT_TRUE(db.exec("PRAGMA user_version = 4").ok());
 }
@@ -46,7 +57,7 @@ void reopen_after(SyncWorld& world, testing::TestDevice& device, void (*downgrad
                                                       Schema::property_management(), world.clock);
   {
     auto db = must(SqliteDb::open(path, /*create=*/false));
-    EXPECT_EQ(must(db->pragma_int("user_version")), 5);
+    EXPECT_EQ(must(db->pragma_int("user_version")), 6);
   }
   device.transport = std::make_unique<testing::LoopbackTransport>(*world.service);
   ReplicatorOptions options;
@@ -90,7 +101,7 @@ TEST(ServerStoreMigration, ALayoutOneDatabaseGetsBucketsByKindOfData) {
   EXPECT_EQ(migrated.at(paid.id).bucket, "building:" + world.building_a + ":fees");
   {
     auto db = must(SqliteDb::open(path, /*create=*/false));
-    EXPECT_EQ(must(db->pragma_int("user_version")), 5);
+    EXPECT_EQ(must(db->pragma_int("user_version")), 6);
   }
   // A phone of this build syncs on the migrated server and holds what it held.
   alice.transport = std::make_unique<testing::LoopbackTransport>(*world.service);
@@ -131,7 +142,7 @@ TEST(ServerStoreMigration, ALayoutTwoDatabaseGainsClosedPeriods) {
   ASSERT_EQ(closed.size(), 1u);
   EXPECT_EQ(closed.at("2026-11"), 1000);
   auto db = must(SqliteDb::open(path, /*create=*/false));
-  EXPECT_EQ(must(db->pragma_int("user_version")), 5);
+  EXPECT_EQ(must(db->pragma_int("user_version")), 6);
 }
 
 TEST(ServerStoreMigration, ALayoutThreeDatabaseKeepsRefusedChangesFromThenOn) {
@@ -182,7 +193,7 @@ TEST(ServerStoreMigration, ALayoutThisBuildDoesNotKnowIsRefusedUntouched) {
   }
   auto opened = server::open_sqlite_server_store(path);
   ASSERT_FALSE(opened.ok());
-  EXPECT_NE(opened.status().message().find("has server layout 9; this build knows layouts 1 to 5"),
+  EXPECT_NE(opened.status().message().find("has server layout 9; this build knows layouts 1 to 6"),
             std::string::npos)
       << opened.status().to_string();
 }

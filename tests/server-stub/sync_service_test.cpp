@@ -7,6 +7,7 @@
 
 #include "fieldsync/id.h"
 #include "fieldsync/protocol.h"
+#include "quotas.h"
 #include "support/sync_world.h"
 
 namespace fieldsync {
@@ -190,6 +191,45 @@ TEST(SyncService, ACollectorVoidsOnlyTheirOwnPaymentsTheOfficeAnyAndEachOnce) {
                          push_body({void_change(1, also_paid, "olga", "no")}))),
             "applied");
   EXPECT_EQ(world.server_records().size(), records + 2);
+}
+
+// A phone that floods the server with changes, taken or refused, is held to the
+// office's quota on changes a day; its changes wait on it, and a replay of answered
+// ones is never counted.
+TEST(SyncService, ChangesADayPastTheQuotaWaitOnThePhone) {
+  SyncWorld world;
+  {
+    auto txn = must(world.server_store->begin(true));
+    ASSERT_TRUE(server::set_quota(*txn, "changes_per_day_per_device", "3").ok());
+    ASSERT_TRUE(txn->commit().ok());
+  }
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  const std::string code = alice.store->identity().device_code;
+  const Json two = push_body({payment_change(1, new_id(), world.household_a, code + "-000001", "na"),
+                              payment_change(2, new_id(), world.household_a, "ZZZZ-000002", "na")});
+  HttpResponse first = post(world, "/v1/push", token_of(alice), two);
+  EXPECT_EQ(outcome(first, 0), "applied");
+  EXPECT_EQ(outcome(first, 1), "rejected");  // refused changes count too: they are kept
+  EXPECT_EQ(post(world, "/v1/push", token_of(alice), two).status, 200);  // a replay is free
+  const size_t records = world.server_records().size();
+  HttpResponse over = post(world, "/v1/push", token_of(alice),
+                           push_body({payment_change(3, new_id(), world.household_a, code + "-000003", "na"),
+                                      payment_change(4, new_id(), world.household_a, code + "-000004", "na")}));
+  EXPECT_EQ(over.status, 429);
+  auto error = must(decode_error(over.body));
+  EXPECT_EQ(error.code, ErrorCode::kQuotaExceeded);
+  EXPECT_TRUE(error.retryable);
+  EXPECT_EQ(error.message,
+            "this device sent 2 changes in the last 24 hours; 2 more would pass 3 (quota "
+            "changes_per_day_per_device); the changes wait on the phone until the office raises it "
+            "(fieldsync-server quota changes_per_day_per_device N) or the day has passed");
+  EXPECT_EQ(world.server_records().size(), records);
+  // A day later the same push goes through.
+  world.clock.advance(24 * 3600 * 1000 + 1);
+  EXPECT_EQ(outcome(post(world, "/v1/push", token_of(alice),
+                         push_body({payment_change(3, new_id(), world.household_a, code + "-000003", "na"),
+                                    payment_change(4, new_id(), world.household_a, code + "-000004", "na")}))),
+            "applied");
 }
 
 TEST(SyncService, ADeviceCanNeitherReadNorWriteOutsideItsBuckets) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "fieldsync/access.h"
+#include "quotas.h"
 #include "support/sync_world.h"
 
 namespace fieldsync {
@@ -100,6 +101,38 @@ TEST(Replicator, GivesUpAfterTheLastAttemptKeepingTheOutbox) {
   EXPECT_EQ(must(alice.store->pending_count()), 1);
   alice.transport->drop_next_requests(0);
   EXPECT_EQ(alice.sync().pushed, 1);
+}
+
+// Past the office's quota on changes a day, a sync stops at once saying why (a quota
+// does not lift in seconds, so it is not retried) and every change stays on the phone,
+// pending, not parked.
+TEST(Replicator, ChangesPastTheQuotaStayOnThePhoneAndTheSyncSaysWhy) {
+  SyncWorld world;
+  {
+    auto txn = must(world.server_store->begin(true));
+    ASSERT_TRUE(server::set_quota(*txn, "changes_per_day_per_user", "1").ok());
+    ASSERT_TRUE(txn->commit().ok());
+  }
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  alice.sync();
+  must(alice.work().record_payment(testing::payment(world.household_a, 500)));
+  must(alice.work().record_payment(testing::payment(world.household_a, 700)));
+  const int64_t requests = alice.transport->requests();
+  auto refused = alice.replicator->sync();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("alice's devices sent 0 changes in the last 24 hours; 2 more "
+                                            "would pass 1 (quota changes_per_day_per_user)"),
+            std::string::npos)
+      << refused.status().message();
+  EXPECT_EQ(alice.transport->requests() - requests, 1);  // no retry
+  EXPECT_EQ(must(alice.store->pending_count()), 2);
+  EXPECT_TRUE(must(alice.store->parked_changes()).empty());
+  {
+    auto txn = must(world.server_store->begin(true));
+    ASSERT_TRUE(server::set_quota(*txn, "changes_per_day_per_user", "10").ok());
+    ASSERT_TRUE(txn->commit().ok());
+  }
+  EXPECT_EQ(alice.sync().applied, 2);
 }
 
 TEST(Replicator, ARejectedChangeIsParkedAndTheRestSyncs) {

@@ -146,6 +146,14 @@ class ServerTransaction {
   // layout 5).
   virtual Status put_record_change(const RecordChange& change) = 0;
   virtual Result<std::vector<RecordChange>> record_changes(const std::string& record_id) = 0;
+  // How many changes the device `device_code`, and all the devices of `user`, sent that
+  // the server took or refused since `since_ms` (the quota on changes a day).
+  struct ChangeCounts {
+    int64_t device = 0;
+    int64_t user = 0;
+  };
+  virtual Result<ChangeCounts> changes_since(const std::string& device_code, const std::string& user,
+                                             int64_t since_ms) = 0;
 
   // Users, assignments, devices, enrollment codes.
   virtual Status put_user(const User& user) = 0;
