@@ -105,10 +105,23 @@ class CpprestTransport::Impl {
     try {
       client_.request(to_cpprest(request), cancel.get_token())
           .then([](http::http_response response) {
+            // Retry-After in seconds (the server never sends a date); a value that is not
+            // a small whole number is ignored.
+            int64_t retry_after_s = 0;
+            const auto retry_after = response.headers().find(U("Retry-After"));
+            if (retry_after != response.headers().end()) {
+              const std::string text = utility::conversions::to_utf8string(retry_after->second);
+              if (!text.empty() && text.size() <= 5 &&
+                  text.find_first_not_of("0123456789") == std::string::npos) {
+                retry_after_s = std::stoll(text);
+              }
+            }
             return response.extract_vector().then(
-                [status = response.status_code(),
-                 type = response.headers().content_type()](std::vector<unsigned char> body) {
-                  return HttpResponse{status, std::string(body.begin(), body.end()), type};
+                [status = response.status_code(), type = response.headers().content_type(),
+                 retry_after_s](std::vector<unsigned char> body) {
+                  HttpResponse r{status, std::string(body.begin(), body.end()), type};
+                  r.retry_after_s = retry_after_s;
+                  return r;
                 });
           })
           .then([answer](pplx::task<HttpResponse> done) {

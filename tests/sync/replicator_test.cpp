@@ -89,6 +89,42 @@ TEST(Replicator, ADroppedRequestIsRetriedWithGrowingBackoff) {
   EXPECT_LE(world.sleeper.slept[2], 800);
 }
 
+// Answers the first request 429 asking for `seconds` of patience, then passes through.
+class BusyOnce final : public HttpTransport {
+ public:
+  BusyOnce(HttpTransport& inner, int64_t seconds) : inner_(inner), seconds_(seconds) {}
+  Result<HttpResponse> send(const HttpRequest& request) override {
+    if (busy_) {
+      busy_ = false;
+      HttpResponse r{429, encode(ErrorBody{ErrorCode::kTooManyRequests, "slow down", true}),
+                     "application/json"};
+      r.retry_after_s = seconds_;
+      return r;
+    }
+    return inner_.send(request);
+  }
+
+ private:
+  HttpTransport& inner_;
+  int64_t seconds_;
+  bool busy_ = true;
+};
+
+TEST(Replicator, ARetryWaitsAtLeastWhatTheServerAsksButAMinuteAtMost) {
+  SyncWorld world;
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  for (const auto& [asked, waited] : {std::pair<int64_t, int64_t>{5, 5000}, {3600, 60000}}) {
+    world.sleeper.slept.clear();
+    BusyOnce busy(*alice.transport, asked);
+    ReplicatorOptions options;
+    options.sleeper = &world.sleeper;
+    SyncReport report = must(Replicator(*alice.store, busy, options).sync());
+    EXPECT_EQ(report.retries, 1);
+    ASSERT_EQ(world.sleeper.slept.size(), 1u);
+    EXPECT_EQ(world.sleeper.slept[0], waited);  // the backoff of a first retry is far less
+  }
+}
+
 TEST(Replicator, GivesUpAfterTheLastAttemptKeepingTheOutbox) {
   SyncWorld world;
   auto& alice = world.enroll("alice", "collector", {world.building_a});

@@ -47,7 +47,7 @@ struct HttpResponse {
   std::string body;
   std::string content_type = "application/json";
   HttpHeaders headers = {};     // sent as they are (Set-Cookie, Cache-Control, ...)
-  int64_t retry_after_s = 0;    // > 0: sent as Retry-After (429, 503)
+  int64_t retry_after_s = 0;    // > 0: sent as Retry-After (429, 503); read by the phone
 };
 
 class HttpTransport {

@@ -48,6 +48,20 @@ TEST(HttpFront, ABodyOverTheLimitIs413AndTheServerKeepsServing) {
   EXPECT_EQ(alice.sync().applied, 1);
 }
 
+// Over the per-address rate the answer is 429 with Retry-After, and the phone's
+// transport reads it (the replicator then waits at least that long).
+TEST(HttpFront, ARateLimitAnswerCarriesRetryAfterToThePhone) {
+  server::HttpFrontOptions options;
+  options.per_address = {0.25, 2};  // two requests, then one each 4 s
+  HttpWorld http(options);
+  HttpResponse last;
+  for (int i = 0; i < 3; ++i) last = http.send({"GET", "/v1/health", "", ""});
+  ASSERT_EQ(last.status, 429) << last.body;
+  EXPECT_EQ(error_of(last).code, ErrorCode::kTooManyRequests);
+  EXPECT_GE(last.retry_after_s, 1);
+  EXPECT_LE(last.retry_after_s, 4);
+}
+
 TEST(HttpFront, AChunkedBodyOverTheLimitIs413) {
   HttpWorld http(small_bodies());
   auto& alice = http.enroll("alice", "collector", {http.world.building_a});
