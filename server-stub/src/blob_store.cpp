@@ -255,7 +255,9 @@ Result<BlobHolding> BlobStore::append(const std::string& hash, int64_t size, int
   const int64_t received = offset + static_cast<int64_t>(bytes.size());
   if (received == size) {
     auto finished = finish_upload(hash, size);
-    count(hash, finished.ok() ? std::optional<Owned>(Owned{owner, size, true}) : std::nullopt);
+    // Counted by what is on disk: a failure after the blob moved into place still counts it.
+    auto now = holding_locked(hash);
+    count(hash, now.ok() && now->complete ? std::optional<Owned>(Owned{owner, size, true}) : std::nullopt);
     return finished;
   }
   FIELDSYNC_RETURN_IF_ERROR(replace_file(received_path(hash), std::to_string(received)));
@@ -349,7 +351,8 @@ Result<int64_t> BlobStore::remove_partials_older_than(std::chrono::seconds age) 
           owner_path(hash, false), owner_path(hash, false) + ".tmp"}) {
       ::unlink(path.c_str());
     }
-    count(hash, std::nullopt);
+    auto held = holding_locked(hash);
+    if (held.ok() && !held->complete) count(hash, std::nullopt);
     ++removed;
   }
   return removed;

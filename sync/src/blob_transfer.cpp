@@ -130,6 +130,7 @@ Status Replicator::upload_blob(const std::string& token, const std::string& sha2
   AttachmentStore attachments(store_);
   int restarts = 0;
   int attempts = 0;  // failed attempts in a row
+  int64_t asked_s = 0;  // Retry-After of the last answer
   Status last;
   while (offset < size) {
     if (attempts > 0) {
@@ -138,7 +139,8 @@ Status Replicator::upload_blob(const std::string& token, const std::string& sha2
                                  std::to_string(attempts) + " attempts");
       }
       ++progress.retries;
-      sleeper_.sleep_ms(backoff_ms(attempts - 1));
+      sleeper_.sleep_ms(wait_before_retry(attempts - 1, asked_s));
+      asked_s = 0;
     }
     const int64_t length = std::min(options_.blob_chunk, size - offset);
     auto chunk = read_chunk(path, offset, length);
@@ -170,6 +172,7 @@ Status Replicator::upload_blob(const std::string& token, const std::string& sha2
       attempts = 0;
       continue;
     }
+    asked_s = response->retry_after_s;
     const ErrorCode code = answer_code(*response);
     if (code == ErrorCode::kOffsetMismatch) {  // ask where to go on from
       BlobStatusRequest ask;

@@ -126,16 +126,18 @@ int64_t Replicator::backoff_ms(int attempt) {
   return half + (half > 0 ? static_cast<int64_t>(rng_state_ % static_cast<uint64_t>(half + 1)) : 0);
 }
 
-Result<HttpResponse> Replicator::send_with_retry(const HttpRequest& request, SyncProgress& progress) {
-  // A server that says how long to wait (Retry-After, on 429 and 503) is waited for, at
-  // least; at most a minute, so a sync stays bounded.
+int64_t Replicator::wait_before_retry(int attempt, int64_t retry_after_s) {
   constexpr int64_t kMaxRetryAfterMs = 60'000;
+  return std::max(backoff_ms(attempt), std::min(retry_after_s * 1000, kMaxRetryAfterMs));
+}
+
+Result<HttpResponse> Replicator::send_with_retry(const HttpRequest& request, SyncProgress& progress) {
   Status last;
-  int64_t asked_ms = 0;
+  int64_t asked_s = 0;  // Retry-After of the last answer
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
     if (attempt > 0) {
       ++progress.retries;
-      const int64_t wait = std::max(backoff_ms(attempt - 1), std::min(asked_ms, kMaxRetryAfterMs));
+      const int64_t wait = wait_before_retry(attempt - 1, asked_s);
       if (waiting_callback_ != nullptr && *waiting_callback_) {
         progress.retry_in_ms = wait;
         progress.waiting_because = last.message();
@@ -146,11 +148,11 @@ Result<HttpResponse> Replicator::send_with_retry(const HttpRequest& request, Syn
       sleeper_.sleep_ms(wait);
     }
     auto response = transport_.send(request);
-    asked_ms = 0;
+    asked_s = 0;
     if (response.ok()) {
       Status s = status_from_response(*response);
       if (s.ok()) return response;
-      asked_ms = response->retry_after_s * 1000;
+      asked_s = response->retry_after_s;
       // A quota the office sets does not lift in seconds: the next sync tries again.
       auto error = decode_error(response->body);
       if (error.ok() && error->code == ErrorCode::kQuotaExceeded) return s;

@@ -152,6 +152,9 @@ class Replicator {
   Status pull_all(const std::string& token, SyncReport& report, SyncProgress& progress,
                   const ProgressCallback& callback);
   int64_t backoff_ms(int attempt);
+  // The wait before retry number `attempt` + 1: the backoff, or what the server asked
+  // (Retry-After, in seconds) when longer, up to a minute so a sync stays bounded.
+  int64_t wait_before_retry(int attempt, int64_t retry_after_s);
   // The token of every request: the options' or the stored one; failed_precondition
   // when the device is not enrolled.
   Result<std::string> device_token() const;
