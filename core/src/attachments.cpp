@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "attachment_files.h"
+#include "blob_file.h"
 #include "device_store_impl.h"
 #include "fieldsync/id.h"
 #include "fieldsync/text_values.h"
@@ -54,45 +55,23 @@ std::string join(const std::vector<std::string>& items, const char* separator) {
   return out;
 }
 
-// A file being written in the blob folder's tmp/ that is deleted unless kept.
+// A file in the blob folder's tmp/ that is deleted unless kept.
 class TempFile {
  public:
   explicit TempFile(std::string path) : path_(std::move(path)) {}
   ~TempFile() {
-    if (fd_ >= 0) ::close(fd_);
     if (!kept_) {
       std::error_code ec;
       fs::remove(path_, ec);
     }
   }
-  Status open() {
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd_ < 0) return Status::io_error("cannot write '" + path_ + "': " + std::strerror(errno));
-    return Status();
-  }
-  Status write(const char* data, size_t size) {
-    while (size > 0) {
-      const ssize_t n = ::write(fd_, data, size);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return Status::io_error("cannot write '" + path_ + "': " + std::strerror(errno));
-      data += n;
-      size -= static_cast<size_t>(n);
-    }
-    return Status();
-  }
-  Status sync_and_close() {
-    const int rc = ::fsync(fd_);
-    ::close(fd_);
-    fd_ = -1;
-    if (rc != 0) return Status::io_error("cannot sync '" + path_ + "': " + std::strerror(errno));
-    return Status();
-  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
   const std::string& path() const { return path_; }
   void keep() { kept_ = true; }
 
  private:
   std::string path_;
-  int fd_ = -1;
   bool kept_ = false;
 };
 
@@ -123,12 +102,82 @@ class SourceFile {
       return static_cast<size_t>(n);
     }
   }
+  // Back to the first byte, for another pass.
+  Status rewind() {
+    if (::lseek(fd_, 0, SEEK_SET) != 0) {
+      return Status::io_error(std::string("cannot read the file again: ") + std::strerror(errno));
+    }
+    return Status();
+  }
   int64_t size() const { return size_; }
 
  private:
   int fd_ = -1;
   int64_t size_ = 0;
 };
+
+// What one pass over a source file read.
+struct SourcePass {
+  std::string sha256;
+  int64_t size = 0;
+};
+
+Status changed_while_read(const std::string& file_path) {
+  return Status::invalid_argument("'" + file_path +
+                                  "' changed while it was read; attach it again once it is "
+                                  "written");
+}
+
+// Reads the source from its first byte, hashing it and handing it to `copy` when given.
+Result<SourcePass> read_source(SourceFile& source, std::vector<char>& buffer,
+                               const std::string& file_path, int64_t max_bytes, BlobWriter* copy) {
+  FIELDSYNC_RETURN_IF_ERROR(source.rewind().with_context("'" + file_path + "'"));
+  Sha256 sha;
+  SourcePass pass;
+  while (true) {
+    auto n = source.read(buffer.data(), buffer.size());
+    if (!n.ok()) return n.status().with_context("'" + file_path + "'");
+    if (*n == 0) break;
+    pass.size += static_cast<int64_t>(*n);
+    if (pass.size > max_bytes) {
+      return Status::invalid_argument("'" + file_path +
+                                      "' grew while it was read; an attachment may be at most " +
+                                      format_bytes(max_bytes));
+    }
+    sha.update(buffer.data(), *n);
+    if (copy != nullptr) {
+      Status written = copy->append(buffer.data(), *n);
+      if (written.code() == StatusCode::kInvalidArgument) return changed_while_read(file_path);
+      FIELDSYNC_RETURN_IF_ERROR(written);
+    }
+  }
+  pass.sha256 = sha.hex();
+  return pass;
+}
+
+// Copies the source into the blob file `copy`, synced, and returns its hash and size.
+// Sealed (`keys`), each segment names the hash: a first pass finds it, and a source
+// that changed before the second is refused.
+Result<SourcePass> copy_aside(SourceFile& source, std::vector<char>& buffer,
+                              const std::string& file_path, int64_t max_bytes, const BlobKeys* keys,
+                              const std::string& copy) {
+  std::optional<SourcePass> first_pass;
+  if (keys != nullptr) {
+    auto hashed = read_source(source, buffer, file_path, max_bytes, nullptr);
+    if (!hashed.ok()) return hashed.status();
+    first_pass = std::move(hashed).value();
+  }
+  auto writer = BlobWriter::create(copy, first_pass ? first_pass->sha256 : "",
+                                   first_pass ? first_pass->size : -1, keys);
+  if (!writer.ok()) return writer.status();
+  auto copied = read_source(source, buffer, file_path, max_bytes, writer->get());
+  if (!copied.ok()) return copied.status();
+  if (first_pass && (copied->sha256 != first_pass->sha256 || copied->size != first_pass->size)) {
+    return changed_while_read(file_path);
+  }
+  FIELDSYNC_RETURN_IF_ERROR((*writer)->finish());
+  return copied;
+}
 
 }  // namespace
 
@@ -242,23 +291,11 @@ Result<Attachment> AttachmentStore::attach(const std::string& collection, const 
   fs::create_directories(folder_ + "/tmp", ec);
   if (ec) return Status::io_error("cannot create the blob folder '" + folder_ + "': " + ec.message());
   TempFile copy(folder_ + "/tmp/" + new_id(store_.clock()) + ".part");
-  FIELDSYNC_RETURN_IF_ERROR(copy.open());
-  Sha256 sha;
-  int64_t size = 0;
-  for (size_t n = *first; n > 0;) {
-    sha.update(buffer.data(), n);
-    FIELDSYNC_RETURN_IF_ERROR(copy.write(buffer.data(), n));
-    size += static_cast<int64_t>(n);
-    if (size > limits->max_bytes) {
-      return Status::invalid_argument("'" + file_path + "' grew while it was read; an attachment may be at most " +
-                                      format_bytes(limits->max_bytes));
-    }
-    auto next = source.read(buffer.data(), buffer.size());
-    if (!next.ok()) return next.status().with_context("'" + file_path + "'");
-    n = *next;
-  }
-  FIELDSYNC_RETURN_IF_ERROR(copy.sync_and_close());
-  const std::string hash = sha.hex();
+  auto copied = copy_aside(source, buffer, file_path, limits->max_bytes, store_.impl_->blob_keys(),
+                           copy.path());
+  if (!copied.ok()) return copied.status();
+  const std::string hash = copied->sha256;
+  const int64_t size = copied->size;
   const std::string final_path = folder_ + "/" + hash;
   // Bytes this device already holds or the server already has add nothing to the queue.
   auto known = store_.query("SELECT 1 FROM blobs WHERE hash = ?", {hash});
@@ -380,20 +417,6 @@ Result<Attachment> AttachmentStore::find(const std::string& id_or_hash) const {
   auto record = store_.get("attachments", id_or_hash);
   if (!record.ok()) return record.status();
   return describe(store_, folder_, std::move(record).value());
-}
-
-Result<std::string> AttachmentStore::path_of(const std::string& sha256) const {
-  if (!is_sha256_hex(sha256)) {
-    return Status::invalid_argument("'" + sha256 + "' is not a SHA-256 (64 lowercase hexadecimal digits)");
-  }
-  auto rows = store_.query("SELECT state FROM blobs WHERE hash = ?", {sha256});
-  if (!rows.ok()) return rows.status();
-  const std::string path = folder_ + "/" + sha256;
-  std::error_code ec;
-  if (rows->empty() || rows->front()[0] == "remote" || !fs::exists(path, ec)) {
-    return Status::not_found("the bytes of " + sha256 + " are not on this device; fetch them from the server");
-  }
-  return path;
 }
 
 Status AttachmentStore::pin(const std::string& sha256, bool pinned) {

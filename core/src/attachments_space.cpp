@@ -1,6 +1,6 @@
 // AttachmentStore, the space the bytes take (usage, reclaim) and what the replicator
-// needs to move them: the upload queue and its progress, downloads adopted once their
-// hash is checked.
+// needs to move them: the upload queue and its progress. The bytes themselves, read and
+// downloaded, are in attachments_bytes.cpp.
 #include <filesystem>
 
 #include "attachment_files.h"
@@ -77,7 +77,8 @@ Result<int64_t> AttachmentStore::reclaim(int64_t bytes) {
     freed += row[1].get<int64_t>();
   }
   // Leftovers of attach() and downloads that were killed part-way, once they are old
-  // enough not to belong to one still running.
+  // enough not to belong to one still running; and the copies of a rekey killed before
+  // its database moved (sealed under another key than this store's: blob_rekey.h).
   std::error_code ec;
   if (fs::exists(folder_, ec)) {
     const auto now = fs::file_time_type::clock::now();
@@ -85,8 +86,12 @@ Result<int64_t> AttachmentStore::reclaim(int64_t bytes) {
       std::error_code e;
       return now - entry.last_write_time(e) > kLeftoverAge;
     };
+    const BlobKeys* keys = store_.impl_->blob_keys();
     for (const auto& entry : fs::directory_iterator(folder_ + "/tmp", ec)) {
-      if (entry.path().extension() == ".part" && old(entry)) fs::remove(entry.path(), ec);
+      const auto extension = entry.path().extension();
+      const bool stale_copy = extension == ".rekeyed" &&
+                              (keys == nullptr || !blob_file_sealed_under(entry.path(), *keys));
+      if ((extension == ".part" || stale_copy) && old(entry)) fs::remove(entry.path(), ec);
     }
     for (const auto& entry : fs::directory_iterator(folder_, ec)) {
       const std::string name = entry.path().filename().string();
@@ -120,7 +125,6 @@ Result<std::vector<BlobToUpload>> AttachmentStore::to_upload(int64_t limit) cons
     blob.sha256 = row[0].get<std::string>();
     blob.size = row[1].get<int64_t>();
     blob.uploaded = row[2].get<int64_t>();
-    blob.path = folder_ + "/" + blob.sha256;
     out.push_back(std::move(blob));
   }
   return out;
@@ -144,45 +148,6 @@ Status AttachmentStore::record_upload_error(const std::string& sha256, const std
 
 Result<std::vector<std::string>> AttachmentStore::missing_locally(int64_t limit) const {
   return hashes_not_here(store_, limit);
-}
-
-std::string AttachmentStore::download_path(const std::string& sha256) const {
-  return folder_ + "/tmp/" + sha256 + ".download";
-}
-
-Status AttachmentStore::adopt_download(const std::string& sha256) {
-  auto rows = store_.query(
-      "SELECT json_extract(fields, '$.size'), json_extract(fields, '$.media_type') FROM records"
-      " WHERE collection = 'attachments' AND json_extract(fields, '$.sha256') = ? LIMIT 1",
-      {sha256});
-  if (!rows.ok()) return rows.status();
-  if (rows->empty()) return Status::not_found("no attachment on this device has the hash " + sha256);
-  const int64_t size = rows->front()[0].get<int64_t>();
-  const std::string media_type = rows->front()[1].get<std::string>();
-  const std::string download = download_path(sha256);
-  std::error_code ec;
-  const auto got = static_cast<int64_t>(fs::file_size(download, ec));
-  auto discard = [&](const std::string& why) {
-    fs::remove(download, ec);
-    return Status::corruption("the downloaded bytes of " + sha256 + " " + why + "; they were discarded");
-  };
-  if (ec) return Status::not_found("no download of " + sha256 + " in progress");
-  if (got != size) return discard("are " + std::to_string(got) + " bytes, not " + std::to_string(size));
-  auto hash = Sha256::of_file(download);
-  if (!hash.ok()) return hash.status();
-  if (*hash != sha256) return discard("do not match their hash");
-  FIELDSYNC_RETURN_IF_ERROR(fsync_path(download, /*folder=*/false));
-  fs::rename(download, folder_ + "/" + sha256, ec);
-  if (ec) return Status::io_error("cannot store the blob in '" + folder_ + "': " + ec.message());
-  FIELDSYNC_RETURN_IF_ERROR(fsync_path(folder_, /*folder=*/true));
-  const int64_t now = store_.clock().now_ms();
-  return store_.write_together([&] {
-    return run_statement(store_.impl_->db(),
-               "INSERT INTO blobs (hash, size, media_type, state, uploaded, created_ms, used_ms)"
-               " VALUES (?, ?, ?, 'synced', ?, ?, ?) ON CONFLICT (hash) DO UPDATE SET"
-               " state = CASE state WHEN 'remote' THEN 'synced' ELSE state END, used_ms = excluded.used_ms",
-               {sha256, size, media_type, size, now, now});
-  });
 }
 
 }  // namespace fieldsync

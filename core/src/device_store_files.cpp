@@ -10,11 +10,12 @@
 #include <cstring>
 #include <filesystem>
 
+#include "blob_rekey.h"
 #include "device_store_impl.h"
-#include "page_cipher.h"
 #include "fieldsync/device_store.h"
 #include "fieldsync/id.h"
 #include "migrations.h"
+#include "page_cipher.h"
 
 namespace fieldsync {
 namespace {
@@ -186,6 +187,11 @@ Result<std::unique_ptr<DeviceStore>> DeviceStore::open(const std::string& path,
   auto impl = std::make_unique<Impl>(std::move(db).value(), schema, clock, identity, *last);
   impl->set_path(path);
   FIELDSYNC_RETURN_IF_ERROR(impl->load_access());
+  if (options.key) {
+    impl->set_blob_keys(*options.key);
+    // A rekey killed after the database moved left blob copies sealed under this key.
+    FIELDSYNC_RETURN_IF_ERROR(adopt_blob_copies(path + ".blobs", *impl->blob_keys()));
+  }
   return std::unique_ptr<DeviceStore>(new DeviceStore(std::move(impl)));
 }
 
@@ -221,7 +227,22 @@ Status rekey_device_database(const std::string& path, const DatabaseKey& current
     return Status::failed_precondition(
         "'" + path + "' is open elsewhere; close every connection to it, then rekey");
   }
-  return reencrypt_database_file(path, current, next);
+  // The blob files are copied under the new key first; the database's rename commits
+  // both (blob_rekey.h).
+  const std::string blobs = path + ".blobs";
+  FIELDSYNC_RETURN_IF_ERROR(seal_blob_copies(blobs, current, next));
+  Status moved = reencrypt_database_file(path, current, next);
+  if (!moved.ok()) {
+    discard_blob_copies(blobs);
+    return moved;
+  }
+  Status adopted = adopt_blob_copies(blobs, derive_blob_keys(next));
+  if (!adopted.ok()) {
+    return adopted.with_context(
+        "the database is under the new key, and its attachments move to it when it is next "
+        "opened");
+  }
+  return Status();
 }
 
 int device_store_layout_version() { return latest_device_layout(); }

@@ -3,11 +3,13 @@
 #pragma once
 
 #include <map>
-#include <set>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "blob_file.h"
 #include "fieldsync/device_store.h"
 #include "fieldsync/sqlite_db.h"
 
@@ -53,6 +55,9 @@ class DeviceStore::Impl {
   const DeviceIdentity& identity() const { return identity_; }
   const HybridClock& hlc() const { return hlc_; }
   const Access& access() const { return access_; }
+  // The keys of the blob files when the database is encrypted; null when it is plain.
+  const BlobKeys* blob_keys() const { return blob_keys_ ? &*blob_keys_ : nullptr; }
+  void set_blob_keys(const DatabaseKey& key) { blob_keys_.emplace(derive_blob_keys(key)); }
   Status load_access();
   Status set_access(const Access& access);
 
@@ -94,6 +99,7 @@ class DeviceStore::Impl {
   DeviceIdentity identity_;
   HybridClock hlc_;
   Access access_;  // what the server last said; unknown before enrollment
+  std::optional<BlobKeys> blob_keys_;
 };
 
 }  // namespace fieldsync

@@ -45,7 +45,9 @@ unsigned fork_generation() {
   return g_fork_generation.load(std::memory_order_relaxed);
 }
 
-void derive(const DatabaseKey& key, const char* label, unsigned char* out, size_t size) {
+}  // namespace
+
+void derive_subkey(const DatabaseKey& key, const char* label, unsigned char* out, size_t size) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
   unsigned int length = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(DatabaseKey::kSize),
@@ -54,8 +56,6 @@ void derive(const DatabaseKey& key, const char* label, unsigned char* out, size_
   OPENSSL_cleanse(mac.data(), mac.size());
 }
 
-}  // namespace
-
 PageKeys::~PageKeys() {
   OPENSSL_cleanse(cipher.data(), cipher.size());
   OPENSSL_cleanse(check.data(), check.size());
@@ -63,8 +63,9 @@ PageKeys::~PageKeys() {
 
 PageKeys derive_page_keys(const DatabaseKey& key) {
   PageKeys keys;
-  derive(key, "fieldsync device database pages v1", keys.cipher.data(), keys.cipher.size());
-  derive(key, "fieldsync device database key check v1", keys.check.data(), keys.check.size());
+  derive_subkey(key, "fieldsync device database pages v1", keys.cipher.data(), keys.cipher.size());
+  derive_subkey(key, "fieldsync device database key check v1", keys.check.data(),
+                keys.check.size());
   return keys;
 }
 

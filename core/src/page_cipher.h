@@ -33,6 +33,11 @@ namespace fieldsync {
 inline constexpr int kEncryptedPageSize = 4096;
 inline constexpr int kEncryptedReservedBytes = 32;
 
+// `size` bytes (at most 32) of HMAC-SHA-256(key, label): every key derived from a
+// DatabaseKey is one, each under its own fixed label (the pages' here, the blob files'
+// in blob_file.h), so that no two uses share a key.
+void derive_subkey(const DatabaseKey& key, const char* label, unsigned char* out, size_t size);
+
 // The keys one database key gives; wiped when they go away.
 struct PageKeys {
   std::array<unsigned char, 32> cipher{};

@@ -1,9 +1,9 @@
 // The replicator's attachment bytes: chunked, resumable uploads and downloads
-// (docs/protocol.md, "Attachments"). A chunk is read from the file when it is sent, so
-// a device holds at most one chunk of a photo in memory, never the photo.
+// (docs/protocol.md, "Attachments"). A chunk is read when it is sent, so a device holds
+// at most one chunk of a photo in memory, never the photo. Every byte is read and
+// written through AttachmentStore (read, begin_download), which decrypts and seals them
+// when the database is encrypted: the server always gets the plaintext.
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 
 #include "fieldsync/attachments.h"
 #include "fieldsync/replicator.h"
@@ -23,17 +23,22 @@ ErrorCode answer_code(const HttpResponse& response) {
   return error.ok() ? error->code : ErrorCode::kUnknown;
 }
 
-// Reads `size` bytes at `offset` of a file.
-Result<std::string> read_chunk(const std::string& path, int64_t offset, int64_t size) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::not_found("the bytes at '" + path + "' are gone");
-  in.seekg(offset);
-  std::string chunk(static_cast<size_t>(size), '\0');
-  in.read(chunk.data(), size);
-  if (in.gcount() != size) {
-    return Status::corruption("'" + path + "' is shorter than its attachment record says");
+// `size` bytes of a blob from `offset`: exactly that many, or an error.
+Result<std::string> read_chunk(const AttachmentStore& attachments, const std::string& sha256,
+                               int64_t offset, int64_t size) {
+  auto chunk = attachments.read(sha256, offset, size);
+  if (chunk.ok() && static_cast<int64_t>(chunk->size()) != size) {
+    return Status::corruption("the bytes of " + sha256 +
+                              " on this device are shorter than their attachment record says");
   }
   return chunk;
+}
+
+// What fetch_blob() returns: the path of the bytes' file in a plain store, "" in an
+// encrypted one (its files are sealed; AttachmentStore::read gives the bytes).
+Result<std::string> fetched_path(const AttachmentStore& attachments, const std::string& sha256) {
+  if (attachments.encrypted()) return std::string();
+  return attachments.path_of(sha256);
 }
 
 }  // namespace
@@ -48,16 +53,14 @@ Result<WireChange> Replicator::wire_change(const OutboxChange& change) {
   const Json& size = change.fields.value("size", Json());
   if (!sha256.is_string() || !size.is_number_integer()) return wire;
   AttachmentStore attachments(store_);
-  auto path = attachments.path_of(sha256.get<std::string>());
-  // Bytes no longer here (reclaimed after an earlier upload) prove nothing: the server
-  // then decides without a proof, as for a phone of protocol 1.
-  if (!path.ok())
-    return path.status().code() == StatusCode::kNotFound ? Result<WireChange>(wire) : path.status();
   PossessionProof proof(change.record_id);
   for (int64_t offset = 0, total = size.get<int64_t>(); offset < total;) {
     const int64_t length = std::min(options_.blob_chunk, total - offset);
-    auto chunk = read_chunk(*path, offset, length);
-    if (!chunk.ok()) return wire;  // the upload will say what is wrong with the file
+    auto chunk = read_chunk(attachments, sha256.get<std::string>(), offset, length);
+    // Bytes no longer here (reclaimed after an earlier upload) prove nothing: the server
+    // then decides without a proof, as for a phone of protocol 1. Damaged ones neither:
+    // the upload says what is wrong with them.
+    if (!chunk.ok()) return wire;
     proof.update(*chunk);
     offset += length;
   }
@@ -115,7 +118,7 @@ Status Replicator::upload_blobs(const std::string& token, SyncReport& report, Sy
           break;
         case BlobState::kMissing:
         case BlobState::kPartial:
-          FIELDSYNC_RETURN_IF_ERROR(upload_blob(token, blob.sha256, blob.size, state.received, blob.path,
+          FIELDSYNC_RETURN_IF_ERROR(upload_blob(token, blob.sha256, blob.size, state.received,
                                                 report, progress, callback));
           break;
       }
@@ -125,8 +128,8 @@ Status Replicator::upload_blobs(const std::string& token, SyncReport& report, Sy
 }
 
 Status Replicator::upload_blob(const std::string& token, const std::string& sha256, int64_t size,
-                               int64_t offset, const std::string& path, SyncReport& report,
-                               SyncProgress& progress, const ProgressCallback& callback) {
+                               int64_t offset, SyncReport& report, SyncProgress& progress,
+                               const ProgressCallback& callback) {
   AttachmentStore attachments(store_);
   int restarts = 0;
   int attempts = 0;  // failed attempts in a row
@@ -143,7 +146,7 @@ Status Replicator::upload_blob(const std::string& token, const std::string& sha2
       asked_s = 0;
     }
     const int64_t length = std::min(options_.blob_chunk, size - offset);
-    auto chunk = read_chunk(path, offset, length);
+    auto chunk = read_chunk(attachments, sha256, offset, length);
     if (!chunk.ok()) {
       ++report.blobs_waiting;
       return attachments.record_upload_error(sha256, chunk.status().message());
@@ -191,10 +194,11 @@ Status Replicator::upload_blob(const std::string& token, const std::string& sha2
     if (code == ErrorCode::kBlobCorrupt) {  // the whole blob did not match its hash: again from 0
       ++report.blob_resends;
       if (++restarts > kMaxBlobRestarts) {
-        auto local = Sha256::of_file(path);
-        const std::string why = local.ok() && *local != sha256
-                                    ? "the copy on this device is damaged (its bytes no longer match their hash)"
-                                    : "the server found the blob corrupt " + std::to_string(restarts) +
+        const Status local = attachments.verify(sha256);
+        const std::string why = local.code() == StatusCode::kCorruption
+                                    ? "the copy on this device is damaged: " + local.message()
+                                    : "the server found the blob corrupt " +
+                                          std::to_string(restarts) +
                                           " times; it is sent again at the next sync";
         ++report.blobs_waiting;
         return attachments.record_upload_error(sha256, why);
@@ -223,17 +227,11 @@ Result<std::string> Replicator::download_blob(const std::string& token, const st
   AttachmentStore attachments(store_);
   auto attachment = attachments.find(sha256);
   if (!attachment.ok()) return attachment.status();
-  if (attachment->local) return attachments.path_of(sha256);
-  const std::string download = attachments.download_path(sha256);
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(download).parent_path(), ec);
-  if (ec) return Status::io_error("cannot create '" + download + "': " + ec.message());
+  if (attachment->local) return fetched_path(attachments, sha256);
   // A download broken off earlier goes on from where it stopped.
-  int64_t offset = static_cast<int64_t>(std::filesystem::file_size(download, ec));
-  if (ec || offset > attachment->size) {
-    offset = 0;
-    std::filesystem::remove(download, ec);
-  }
+  auto download = attachments.begin_download(sha256);
+  if (!download.ok()) return download.status();
+  int64_t offset = (*download)->offset();
   progress.phase = "download";
   while (offset < attachment->size) {
     const int64_t length = std::min(options_.blob_chunk, attachment->size - offset);
@@ -255,16 +253,14 @@ Result<std::string> Replicator::download_blob(const std::string& token, const st
                                       " bytes of attachment " + sha256 + " for a request of " +
                                       std::to_string(length));
     }
-    std::ofstream out(download, std::ios::binary | std::ios::app);
-    out.write(response->body.data(), static_cast<std::streamsize>(response->body.size()));
-    out.close();
-    if (!out) return Status::io_error("cannot write '" + download + "'");
-    offset += static_cast<int64_t>(response->body.size());
+    FIELDSYNC_RETURN_IF_ERROR((*download)->append(response->body));
+    offset = (*download)->offset();
     progress.bytes_received += static_cast<int64_t>(response->body.size());
     if (callback) callback(progress);
   }
+  download->reset();
   FIELDSYNC_RETURN_IF_ERROR(attachments.adopt_download(sha256));
-  return attachments.path_of(sha256);
+  return fetched_path(attachments, sha256);
 }
 
 Result<std::string> Replicator::fetch_blob(const std::string& sha256, const ProgressCallback& callback) {

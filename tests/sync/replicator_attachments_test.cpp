@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iterator>
+#include <random>
 
 #include "fieldsync/attachments.h"
 #include "fieldsync/replicator.h"
@@ -167,6 +169,121 @@ TEST(ReplicatorAttachments, APhotoPastTheQuotaWaitsOnThePhoneSayingWhy) {
   }
   EXPECT_EQ(alice.sync().blobs_uploaded, 1);
   EXPECT_EQ(must(AttachmentStore(*alice.store).find(attached.record.id)).state, "synced");
+}
+
+// A phone of `user` whose database is encrypted under `key`, enrolled as
+// SyncWorld::enroll enrolls a plain one; its replicator moves `chunk` bytes a request.
+testing::TestDevice& enroll_encrypted(SyncWorld& world, const std::string& user,
+                                      const std::string& building, const DatabaseKey& key,
+                                      int64_t chunk) {
+  EXPECT_TRUE(world.admin->add_user(user, "collector").ok());
+  EXPECT_TRUE(world.admin->assign(user, "building", building).ok());
+  const std::string code = must(world.admin->issue_enrollment_code(user));
+  auto& device = world.devices[user];
+  DeviceStoreOptions options;
+  options.clock = &world.clock;
+  options.key = key;
+  device.user = user;
+  device.store =
+      must(DeviceStore::create(world.dir.file(user + ".db"), {"TMP", user, ""}, options));
+  device.transport = std::make_unique<testing::LoopbackTransport>(*world.service);
+  auto enrollment =
+      must(request_enrollment(*device.transport, code, Schema::property_management().version()));
+  EXPECT_TRUE(adopt_enrollment(*device.store, enrollment, "loopback").ok());
+  ReplicatorOptions ro;
+  ro.sleeper = &world.sleeper;
+  ro.jitter_seed = 42;
+  ro.blob_chunk = chunk;
+  device.replicator = std::make_unique<Replicator>(*device.store, *device.transport, ro);
+  return device;
+}
+
+// A photo's bytes go up from an encrypted phone in clear, under the hash of their
+// plaintext, in chunks that do not fall on its 64 KiB segments; evicted, they come back
+// sealed again; a phone of another building that holds the same photo proves it from
+// its own sealed copy. The phone's files never show the photo.
+TEST(ReplicatorAttachments, AnEncryptedPhoneUploadsEvictsAndFetchesItsPhotosInClearOnTheWire) {
+  SyncWorld world;
+  world.keep_attachments();
+  const DatabaseKey key = DatabaseKey::random();
+  auto& alice = enroll_encrypted(world, "alice", world.building_a, key, 100000);
+  alice.sync();
+  const std::string tell = "the leak under flat A-101, photographed at 09:12";
+  std::string photo = "\xFF\xD8\xFF\xE0";
+  std::mt19937 random(7);
+  while (photo.size() < 300000) photo.push_back(static_cast<char>(random() & 0xFF));
+  for (size_t at = 1000; at + tell.size() < photo.size(); at += 70000)
+    photo.replace(at, tell.size(), tell);
+  WorkOrderInput order;
+  order.household = world.household_a;
+  order.category = "plumbing";
+  order.description = "leak";
+  Record work_order = must(alice.work().open_work_order(order));
+  const std::string source = world.dir.file("leak.jpg");
+  std::ofstream(source, std::ios::binary) << photo;
+  AttachmentStore attachments(*alice.store);
+  Attachment attached = must(attachments.attach("work_orders", work_order.id, source));
+  ASSERT_EQ(attached.sha256, Sha256::of(photo));
+  const std::string blob_file = attachments.folder() + "/" + attached.sha256;
+  auto holds_tell = [&](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    return bytes.find(tell) != std::string::npos;
+  };
+  EXPECT_FALSE(holds_tell(blob_file));
+
+  SyncReport report = alice.sync();
+  EXPECT_EQ(report.applied, 2);
+  EXPECT_EQ(report.blobs_uploaded, 1);
+  EXPECT_EQ(report.blob_bytes_sent, 300000);
+  ASSERT_TRUE(must(world.blobs->holding(attached.sha256)).complete);
+  EXPECT_TRUE(holds_tell(world.dir.file("blobs/" + attached.sha256)));  // the server's, in clear
+
+  // Evicted, then fetched on request: sealed again, and read back whole.
+  EXPECT_EQ(must(attachments.reclaim()), 300000);
+  EXPECT_FALSE(must(attachments.find(attached.sha256)).local);
+  EXPECT_EQ(must(alice.replicator->fetch_blob(attached.sha256)), "");  // no file to hand out
+  EXPECT_TRUE(must(attachments.find(attached.sha256)).local);
+  EXPECT_EQ(must(attachments.read(attached.sha256, 0, 1 << 20)), photo);
+  EXPECT_FALSE(holds_tell(blob_file));
+  EXPECT_EQ(attachments.path_of(attached.sha256).status().code(), StatusCode::kFailedPrecondition);
+
+  // dave, encrypted under his own key in building B, attaches the same photo: his
+  // record carries a proof made from his sealed copy, and is taken at once.
+  auto& dave = enroll_encrypted(world, "dave", world.building_b, DatabaseKey::random(), 70000);
+  dave.sync();
+  order.household = world.household_b;
+  Record daves_order = must(dave.work().open_work_order(order));
+  Attachment daves =
+      must(AttachmentStore(*dave.store).attach("work_orders", daves_order.id, source));
+  report = dave.sync();
+  EXPECT_EQ(report.applied, 2);
+  EXPECT_EQ(report.rejected, 0);
+  EXPECT_EQ(must(AttachmentStore(*dave.store).find(daves.record.id)).state, "synced");
+
+  // A sealed copy damaged on the phone is refused, never sent: the upload says why.
+  auto& erin = enroll_encrypted(world, "erin", world.building_a, DatabaseKey::random(), 100000);
+  erin.sync();
+  order.household = world.household_a;
+  Record erins_order = must(erin.work().open_work_order(order));
+  std::string other = photo;
+  other[5] = 'x';
+  std::ofstream(source, std::ios::binary | std::ios::trunc) << other;
+  AttachmentStore erins_attachments(*erin.store);
+  Attachment erins = must(erins_attachments.attach("work_orders", erins_order.id, source));
+  const std::string erins_file = erins_attachments.folder() + "/" + erins.sha256;
+  std::fstream damaged(erins_file, std::ios::binary | std::ios::in | std::ios::out);
+  damaged.seekp(16 + 65536 + 28 + 100);
+  damaged.put('!');
+  damaged.close();
+  report = erin.sync();
+  EXPECT_EQ(report.blobs_waiting, 1);
+  EXPECT_EQ(report.blobs_uploaded, 0);
+  const Attachment waiting = must(erins_attachments.find(erins.record.id));
+  EXPECT_EQ(waiting.state, "upload");
+  EXPECT_NE(waiting.last_error.find("fails its authentication check"), std::string::npos)
+      << waiting.last_error;
+  EXPECT_FALSE(must(world.blobs->holding(erins.sha256)).complete);
 }
 
 }  // namespace

@@ -136,8 +136,10 @@ class Replicator {
   // asked to.
   Result<SyncReport> sync(const ProgressCallback& progress = {});
   // Brings the bytes of an attachment (by its sha256) to this device, resuming a
-  // download broken off earlier, and returns their path. The server must hold them
-  // and the attachment must be in this device's buckets.
+  // download broken off earlier, and returns the path of their file; "" when the
+  // database is encrypted, whose files are sealed (AttachmentStore::read and export_to
+  // give the bytes). The server must hold them and the attachment must be in this
+  // device's buckets.
   Result<std::string> fetch_blob(const std::string& sha256, const ProgressCallback& progress = {});
   Result<SyncStatus> status() const { return read_status(store_); }
   // The same without a transport, for a status screen while offline.
@@ -162,8 +164,8 @@ class Replicator {
   Status upload_blobs(const std::string& token, SyncReport& report, SyncProgress& progress,
                       const ProgressCallback& callback);
   Status upload_blob(const std::string& token, const std::string& sha256, int64_t size,
-                     int64_t offset, const std::string& path, SyncReport& report,
-                     SyncProgress& progress, const ProgressCallback& callback);
+                     int64_t offset, SyncReport& report, SyncProgress& progress,
+                     const ProgressCallback& callback);
   Result<std::string> download_blob(const std::string& token, const std::string& sha256,
                                     SyncProgress& progress, const ProgressCallback& callback);
   Status prefetch_blobs(const std::string& token, SyncReport& report, SyncProgress& progress,
