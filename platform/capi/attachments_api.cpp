@@ -1,6 +1,11 @@
-// The C API's attachments on the device: attach a file to a record and list
-// attachments, each one AttachmentStore call under db's lock. (Fetching bytes from the
-// server is the replicator's: sync_api.cpp.)
+// The C API's attachments on the device: attach a file to a record, list attachments,
+// read or export their bytes (decrypted when the database is encrypted), each one
+// AttachmentStore call under db's lock. (Fetching bytes from the server is the
+// replicator's: sync_api.cpp.)
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
 #include "boundary.h"
 #include "fieldsync/attachments.h"
 #include "fieldsync/fieldsync.h"
@@ -12,8 +17,8 @@ using namespace fieldsync::capi;
 namespace {
 
 Json attachment_json(const AttachmentStore& attachments, const Attachment& a) {
-  std::string path;
-  if (a.local) {
+  std::string path;  // none for an encrypted database: its files are sealed
+  if (a.local && !attachments.encrypted()) {
     auto local = attachments.path_of(a.sha256);
     if (local.ok()) path = *local;
   }
@@ -92,6 +97,34 @@ fieldsync_error fieldsync_list_attachments(fieldsync_db* db, const char* collect
     for (const auto& attachment : *listed) out.push_back(attachment_json(attachments, attachment));
     give_strings({{out_attachments_json, dump_json(out)}});
     return ok_error();
+  });
+}
+
+fieldsync_error fieldsync_attachment_read(fieldsync_db* db, const char* sha256, int64_t offset,
+                                          uint8_t* buffer, size_t capacity, size_t* out_read) {
+  if (out_read != nullptr) *out_read = 0;
+  if (auto e = require_arguments({{sha256, "sha256"}, {buffer, "buffer"}, {out_read, "out_read"}});
+      failed(e)) {
+    return e;
+  }
+  return with_db(db, [&](DeviceStore& store) {
+    const auto length = static_cast<int64_t>(
+        std::min<size_t>(capacity, static_cast<size_t>(std::numeric_limits<int64_t>::max())));
+    auto bytes = AttachmentStore(store).read(sha256, offset, length);
+    if (!bytes.ok()) return to_error(bytes.status());
+    std::memcpy(buffer, bytes->data(), bytes->size());
+    *out_read = bytes->size();
+    return ok_error();
+  });
+}
+
+fieldsync_error fieldsync_attachment_export(fieldsync_db* db, const char* sha256,
+                                            const char* out_path) {
+  if (auto e = require_arguments({{sha256, "sha256"}, {out_path, "out_path"}}); failed(e)) {
+    return e;
+  }
+  return with_db(db, [&](DeviceStore& store) {
+    return to_error(AttachmentStore(store).export_to(sha256, out_path));
   });
 }
 

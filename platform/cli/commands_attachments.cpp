@@ -2,7 +2,6 @@
 // with the state of their bytes, fetch the bytes of one from the server, reclaim
 // space, and the device's limits.
 #include <cstdio>
-#include <filesystem>
 #include <string>
 
 #include "cli/command.h"
@@ -129,29 +128,31 @@ CliStatus run_fetch(CommandContext& context) {
   AttachmentStore attachments(*context.store);
   auto attachment = attachments.find(context.args.positional[0]);
   if (!attachment.ok()) return attachment.status();
-  std::string path;
-  if (attachment->local) {
-    auto local = attachments.path_of(attachment->sha256);
-    if (!local.ok()) return local.status();
-    path = *local;
-  } else {
+  if (!attachment->local) {
     auto transport = server_transport(context);
     if (!transport.ok()) return transport.status();
     Replicator replicator(*context.store, **transport);
     auto fetched = replicator.fetch_blob(attachment->sha256);
     if (!fetched.ok()) return fetched.status();
-    path = *fetched;
   }
+  // An encrypted database's files are sealed: only --out gives the bytes, in clear.
+  Json path;
   if (auto out = context.args.value("out")) {
-    std::error_code ec;
-    std::filesystem::copy_file(path, *out, std::filesystem::copy_options::overwrite_existing, ec);
-    if (ec) return Status::io_error("cannot write '" + *out + "': " + ec.message());
+    if (Status s = attachments.export_to(attachment->sha256, *out); !s.ok()) return s;
     path = *out;
+  } else if (!attachments.encrypted()) {
+    auto local = attachments.path_of(attachment->sha256);
+    if (!local.ok()) return local.status();
+    path = *local;
   }
   if (context.json) {
-    print_json(context.out, Json{{"id", attachment->record.id}, {"sha256", attachment->sha256}, {"path", path}});
+    print_json(context.out,
+               Json{{"id", attachment->record.id}, {"sha256", attachment->sha256}, {"path", path}});
+  } else if (path.is_null()) {
+    context.out << "the bytes of " << attachment->sha256
+                << " are on this device, encrypted; --out FILE writes them in clear\n";
   } else {
-    context.out << path << "\n";
+    context.out << path.get<std::string>() << "\n";
   }
   return CliStatus();
 }
@@ -237,7 +238,7 @@ std::vector<CommandDef> attachment_commands() {
        NeedsDatabase::kOpen, run_attachments, "attachments findings 0193a6f2-...", ""},
       {"fetch-attachment", "<attachment-id or sha256>",
        "Bring an attachment's bytes to this device from the server and print where they are.",
-       {option("out", "FILE", "also copy them to FILE"),
+       {option("out", "FILE", "also write them to FILE, in clear (checked against their hash)"),
         option("server", "URL", "another server address than the enrolled one")},
        NeedsDatabase::kOpen, run_fetch, "fetch-attachment 0193a6f2-... --out door.jpg", ""},
       {"reclaim-space", "",

@@ -1,8 +1,8 @@
 /* Attachments through the C API, offline, from plain C: a photo attached to a finding
  * and to a work order note is stored once (same SHA-256), listed per record and all
- * together with its upload state and local path, and shows in the sync status as bytes
- * to upload. Refused, keeping nothing: a missing file, a file that is no photo, a
- * media type its bytes contradict, a record that takes no attachments, bad options. */
+ * together with its upload state and local path, read back and exported, and shows in
+ * the sync status as bytes to upload. Refused, keeping nothing: a missing file, a file that is no
+ * photo, a media type its bytes contradict, a record that takes no attachments, bad options. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <stdio.h>
@@ -22,7 +22,9 @@ static void created(fieldsync_db* db, const char* collection, const char* fields
 
 int main(void) {
   char folder[512], path[600], photo[600], text[600], input[512];
-  char estate[64], finding[64], order[64], note[64], sha[80], again[80], local[600];
+  char estate[64], finding[64], order[64], note[64], sha[80], again[80], local[600], copy[600];
+  uint8_t head[8];
+  size_t got = 0;
   char* json = NULL;
   fieldsync_db* db = NULL;
   fieldsync_sync_status status;
@@ -80,6 +82,12 @@ int main(void) {
   CHECK_CONTAINS(json, "\"caption\":\"the wedge\"");
   CHECK(same_file_contents(photo, local));
   fieldsync_string_free(json);
+  /* The calls an encrypted database needs give a plain one's bytes as well. */
+  snprintf(copy, sizeof copy, "%s/door-copy.png", folder);
+  CHECK_OK(fieldsync_attachment_export(db, sha, copy));
+  CHECK(same_file_contents(photo, copy));
+  CHECK_OK(fieldsync_attachment_read(db, sha, 0, head, sizeof head, &got));
+  CHECK(got == sizeof head && memcmp(head, "\x89PNG", 4) == 0);
   REQUIRE_OK(fieldsync_attach_file(db, "work_order_notes", note, photo,
                                    "{\"media_type\":\"image/png\"}", &json));
   json_text_member(json, "sha256", again, sizeof again);

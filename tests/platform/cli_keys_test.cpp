@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include "cli_fixture.h"
+#include "fieldsync/attachments.h"
 
 namespace fieldsync::testing {
 namespace {
@@ -119,6 +120,50 @@ TEST_F(CliKeysTest, RekeyMovesTheDatabaseToTheNewKey) {
   EXPECT_EQ(without.exit_code, 2);
   EXPECT_NE(without.err.find("rekey needs the database's current key"), std::string::npos)
       << without.err;
+}
+
+TEST_F(CliKeysTest, AnEncryptedDatabasesPhotosAreSealedAndFetchAttachmentWritesThemInClear) {
+  ASSERT_EQ(with_key(key_, {"init", "--device-code", "C002", "--user", "bob"}).exit_code, 0);
+  ProcessResult estate = with_key(key_, {"--json", "add", "estates", "name=Riverside"});
+  ASSERT_EQ(estate.exit_code, 0) << estate.err;
+  ProcessResult finding = with_key(
+      key_, {"--json", "finding", "--estate", Json::parse(estate.out)["id"].get<std::string>(),
+             "--category", "fire", "--severity", "high", "--description", "blocked exit"});
+  ASSERT_EQ(finding.exit_code, 0) << finding.err;
+  const std::string tell = "blocked exit behind the bins of Block 3, 09:12";
+  std::string photo = photo_bytes(150000, 5);
+  photo.replace(80000, tell.size(), tell);
+  const std::string source = dir_.file("exit.jpg");
+  std::ofstream(source, std::ios::binary) << photo;
+  ProcessResult attached = with_key(
+      key_,
+      {"--json", "attach", "findings", Json::parse(finding.out)["id"].get<std::string>(), source});
+  ASSERT_EQ(attached.exit_code, 0) << attached.err;
+  const std::string hash = Json::parse(attached.out)["fields"]["sha256"];
+  EXPECT_EQ(hash, Sha256::of(photo));
+  EXPECT_EQ(read_file(enc_ + ".blobs/" + hash).find(tell), std::string::npos);
+
+  // Without --out there is no file to show: the bytes are sealed.
+  ProcessResult no_out = with_key(key_, {"fetch-attachment", hash});
+  ASSERT_EQ(no_out.exit_code, 0) << no_out.err;
+  EXPECT_EQ(no_out.out, "the bytes of " + hash +
+                            " are on this device, encrypted; --out FILE writes them in clear\n");
+  const std::string out = dir_.file("copy.jpg");
+  ProcessResult exported = with_key(key_, {"--json", "fetch-attachment", hash, "--out", out});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_EQ(Json::parse(exported.out)["path"], out);
+  EXPECT_EQ(read_file(out), photo);
+
+  // Rekeyed, the photo is sealed anew and still reads back.
+  const std::string sealed = read_file(enc_ + ".blobs/" + hash);
+  const std::string next = dir_.file("next.key");
+  ASSERT_EQ(cli_raw({"keygen", next}).exit_code, 0);
+  ASSERT_EQ(with_key(key_, {"rekey", "--new-key-file", next}).exit_code, 0);
+  EXPECT_NE(read_file(enc_ + ".blobs/" + hash), sealed);
+  std::filesystem::remove(out);
+  ProcessResult again = with_key(next, {"fetch-attachment", hash, "--out", out});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(read_file(out), photo);
 }
 
 }  // namespace

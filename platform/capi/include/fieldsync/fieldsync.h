@@ -127,9 +127,13 @@ FIELDSYNC_C_API fieldsync_error fieldsync_db_create_encrypted(const char* path,
                                                               const char* user, const uint8_t* key,
                                                               size_t key_size,
                                                               fieldsync_db** out_db);
-/* Re-encrypts the closed database at `path` from `key` to `new_key`: a crash leaves it
- * whole under one key or the other (try both). FIELDSYNC_FAILED_PRECONDITION while
- * any handle, in this process or another, has it open. */
+/* Re-encrypts the closed database at `path` from `key` to `new_key`, and its
+ * attachments' files with it: a crash leaves it whole under one key or the other (try
+ * both), and every attachment readable with the key that opens it (the next open
+ * finishes moving them). Needs room for a second copy of the attachments while it runs.
+ * FIELDSYNC_FAILED_PRECONDITION while any handle, in this process or another, has it
+ * open; FIELDSYNC_CORRUPTION, changing nothing, when an attachment's file fails its
+ * check. */
 FIELDSYNC_C_API fieldsync_error fieldsync_db_rekey(const char* path, const uint8_t* key,
                                                    size_t key_size, const uint8_t* new_key,
                                                    size_t new_key_size);
@@ -258,7 +262,14 @@ FIELDSYNC_C_API fieldsync_error fieldsync_list_parked_changes(fieldsync_db* db,
  * returned as {"id", "sha256", "size", "media_type", "state", "uploaded", "local",
  * "pinned", "last_error", "path", "fields": {...}}: state "upload" (the bytes are here,
  * not all on the server yet), "synced" (here and on the server) or "remote" (on the
- * server only); "path" is the bytes' file when they are here, "" otherwise. */
+ * server only); "path" is the bytes' file when they are here and the database is
+ * plain, "" otherwise.
+ *
+ * In an encrypted database the attachments' files are encrypted too (AES-256-GCM in
+ * 64 KiB segments, under a key derived from the database's): there is no file to hand
+ * to a viewer. Read the bytes with fieldsync_attachment_read, or write them in clear
+ * to a file of the app's with fieldsync_attachment_export; both work for a plain
+ * database as well. Sizes ("size", the sync status) are always the attachment's own. */
 
 /* Attaches the file at `file_path` to the record `collection`/`record_id` (a finding,
  * work order, work order note, fee visit or return visit this device holds): copies it
@@ -276,6 +287,23 @@ FIELDSYNC_C_API fieldsync_error fieldsync_attach_file(fieldsync_db* db, const ch
 FIELDSYNC_C_API fieldsync_error fieldsync_list_attachments(fieldsync_db* db, const char* collection,
                                                            const char* record_id,
                                                            char** out_attachments_json);
+
+/* Reads up to `capacity` bytes of the attachment `sha256` from `offset` into `buffer`,
+ * in clear, and sets `*out_read` to how many (fewer at the end, 0 past it). Each call
+ * reads only the 64 KiB segments it touches: read a photo in pieces of any size. Every
+ * byte given was checked: a file that was changed, cut short, had its segments moved or
+ * was swapped for another attachment's is FIELDSYNC_CORRUPTION naming it, and gives
+ * nothing; bytes not on this device are FIELDSYNC_NOT_FOUND (fetch them first). */
+FIELDSYNC_C_API fieldsync_error fieldsync_attachment_read(fieldsync_db* db, const char* sha256,
+                                                          int64_t offset, uint8_t* buffer,
+                                                          size_t capacity, size_t* out_read);
+/* Writes the bytes of the attachment `sha256` in clear to the file `out_path` (replacing
+ * one there; mode 0600), checked whole against their SHA-256 before the file is renamed
+ * into place: bytes that fail leave nothing at `out_path` (FIELDSYNC_CORRUPTION). For
+ * an encrypted database the file is in clear: keep it where the app's own files are
+ * protected, and delete it when done. */
+FIELDSYNC_C_API fieldsync_error fieldsync_attachment_export(fieldsync_db* db, const char* sha256,
+                                                            const char* out_path);
 
 /* ---- Sync status ----------------------------------------------------------------- */
 
@@ -440,7 +468,9 @@ FIELDSYNC_C_API fieldsync_error fieldsync_replicator_sync(fieldsync_replicator* 
                                                           void* progress_context,
                                                           fieldsync_sync_report* out_report);
 /* Brings the bytes of the attachment `sha256` to this device (resuming a download
- * broken off earlier) and returns the path of their file in `out_path`. The server must
+ * broken off earlier) and returns the path of their file in `out_path`: "" for an
+ * encrypted database, whose files are sealed (read the bytes with
+ * fieldsync_attachment_read or fieldsync_attachment_export). The server must
  * hold them and the attachment must be in this device's buckets. Blocks on the
  * network, with the same rules as fieldsync_replicator_sync (one call at a time per
  * replicator; cancellable; `progress` may be NULL). */
