@@ -3,11 +3,15 @@
 // server over loopback, in the replicator's default chunks. Figures: the attach rate
 // (copy aside, hash, fsync, record), the upload rate in MiB/s, and the phone's peak
 // resident memory before and after the upload: the upload streams chunk by chunk, so
-// the peak must not grow with the size or the number of photos.
+// the peak must not grow with the size or the number of photos. Then the cost of an
+// encrypted store's sealed files: one 5 MiB photo attached to a plain store and to an
+// encrypted one in turns, and read back whole in the upload's 1 MiB chunks, medians.
 #include <cstring>
 #include <fstream>
+#include <optional>
 
 #include "fieldsync/attachments.h"
+#include "fieldsync/database_key.h"
 #include "fieldsync/field_work.h"
 #include "sync_bench_world.h"
 
@@ -16,14 +20,17 @@ namespace {
 
 constexpr int64_t kPhotos = 200;  // scaled
 constexpr int64_t kPhotoBytes = int64_t{2} << 20;
+constexpr int64_t kLargePhotoBytes = int64_t{5} << 20;
+constexpr int64_t kCostRounds = 9;                // scaled
+constexpr int64_t kReadChunk = int64_t{1} << 20;  // the replicator's default chunk
 using Timer = std::chrono::steady_clock;
 
-// Writes a JPEG-looking photo of kPhotoBytes drawn from `seed`, 64 KiB at a time.
-Status write_photo(const std::string& path, uint64_t seed) {
+// Writes a JPEG-looking photo of `bytes` drawn from `seed`, 64 KiB at a time.
+Status write_photo(const std::string& path, uint64_t seed, int64_t bytes = kPhotoBytes) {
   std::ofstream out(path, std::ios::binary);
   std::mt19937_64 random(seed);
   std::string block(64 * 1024, '\0');
-  for (int64_t written = 0; written < kPhotoBytes; written += static_cast<int64_t>(block.size())) {
+  for (int64_t written = 0; written < bytes; written += static_cast<int64_t>(block.size())) {
     for (size_t i = 0; i < block.size(); i += 8) {
       const uint64_t value = random();
       std::memcpy(&block[i], &value, 8);
@@ -33,6 +40,89 @@ Status write_photo(const std::string& path, uint64_t seed) {
   }
   out.close();
   return out ? Status() : Status::io_error("cannot write '" + path + "'");
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+// A device store of its own (encrypted under `key` when given) and a work order on it.
+struct LocalPhone {
+  std::unique_ptr<DeviceStore> store;
+  std::string work_order;
+};
+
+Result<LocalPhone> local_phone(const std::string& path, std::optional<DatabaseKey> key) {
+  DeviceStoreOptions options;
+  options.key = std::move(key);
+  auto store = DeviceStore::create(path, {"B001", "tess", ""}, options);
+  if (!store.ok()) return store.status();
+  LocalPhone phone{std::move(store).value(), ""};
+  Result<Record> record = phone.store->insert("estates", {{"name", "Riverside"}});
+  for (const auto& [collection, fields] :
+       std::vector<std::pair<std::string, Json>>{{"buildings", {{"name", "Block A"}}},
+                                                 {"units", {{"number", "A-101"}}},
+                                                 {"households", {{"owner_name", "Wang Li"}}}}) {
+    if (!record.ok()) return record.status();
+    Json with_parent = fields;
+    const char* parent = collection == "buildings" ? "estate"
+                         : collection == "units"   ? "building"
+                                                   : "unit";
+    with_parent[parent] = record->id;
+    record = phone.store->insert(collection, with_parent);
+  }
+  if (!record.ok()) return record.status();
+  WorkOrderInput order;
+  order.household = record->id;
+  order.category = "structure";
+  order.description = "Cracks in the stairwell wall";
+  auto work_order = FieldWork(*phone.store).open_work_order(order);
+  if (!work_order.ok()) return work_order.status();
+  phone.work_order = work_order->id;
+  AttachmentPolicy policy;
+  policy.max_queue_bytes = int64_t{1} << 30;
+  FIELDSYNC_RETURN_IF_ERROR(AttachmentStore(*phone.store).set_policy(policy));
+  return phone;
+}
+
+// What a sealed file costs: one 5 MiB photo attached to a plain store and to an
+// encrypted one in turns (so both see the same load), then read back whole in 1 MiB
+// chunks as an upload reads it; the medians, in milliseconds.
+Status sealed_file_cost(const BenchmarkContext& context) {
+  ScratchDir scratch(context, "attach_cost");
+  auto plain = local_phone(scratch.file("plain.db"), std::nullopt);
+  if (!plain.ok()) return plain.status();
+  auto sealed = local_phone(scratch.file("sealed.db"), DatabaseKey::random());
+  if (!sealed.ok()) return sealed.status();
+  const std::string photo = scratch.file("photo.jpg");
+  FIELDSYNC_RETURN_IF_ERROR(write_photo(photo, 5, kLargePhotoBytes));
+  std::vector<double> attach_ms[2], read_ms[2];
+  for (int64_t round = 0; round < context.scaled(kCostRounds); ++round) {
+    for (int i = 0; i < 2; ++i) {
+      LocalPhone& phone = i == 0 ? *plain : *sealed;
+      AttachmentStore attachments(*phone.store);
+      auto start = Timer::now();
+      auto attached = attachments.attach("work_orders", phone.work_order, photo);
+      attach_ms[i].push_back(1000 * seconds_between(start, Timer::now()));
+      if (!attached.ok()) return attached.status();
+      start = Timer::now();
+      for (int64_t offset = 0; offset < attached->size; offset += kReadChunk) {
+        auto chunk = attachments.read(attached->sha256, offset, kReadChunk);
+        if (!chunk.ok()) return chunk.status();
+      }
+      read_ms[i].push_back(1000 * seconds_between(start, Timer::now()));
+    }
+  }
+  const double plain_attach = median(attach_ms[0]);
+  const double sealed_attach = median(attach_ms[1]);
+  report("attachments_upload", "attach_5mib_plain_ms", plain_attach, "ms");
+  report("attachments_upload", "attach_5mib_encrypted_ms", sealed_attach, "ms");
+  report("attachments_upload", "attach_5mib_ratio_encrypted_vs_plain", sealed_attach / plain_attach,
+         "x");
+  report("attachments_upload", "read_5mib_plain_ms", median(read_ms[0]), "ms");
+  report("attachments_upload", "read_5mib_encrypted_ms", median(read_ms[1]), "ms");
+  return Status();
 }
 
 Status attachments_upload(const BenchmarkContext& context) {
@@ -90,7 +180,7 @@ Status attachments_upload(const BenchmarkContext& context) {
   report("attachments_upload", "upload_rate", mib / upload_seconds, "MiB/s");
   report("attachments_upload", "device_peak_rss_before_upload", peak_before, "MiB");
   report("attachments_upload", "device_peak_rss", peak_rss_mib(), "MiB");
-  return Status();
+  return sealed_file_cost(context);
 }
 
 FIELDSYNC_BENCHMARK(attachments_upload, attachments_upload);
