@@ -83,6 +83,10 @@ FieldDef author(FieldDef f) {
   f.default_value = DefaultValue::kDeviceUser;
   return f;
 }
+FieldDef user_name(FieldDef f) {
+  f.names_user = true;
+  return f;
+}
 FieldDef now(FieldDef f) {
   f.default_value = DefaultValue::kNow;
   return f;
@@ -199,7 +203,7 @@ std::vector<CollectionDef> property_management_collections() {
       collection("households", "household", inherit({"unit"}, "residents"),
                  {ref(once("unit", T::kReference), "units"), editable("owner_name", T::kText, true),
                   editable("phones", T::kTextList), editable("residents", T::kTextList),
-                  editable("notes", T::kText), editable("collector", T::kText),
+                  editable("notes", T::kText), user_name(editable("collector", T::kText)),
                   editable("archived", T::kBoolean)});
   households.writers = {changes("collector", {"phones", "notes"}),
                         changes("customer_service", {"phones", "notes"})};
@@ -215,7 +219,7 @@ std::vector<CollectionDef> property_management_collections() {
   CollectionDef plans =
       collection("collection_plans", "collection plan",
                  BucketRule{Kind::kField, "user:", {"collector"}, "fees"},
-                 {once("collector", T::kText), once("month", T::kMonth),
+                 {user_name(once("collector", T::kText)), once("month", T::kMonth),
                   ref(editable("households", T::kReferenceList), "households"),
                   bounded(editable("daily_visit_target", T::kInteger, true), 0, 1000),
                   editable("amount_target", T::kMoney, true)});
@@ -374,7 +378,7 @@ std::vector<CollectionDef> property_management_collections() {
             about(editable("location", T::kGeo), "where it is"),
             about(editable("description", T::kText, true), "what was found"),
             about(editable("deadline", T::kDate), "when it must be rectified"),
-            about(editable("assignee", T::kText), "who follows it up"),
+            about(user_name(editable("assignee", T::kText)), "who follows it up"),
             author(about(once("reported_by", T::kText), "who found it")),
             now(about(once("reported_at", T::kTimestamp), "when it was found"))},
            lifecycle({"reported", "notified", "rectifying", "awaiting_review", "closed"})));
@@ -408,7 +412,7 @@ std::vector<CollectionDef> property_management_collections() {
                                      {"low", "normal", "urgent", "emergency"}),
                               "how urgent"),
                         "normal"),
-            about(editable("assignee", T::kText), "who handles it"),
+            about(user_name(editable("assignee", T::kText)), "who handles it"),
             now(about(once("reported_at", T::kTimestamp), "when it was reported"))},
            lifecycle({"reported", "dispatched", "in_progress", "completed", "return_visited",
                       "closed"})));
@@ -455,7 +459,7 @@ std::vector<CollectionDef> property_management_collections() {
             about(ref(once("household", T::kReference, false), "households"), "the household"),
             about(ref(once("building", T::kReference, false), "buildings"), "the building"),
             about(editable("description", T::kText, true), "what it is about"),
-            about(editable("assignee", T::kText), "who handles it"),
+            about(user_name(editable("assignee", T::kText)), "who handles it"),
             now(about(once("received_at", T::kTimestamp), "when it was received"))},
            lifecycle({"open", "processing", "resolved", "return_visited", "closed"})));
   complaints.check = [](const Json& f, std::vector<std::string>& problems) {

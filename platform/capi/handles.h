@@ -9,6 +9,7 @@
 
 #include "boundary.h"
 #include "fieldsync/device_store.h"
+#include "fieldsync/replicator.h"
 
 // A device database: one DeviceStore (one SQLite connection) behind a lock, because a
 // DeviceStore is not thread-safe and phone apps call from several threads.
@@ -20,10 +21,6 @@ struct fieldsync_db {
 };
 
 namespace fieldsync::capi {
-
-// What sync_value(kSyncToken) holds when the host keeps the device token in its
-// keychain (FIELDSYNC_TOKEN_IN_HOST): the device is enrolled, the token is elsewhere.
-inline constexpr const char* kTokenKeptByHost = "@kept-by-host";
 
 // Runs `body(DeviceStore&)` under db's lock, with every exception caught. `db` NULL
 // is an API error.

@@ -132,6 +132,17 @@ void show_progress(const SyncProgress& p) {
   std::fflush(stderr);
 }
 
+// What the office settled, for --json: each entry the phone held, with the note.
+Json settled_json(const std::vector<OfficeSettlement>& settled) {
+  Json out = Json::array();
+  for (const OfficeSettlement& s : settled) {
+    out.push_back({{"outcome", s.voided ? "voided" : "accepted"}, {"seq", s.change.seq},
+                   {"change_id", s.change.change_id}, {"collection", s.change.collection},
+                   {"record_id", s.change.record_id}, {"note", s.note}});
+  }
+  return out;
+}
+
 CliStatus run_sync(CommandContext& context) {
   FIELDSYNC_CLI_RETURN_IF_ERROR(expect_positional(context, 0, 0, ""));
   auto transport = server_transport(context);
@@ -156,7 +167,8 @@ CliStatus run_sync(CommandContext& context) {
                                  {"attachments_waiting", report->blobs_waiting},
                                  {"attachments_downloaded", report->blobs_downloaded},
                                  {"accepted_by_office", report->accepted_by_office},
-                                 {"voided_by_office", report->voided_by_office}});
+                                 {"voided_by_office", report->voided_by_office},
+                                 {"settled", settled_json(report->settled)}});
     return CliStatus();
   }
   render_pairs(context.out, {{"pushed", std::to_string(report->pushed)},
@@ -173,6 +185,15 @@ CliStatus run_sync(CommandContext& context) {
                 << " of this phone's refused changes (" << report->accepted_by_office
                 << " accepted, " << report->voided_by_office
                 << " voided); their parked entries are gone\n";
+    Table table({"settled", "collection", "record", "the office's note"});
+    const StoreRecords names(*context.store);
+    for (const OfficeSettlement& s : report->settled) {
+      const OutboxChange& c = s.change;
+      table.add_row({s.voided ? "voided" : "accepted", c.collection,
+                     record_text(context.store->schema(), c.collection, c.record_id, names, c.fields),
+                     s.note});
+    }
+    table.render(context.out);
   }
   if (report->blobs_waiting > 0) {
     context.out << "warning: " << report->blobs_waiting

@@ -2,6 +2,7 @@
 
 #include "fieldsync/id.h"
 #include "fieldsync/text_values.h"
+#include "text/text.h"
 
 namespace fieldsync::cli {
 namespace {
@@ -34,6 +35,8 @@ Json canonical_ids(const FieldDef& field, Json value) {
 Result<Json> parse_field_input(const FieldDef& field, std::string_view text) {
   auto value = parse_field_text(field, text);
   if (!value.ok()) return value.status();
+  // A user's name as the server keeps it (NFC), so it matches the user.
+  if (field.is_user_name() && value->is_string()) return Json(fieldsync::text::to_nfc(value->get<std::string>()));
   return canonical_ids(field, std::move(value).value());
 }
 

@@ -259,16 +259,46 @@ Result<std::string> to_utf8(std::string_view bytes, const std::string& encoding)
   return convert(cd.get(), bytes, encoding);
 }
 
+namespace {
+
+constexpr const char* kGbHint =
+    "the file looks like GB18030/GBK (Chinese Windows); convert it with --encoding gb18030";
+
+// Every two-byte character is a GB2312 punctuation mark or hanzi (lead A1-A3 or B0-F7,
+// trail A1-FE), as simplified Chinese text nearly always is. Almost all Big5 bytes also
+// read as GB18030, but Big5's common characters lead with A4-AF or trail with 40-7E,
+// which GB2312's hanzi never do.
+bool within_gb2312(std::string_view bytes) {
+  for (size_t i = 0; i < bytes.size();) {
+    const auto lead = static_cast<unsigned char>(bytes[i]);
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    if (i + 1 >= bytes.size()) return false;
+    const auto trail = static_cast<unsigned char>(bytes[i + 1]);
+    const bool row = (lead >= 0xA1 && lead <= 0xA3) || (lead >= 0xB0 && lead <= 0xF7);
+    if (!row || trail < 0xA1 || trail == 0xFF) return false;
+    i += 2;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::string encoding_hint(std::string_view bytes) {
   if (first_invalid_utf8_byte(bytes) == std::string_view::npos) return "";
   const std::string_view start = bytes.substr(0, 2);
   if (start == "\xFF\xFE" || start == "\xFE\xFF") {
     return "the file is UTF-16; save it as UTF-8 or use --encoding utf-16";
   }
-  if (to_utf8(bytes, "gb18030").ok()) {
-    return "the file looks like GB18030/GBK (Chinese Windows); convert it with --encoding "
-           "gb18030";
+  const bool gb = to_utf8(bytes, "gb18030").ok();
+  if (gb && within_gb2312(bytes)) return kGbHint;
+  if (to_utf8(bytes, "big5").ok()) {
+    return "the file looks like Big5 (Traditional Chinese: Taiwan, Hong Kong); convert it "
+           "with --encoding big5";
   }
+  if (gb) return kGbHint;
   return "save the file as UTF-8, or name its encoding with --encoding";
 }
 

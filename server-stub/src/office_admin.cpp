@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "event_times.h"
+#include "quotas.h"
 #include "fieldsync/buckets.h"
 #include "fieldsync/id.h"
 #include "fieldsync/merge.h"
@@ -46,6 +47,17 @@ Status require_user(ServerTransaction& txn, const std::string& name) {
   if (!user.ok()) return user.status();
   if (!*user) return Status::not_found("no user named '" + utf8_prefix(name, 64) + "'");
   return Status();
+}
+
+// Names of users typed by the office are kept as user names are (user_key), so
+// "collector=李华" typed in another normal form still names 李华 and her bucket.
+Json user_names_kept(const CollectionDef& c, Json fields) {
+  for (const FieldDef& field : c.fields) {
+    if (!field.is_user_name()) continue;
+    auto value = fields.find(field.name);
+    if (value != fields.end() && value->is_string()) *value = user_key(value->get<std::string>());
+  }
+  return fields;
 }
 
 }  // namespace
@@ -143,9 +155,12 @@ Result<std::string> OfficeAdmin::readmit(const std::string& device_code, int64_t
   Status s = in_write(store_, [&](ServerTransaction& txn) -> Status {
     auto device = device_of(txn, device_code);
     if (!device.ok()) return device.status();
-    if (!device->revoked) {
+    auto quotas = load_quotas(txn);
+    if (!quotas.ok()) return quotas.status();
+    if (!device->revoked && !token_expired(*device, *quotas, clock_.now_ms())) {
       return Status::failed_precondition("device " + device->device_code +
-                                         " is not revoked; it syncs with the token it has");
+                                         " is not revoked and its token has not expired; it "
+                                         "syncs with the token it has");
     }
     FIELDSYNC_RETURN_IF_ERROR(require_user(txn, device->user));
     return txn.put_enrollment_code(code_hash(store_.code_key(), code), device->user, clock_.now_ms() + ttl_ms,
@@ -176,7 +191,7 @@ Result<Record> OfficeAdmin::create_record_in(ServerTransaction& txn, const std::
     if (!parsed.ok()) return parsed.status().with_context("id");
     id = *parsed;
   }
-  Json full = fields;
+  Json full = user_names_kept(**c, fields);
   // An estate without a zone is in the server's (so phone and server count its days alike).
   if ((*c)->field("time_zone") != nullptr && !full.contains("time_zone")) {
     auto zone = server_zone(txn);
@@ -300,14 +315,14 @@ Result<Record> OfficeAdmin::edit_record_in(ServerTransaction& txn, const Refused
   change.collection = accepting.collection;
   change.record_id = accepting.record_id;
   change.kind = accepting.kind;
-  change.fields = fields;
+  change.fields = user_names_kept(**c, fields);
   const std::string stamp = hlc.tick().encode();
-  for (const auto& [name, value] : fields.items()) {
+  for (const auto& [name, value] : change.fields.items()) {
     change.stamps[name] = stamp;
     change.base[name] = (*current)->record.stamps.value(name, std::string());
   }
   if (change.kind == "update") {
-    if (Status s = schema_.validate_update(**c, fields); !s.ok()) return s;
+    if (Status s = schema_.validate_update(**c, change.fields); !s.ok()) return s;
   }
   MergeResult merged = merge_change(**c, schema_, (*current)->record, change);
   if (merged.outcome == ChangeOutcome::kRejected) return Status::invalid_argument(merged.reason);

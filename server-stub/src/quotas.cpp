@@ -1,5 +1,7 @@
 #include "quotas.h"
 
+#include <algorithm>
+
 #include "fieldsync/text_values.h"
 
 namespace fieldsync::server {
@@ -42,7 +44,11 @@ const std::vector<QuotaDef>& quota_defs() {
       {"changes_per_day_per_device", &Quotas::changes_per_day_per_device, "changes",
        kMaxChangesADay, "changes one device sent in the last 24 hours, taken or refused"},
       {"changes_per_day_per_user", &Quotas::changes_per_day_per_user, "changes",
-       kMaxChangesADay, "the same for all the devices of one user together"}};
+       kMaxChangesADay, "the same for all the devices of one user together"},
+      {"token_days_unused", &Quotas::token_days_unused, "days", 3650,
+       "days a device may go without a sync before its token expires (then: readmit)"},
+      {"token_rotation_days", &Quotas::token_rotation_days, "days", 365,
+       "days before a syncing device is given a new token (apps of protocol 3 and later)"}};
   return defs;
 }
 
@@ -71,6 +77,12 @@ Status set_quota(ServerTransaction& txn, const std::string& name, const std::str
   }
   return Status::invalid_argument("no quota '" + utf8_prefix(name, 40) + "'; the quotas are " +
                                   quota_names());
+}
+
+bool token_expired(const Device& device, const Quotas& quotas, int64_t now_ms) {
+  constexpr int64_t kDayMs = 24 * 3600 * 1000;
+  const int64_t active_ms = std::max(device.last_seen_ms, device.token_issued_ms);
+  return now_ms - active_ms > quotas.token_days_unused * kDayMs;
 }
 
 }  // namespace fieldsync::server

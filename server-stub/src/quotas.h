@@ -1,6 +1,6 @@
 // What one device and one user may keep on the server and send to it, set by the
 // office (`fieldsync-server quota`) with defaults: bytes of attachments, whole and in
-// uploads not yet finished, and changes in a day. Each quota is declared once here,
+// uploads not yet finished, changes in a day, and how long a device token lives. Each quota is declared once here,
 // with its default; the server's settings hold the office's values ("quota.<name>").
 // Private to server-stub.
 #pragma once
@@ -22,12 +22,17 @@ struct Quotas {
   // Changes taken or refused in the last 24 hours (refused ones are kept too).
   int64_t changes_per_day_per_device = 20000;
   int64_t changes_per_day_per_user = 40000;
+  // How long a device token lives: it expires after this many days without a sync (a
+  // lost phone's token dies with time; the office readmits a phone that comes back),
+  // and a syncing phone of protocol 3 is given a new one after this many days.
+  int64_t token_days_unused = 90;
+  int64_t token_rotation_days = 7;
 };
 
 struct QuotaDef {
   const char* name;  // "blob_mb_per_device"
   int64_t Quotas::*value;
-  const char* unit;  // "MiB" or "changes"
+  const char* unit;  // "MiB", "changes" or "days"
   int64_t max;       // the largest value the office may set (the least is 1)
   const char* about;  // for people
 };
@@ -40,5 +45,10 @@ Result<Quotas> load_quotas(ServerTransaction& txn);
 // Sets one quota (a whole number, 1 to its max); invalid_argument naming the quotas
 // for an unknown name or a bad value.
 Status set_quota(ServerTransaction& txn, const std::string& name, const std::string& value);
+
+// Whether `device`'s token has expired by `now_ms`: it has not synced for more than
+// token_days_unused, counted from its last sync or its token's issue, whichever is
+// later (docs/protocol.md, "Token rotation").
+bool token_expired(const Device& device, const Quotas& quotas, int64_t now_ms);
 
 }  // namespace fieldsync::server

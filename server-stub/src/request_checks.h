@@ -10,6 +10,7 @@
 #include "fieldsync/http_transport.h"
 #include "fieldsync/schema.h"
 #include "fieldsync/server/server_store.h"
+#include "quotas.h"
 
 namespace fieldsync::server {
 
@@ -20,11 +21,14 @@ HttpResponse from_status(const Status& s);
 struct Caller {
   Device device;
   User user;
+  Quotas quotas;  // in force when the caller was authenticated
 };
 
-// Fills `caller`, or returns the 401 to answer.
+// Fills `caller`, or returns the 401 to answer: for an unknown token, a departed user,
+// a revoked device, or a token unused for longer than the quota token_days_unused
+// (counted from the device's last sync or the token's issue, whichever is later).
 std::optional<HttpResponse> authenticate(ServerTransaction& txn, const std::string& token,
-                                         Caller& caller);
+                                         int64_t now_ms, Caller& caller);
 // The 400 or 426 to answer when the app's versions do not fit the server's.
 std::optional<HttpResponse> check_versions(int protocol, int schema_version, const Schema& schema);
 

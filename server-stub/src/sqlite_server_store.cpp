@@ -39,8 +39,10 @@ const char* kLayout =
     "  device_code TEXT NOT NULL UNIQUE, token_hash TEXT NOT NULL UNIQUE,"
     "  revoked INTEGER NOT NULL DEFAULT 0, last_seq INTEGER NOT NULL DEFAULT 0,"
     "  created_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL DEFAULT 0,"
-    "  node_id TEXT NOT NULL DEFAULT '');"
+    "  node_id TEXT NOT NULL DEFAULT '', token_issued_ms INTEGER NOT NULL DEFAULT 0,"
+    "  next_token_hash TEXT);"
     "CREATE INDEX devices_by_node ON devices (node_id);"
+    "CREATE UNIQUE INDEX devices_by_next_token ON devices (next_token_hash);"
     "CREATE TABLE closed_periods (period TEXT PRIMARY KEY, closed_ms INTEGER NOT NULL);"
     "CREATE TABLE refused_changes ("
     "  id INTEGER PRIMARY KEY, device_id TEXT NOT NULL, device_code TEXT NOT NULL,"
@@ -63,11 +65,11 @@ const char* kLayout =
     "CREATE INDEX record_changes_by_user ON record_changes (user, arrived_ms);"
     "CREATE INDEX refused_by_device ON refused_changes (device_code, refused_ms);"
     "CREATE INDEX refused_by_user ON refused_changes (user, refused_ms);"
-    "PRAGMA user_version = 6;";
+    "PRAGMA user_version = 7;";
 
 // The layout this build writes, and how each earlier one is brought to it: each
 // migration takes layout `to - 1` to `to`, in its own transaction, run in order on open.
-constexpr int64_t kLayoutVersion = 6;
+constexpr int64_t kLayoutVersion = 7;
 
 // Layout 1 to 2 (schema 1 kept buckets without a kind of data, "building:<id>"; layout
 // 2 gives each its kind, "building:<id>:fees"): every record's bucket derived again by
@@ -159,6 +161,16 @@ Status add_change_count_indexes(SqliteDb& db) {
       "CREATE INDEX refused_by_user ON refused_changes (user, refused_ms);");
 }
 
+// Layout 6 to 7: device tokens rotate; a token's age is counted from its issue, which
+// for tokens issued before is the device's enrollment.
+Status add_token_rotation(SqliteDb& db) {
+  return db.exec(
+      "ALTER TABLE devices ADD COLUMN token_issued_ms INTEGER NOT NULL DEFAULT 0;"
+      "ALTER TABLE devices ADD COLUMN next_token_hash TEXT;"
+      "UPDATE devices SET token_issued_ms = created_ms;"
+      "CREATE UNIQUE INDEX devices_by_next_token ON devices (next_token_hash);");
+}
+
 struct Migration {
   int64_t to;
   Status (*run)(SqliteDb& db);
@@ -167,7 +179,8 @@ const Migration kMigrations[] = {{2, migrate_buckets},
                                  {3, add_closed_periods},
                                  {4, add_refused_changes},
                                  {5, add_record_changes},
-                                 {6, add_change_count_indexes}};
+                                 {6, add_change_count_indexes},
+                                 {7, add_token_rotation}};
 
 Status migrate(SqliteDb& db, int64_t from) {
   for (const Migration& m : kMigrations) {
@@ -202,6 +215,7 @@ Device read_device(const SqliteStatement& s) {
   d.created_ms = s.column_int(5);
   d.last_seen_ms = s.column_int(6);
   d.node_id = s.column_text(7);
+  d.token_issued_ms = s.column_int(8);
   return d;
 }
 
@@ -215,7 +229,8 @@ bool is_plain_name(const std::string& name) {
 }
 
 constexpr const char* kDeviceColumns =
-    "SELECT id, user, device_code, revoked, last_seq, created_ms, last_seen_ms, node_id FROM devices";
+    "SELECT id, user, device_code, revoked, last_seq, created_ms, last_seen_ms, node_id,"
+    " token_issued_ms FROM devices";
 
 class SqliteServerTransaction final : public ServerTransaction {
  public:
@@ -422,7 +437,7 @@ class SqliteServerTransaction final : public ServerTransaction {
   Status put_device(const Device& d, const std::string& token_hash) override {
     auto s = db_.cached(
         "INSERT INTO devices (id, user, device_code, token_hash, revoked, last_seq, created_ms,"
-        " last_seen_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        " last_seen_ms, token_issued_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?7)");
     if (!s.ok()) return s.status();
     (*s)->bind(1, d.id).bind(2, d.user).bind(3, d.device_code).bind(4, token_hash);
     (*s)->bind(5, int64_t{d.revoked ? 1 : 0}).bind(6, d.last_seq).bind(7, d.created_ms);
@@ -440,7 +455,25 @@ class SqliteServerTransaction final : public ServerTransaction {
     return std::optional<Device>(read_device(**s));
   }
   Result<std::optional<Device>> device_by_token(const std::string& token_hash) override {
-    return device_by("token_hash", token_hash);
+    auto current = device_by("token_hash", token_hash);
+    if (!current.ok() || *current) return current;
+    auto next = device_by("next_token_hash", token_hash);
+    if (next.ok() && *next) (*next)->by_next_token = true;
+    return next;
+  }
+  Status offer_next_token(const std::string& device_id, const std::string& token_hash) override {
+    auto s = db_.cached("UPDATE devices SET next_token_hash = ? WHERE id = ?");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, token_hash).bind(2, device_id);
+    return (*s)->run();
+  }
+  Status promote_next_token(const std::string& device_id, int64_t now_ms) override {
+    auto s = db_.cached(
+        "UPDATE devices SET token_hash = next_token_hash, next_token_hash = NULL,"
+        " token_issued_ms = ? WHERE id = ? AND next_token_hash IS NOT NULL");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, now_ms).bind(2, device_id);
+    return (*s)->run();
   }
   Result<std::optional<Device>> device_by_code(const std::string& code) override {
     return device_by("device_code", code);
@@ -472,7 +505,9 @@ class SqliteServerTransaction final : public ServerTransaction {
   Result<std::vector<KnownToken>> known_tokens() override {
     auto s = db_.prepare(
         "SELECT d.token_hash, d.device_code, d.revoked, COALESCE(u.active, 0) FROM devices d "
-        "LEFT JOIN users u ON u.name = d.user");
+        "LEFT JOIN users u ON u.name = d.user UNION ALL "
+        "SELECT d.next_token_hash, d.device_code, d.revoked, COALESCE(u.active, 0) FROM devices d "
+        "LEFT JOIN users u ON u.name = d.user WHERE d.next_token_hash IS NOT NULL");
     if (!s.ok()) return s.status();
     std::vector<KnownToken> out;
     while (true) {
@@ -656,10 +691,13 @@ class SqliteServerTransaction final : public ServerTransaction {
     return read_refused_rows(*s);
   }
 
-  Status readmit_device(const std::string& device_id, const std::string& token_hash) override {
-    auto s = db_.cached("UPDATE devices SET revoked = 0, token_hash = ? WHERE id = ?");
+  Status readmit_device(const std::string& device_id, const std::string& token_hash,
+                        int64_t now_ms) override {
+    auto s = db_.cached(
+        "UPDATE devices SET revoked = 0, token_hash = ?, next_token_hash = NULL,"
+        " token_issued_ms = ? WHERE id = ?");
     if (!s.ok()) return s.status();
-    (*s)->bind(1, token_hash).bind(2, device_id);
+    (*s)->bind(1, token_hash).bind(2, now_ms).bind(3, device_id);
     return (*s)->run();
   }
 

@@ -29,7 +29,8 @@ std::string revoked_message(const std::string& device_code) {
 
 }  // namespace
 
-std::optional<HttpResponse> authenticate(ServerTransaction& txn, const std::string& token, Caller& caller) {
+std::optional<HttpResponse> authenticate(ServerTransaction& txn, const std::string& token,
+                                         int64_t now_ms, Caller& caller) {
   if (token.empty())
     return error_response(ErrorCode::kUnauthenticated, "this request needs a device token");
   auto device = txn.device_by_token(secret_hash(token));
@@ -45,8 +46,20 @@ std::optional<HttpResponse> authenticate(ServerTransaction& txn, const std::stri
   if ((*device)->revoked) {
     return error_response(ErrorCode::kUnauthenticated, revoked_message((*device)->device_code));
   }
+  auto quotas = load_quotas(txn);
+  if (!quotas.ok()) return from_status(quotas.status());
+  if (token_expired(**device, *quotas, now_ms)) {
+    return error_response(
+        ErrorCode::kUnauthenticated,
+        "this device's token expired: it had not synced for more than " +
+            std::to_string(quotas->token_days_unused) +
+            " days; its unsent changes are kept on the phone: ask the office for "
+            "`fieldsync-server readmit " +
+            (*device)->device_code + "` and enroll with the code it prints");
+  }
   caller.device = **device;
   caller.user = **user;
+  caller.quotas = *quotas;
   return std::nullopt;
 }
 
@@ -101,6 +114,8 @@ std::optional<HttpResponse> versions_of_refused(const std::string& body, const S
 constexpr int kFirstSchemaWithAccess = 2;
 // Nor the "settled" member: refused changes the office has settled.
 constexpr int kFirstSchemaWithSettlements = 4;
+// A device of an earlier protocol keeps its token (PullResponse::new_device_token).
+constexpr int kFirstProtocolWithRotation = 3;
 
 // Everything a push or pull checks before its work: the token, the versions, the
 // device's buckets. An error response to send back when any check fails.
@@ -112,8 +127,8 @@ struct Admitted {
 template <class Request>
 std::optional<HttpResponse> admit(ServerTransaction& txn, const std::string& token,
                                   const std::string& body, const Result<Request>& request,
-                                  const Schema& schema, Admitted& admitted) {
-  if (auto denied = authenticate(txn, token, admitted.caller)) return denied;
+                                  const Schema& schema, int64_t now_ms, Admitted& admitted) {
+  if (auto denied = authenticate(txn, token, now_ms, admitted.caller)) return denied;
   if (!request.ok()) {
     if (auto newer = versions_of_refused(body, schema)) return newer;
     return from_status(request.status());
@@ -296,7 +311,7 @@ HttpResponse SyncService::enroll(const std::string& body) {
                                 " but this phone is device " + request->receipt_code +
                                 "; the code is still unused");
     }
-    if (Status s = (*txn)->readmit_device(device.id, secret_hash(token)); !s.ok())
+    if (Status s = (*txn)->readmit_device(device.id, secret_hash(token), clock_.now_ms()); !s.ok())
       return from_status(s);
   } else {
     device.id = new_id(clock_);
@@ -343,8 +358,7 @@ std::optional<HttpResponse> changes_quota_refusal(ServerTransaction& txn, const 
   int64_t fresh = 0;  // replays of answered changes cost nothing
   for (const WireChange& change : request.changes) fresh += change.seq > caller.device.last_seq;
   if (fresh == 0) return std::nullopt;
-  auto quotas = load_quotas(txn);
-  if (!quotas.ok()) return from_status(quotas.status());
+  const Quotas* quotas = &caller.quotas;
   constexpr int64_t kDayMs = 24 * 3600 * 1000;
   auto sent = txn.changes_since(caller.device.device_code, caller.user.name, clock.now_ms() - kDayMs);
   if (!sent.ok()) return from_status(sent.status());
@@ -372,7 +386,7 @@ HttpResponse SyncService::push(const std::string& token, const std::string& body
   auto txn = store_.begin(true);
   if (!txn.ok()) return from_status(txn.status());
   Admitted admitted;
-  if (auto refused = admit(**txn, token, body, request, schema_, admitted)) return *refused;
+  if (auto refused = admit(**txn, token, body, request, schema_, clock_.now_ms(), admitted)) return *refused;
   if (auto over = changes_quota_refusal(**txn, clock_, admitted.caller, *request)) return *over;
   PushBatch batch(**txn, schema_, clock_, options_, admitted.caller.device, admitted.caller.user,
                   admitted.scope, request->schema_version, request->device_time_ms, blobs_);
@@ -394,7 +408,7 @@ HttpResponse SyncService::pull(const std::string& token, const std::string& body
   auto txn = store_.begin(false);
   if (!txn.ok()) return from_status(txn.status());
   Admitted admitted;
-  if (auto refused = admit(**txn, token, body, request, schema_, admitted)) return *refused;
+  if (auto refused = admit(**txn, token, body, request, schema_, clock_.now_ms(), admitted)) return *refused;
   const Scope& scope = admitted.scope;
   std::vector<std::string> buckets;
   if (scope.everything) {
@@ -443,7 +457,36 @@ HttpResponse SyncService::pull(const std::string& token, const std::string& body
     }
   }
   response.server_time_ms = clock_.now_ms();
+  txn->reset();  // the read ends before renew_token writes
+  if (request->protocol_version >= kFirstProtocolWithRotation || admitted.caller.device.by_next_token) {
+    response.new_device_token = renew_token(admitted.caller, request->protocol_version);
+  }
   return ok_response(encode(response));
+}
+
+std::string SyncService::renew_token(const Caller& caller, int protocol_version) {
+  constexpr int64_t kHourMs = 3600 * 1000;
+  constexpr int64_t kDayMs = 24 * kHourMs;
+  const Device& device = caller.device;
+  const int64_t now = clock_.now_ms();
+  const bool due = protocol_version >= kFirstProtocolWithRotation && !device.by_next_token &&
+                   now - device.token_issued_ms >= caller.quotas.token_rotation_days * kDayMs;
+  const bool seen_long_ago = now - device.last_seen_ms >= kHourMs;
+  if (!due && !device.by_next_token && !seen_long_ago) return "";
+  // Nothing here may fail the pull: the token the phone used still works either way.
+  auto txn = store_.begin(true);
+  if (!txn.ok()) return "";
+  if (device.by_next_token && !(*txn)->promote_next_token(device.id, now).ok()) return "";
+  std::string next;
+  if (due) {
+    next = random_token();
+    if (!(*txn)->offer_next_token(device.id, secret_hash(next)).ok()) return "";
+  }
+  if (seen_long_ago && !(*txn)->set_device_progress(device.id, 0, now).ok()) return "";
+  if (!(*txn)->commit().ok()) return "";
+  txn->reset();  // the store's lock is released before the token map's is taken
+  if (!next.empty()) add_known_token(secret_hash(next));
+  return next;
 }
 
 }  // namespace fieldsync::server

@@ -186,16 +186,15 @@ std::string quota_refusal(const BlobStore& blobs, const UploadLimits& limits, co
 // Authenticates the caller and gives the sizes its attachment records give `hash`, or
 // the error response to answer; for an upload, `limits` too.
 std::optional<HttpResponse> sizes_for_caller(ServerStore& store, const Schema& schema,
-                                             const std::string& token, const std::string& hash,
+                                             int64_t now_ms, const std::string& token,
+                                             const std::string& hash,
                                              bool upload, std::set<int64_t>& sizes, Caller& caller,
                                              UploadLimits* limits = nullptr) {
   auto txn = store.begin(false);
   if (!txn.ok()) return from_status(txn.status());
-  if (auto denied = authenticate(**txn, token, caller)) return denied;
+  if (auto denied = authenticate(**txn, token, now_ms, caller)) return denied;
   if (limits != nullptr) {
-    auto quotas = load_quotas(**txn);
-    if (!quotas.ok()) return from_status(quotas.status());
-    limits->quotas = *quotas;
+    limits->quotas = caller.quotas;
     auto devices = (*txn)->list_devices();
     if (!devices.ok()) return from_status(devices.status());
     for (const Device& d : *devices) {
@@ -240,7 +239,7 @@ HttpResponse SyncService::blob_status(const std::string& token, const std::strin
     auto txn = store_.begin(false);
     if (!txn.ok()) return from_status(txn.status());
     Caller caller;
-    if (auto denied = authenticate(**txn, token, caller)) return *denied;
+    if (auto denied = authenticate(**txn, token, clock_.now_ms(), caller)) return *denied;
     if (!request.ok()) return from_status(request.status());
     if (auto bad = check_versions(request->protocol_version, request->schema_version, schema_)) {
       return *bad;
@@ -280,7 +279,8 @@ HttpResponse SyncService::blob_put(const std::string& token, const std::string& 
   Caller caller;
   UploadLimits limits;
   if (auto refused =
-          sizes_for_caller(store_, schema_, token, hash, /*upload=*/true, sizes, caller, &limits))
+          sizes_for_caller(store_, schema_, clock_.now_ms(), token, hash, /*upload=*/true, sizes,
+                           caller, &limits))
     return *refused;
   auto params = parse_query(query, {"offset", "size", "chunk_sha256"});
   if (!params.ok()) return from_status(params.status());
@@ -344,7 +344,7 @@ HttpResponse SyncService::blob_get(const std::string& token, const std::string& 
   std::set<int64_t> sizes;
   Caller caller;
   if (auto refused =
-          sizes_for_caller(store_, schema_, token, hash, /*upload=*/false, sizes, caller))
+          sizes_for_caller(store_, schema_, clock_.now_ms(), token, hash, /*upload=*/false, sizes, caller))
     return *refused;
   auto params = parse_query(query, {"offset", "length"});
   if (!params.ok()) return from_status(params.status());

@@ -212,6 +212,7 @@ std::string encode(const PullResponse& m) {
     out += ",\"settled\":" + settled.dump();
     out += ",\"settled_cursor\":" + std::to_string(m.settled_cursor);
   }
+  if (!m.new_device_token.empty()) out += ",\"new_device_token\":" + Json(m.new_device_token).dump();
   out += "}";
   return out;
 }
@@ -244,7 +245,7 @@ Result<EnrollResponse> decode_enroll_response(const std::string& body) {
   EnrollResponse m;
   m.device_id = in.text("device_id", 64);
   m.device_code = in.text("device_code", 16);
-  m.device_token = in.text("device_token", 256);
+  m.device_token = in.text("device_token", kMaxTokenLength);
   m.user = in.text("user", 64);
   m.role = in.text("role", 32);
   m.server_time_ms = in.integer("server_time_ms", 0, INT64_MAX);
@@ -375,6 +376,12 @@ Result<PullResponse> decode_pull_response(const std::string& body) {
     if (!settled.ok()) return settled.status();
     m.settled = std::move(settled).value();
     m.settled_cursor = in.integer("settled_cursor", 0, INT64_MAX);
+  }
+  if (j->contains("new_device_token")) {
+    m.new_device_token = in.text("new_device_token", kMaxTokenLength);
+    if (m.new_device_token.empty()) {
+      return Status::invalid_argument("pull response: new_device_token is empty");
+    }
   }
   FIELDSYNC_RETURN_IF_ERROR(in.finish());
   for (const auto& b : buckets) {

@@ -233,19 +233,30 @@ Status Replicator::pull_all(const std::string& token, SyncReport& report, SyncPr
     }
     // Settlements first: an accepted change's record may come in this very page, and
     // its parked entry must be gone before then.
+    // Each is told to the user once: when it clears an entry still parked here.
     if (page->settled && !page->settled->empty()) {
+      auto parked = store_.parked_changes();
+      if (!parked.ok()) return parked.status();
       std::vector<SettledChange> settled;
       for (const Settlement& s : *page->settled) {
-        settled.push_back({s.seq, s.change_id, s.outcome == "voided"});
-        if (s.outcome == "voided") {
-          ++report.voided_by_office;
-        } else {
-          ++report.accepted_by_office;
-        }
+        const bool voided = s.outcome == "voided";
+        settled.push_back({s.seq, s.change_id, voided});
+        auto entry = std::find_if(parked->begin(), parked->end(), [&](const OutboxChange& c) {
+          return c.seq == s.seq && c.change_id == s.change_id;
+        });
+        if (entry == parked->end()) continue;
+        report.settled.push_back({*entry, voided, s.note});
+        ++(voided ? report.voided_by_office : report.accepted_by_office);
       }
       FIELDSYNC_RETURN_IF_ERROR(store_.settle_parked(settled));
       FIELDSYNC_RETURN_IF_ERROR(
           store_.set_sync_value(kSettledCursor, std::to_string(page->settled_cursor)));
+    }
+    // A rotated token is kept at once and used from the next sync on: the one this
+    // sync uses works until the server sees the new one, so a kill here loses nothing.
+    if (!page->new_device_token.empty()) {
+      FIELDSYNC_RETURN_IF_ERROR(store_.set_sync_value(kSyncToken, page->new_device_token));
+      report.token_rotated = true;
     }
     std::vector<Record> records;
     records.reserve(page->records.size());
@@ -267,7 +278,8 @@ Result<std::string> Replicator::device_token() const {
   if (stored->empty()) {
     return Status::failed_precondition("this device is not enrolled; run 'fieldsync enroll' first");
   }
-  return options_.device_token.empty() ? *stored : options_.device_token;
+  const bool host_keeps_it = *stored == kTokenKeptByHost;
+  return options_.device_token.empty() || !host_keeps_it ? *stored : options_.device_token;
 }
 
 Result<SyncReport> Replicator::sync(const ProgressCallback& callback) {

@@ -231,6 +231,9 @@ TEST_F(CliSyncTest, ARefusedPaymentAcceptedByTheOfficeClearsOnThePhoneOnce) {
   ProcessResult cleared = cli({"sync"});
   ASSERT_EQ(cleared.exit_code, 0) << cleared.err;
   EXPECT_NE(cleared.out.find("the office settled 1"), std::string::npos) << cleared.out;
+  // The collector sees which payment, by its receipt, and the office's note.
+  EXPECT_NE(cleared.out.find(receipt), std::string::npos) << cleared.out;
+  EXPECT_NE(cleared.out.find("paper receipt seen"), std::string::npos) << cleared.out;
   EXPECT_EQ(json({"status"}).value("parked_changes", -1), 0);
   ProcessResult again = cli({"sync"});
   ASSERT_EQ(again.exit_code, 0) << again.err;

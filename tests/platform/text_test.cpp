@@ -161,6 +161,12 @@ TEST(Text, ConvertsTextLongerThanItsFirstGuessOfSize) {
 
 TEST(Text, HintsAtTheEncodingOfAFileThatIsNotUtf8) {
   EXPECT_TRUE(contains(encoding_hint("name\n" + kLiHuaGb18030 + "\n"), "gb18030"));
+  // 李華 and 臺灣 in Big5 (printf '李華,臺灣' | iconv -t big5): both bytes read as GB18030 too.
+  const std::string big5 = "\xA7\xF5\xB5\xD8,\xBB\x4F\xC6\x57";
+  ASSERT_TRUE(to_utf8(big5, "gb18030").ok());
+  EXPECT_TRUE(contains(encoding_hint("name\n" + big5 + "\n"), "--encoding big5"))
+      << encoding_hint(big5);
+  EXPECT_TRUE(contains(encoding_hint("\xA7\xF5\xB5\xD8"), "big5"));  // 李華 alone
   EXPECT_EQ(encoding_hint("\xFF\xFE" + std::string("n\0a\0", 4)),
             "the file is UTF-16; save it as UTF-8 or use --encoding utf-16");
   EXPECT_EQ(encoding_hint("a" + kBadByte + "b"),

@@ -12,13 +12,7 @@ using testing::SyncWorld;
 using testing::TestDevice;
 using testing::must;
 
-int count_payments(SyncWorld& world, const std::string& household) {
-  int n = 0;
-  for (const auto& [id, record] : world.server_records()) {
-    n += record.collection == "payments" && record.fields.value("household", "") == household;
-  }
-  return n;
-}
+using testing::count_payments;
 
 // alice records a payment while offline, then loses building A before she syncs: the
 // server refuses it and keeps it for the office.
@@ -114,6 +108,12 @@ TEST(RefusedChanges, AVoidedChangeClearsThePhoneAndWritesNothing) {
   EXPECT_EQ(voided.note, "entered twice");
   SyncReport report = f.alice->sync();
   EXPECT_EQ(report.voided_by_office, 1);
+  // The phone is told which change and why, once.
+  ASSERT_EQ(report.settled.size(), 1u);
+  EXPECT_TRUE(report.settled[0].voided);
+  EXPECT_EQ(report.settled[0].note, "entered twice");
+  EXPECT_EQ(report.settled[0].change.record_id, f.payment.id);
+  EXPECT_TRUE(f.alice->sync().settled.empty());
   EXPECT_TRUE(must(f.alice->store->parked_changes()).empty());
   EXPECT_EQ(count_payments(f.world, f.world.household_a), 0);
   auto txn = must(f.world.server_store->begin(false));

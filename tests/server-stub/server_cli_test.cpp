@@ -134,6 +134,24 @@ TEST_F(ServerCliTest, UserNamesAreLettersOfAnyScriptKeptInOneNormalForm) {
   EXPECT_EQ(users.find("Rene\xCC\x81"), std::string::npos) << users;
 }
 
+TEST_F(ServerCliTest, NamesOfUsersTypedInRecordsAreKeptAsTheUserIs) {
+  ok({"user", "add", "Ren\xC3\xA9", "--role", "collector"});
+  // The office types her name with a combining accent: the plan still names her and
+  // lands in her bucket, where her phone reads it.
+  ok({"add", "collection_plans", "collector=Rene\xCC\x81", "month=2026-12", "daily_visit_target=5",
+      "amount_target=100.00"});
+  auto store = must(open_sqlite_server_store(db_));
+  auto txn = must(store->begin(false));
+  std::vector<StoredRecord> plans;
+  ASSERT_TRUE(txn->for_each_record("collection_plans", [&](const StoredRecord& r) {
+                   plans.push_back(r);
+                   return true;
+                 }).ok());
+  ASSERT_EQ(plans.size(), 1u);
+  EXPECT_EQ(plans[0].record.fields["collector"], "Ren\xC3\xA9");
+  EXPECT_EQ(plans[0].record.bucket, "user:Ren\xC3\xA9:fees");
+}
+
 TEST_F(ServerCliTest, IssuesAnEnrollmentCodeForAKnownUser) {
   ok({"user", "add", "alice", "--role", "collector"});
   const std::string code = ok({"enroll-code", "alice", "--ttl-hours", "24"});

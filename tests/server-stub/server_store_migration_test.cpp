@@ -3,7 +3,8 @@
 // again, so phones pull the kind-carrying buckets from their start and read by role.
 // Layout 2 had no closed periods; layout 3 kept no refused changes and had no codes
 // that re-admit a device; layout 4 kept no history of each record's changes; layout 5
-// had no indexes to count a device's or a user's changes of a day (quotas).
+// had no indexes to count a device's or a user's changes of a day (quotas); layout 6
+// did not rotate device tokens.
 #include <gtest/gtest.h>
 
 #include "fieldsync/access.h"
@@ -16,8 +17,17 @@ namespace {
 using testing::must;
 using testing::SyncWorld;
 
+// Takes a database of this build back to layout 6.
+void back_to_layout_6(SqliteDb& db) {
+  ASSERT_TRUE(db.exec("DROP INDEX devices_by_next_token").ok());
+  ASSERT_TRUE(db.exec("ALTER TABLE devices DROP COLUMN next_token_hash").ok());
+  ASSERT_TRUE(db.exec("ALTER TABLE devices DROP COLUMN token_issued_ms").ok());
+  ASSERT_TRUE(db.exec("PRAGMA user_version = 6").ok());
+}
+
 // Takes a database of this build back to layout 5.
 void back_to_layout_5(SqliteDb& db) {
+  back_to_layout_6(db);
   for (const char* index : {"record_changes_by_device", "record_changes_by_user", "refused_by_device",
                             "refused_by_user"}) {
     ASSERT_TRUE(db.exec(std::string("DROP INDEX ") + index).ok());
@@ -57,7 +67,7 @@ void reopen_after(SyncWorld& world, testing::TestDevice& device, void (*downgrad
                                                       Schema::property_management(), world.clock);
   {
     auto db = must(SqliteDb::open(path, /*create=*/false));
-    EXPECT_EQ(must(db->pragma_int("user_version")), 6);
+    EXPECT_EQ(must(db->pragma_int("user_version")), 7);
   }
   device.transport = std::make_unique<testing::LoopbackTransport>(*world.service);
   ReplicatorOptions options;
@@ -101,7 +111,7 @@ TEST(ServerStoreMigration, ALayoutOneDatabaseGetsBucketsByKindOfData) {
   EXPECT_EQ(migrated.at(paid.id).bucket, "building:" + world.building_a + ":fees");
   {
     auto db = must(SqliteDb::open(path, /*create=*/false));
-    EXPECT_EQ(must(db->pragma_int("user_version")), 6);
+    EXPECT_EQ(must(db->pragma_int("user_version")), 7);
   }
   // A phone of this build syncs on the migrated server and holds what it held.
   alice.transport = std::make_unique<testing::LoopbackTransport>(*world.service);
@@ -142,7 +152,7 @@ TEST(ServerStoreMigration, ALayoutTwoDatabaseGainsClosedPeriods) {
   ASSERT_EQ(closed.size(), 1u);
   EXPECT_EQ(closed.at("2026-11"), 1000);
   auto db = must(SqliteDb::open(path, /*create=*/false));
-  EXPECT_EQ(must(db->pragma_int("user_version")), 6);
+  EXPECT_EQ(must(db->pragma_int("user_version")), 7);
 }
 
 TEST(ServerStoreMigration, ALayoutThreeDatabaseKeepsRefusedChangesFromThenOn) {
@@ -183,6 +193,23 @@ TEST(ServerStoreMigration, ALayoutFourDatabaseKeepsEachRecordsHistoryFromThenOn)
   EXPECT_EQ(history[0].outcome, "applied");
 }
 
+TEST(ServerStoreMigration, ALayoutSixDatabaseRotatesTheTokensOfDevicesEnrolledBefore) {
+  SyncWorld world;
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  alice.sync();
+  const std::string first = must(alice.store->sync_value(kSyncToken));
+  reopen_after(world, alice, back_to_layout_6);
+  EXPECT_FALSE(alice.sync().token_rotated);  // its token counts from the enrollment
+  world.clock.advance(8 * 24 * 3600 * 1000);
+  EXPECT_TRUE(alice.sync().token_rotated);
+  alice.sync();
+  EXPECT_NE(must(alice.store->sync_value(kSyncToken)), first);
+  PullRequest pull;
+  pull.protocol_version = 2;
+  pull.schema_version = Schema::property_management().version();
+  EXPECT_EQ(world.service->handle({"POST", "/v1/pull", first, encode(pull)}).status, 401);
+}
+
 TEST(ServerStoreMigration, ALayoutThisBuildDoesNotKnowIsRefusedUntouched) {
   testing::TempDir dir;
   const std::string path = dir.file("server.db");
@@ -193,7 +220,7 @@ TEST(ServerStoreMigration, ALayoutThisBuildDoesNotKnowIsRefusedUntouched) {
   }
   auto opened = server::open_sqlite_server_store(path);
   ASSERT_FALSE(opened.ok());
-  EXPECT_NE(opened.status().message().find("has server layout 9; this build knows layouts 1 to 6"),
+  EXPECT_NE(opened.status().message().find("has server layout 9; this build knows layouts 1 to 7"),
             std::string::npos)
       << opened.status().to_string();
 }

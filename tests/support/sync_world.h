@@ -133,6 +133,15 @@ class SyncWorld {
   server::SyncServiceOptions service_options_;
 };
 
+// The payments the server holds for `household`.
+inline int count_payments(SyncWorld& world, const std::string& household) {
+  int n = 0;
+  for (const auto& [id, record] : world.server_records()) {
+    n += record.collection == "payments" && record.fields.value("household", "") == household;
+  }
+  return n;
+}
+
 // Every record a device holds, by id.
 inline std::map<std::string, Record> device_records(DeviceStore& store) {
   std::map<std::string, Record> out;

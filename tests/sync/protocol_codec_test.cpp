@@ -70,6 +70,20 @@ TEST(ProtocolCodec, PullResponsesRoundTripAsOneJsonDocument) {
   EXPECT_EQ(decoded->buckets, response.buckets);
   EXPECT_EQ(decoded->cursors, response.cursors);
   EXPECT_TRUE(decoded->more);
+  EXPECT_EQ(decoded->new_device_token, "");
+}
+
+TEST(ProtocolCodec, ARotatedTokenIsCarriedAndBounded) {
+  PullResponse page;
+  page.new_device_token = "t0k3n";
+  auto decoded = decode_pull_response(encode(page));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().to_string();
+  EXPECT_EQ(decoded->new_device_token, "t0k3n");
+  page.new_device_token = std::string(kMaxTokenLength + 1, 'a');
+  EXPECT_FALSE(decode_pull_response(encode(page)).ok());
+  Json empty = Json::parse(encode(PullResponse{}));
+  empty["new_device_token"] = "";
+  EXPECT_FALSE(decode_pull_response(empty.dump()).ok());
 }
 
 TEST(ProtocolCodec, DecodersNameWhatIsWrong) {

@@ -397,7 +397,7 @@ TEST(Replicator, ATokenTheAppKeepsIsSentInsteadOfTheStoredOne) {
   auto& alice = world.enroll("alice", "collector", {world.building_a});
   const std::string token = must(alice.store->sync_value(kSyncToken));
   // The app moved the token to its keychain; the database keeps only a marker.
-  ASSERT_TRUE(alice.store->set_sync_value(kSyncToken, "kept-by-the-app").ok());
+  ASSERT_TRUE(alice.store->set_sync_value(kSyncToken, kTokenKeptByHost).ok());
   EXPECT_EQ(Replicator(*alice.store, *alice.transport).sync().status().code(), StatusCode::kPermissionDenied);
   ReplicatorOptions options;
   options.device_token = token;

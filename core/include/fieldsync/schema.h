@@ -80,6 +80,10 @@ struct FieldDef {
   // The field names the person who wrote the record: a recording fills it with the
   // device's user, and the server refuses a field role's change that names another.
   bool author = false;
+  // The field names a user without being the author (who a household's fees are
+  // collected by, who follows a work order up). A name typed by a person is kept in
+  // NFC, as the server keeps user names, so it matches the user and their bucket.
+  bool names_user = false;
   DefaultValue default_value = DefaultValue::kNone;
   Json default_literal;  // with DefaultValue::kLiteral
   // At most one record per value of this field (a payment is voided once): the phone
@@ -94,6 +98,7 @@ struct FieldDef {
 
   bool is_status() const { return merge == MergeKind::kStatus && auto_value == AutoValue::kNone; }
   bool is_managed() const { return auto_value != AutoValue::kNone; }
+  bool is_user_name() const { return author || names_user; }
   // The index of `stage` in a status lifecycle, or -1.
   int stage_index(std::string_view stage) const;
 };

@@ -23,8 +23,10 @@ namespace fieldsync {
 
 // The protocol this build speaks, and the oldest one its server still serves: version
 // 2 added the possession proof of an attachment (WireChange::proof); a phone of version
-// 1 sends none and is served as before, except where a proof is needed.
-inline constexpr int kProtocolVersion = 2;
+// 1 sends none and is served as before, except where a proof is needed. Version 3 added
+// the device token's rotation (PullResponse::new_device_token); a phone of an earlier
+// version keeps its token, which still expires when the phone stays away too long.
+inline constexpr int kProtocolVersion = 3;
 inline constexpr int kMinProtocolVersion = 1;
 // The largest protocol or schema version a request may name; more is malformed.
 inline constexpr int kMaxVersion = 1000000;
@@ -137,7 +139,13 @@ struct PullResponse {
   // number; sent to devices of schema 4 and later.
   std::optional<std::vector<Settlement>> settled;
   int64_t settled_cursor = 0;
+  // The device's next token, when the server rotates it (protocol 3 and later): the
+  // phone keeps it and uses it from its next sync on; the token it has works until
+  // then (docs/protocol.md, "Token rotation").
+  std::string new_device_token;
 };
+// The longest token the phone takes.
+inline constexpr size_t kMaxTokenLength = 256;
 
 struct ErrorBody {
   ErrorCode code = ErrorCode::kInternal;

@@ -39,7 +39,8 @@ struct ReplicatorOptions {
   // buckets (otherwise they come on request, with fetch_blob()), up to a budget.
   int64_t blob_chunk = int64_t{1} << 20;
   // The device token, when the app keeps it in the platform keychain rather than in
-  // the database; empty: the one enrollment stored (DeviceStore::sync_value).
+  // the database; empty: the one enrollment stored (DeviceStore::sync_value). A token
+  // the server rotated and the app has not taken yet is stored, and wins over this.
   std::string device_token;
   bool prefetch_blobs = false;
   int64_t prefetch_max_bytes = int64_t{256} << 20;
@@ -64,6 +65,14 @@ struct SyncProgress {
 };
 using ProgressCallback = std::function<void(const SyncProgress&)>;
 
+// One of this device's parked changes the office settled, as the phone held it, with
+// the office's note ("paid at the office; void the duplicate").
+struct OfficeSettlement {
+  OutboxChange change;
+  bool voided = false;
+  std::string note;
+};
+
 struct SyncReport {
   int64_t pushed = 0;
   int64_t applied = 0;
@@ -81,6 +90,12 @@ struct SyncReport {
   int64_t blobs_downloaded = 0;    // prefetched
   int64_t accepted_by_office = 0;  // refused changes the office accepted since the last sync
   int64_t voided_by_office = 0;    // ... and voided; their parked entries are gone
+  std::vector<OfficeSettlement> settled;  // those entries, each told once
+  // The server rotated the device's token: the store holds the new one, used from the
+  // next sync on. An app that keeps the token itself (ReplicatorOptions::device_token)
+  // moves it to its keychain (fieldsync_take_device_token in the C API); until then
+  // the stored one is used.
+  bool token_rotated = false;
 };
 
 struct SyncStatus {
@@ -100,6 +115,9 @@ struct SyncStatus {
 // Keys of DeviceStore::sync_value used by the replicator.
 inline constexpr const char* kSyncServer = "server";
 inline constexpr const char* kSyncToken = "device_token";
+// What kSyncToken holds when the app keeps the device token in its keychain (the C
+// API's FIELDSYNC_TOKEN_IN_HOST): the device is enrolled, the token is elsewhere.
+inline constexpr const char* kTokenKeptByHost = "@kept-by-host";
 // TLS to the server, as given at enrollment: a CA file to trust, a key pin.
 inline constexpr const char* kSyncCaFile = "server_ca_file";
 inline constexpr const char* kSyncPin = "server_pin";

@@ -46,6 +46,11 @@ struct Device {
   int64_t last_seq = 0;  // the highest change number applied from this device
   int64_t created_ms = 0;
   int64_t last_seen_ms = 0;
+  // Token rotation (docs/protocol.md, "Token rotation"): when the current token was
+  // issued, and whether the device was found by the next token the server offered it
+  // (which becomes the current one once the device uses it).
+  int64_t token_issued_ms = 0;
+  bool by_next_token = false;
 };
 
 struct KnownToken {
@@ -171,19 +176,28 @@ class ServerTransaction {
   virtual Result<std::optional<RedeemedCode>> redeem_enrollment_code(const std::string& code_hash,
                                                                      int64_t now_ms) = 0;
   virtual Status put_device(const Device& device, const std::string& token_hash) = 0;
+  // The device whose current token or offered next token this is.
   virtual Result<std::optional<Device>> device_by_token(const std::string& token_hash) = 0;
+  // Offers the device a next token (replacing any offered before); its current one
+  // keeps working until promote_next_token.
+  virtual Status offer_next_token(const std::string& device_id, const std::string& token_hash) = 0;
+  // The offered token becomes the current one, issued at `now_ms`; the old one is gone.
+  virtual Status promote_next_token(const std::string& device_id, int64_t now_ms) = 0;
   virtual Result<std::optional<Device>> device_by_code(const std::string& device_code) = 0;
   virtual Result<std::optional<Device>> device_by_node(const std::string& node_id) = 0;
   virtual Status set_device_node(const std::string& device_id, const std::string& node_id) = 0;
   virtual Result<std::vector<Device>> list_devices() = 0;
-  // Every device's token hash, whether it may sync (not revoked, its user active), and
-  // its code: what the HTTP front's gate decides from before a body is read.
+  // Every device's token hashes (its current one and an offered next one), whether it
+  // may sync (not revoked, its user active), and its code: what the HTTP front's gate
+  // decides from before a body is read.
   virtual Result<std::vector<KnownToken>> known_tokens() = 0;
   virtual Status set_device_progress(const std::string& device_id, int64_t last_seq,
                                      int64_t seen_ms) = 0;
   virtual Status revoke_device(const std::string& device_id) = 0;
-  // Lifts a revocation, giving the device a new token; its code and progress stay.
-  virtual Status readmit_device(const std::string& device_id, const std::string& token_hash) = 0;
+  // Lifts a revocation (or an expired token), giving the device a new token issued at
+  // `now_ms`; its code and progress stay.
+  virtual Status readmit_device(const std::string& device_id, const std::string& token_hash,
+                                int64_t now_ms) = 0;
 
   // The server's settings: "time_zone", the zone of an estate that names none.
   virtual Result<std::optional<std::string>> setting(const std::string& key) = 0;

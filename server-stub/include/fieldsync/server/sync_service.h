@@ -41,6 +41,8 @@ struct Admission {
   size_t max_body_bytes = 0;            // the largest body worth reading for this request
 };
 
+struct Caller;  // the device and user behind a token (request_checks.h)
+
 class SyncService {
  public:
   // `blobs` may be null (no blob endpoints); otherwise it must outlive the service.
@@ -53,9 +55,9 @@ class SyncService {
   // none, one no device holds, or one of a revoked device or a departed user, is
   // refused (401) without a transaction; a request that needs none (enroll, health, an
   // unknown path) may bring only a small body. Tokens are known from a map kept in
-  // memory (loaded from the store, added to at each enrollment, reloaded at most every
-  // two seconds on a miss and every thirty in any case), so a flood of made-up tokens
-  // costs one hash each. When the store cannot be read the gate answers 503. handle()
+  // memory (loaded from the store, added to at each enrollment and each token offered,
+  // reloaded at most every two seconds on a miss and every thirty in any case), so a
+  // flood of made-up tokens costs one hash each. When the store cannot be read the gate answers 503. handle()
   // still checks the token in full: the map may be a moment behind the office.
   Admission admit_headers(const std::string& method, const std::string& path,
                           const std::string& token);
@@ -76,6 +78,10 @@ class SyncService {
   HttpResponse blob_get(const std::string& token, const std::string& hash,
                         const std::string& query);
 
+  // After a pull has read (sync_service.cpp): notes the device's sync (at most
+  // hourly), makes a next token it used its current one, and offers a device of
+  // protocol 3 whose token is due a next one, returned ("" when none).
+  std::string renew_token(const Caller& caller, int protocol_version);
   // The gate's answer for a token: nullopt to let it through, else the refusal.
   std::optional<HttpResponse> token_refusal(const std::string& token_hash);
   void add_known_token(const std::string& token_hash);
