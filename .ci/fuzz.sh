@@ -12,7 +12,8 @@ bash .ci/deps.sh fuzz
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 dir=build-fuzz
 seconds="${FIELDSYNC_FUZZ_SECONDS:-60}"
-targets=(${FIELDSYNC_FUZZ_TARGETS:-protocol_decode_fuzzer schema_validation_fuzzer csv_import_fuzzer})
+targets=(${FIELDSYNC_FUZZ_TARGETS:-protocol_decode_fuzzer schema_validation_fuzzer csv_import_fuzzer
+                                   http_front_fuzzer})
 
 start=$SECONDS
 CC=clang CXX=clang++ cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFIELDSYNC_FUZZ=ON \

@@ -5,6 +5,10 @@
 // connection's handlers run on a strand of its own); workers run SyncService::handle,
 // which may block on the store, so that no I/O thread ever waits for a transaction.
 // A worker hands its answer back to the connection's strand.
+//
+// serve_in_memory (http_front_in_memory.h) runs the same Connection over Beast's
+// in-memory test stream on the caller's thread, which also runs the jobs: the fuzzer's
+// way in. Only the stream functions below tell the kinds of stream apart.
 #include "http_front.h"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -12,6 +16,7 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/beast/_experimental/test/stream.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -33,6 +38,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "http_front_in_memory.h"
+
 namespace fieldsync::server {
 namespace {
 
@@ -42,6 +49,9 @@ namespace net = boost::asio;
 namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 using SteadyTime = std::chrono::steady_clock::time_point;
+using TcpStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+using MemoryStream = beast::test::stream;  // serve_in_memory's
 
 // How long stop() lets requests in flight be answered before closing connections.
 constexpr auto kDrainTimeout = std::chrono::seconds(10);
@@ -66,6 +76,42 @@ std::string bearer_token(std::string_view value) {
 // Whether a read failed on what the client sent (its HTTP), not on the connection.
 bool is_parse_error(const beast::error_code& ec) {
   return ec.category() == http::make_error_code(http::error::bad_target).category();
+}
+
+// Whether a request target is ASCII, as RFC 9112 has it (any other byte is sent
+// percent-encoded). Beast lets bytes over 0x7F through; the service quotes a path it
+// does not know in its answer, which must be UTF-8.
+bool is_ascii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+// What a connection does to its stream besides reading and writing, by kind of stream:
+// a deadline for what it does next, closing its sending half, closing. In memory nothing
+// is ever waited for (every byte is there, then the end), so there is no deadline.
+void expire_after(TcpStream& s, std::chrono::steady_clock::duration d) {
+  s.expires_after(d);
+}
+void expire_after(TlsStream& s, std::chrono::steady_clock::duration d) {
+  s.next_layer().expires_after(d);
+}
+void expire_after(MemoryStream&, std::chrono::steady_clock::duration) {}
+
+void shutdown_send(TcpStream& s) {
+  beast::error_code ignored;
+  s.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+void shutdown_send(MemoryStream&) {}  // the client reads what was written either way
+
+void close_stream(TcpStream& s) {
+  beast::error_code ignored;
+  s.socket().close(ignored);
+}
+void close_stream(TlsStream& s) {
+  close_stream(s.next_layer());
+}
+void close_stream(MemoryStream& s) {
+  s.close();
 }
 
 // Token buckets by key (an address, a token): thread-safe. Keys whose bucket is full
@@ -206,14 +252,20 @@ class FrontState {
 
   // A worker's loop: phones' jobs first; returns after close_queue() and empty queues.
   void run_worker() {
-    while (auto job = next_job()) {
-      HttpResponse answer = service.handle(job->request);
-      if (answer.status == 401 && job->request.path.rfind("/v1/enroll", 0) == 0) {
-        failed_enrollments_per_address.charge(job->request.peer_address);
-        failed_enrollments_overall.charge("");
-      }
-      job->reply(std::move(answer));
+    while (auto job = next_job(/*wait=*/true)) run(std::move(*job));
+  }
+
+  // The job a worker would run next, if one is waiting; never waits (serve_in_memory).
+  std::optional<Job> waiting_job() { return next_job(/*wait=*/false); }
+
+  // Runs the service on a job and hands its answer back to the job's connection.
+  void run(Job job) {
+    HttpResponse answer = service.handle(job.request);
+    if (answer.status == 401 && job.request.path.rfind("/v1/enroll", 0) == 0) {
+      failed_enrollments_per_address.charge(job.request.peer_address);
+      failed_enrollments_overall.charge("");
     }
+    job.reply(std::move(answer));
   }
 
   // Workers return once the job each is running is done. Jobs still waiting are
@@ -231,11 +283,13 @@ class FrontState {
   }
 
  private:
-  std::optional<Job> next_job() {
+  std::optional<Job> next_job(bool wait) {
     std::unique_lock lock(mutex_);
-    job_ready_.wait(lock, [this] {
-      return !device_jobs_.empty() || !anonymous_jobs_.empty() || queue_closed_;
-    });
+    if (wait) {
+      job_ready_.wait(lock, [this] {
+        return !device_jobs_.empty() || !anonymous_jobs_.empty() || queue_closed_;
+      });
+    }
     auto& queue = !device_jobs_.empty() ? device_jobs_ : anonymous_jobs_;
     if (queue.empty()) return std::nullopt;
     Job job = std::move(queue.front());
@@ -272,11 +326,11 @@ HttpResponse busy(const std::string& why) {
 }
 
 // One connection: reads requests one after another and answers each. Stream is
-// beast::tcp_stream or beast::ssl_stream<beast::tcp_stream>.
+// TcpStream, TlsStream or MemoryStream.
 template <class Stream>
 class Connection final : public std::enable_shared_from_this<Connection<Stream>> {
  public:
-  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
   template <class... StreamArgs>
   Connection(std::shared_ptr<FrontState> state, std::string peer, StreamArgs&&... stream_args)
@@ -294,7 +348,7 @@ class Connection final : public std::enable_shared_from_this<Connection<Stream>>
 
   void start() {
     if constexpr (kTls) {
-      tcp_layer().expires_after(state_->options.header_timeout);
+      expire_after(stream_, state_->options.header_timeout);
       stream_.async_handshake(ssl::stream_base::server,
                               [self = this->shared_from_this()](beast::error_code ec) {
                                 if (ec) return self->close_now();
@@ -306,20 +360,13 @@ class Connection final : public std::enable_shared_from_this<Connection<Stream>>
   }
 
  private:
-  beast::tcp_stream& tcp_layer() {
-    if constexpr (kTls) {
-      return stream_.next_layer();
-    } else {
-      return stream_;
-    }
-  }
-
   void read_header() {
+    head_request_ = false;
     header_.emplace();
     header_->header_limit(static_cast<std::uint32_t>(state_->options.max_header_bytes));
     // The body's limit depends on who sends it: decided in on_header, not here.
     header_->body_limit(std::numeric_limits<std::uint64_t>::max());
-    tcp_layer().expires_after(state_->options.header_timeout);
+    expire_after(stream_, state_->options.header_timeout);
     http::async_read_header(stream_, buffer_, *header_,
                             [self = this->shared_from_this()](beast::error_code ec, size_t) {
                               self->on_header(ec);
@@ -343,6 +390,7 @@ class Connection final : public std::enable_shared_from_this<Connection<Stream>>
           ErrorCode::kBadRequest, "the request is not HTTP the server can read: " + ec.message()));
     }
     const auto& head = header_->get();
+    head_request_ = head.method() == http::verb::head;
     const size_t fields = static_cast<size_t>(std::distance(head.begin(), head.end()));
     if (fields > state_->options.max_header_fields) {
       return answer_and_close(error_response(
@@ -350,6 +398,11 @@ class Connection final : public std::enable_shared_from_this<Connection<Stream>>
                                            " header fields; at most " +
                                            std::to_string(state_->options.max_header_fields) +
                                            " are read"));
+    }
+    if (!is_ascii({head.target().data(), head.target().size()})) {
+      return answer_and_close(
+          error_response(ErrorCode::kBadRequest,
+                         "the request target has a byte outside ASCII; send it percent-encoded"));
     }
     if (state_->refusing()) {
       return answer_and_close(busy("the server is shutting down; try again shortly"));
@@ -400,7 +453,7 @@ class Connection final : public std::enable_shared_from_this<Connection<Stream>>
     body_->body_limit(limit);
     const auto allowance = std::chrono::seconds(
         static_cast<int64_t>(expected / std::max<size_t>(1, state_->options.min_body_rate)));
-    tcp_layer().expires_after(state_->options.body_timeout + allowance);
+    expire_after(stream_, state_->options.body_timeout + allowance);
     http::async_read(stream_, buffer_, *body_,
                      [self = this->shared_from_this(), limit](beast::error_code ec, size_t) {
                        if (ec == http::error::body_limit) {
@@ -457,7 +510,10 @@ class Connection final : public std::enable_shared_from_this<Connection<Stream>>
     out->body() = std::move(r.body);
     out->keep_alive(keep_alive_ && !state_->refusing());
     out->prepare_payload();
-    tcp_layer().expires_after(state_->options.write_timeout);
+    // An answer to HEAD gives the length a GET would get, and no body: bytes after it
+    // would be read as the start of the next answer.
+    if (head_request_) out->body().clear();
+    expire_after(stream_, state_->options.write_timeout);
     http::async_write(stream_, *out,
                       [self = this->shared_from_this(), out](beast::error_code ec, size_t) {
                         self->on_written(ec, out->keep_alive());
@@ -476,15 +532,14 @@ class Connection final : public std::enable_shared_from_this<Connection<Stream>>
 
   void close_gracefully() {
     if constexpr (kTls) {
-      tcp_layer().expires_after(kLingerTime);
+      expire_after(stream_, kLingerTime);
       stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) { self->close_now(); });
     } else {
-      beast::error_code ignored;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      shutdown_send(stream_);
       if (!unread_body_) return close_now();
       // The client may still be sending the body the answer refused; closing with
       // unread bytes would reset the connection and lose the answer on its way.
-      tcp_layer().expires_after(kLingerTime);
+      expire_after(stream_, kLingerTime);
       linger_.resize(16 * 1024);
       linger();
     }
@@ -499,10 +554,7 @@ class Connection final : public std::enable_shared_from_this<Connection<Stream>>
                             });
   }
 
-  void close_now() {
-    beast::error_code ignored;
-    tcp_layer().socket().close(ignored);
-  }
+  void close_now() { close_stream(stream_); }
 
   std::shared_ptr<FrontState> state_;
   const std::string peer_;
@@ -513,6 +565,7 @@ class Connection final : public std::enable_shared_from_this<Connection<Stream>>
   HttpRequest request_;
   bool device_ = false;
   bool keep_alive_ = true;
+  bool head_request_ = false;  // the request being answered is a HEAD
   bool awaiting_answer_ = false;
   bool unread_body_ = false;
   std::vector<char> linger_;
@@ -589,11 +642,9 @@ class BeastHttpFront final : public HttpFront {
       if (!state_->connection_opened(address)) {
         socket.close(peer_ec);
       } else if (tls_) {
-        std::make_shared<Connection<beast::ssl_stream<beast::tcp_stream>>>(
-            state_, address, std::move(socket), *tls_)
-            ->start();
+        std::make_shared<Connection<TlsStream>>(state_, address, std::move(socket), *tls_)->start();
       } else {
-        std::make_shared<Connection<beast::tcp_stream>>(state_, address, std::move(socket))->start();
+        std::make_shared<Connection<TcpStream>>(state_, address, std::move(socket))->start();
       }
       accept();
     });
@@ -652,6 +703,38 @@ Result<std::unique_ptr<HttpFront>> HttpFront::start(SyncService& service,
                                                 std::move(tls).value());
   FIELDSYNC_RETURN_IF_ERROR(front->listen());
   return std::unique_ptr<HttpFront>(std::move(front));
+}
+
+InMemoryOutcome serve_in_memory(SyncService& service, const HttpFrontOptions& options,
+                                const InMemoryExchange& exchange) {
+  auto state = std::make_shared<FrontState>(service, options);
+  InMemoryOutcome outcome;
+  net::io_context io;  // outlives both streams, as Beast's test stream requires
+  beast::test::fail_count failure(exchange.fail_at > 0 ? exchange.fail_at
+                                                       : std::numeric_limits<size_t>::max());
+  MemoryStream client(io);
+  {
+    MemoryStream server(io, failure);
+    client.connect(server);
+    server.append(exchange.sent);
+    server.close_remote();  // the client sends nothing more: a read past `sent` ends
+    if (exchange.read_size > 0) server.read_size(exchange.read_size);
+    if (!state->connection_opened(exchange.peer_address)) return outcome;
+    std::make_shared<Connection<MemoryStream>>(state, exchange.peer_address, std::move(server))
+        ->start();
+  }
+  // The connection runs until it waits for an answer or is done; then the job it queued
+  // runs here, as a worker would run it, and its answer goes back to the connection.
+  for (;;) {
+    io.run();
+    std::optional<Job> job = state->waiting_job();
+    if (!job) break;
+    outcome.handled.push_back(job->request);
+    state->run(std::move(*job));
+    io.restart();
+  }
+  outcome.received = std::string(client.str());
+  return outcome;
 }
 
 }  // namespace fieldsync::server

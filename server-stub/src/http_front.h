@@ -7,7 +7,7 @@
 //   TLS handshake within the header timeout;
 //   headers: at most max_header_bytes (431), at most max_header_fields (431), all of
 //     them within the header timeout (a slow sender is cut off; so is an idle
-//     kept-alive connection);
+//     kept-alive connection); a request target with a byte outside ASCII is 400;
 //   rate: per address, then per device token (429 with Retry-After);
 //   gate (SyncService::admit_headers): a device path with no token or an unknown one
 //     is 401; a declared Content-Length over the request's limit is 413, at once;
@@ -16,7 +16,7 @@
 //   queue: a phone's request (a live token) and an anonymous one (enroll, health)
 //     wait in separate bounded queues, phones' first, so a flood of anonymous requests
 //     cannot take an enrolled phone's place (503 when a queue is full);
-//   worker: SyncService::handle, then the reply.
+//   worker: SyncService::handle, then the reply (to a HEAD, its headers alone).
 // Failed enrollments are counted per address and overall; over either budget, the
 // enroll path answers 429 until it refills (guessing codes costs time).
 //
