@@ -83,6 +83,10 @@ FieldDef author(FieldDef f) {
   f.default_value = DefaultValue::kDeviceUser;
   return f;
 }
+FieldDef estate_max(FieldDef f) {
+  f.estate_max = true;
+  return f;
+}
 FieldDef user_name(FieldDef f) {
   f.names_user = true;
   return f;
@@ -175,8 +179,11 @@ std::vector<CollectionDef> property_management_collections() {
                  {editable("name", T::kText, true), editable("address", T::kText),
                   editable("archived", T::kBoolean),
                   about(editable("time_zone", T::kText),
-                        "the estate's time zone, an IANA name like Asia/Shanghai")});
-  estates.fields.back().since_version = 3;
+                        "the estate's time zone, an IANA name like Asia/Shanghai"),
+                  about(bounded(editable("max_amount", T::kMoney), 1, kMaxAmountMinor),
+                        "the most one payment, charge or promise may hold here (100,000.00 "
+                        "when not set)")});
+  estates.fields[3].since_version = 3;
   estates.check = [](const Json& f, std::vector<std::string>& problems) {
     if (!f.contains("time_zone") || !f["time_zone"].is_string()) return;
     if (auto zone = TimeZone::named(f["time_zone"].get<std::string>()); !zone.ok()) {
@@ -212,7 +219,7 @@ std::vector<CollectionDef> property_management_collections() {
   CollectionDef charges =
       collection("charges", "charge", inherit({"household"}, "fees"),
                  {ref(once("household", T::kReference), "households"), once("fee_item", T::kText),
-                  once("period", T::kMonth), bounded(once("amount", T::kMoney), 0, kMaxAmountMinor),
+                  once("period", T::kMonth), estate_max(bounded(once("amount", T::kMoney), 0, kMaxAmountMinor)),
                   once("due_date", T::kDate, false), editable("cancelled", T::kBoolean)});
   charges.label = {{"household", "fee_item", "period"}};
   all.push_back(std::move(charges));
@@ -251,7 +258,7 @@ std::vector<CollectionDef> property_management_collections() {
        about(choice(once("outcome", T::kText), kFeeVisitOutcomes), "what came of the visit"),
        about(once("person_met", T::kText, false), "who was met"),
        about(once("promise_date", T::kDate, false), "the date payment was promised for (promised)"),
-       about(bounded(once("promise_amount", T::kMoney, false), 0, kMaxAmountMinor),
+       about(estate_max(bounded(once("promise_amount", T::kMoney, false), 0, kMaxAmountMinor)),
              "the amount promised, like 50.00"),
        about(ref(once("work_order", T::kReference, false), "work_orders"),
              "the work order the owner refuses over (refused_service)"),
@@ -291,7 +298,8 @@ std::vector<CollectionDef> property_management_collections() {
        about(ref(once("charges", T::kReferenceList, false), "charges"),
              "the charges this pays (all of this household)"),
        about(once("periods", T::kTextList, false), "or the billing months this pays, YYYY-MM"),
-       about(bounded(once("amount", T::kMoney), 1, kMaxAmountMinor), "the amount paid, like 120.50"),
+       about(estate_max(bounded(once("amount", T::kMoney), 1, kMaxAmountMinor)),
+             "the amount paid, like 120.50"),
        defaults_to(about(choice(once("method", T::kText),
                                 {"cash", "card", "bank_transfer", "mobile", "cheque"}),
                          "how it was paid"),

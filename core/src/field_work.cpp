@@ -90,8 +90,9 @@ Result<Record> FieldWork::record(const std::string& collection_name, Json fields
     if (valid.details().empty()) return valid;
     problems = valid.details();
   }
-  if (problems.empty() && c.relation_check) {
-    FIELDSYNC_RETURN_IF_ERROR(c.relation_check(fields, StoreRecords(store_), problems));
+  if (problems.empty()) {
+    FIELDSYNC_RETURN_IF_ERROR(
+        relation_problems(store_.schema(), c, fields, StoreRecords(store_), problems));
   }
   if (problems.empty() && store_.access().known()) {
     auto refusal =

@@ -1,5 +1,6 @@
 #include "fieldsync/schema.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 
@@ -388,6 +389,65 @@ std::string record_text(const Schema& schema, const std::string& collection, con
   if (named == nullptr) return id;
   auto label = label_of(schema, *c, id, *named, records);
   return label.ok() ? *label : id;
+}
+
+namespace {
+
+// The fields of the estate a record of `collection` with `fields` belongs to, found
+// through its reference to an estate or, failing that, the references its bucket is
+// inherited through (a payment's household, its unit, its building); nullopt when
+// `records` does not hold a link of the chain.
+Result<std::optional<Json>> estate_of(const Schema& schema, const CollectionDef& collection,
+                                      const Json& fields, const RecordReader& records,
+                                      int depth = 6) {
+  if (depth == 0) return std::optional<Json>();
+  const FieldDef* next = nullptr;
+  for (const FieldDef& f : collection.fields) {
+    if (f.type != FieldType::kReference || !fields.contains(f.name) || !fields[f.name].is_string()) {
+      continue;
+    }
+    if (f.target == "estates") return records.fields_of("estates", fields[f.name].get<std::string>());
+    const auto& via = collection.bucket.fields;
+    if (next == nullptr && collection.bucket.kind == BucketRule::Kind::kInherit &&
+        std::find(via.begin(), via.end(), f.name) != via.end()) {
+      next = &f;
+    }
+  }
+  const CollectionDef* target = next == nullptr ? nullptr : schema.find(next->target);
+  if (target == nullptr) return std::optional<Json>();
+  auto parent = records.fields_of(target->name, fields[next->name].get<std::string>());
+  if (!parent.ok() || !*parent) return parent;
+  return estate_of(schema, *target, **parent, records, depth - 1);
+}
+
+}  // namespace
+
+Status relation_problems(const Schema& schema, const CollectionDef& collection, const Json& fields,
+                         const RecordReader& records, std::vector<std::string>& problems) {
+  if (collection.relation_check) {
+    FIELDSYNC_RETURN_IF_ERROR(collection.relation_check(fields, records, problems));
+  }
+  std::optional<Json> estate;
+  bool looked = false;
+  for (const FieldDef& f : collection.fields) {
+    if (!f.estate_max || !fields.contains(f.name) || !fields[f.name].is_number_integer()) continue;
+    if (!looked) {
+      auto found = estate_of(schema, collection, fields, records);
+      if (!found.ok()) return found.status();
+      estate = std::move(found).value();
+      looked = true;
+    }
+    if (!estate) return Status();
+    const Json& set = estate->value("max_amount", Json());
+    const int64_t max = set.is_number_integer() ? set.get<int64_t>() : kDefaultEstateMaxAmountMinor;
+    if (fields[f.name].get<int64_t>() > max) {
+      problems.push_back(f.name + ": " + format_money(fields[f.name].get<int64_t>()) +
+                         " is more than this estate's maximum of " + format_money(max) +
+                         " for one " + collection.record_noun +
+                         " (the office sets it: the estate's max_amount)");
+    }
+  }
+  return Status();
 }
 
 std::string reference_text(const Schema& schema, const FieldDef& field, const Json& value,

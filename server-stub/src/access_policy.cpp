@@ -33,6 +33,19 @@ Result<Scope> scope_of(ServerTransaction& txn, const Schema& schema, const User&
   }
   for (auto& bucket : buckets_for(schema, user.role, places))
     scope.buckets.insert(std::move(bucket));
+  // A building's estate record too (its time zone, its maximum amount), and nothing
+  // else of the estate: that bucket's kind of data alone.
+  const CollectionDef* estates = schema.find("estates");
+  for (const auto& building : access->buildings) {
+    auto record = txn.get_record(building);
+    if (!record.ok()) return record.status();
+    if (!*record || estates == nullptr) continue;
+    const Json& estate = (*record)->record.fields.value("estate", Json());
+    if (!estate.is_string()) continue;
+    for (auto& bucket : buckets_for(schema, user.role, {"estate:" + estate.get<std::string>()})) {
+      if (bucket_kind(schema, bucket) == estates->bucket.data_kind) scope.buckets.insert(std::move(bucket));
+    }
+  }
   return scope;
 }
 

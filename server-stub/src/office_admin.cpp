@@ -242,6 +242,9 @@ Result<Record> OfficeAdmin::create_record_in(ServerTransaction& txn, const std::
       problems.push_back(ref.field + ": no " + ref.target + " record " + ref.id + " on the server");
     }
   }
+  if (problems.empty()) {
+    FIELDSYNC_RETURN_IF_ERROR(relation_problems(schema_, **c, full, ServerRecords(txn), problems));
+  }
   if (!problems.empty()) {
     std::string message = "invalid " + (*c)->record_noun + ": ";
     for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
@@ -297,24 +300,46 @@ Status OfficeAdmin::settle(ServerTransaction& txn, RefusedChange& change, const 
   return txn.commit();
 }
 
-Result<Record> OfficeAdmin::edit_record_in(ServerTransaction& txn, const RefusedChange& accepting,
-                                           const Json& fields) {
-  auto c = schema_.require(accepting.collection);
-  if (!c.ok()) return c.status();
-  auto current = txn.get_record(accepting.record_id);
+Result<Record> OfficeAdmin::edit_record(const std::string& id_text, const Json& fields) {
+  auto id = parse_id(id_text);
+  if (!id.ok()) return id.status().with_context("id");
+  auto txn = store_.begin(true);
+  if (!txn.ok()) return txn.status();
+  auto current = (*txn)->get_record(*id);
   if (!current.ok()) return current.status();
-  if (!*current || (*current)->record.collection != accepting.collection) {
-    return Status::invalid_argument("no " + (*c)->record_noun + " " +
-                                    utf8_prefix(accepting.record_id, 64) +
-                                    " on the server to change; void the refused change instead");
+  if (!*current) return Status::not_found("no record " + *id + " on the server");
+  const CollectionDef* c = schema_.find((*current)->record.collection);
+  if (c == nullptr || c->append_only || c->server_created) {
+    return Status::invalid_argument((*current)->record.collection +
+                                    " are events: they are not edited (void or correct them "
+                                    "with a new record)");
+  }
+  auto record = edit_record_in(**txn, c->name, *id, "update", fields);
+  if (!record.ok()) return record;
+  FIELDSYNC_RETURN_IF_ERROR((*txn)->put_record_change(
+      {*id, clock_.now_ms(), "", "office", "", "update", user_names_kept(*c, fields), "applied"}));
+  FIELDSYNC_RETURN_IF_ERROR((*txn)->commit());
+  return record;
+}
+
+Result<Record> OfficeAdmin::edit_record_in(ServerTransaction& txn, const std::string& collection,
+                                           const std::string& record_id, const std::string& kind,
+                                           const Json& fields) {
+  auto c = schema_.require(collection);
+  if (!c.ok()) return c.status();
+  auto current = txn.get_record(record_id);
+  if (!current.ok()) return current.status();
+  if (!*current || (*current)->record.collection != collection) {
+    return Status::not_found("no " + (*c)->record_noun + " " + utf8_prefix(record_id, 64) +
+                             " on the server to change");
   }
   auto clock = txn.load_clock();
   if (!clock.ok()) return clock.status();
   HybridClock hlc(clock_, "server", *clock);
   IncomingChange change;
-  change.collection = accepting.collection;
-  change.record_id = accepting.record_id;
-  change.kind = accepting.kind;
+  change.collection = collection;
+  change.record_id = record_id;
+  change.kind = kind;
   change.fields = user_names_kept(**c, fields);
   const std::string stamp = hlc.tick().encode();
   for (const auto& [name, value] : change.fields.items()) {
@@ -352,10 +377,12 @@ Result<RefusedChange> OfficeAdmin::accept_refused(int64_t id, const Json& correc
   }
   auto record = change->kind == "create"
                     ? create_record_in(**txn, change->collection, fields, change->record_id, &*change)
-                    : edit_record_in(**txn, *change, fields);
+                    : edit_record_in(**txn, change->collection, change->record_id, change->kind, fields);
   if (!record.ok()) {
+    const bool gone = record.status().code() == StatusCode::kNotFound;
     return record.status().with_context("refused change " + std::to_string(id) +
-                                        " is still refused as corrected");
+                                        (gone ? " cannot be accepted; void the refused change instead"
+                                              : " is still refused as corrected"));
   }
   FIELDSYNC_RETURN_IF_ERROR(
       (*txn)->put_record_change({record->id, clock_.now_ms(), change->device_code, by,

@@ -171,9 +171,9 @@ Result<std::string> PushBatch::check_new_record(const CollectionDef& c, const Re
              " already has a " + c.record_noun + " (" + same->front() + ")";
     }
   }
-  if (!c.relation_check) return std::string();
   std::vector<std::string> problems;
-  FIELDSYNC_RETURN_IF_ERROR(c.relation_check(record.fields, ServerRecords(txn_), problems));
+  FIELDSYNC_RETURN_IF_ERROR(
+      relation_problems(schema_, c, record.fields, ServerRecords(txn_), problems));
   Status invalid = invalid_record(c, std::move(problems));
   return invalid.ok() ? std::string() : invalid.message();
 }

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "fieldsync/clock.h"
+#include "fieldsync/id.h"
 #include "fieldsync/schema.h"
 #include "fieldsync/server/csv_import.h"
 #include "fieldsync/server/office_admin.h"
@@ -79,6 +80,36 @@ Outcome run_add(CommandContext& context) {
   auto record = admin.create_record(words[0], *fields);
   if (!record.ok()) return record.status();
   context.out << record->id << "\n";
+  return Outcome();
+}
+
+Outcome run_edit(CommandContext& context) {
+  const auto& words = context.args.positional;
+  if (words.size() < 2) return Outcome::usage("expected ID field=value ...");
+  for (size_t i = 1; i < words.size(); ++i) {
+    if (words[i].find('=') == std::string::npos) {
+      return Outcome::usage("'" + words[i].substr(0, 60) + "' is not field=value");
+    }
+  }
+  auto id = parse_id(words[0]);
+  if (!id.ok()) return id.status().with_context("id");
+  std::string collection;
+  {
+    auto txn = context.store->begin(false);
+    if (!txn.ok()) return txn.status();
+    auto current = (*txn)->get_record(*id);
+    if (!current.ok()) return current.status();
+    if (!*current) return Status::not_found("no record " + *id + " on the server");
+    collection = (*current)->record.collection;
+  }
+  auto c = office_collection(collection);
+  if (!c.ok()) return c.status();
+  auto fields = fields_of(**c, {words.begin() + 1, words.end()});
+  if (!fields.ok()) return fields.status();
+  OfficeAdmin admin(*context.store, Schema::property_management(), Clock::system());
+  auto record = admin.edit_record(*id, *fields);
+  if (!record.ok()) return record.status();
+  context.out << "changed " << (*c)->record_noun << " " << record->id << "\n";
   return Outcome();
 }
 
@@ -169,6 +200,14 @@ std::vector<CommandDef> record_commands() {
        Database::kCreate,
        run_add,
        "add estates name=Riverside \"address=1 River Road\""},
+      {"edit",
+       "ID field=value ...",
+       "change fields of a record of reference data as the office (phones reach it at their "
+       "next sync); events are not edited",
+       {},
+       Database::kExisting,
+       run_edit,
+       "edit 0193a6f2-0000-7000-8000-000000000001 max_amount=200000.00"},
       {"import",
        "COLLECTION FILE.csv [--encoding NAME] [--ids-out FILE] [--json]",
        "import reference data from CSV: a header of field names (and an optional id column), "

@@ -219,15 +219,18 @@ TEST(Schema, ATypoOfACollectionOrAChoiceGetsTheNearest) {
   EXPECT_TRUE(suggested) << s.to_string();
 }
 
-TEST(Schema, AnAmountIsAtMostOneHundredThousandSoNoSumCanOverflow) {
+TEST(Schema, AnAmountIsAtMostTenMillionSoNoSumCanOverflow) {
   const FieldDef* amount = schema().find("payments")->field("amount");
   ASSERT_NE(amount, nullptr);
   EXPECT_EQ(Schema::check_value(*amount, Json(kMaxAmountMinor)), std::nullopt);
   EXPECT_EQ(Schema::check_value(*amount, Json(kMaxAmountMinor + 1)),
-            "is 100000.01; at most 100000.00 is allowed in one record");
+            "is 10000000.01; at most 10000000.00 is allowed in one record");
   EXPECT_TRUE(Schema::check_value(*amount, Json(int64_t{1} << 62)).has_value());
   // At the bound, this many records would still not overflow a 64-bit sum.
-  EXPECT_GT(INT64_MAX / kMaxAmountMinor, int64_t{900'000'000'000});
+  EXPECT_GT(INT64_MAX / kMaxAmountMinor, int64_t{9'000'000'000});
+  // Each estate narrows it (100,000.00 unless it says), checked by relation_problems.
+  EXPECT_TRUE(amount->estate_max);
+  EXPECT_LT(kDefaultEstateMaxAmountMinor, kMaxAmountMinor);
   // Charges and promises too; a collector's monthly target is not one payment.
   EXPECT_TRUE(Schema::check_value(*schema().find("charges")->field("amount"),
                                   Json(kMaxAmountMinor + 1))

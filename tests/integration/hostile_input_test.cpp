@@ -689,7 +689,8 @@ TEST_F(HostileInputTest, WrongChangesAreRejectedOneByOneAndWriteNothing) {
   const std::vector<std::pair<Json, std::string>> amounts = {
       {-1, "must not be negative"},
       {0, "must be at least 0.01"},
-      {kMaxAmountMinor + 1, "at most 100000.00 is allowed in one record"},
+      {kMaxAmountMinor + 1, "at most 10000000.00 is allowed in one record"},
+      {kDefaultEstateMaxAmountMinor + 1, "more than this estate's maximum of 100000.00"},
       {INT64_MIN, "must not be negative"},
       {INT64_MAX, "too large an amount"},
       {uint64_t{1} << 63, "too large an amount"},

@@ -208,6 +208,24 @@ TEST_F(ServerCliTest, AddsAndAssignsReferenceData) {
   EXPECT_EQ(snapshot(), before);
 }
 
+TEST_F(ServerCliTest, EditsReferenceDataButNeverAnEvent) {
+  const std::string estate = last_line(ok({"add", "estates", "name=Riverside"}));
+  EXPECT_EQ(ok({"edit", estate, "max_amount=200000.00"}), "changed estate " + estate + "\n");
+  const auto before = snapshot();
+  ProcessResult bad = run({"edit", estate, "max_amount=0", "colour=red"});
+  EXPECT_EQ(bad.exit_code, 3) << bad.err;
+  EXPECT_NE(bad.err.find("colour"), std::string::npos) << bad.err;
+  EXPECT_EQ(run({"edit", "01234567-89ab-7def-8123-456789abcdef", "name=X"}).exit_code, 4);
+  EXPECT_EQ(run({"edit", estate}).exit_code, 2);
+  EXPECT_EQ(snapshot(), before);
+  auto store = must(open_sqlite_server_store(db_));
+  auto txn = must(store->begin(false));
+  auto record = must(txn->get_record(estate));
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->record.fields["max_amount"], 20'000'000);
+  EXPECT_EQ(must(txn->record_changes(estate)).size(), 2u);  // added, then edited
+}
+
 TEST_F(ServerCliTest, ImportsAGoodFileAndRefusesABadOneWithLineNumbers) {
   const std::string estates =
       write("estates.csv",

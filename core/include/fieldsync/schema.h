@@ -84,6 +84,10 @@ struct FieldDef {
   // collected by, who follows a work order up). A name typed by a person is kept in
   // NFC, as the server keeps user names, so it matches the user and their bucket.
   bool names_user = false;
+  // With a money field: one record may hold at most its estate's `max_amount`
+  // (kDefaultEstateMaxAmountMinor when the estate sets none), the estate found through
+  // the record's references. Checked by relation_problems, on the phone and the server.
+  bool estate_max = false;
   DefaultValue default_value = DefaultValue::kNone;
   Json default_literal;  // with DefaultValue::kLiteral
   // At most one record per value of this field (a payment is voided once): the phone
@@ -273,6 +277,14 @@ Result<std::string> label_of(const Schema& schema, const CollectionDef& collecti
 // otherwise the id itself.
 std::string record_text(const Schema& schema, const std::string& collection, const std::string& id,
                         const RecordReader& records, const Json& fields = Json());
+
+// The problems of a new record of `collection` with `fields` against the records it
+// names, appended to `problems`: the collection's relation check, and the estate's
+// maximum of each FieldDef::estate_max amount. The one check the phone runs before it
+// records, the server when a change arrives, and the office's add and import. A record
+// `records` cannot find is not its problem (the reference checks say so).
+Status relation_problems(const Schema& schema, const CollectionDef& collection, const Json& fields,
+                         const RecordReader& records, std::vector<std::string>& problems);
 
 // How a person reads the value of reference `field`: the label of the record it names
 // when `records` holds it, otherwise the value as text (format_field_value).

@@ -18,11 +18,15 @@ namespace fieldsync {
 // The largest amount fieldsync reads as money: 10^15 minor units (ten trillion in major
 // units), so that no sum of amounts in one figure can overflow before it is refused.
 inline constexpr int64_t kMaxMoneyMinor = 1'000'000'000'000'000LL;
-// The largest amount a payment, a charge or a promise may hold (their declarations
-// bound them): 100,000.00. Figures add up these amounts in 64 bits; at this bound it
-// would take more than 9 * 10^11 records to overflow a sum. Targets and other office
-// figures are bounded by kMaxMoneyMinor only.
-inline constexpr int64_t kMaxAmountMinor = 10'000'000LL;
+// The largest amount a payment, a charge or a promise may ever hold (their declarations
+// bound them): 10,000,000.00. Figures add up these amounts in 64 bits; at this bound it
+// would take more than 9 * 10^9 records to overflow a sum. Each estate sets its own
+// maximum below it (the estate's max_amount, FieldDef::estate_max), by default
+// kDefaultEstateMaxAmountMinor. Targets and other office figures are bounded by
+// kMaxMoneyMinor only.
+inline constexpr int64_t kMaxAmountMinor = 1'000'000'000LL;
+// An estate's maximum for one payment, charge or promise when it sets none: 100,000.00.
+inline constexpr int64_t kDefaultEstateMaxAmountMinor = 10'000'000LL;
 
 // "120.50" -> 12050, "7" -> 700. Refuses signs, more than two decimals, overflow.
 Result<int64_t> parse_money(std::string_view text);

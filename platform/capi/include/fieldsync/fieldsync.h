@@ -391,7 +391,11 @@ FIELDSYNC_C_API fieldsync_error fieldsync_enroll_encrypted(
     fieldsync_db** out_db, char** out_enrollment_json);
 /* Moves the device token out of the database to the host (for an app moving to
  * FIELDSYNC_TOKEN_IN_HOST): `out_token` receives it and the database keeps only a
- * marker. FIELDSYNC_FAILED_PRECONDITION when the database holds no token. */
+ * marker. FIELDSYNC_FAILED_PRECONDITION when the database holds no token.
+ * The server rotates a device's token now and then during a sync; the database keeps
+ * the new one, and syncs use it rather than the app's until the app takes it. An app
+ * that keeps the token calls this after each sync: FIELDSYNC_FAILED_PRECONDITION
+ * ("the app keeps the token already") then means there was nothing new. */
 FIELDSYNC_C_API fieldsync_error fieldsync_take_device_token(fieldsync_db* db, char** out_token);
 
 /* ---- Sync ------------------------------------------------------------------------- */

@@ -46,6 +46,10 @@ class OfficeAdmin {
   // import keeps the ids its files refer to); a new one is made when empty.
   Result<Record> create_record(const std::string& collection, const Json& fields,
                                const std::string& id = "");
+  // Changes fields of a record of reference data as the office (an estate's maximum
+  // amount, a household's phones), merged like any update and kept in its history;
+  // events are never edited.
+  Result<Record> edit_record(const std::string& id, const Json& fields);
   // The same inside a caller's transaction (imports create many in one). With
   // `accepting`, the record is that refused change accepted: it keeps the device's
   // receipt number, is dated by the change's arrival and names it (accepted_from).
@@ -67,7 +71,8 @@ class OfficeAdmin {
   Result<RefusedChange> open_refused(ServerTransaction& txn, int64_t id);
   Status settle(ServerTransaction& txn, RefusedChange& change, const std::string& state,
                 const std::string& by, const std::string& note, const std::string& record);
-  Result<Record> edit_record_in(ServerTransaction& txn, const RefusedChange& accepting,
+  Result<Record> edit_record_in(ServerTransaction& txn, const std::string& collection,
+                                const std::string& record_id, const std::string& kind,
                                 const Json& fields);
 
   ServerStore& store_;
