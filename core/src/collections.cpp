@@ -219,7 +219,8 @@ std::vector<CollectionDef> property_management_collections() {
   CollectionDef charges =
       collection("charges", "charge", inherit({"household"}, "fees"),
                  {ref(once("household", T::kReference), "households"), once("fee_item", T::kText),
-                  once("period", T::kMonth), estate_max(bounded(once("amount", T::kMoney), 0, kMaxAmountMinor)),
+                  once("period", T::kMonth),
+                  estate_max(bounded(once("amount", T::kMoney), 0, kMaxAmountMinor)),
                   once("due_date", T::kDate, false), editable("cancelled", T::kBoolean)});
   charges.label = {{"household", "fee_item", "period"}};
   all.push_back(std::move(charges));

@@ -403,10 +403,12 @@ Result<std::optional<Json>> estate_of(const Schema& schema, const CollectionDef&
   if (depth == 0) return std::optional<Json>();
   const FieldDef* next = nullptr;
   for (const FieldDef& f : collection.fields) {
-    if (f.type != FieldType::kReference || !fields.contains(f.name) || !fields[f.name].is_string()) {
+    if (f.type != FieldType::kReference || !fields.contains(f.name) ||
+        !fields[f.name].is_string()) {
       continue;
     }
-    if (f.target == "estates") return records.fields_of("estates", fields[f.name].get<std::string>());
+    if (f.target == "estates")
+      return records.fields_of("estates", fields[f.name].get<std::string>());
     const auto& via = collection.bucket.fields;
     if (next == nullptr && collection.bucket.kind == BucketRule::Kind::kInherit &&
         std::find(via.begin(), via.end(), f.name) != via.end()) {

@@ -136,9 +136,12 @@ void show_progress(const SyncProgress& p) {
 Json settled_json(const std::vector<OfficeSettlement>& settled) {
   Json out = Json::array();
   for (const OfficeSettlement& s : settled) {
-    out.push_back({{"outcome", s.voided ? "voided" : "accepted"}, {"seq", s.change.seq},
-                   {"change_id", s.change.change_id}, {"collection", s.change.collection},
-                   {"record_id", s.change.record_id}, {"note", s.note}});
+    out.push_back({{"outcome", s.voided ? "voided" : "accepted"},
+                   {"seq", s.change.seq},
+                   {"change_id", s.change.change_id},
+                   {"collection", s.change.collection},
+                   {"record_id", s.change.record_id},
+                   {"note", s.note}});
   }
   return out;
 }
@@ -189,9 +192,10 @@ CliStatus run_sync(CommandContext& context) {
     const StoreRecords names(*context.store);
     for (const OfficeSettlement& s : report->settled) {
       const OutboxChange& c = s.change;
-      table.add_row({s.voided ? "voided" : "accepted", c.collection,
-                     record_text(context.store->schema(), c.collection, c.record_id, names, c.fields),
-                     s.note});
+      table.add_row(
+          {s.voided ? "voided" : "accepted", c.collection,
+           record_text(context.store->schema(), c.collection, c.record_id, names, c.fields),
+           s.note});
     }
     table.render(context.out);
   }

@@ -36,7 +36,8 @@ Result<Json> parse_field_input(const FieldDef& field, std::string_view text) {
   auto value = parse_field_text(field, text);
   if (!value.ok()) return value.status();
   // A user's name as the server keeps it (NFC), so it matches the user.
-  if (field.is_user_name() && value->is_string()) return Json(fieldsync::text::to_nfc(value->get<std::string>()));
+  if (field.is_user_name() && value->is_string())
+    return Json(fieldsync::text::to_nfc(value->get<std::string>()));
   return canonical_ids(field, std::move(value).value());
 }
 

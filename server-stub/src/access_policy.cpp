@@ -43,7 +43,8 @@ Result<Scope> scope_of(ServerTransaction& txn, const Schema& schema, const User&
     const Json& estate = (*record)->record.fields.value("estate", Json());
     if (!estate.is_string()) continue;
     for (auto& bucket : buckets_for(schema, user.role, {"estate:" + estate.get<std::string>()})) {
-      if (bucket_kind(schema, bucket) == estates->bucket.data_kind) scope.buckets.insert(std::move(bucket));
+      if (bucket_kind(schema, bucket) == estates->bucket.data_kind)
+        scope.buckets.insert(std::move(bucket));
     }
   }
   return scope;

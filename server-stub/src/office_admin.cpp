@@ -3,12 +3,12 @@
 #include <algorithm>
 
 #include "event_times.h"
-#include "quotas.h"
 #include "fieldsync/buckets.h"
 #include "fieldsync/id.h"
 #include "fieldsync/merge.h"
 #include "fieldsync/server/secrets.h"
 #include "fieldsync/text_values.h"
+#include "quotas.h"
 #include "text/text.h"
 
 namespace fieldsync::server {
@@ -375,14 +375,16 @@ Result<RefusedChange> OfficeAdmin::accept_refused(int64_t id, const Json& correc
       fields[name] = value;
     }
   }
-  auto record = change->kind == "create"
-                    ? create_record_in(**txn, change->collection, fields, change->record_id, &*change)
-                    : edit_record_in(**txn, change->collection, change->record_id, change->kind, fields);
+  auto record =
+      change->kind == "create"
+          ? create_record_in(**txn, change->collection, fields, change->record_id, &*change)
+          : edit_record_in(**txn, change->collection, change->record_id, change->kind, fields);
   if (!record.ok()) {
     const bool gone = record.status().code() == StatusCode::kNotFound;
-    return record.status().with_context("refused change " + std::to_string(id) +
-                                        (gone ? " cannot be accepted; void the refused change instead"
-                                              : " is still refused as corrected"));
+    return record.status().with_context(
+        "refused change " + std::to_string(id) +
+        (gone ? " cannot be accepted; void the refused change instead"
+              : " is still refused as corrected"));
   }
   FIELDSYNC_RETURN_IF_ERROR(
       (*txn)->put_record_change({record->id, clock_.now_ms(), change->device_code, by,

@@ -1,8 +1,8 @@
 // What one device and one user may keep on the server and send to it, set by the
 // office (`fieldsync-server quota`) with defaults: bytes of attachments, whole and in
-// uploads not yet finished, changes in a day, and how long a device token lives. Each quota is declared once here,
-// with its default; the server's settings hold the office's values ("quota.<name>").
-// Private to server-stub.
+// uploads not yet finished, changes in a day, and how long a device token lives. Each
+// quota is declared once here, with its default; the server's settings hold the
+// office's values ("quota.<name>"). Private to server-stub.
 #pragma once
 
 #include <cstdint>

@@ -175,12 +175,14 @@ struct Migration {
   int64_t to;
   Status (*run)(SqliteDb& db);
 };
+// clang-format off
 const Migration kMigrations[] = {{2, migrate_buckets},
                                  {3, add_closed_periods},
                                  {4, add_refused_changes},
                                  {5, add_record_changes},
                                  {6, add_change_count_indexes},
                                  {7, add_token_rotation}};
+// clang-format on
 
 Status migrate(SqliteDb& db, int64_t from) {
   for (const Migration& m : kMigrations) {

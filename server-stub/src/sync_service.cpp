@@ -49,13 +49,12 @@ std::optional<HttpResponse> authenticate(ServerTransaction& txn, const std::stri
   auto quotas = load_quotas(txn);
   if (!quotas.ok()) return from_status(quotas.status());
   if (token_expired(**device, *quotas, now_ms)) {
-    return error_response(
-        ErrorCode::kUnauthenticated,
-        "this device's token expired: it had not synced for more than " +
-            std::to_string(quotas->token_days_unused) +
-            " days; its unsent changes are kept on the phone: ask the office for "
-            "`fieldsync-server readmit " +
-            (*device)->device_code + "` and enroll with the code it prints");
+    return error_response(ErrorCode::kUnauthenticated,
+                          "this device's token expired: it had not synced for more than " +
+                              std::to_string(quotas->token_days_unused) +
+                              " days; its unsent changes are kept on the phone: ask the office for "
+                              "`fieldsync-server readmit " +
+                              (*device)->device_code + "` and enroll with the code it prints");
   }
   caller.device = **device;
   caller.user = **user;
@@ -386,7 +385,8 @@ HttpResponse SyncService::push(const std::string& token, const std::string& body
   auto txn = store_.begin(true);
   if (!txn.ok()) return from_status(txn.status());
   Admitted admitted;
-  if (auto refused = admit(**txn, token, body, request, schema_, clock_.now_ms(), admitted)) return *refused;
+  if (auto refused = admit(**txn, token, body, request, schema_, clock_.now_ms(), admitted))
+    return *refused;
   if (auto over = changes_quota_refusal(**txn, clock_, admitted.caller, *request)) return *over;
   PushBatch batch(**txn, schema_, clock_, options_, admitted.caller.device, admitted.caller.user,
                   admitted.scope, request->schema_version, request->device_time_ms, blobs_);
@@ -408,7 +408,8 @@ HttpResponse SyncService::pull(const std::string& token, const std::string& body
   auto txn = store_.begin(false);
   if (!txn.ok()) return from_status(txn.status());
   Admitted admitted;
-  if (auto refused = admit(**txn, token, body, request, schema_, clock_.now_ms(), admitted)) return *refused;
+  if (auto refused = admit(**txn, token, body, request, schema_, clock_.now_ms(), admitted))
+    return *refused;
   const Scope& scope = admitted.scope;
   std::vector<std::string> buckets;
   if (scope.everything) {
@@ -458,7 +459,8 @@ HttpResponse SyncService::pull(const std::string& token, const std::string& body
   }
   response.server_time_ms = clock_.now_ms();
   txn->reset();  // the read ends before renew_token writes
-  if (request->protocol_version >= kFirstProtocolWithRotation || admitted.caller.device.by_next_token) {
+  if (request->protocol_version >= kFirstProtocolWithRotation ||
+      admitted.caller.device.by_next_token) {
     response.new_device_token = renew_token(admitted.caller, request->protocol_version);
   }
   return ok_response(encode(response));

@@ -187,8 +187,8 @@ std::string quota_refusal(const BlobStore& blobs, const UploadLimits& limits, co
 // the error response to answer; for an upload, `limits` too.
 std::optional<HttpResponse> sizes_for_caller(ServerStore& store, const Schema& schema,
                                              int64_t now_ms, const std::string& token,
-                                             const std::string& hash,
-                                             bool upload, std::set<int64_t>& sizes, Caller& caller,
+                                             const std::string& hash, bool upload,
+                                             std::set<int64_t>& sizes, Caller& caller,
                                              UploadLimits* limits = nullptr) {
   auto txn = store.begin(false);
   if (!txn.ok()) return from_status(txn.status());
@@ -278,9 +278,8 @@ HttpResponse SyncService::blob_put(const std::string& token, const std::string& 
   std::set<int64_t> sizes;
   Caller caller;
   UploadLimits limits;
-  if (auto refused =
-          sizes_for_caller(store_, schema_, clock_.now_ms(), token, hash, /*upload=*/true, sizes,
-                           caller, &limits))
+  if (auto refused = sizes_for_caller(store_, schema_, clock_.now_ms(), token, hash,
+                                      /*upload=*/true, sizes, caller, &limits))
     return *refused;
   auto params = parse_query(query, {"offset", "size", "chunk_sha256"});
   if (!params.ok()) return from_status(params.status());
@@ -343,8 +342,8 @@ HttpResponse SyncService::blob_get(const std::string& token, const std::string& 
                                    const std::string& query) {
   std::set<int64_t> sizes;
   Caller caller;
-  if (auto refused =
-          sizes_for_caller(store_, schema_, clock_.now_ms(), token, hash, /*upload=*/false, sizes, caller))
+  if (auto refused = sizes_for_caller(store_, schema_, clock_.now_ms(), token, hash,
+                                      /*upload=*/false, sizes, caller))
     return *refused;
   auto params = parse_query(query, {"offset", "length"});
   if (!params.ok()) return from_status(params.status());

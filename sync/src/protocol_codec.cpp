@@ -212,7 +212,8 @@ std::string encode(const PullResponse& m) {
     out += ",\"settled\":" + settled.dump();
     out += ",\"settled_cursor\":" + std::to_string(m.settled_cursor);
   }
-  if (!m.new_device_token.empty()) out += ",\"new_device_token\":" + Json(m.new_device_token).dump();
+  if (!m.new_device_token.empty())
+    out += ",\"new_device_token\":" + Json(m.new_device_token).dump();
   out += "}";
   return out;
 }

@@ -25,7 +25,9 @@ int pull_status(SyncWorld& world, const std::string& token, int protocol = 2) {
   return world.service->handle({"POST", "/v1/pull", token, encode(request)}).status;
 }
 
-std::string token_of(TestDevice& device) { return must(device.store->sync_value(kSyncToken)); }
+std::string token_of(TestDevice& device) {
+  return must(device.store->sync_value(kSyncToken));
+}
 
 TEST(DeviceTokens, ASyncingPhoneGetsANewTokenAndTheOldOneEndsOnceTheNewOneIsUsed) {
   SyncWorld world;

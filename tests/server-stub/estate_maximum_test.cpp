@@ -52,9 +52,10 @@ TEST(EstateMaximum, ThePhoneKnowsItsEstatesMaximumAndTheServerHoldsToIt) {
 
 TEST(EstateMaximum, TheOfficesChargesAndPromisesObeyItToo) {
   SyncWorld world;
-  auto charge = world.admin->create_record(
-      "charges", {{"household", world.household_a}, {"fee_item", "repair_fund"},
-                  {"period", "2026-11"}, {"amount", 10'000'001}});
+  auto charge = world.admin->create_record("charges", {{"household", world.household_a},
+                                                       {"fee_item", "repair_fund"},
+                                                       {"period", "2026-11"},
+                                                       {"amount", 10'000'001}});
   ASSERT_FALSE(charge.ok());
   EXPECT_NE(charge.status().message().find("amount: 100000.01 is more than this estate's maximum"),
             std::string::npos)

@@ -143,10 +143,12 @@ TEST_F(ServerCliTest, NamesOfUsersTypedInRecordsAreKeptAsTheUserIs) {
   auto store = must(open_sqlite_server_store(db_));
   auto txn = must(store->begin(false));
   std::vector<StoredRecord> plans;
-  ASSERT_TRUE(txn->for_each_record("collection_plans", [&](const StoredRecord& r) {
-                   plans.push_back(r);
-                   return true;
-                 }).ok());
+  ASSERT_TRUE(txn->for_each_record("collection_plans",
+                                   [&](const StoredRecord& r) {
+                                     plans.push_back(r);
+                                     return true;
+                                   })
+                  .ok());
   ASSERT_EQ(plans.size(), 1u);
   EXPECT_EQ(plans[0].record.fields["collector"], "Ren\xC3\xA9");
   EXPECT_EQ(plans[0].record.bucket, "user:Ren\xC3\xA9:fees");

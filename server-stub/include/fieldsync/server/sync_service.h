@@ -57,8 +57,8 @@ class SyncService {
   // unknown path) may bring only a small body. Tokens are known from a map kept in
   // memory (loaded from the store, added to at each enrollment and each token offered,
   // reloaded at most every two seconds on a miss and every thirty in any case), so a
-  // flood of made-up tokens costs one hash each. When the store cannot be read the gate answers 503. handle()
-  // still checks the token in full: the map may be a moment behind the office.
+  // flood of made-up tokens costs one hash each. When the store cannot be read the gate answers
+  // 503. handle() still checks the token in full: the map may be a moment behind the office.
   Admission admit_headers(const std::string& method, const std::string& path,
                           const std::string& token);
 
