@@ -459,10 +459,7 @@ HttpResponse SyncService::pull(const std::string& token, const std::string& body
   }
   response.server_time_ms = clock_.now_ms();
   txn->reset();  // the read ends before renew_token writes
-  if (request->protocol_version >= kFirstProtocolWithRotation ||
-      admitted.caller.device.by_next_token) {
-    response.new_device_token = renew_token(admitted.caller, request->protocol_version);
-  }
+  response.new_device_token = renew_token(admitted.caller, request->protocol_version);
   return ok_response(encode(response));
 }
 

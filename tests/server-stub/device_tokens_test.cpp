@@ -93,7 +93,8 @@ TEST(DeviceTokens, AnAppOfTheLastProtocolKeepsItsTokenAndSyncs) {
   options.protocol_version = 2;
   Replicator old_app(*alice.store, *alice.transport, options);
   const std::string token = token_of(alice);
-  for (int week = 0; week < 5; ++week) {
+  // Past token_days_unused: an app that only pulls stays alive by syncing.
+  for (int week = 0; week < 14; ++week) {
     world.clock.advance(8 * kDayMs);
     auto report = old_app.sync();
     ASSERT_TRUE(report.ok()) << report.status().to_string();
