@@ -100,6 +100,23 @@ TEST_F(FrontTest, HeadersOverTheLimitAre431) {
   EXPECT_EQ(raw_exchange(port(), health_request()).status, 200);
 }
 
+TEST_F(FrontTest, ATargetNotInAsciiIs400AndAnAnswerToHeadHasNoBody) {
+  // Both found by http_front_fuzzer. A byte over 0x7F in the target was answered 500.
+  RawAnswer odd = raw_exchange(port(), "GET /v\x91" "1/health HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(odd.status, 400) << odd.text;
+  // HEAD, then GET on the same connection: the second answer follows the first's
+  // headers, with no body between them for the client to misread.
+  RawConnection c(port());
+  ASSERT_TRUE(c.send("HEAD /v1/health HTTP/1.1\r\nHost: x\r\n\r\n"
+                     "GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  c.finish_sending();
+  RawAnswer both = c.read_answer(milliseconds(3000));
+  EXPECT_EQ(both.status, 200) << both.text;
+  const size_t end_of_head = both.text.find("\r\n\r\n");
+  ASSERT_NE(end_of_head, std::string::npos) << both.text;
+  EXPECT_EQ(both.text.compare(end_of_head + 4, 9, "HTTP/1.1 "), 0) << both.text;
+}
+
 TEST_F(FrontTest, IdleAndSlowConnectionsAreClosedAfterTheTimeout) {
   serve_with({"--header-timeout-ms", "500"});
   RawConnection idle(port());
