@@ -218,11 +218,13 @@ std::string encode(const PullResponse& m) {
   return out;
 }
 
+// A message may quote what a client sent: bytes that are not UTF-8 are sent as U+FFFD
+// rather than failing the answer.
 std::string encode(const ErrorBody& m) {
   return Json{
       {"error",
        {{"code", error_code_name(m.code)}, {"message", m.message}, {"retryable", m.retryable}}}}
-      .dump();
+      .dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 Result<EnrollRequest> decode_enroll_request(const std::string& body) {
