@@ -130,8 +130,26 @@ Result<std::unique_ptr<BlobStore>> BlobStore::open(const std::string& folder) {
   if (::access(folder.c_str(), W_OK) != 0)
     return io_failure("cannot write to the blob folder", folder);
   std::unique_ptr<BlobStore> store(new BlobStore(folder));
+  store->restore_owners();
   store->count_folder();
   return store;
+}
+
+void BlobStore::restore_owners() {
+  std::error_code error;
+  for (fs::directory_iterator it(folder_, error), end; !error && it != end; it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() != 64 + 6 || name.compare(64, 6, ".owner") != 0) continue;
+    const std::string hash = name.substr(0, 64);
+    if (!is_sha256_hex(hash) || fs::exists(complete_path(hash))) continue;
+    // finish_upload was killed between its two renames: the upload is still partial
+    // and still its owner's. An owner file beside no blob at all is a leftover.
+    if (fs::exists(partial_path(hash))) {
+      ::rename(owner_path(hash, true).c_str(), owner_path(hash, false).c_str());
+    } else {
+      ::unlink(owner_path(hash, true).c_str());
+    }
+  }
 }
 
 void BlobStore::count(const std::string& hash, const std::optional<Owned>& now) {

@@ -611,6 +611,29 @@ TEST(BlobStore, TornBytesAfterTheConfirmedLengthAreNeverCounted) {
   EXPECT_EQ(must(store->read(hash, 0, 6000)), bytes);
 }
 
+TEST(BlobStore, AKillBetweenTheRenamesOfTheLastChunkLeavesTheUploadItsOwners) {
+  testing::TempDir dir;
+  const std::string bytes = random_bytes(4000, 19);
+  const std::string hash = Sha256::of(bytes);
+  {
+    auto store = must(BlobStore::open(dir.file("blobs")));
+    must(store->append(hash, 4000, 0, std::string_view(bytes).substr(0, 1000), "device-1"));
+  }
+  // The last chunk's finish moved the owner into place, then the process was killed
+  // before the bytes followed.
+  fs::rename(dir.file("blobs/partial/" + hash + ".owner"), dir.file("blobs/" + hash + ".owner"));
+  auto store = must(BlobStore::open(dir.file("blobs")));
+  EXPECT_EQ(store->usage_of("device-1").partial, 1000);
+  EXPECT_EQ(store->append(hash, 4000, 1000, std::string_view(bytes).substr(1000), "device-2")
+                .status()
+                .code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_TRUE(
+      must(store->append(hash, 4000, 1000, std::string_view(bytes).substr(1000), "device-1")).complete);
+  EXPECT_EQ(must(store->uploader(hash)), "device-1");
+  EXPECT_EQ(store->usage_of("device-1").complete, 4000);
+}
+
 TEST(BlobStore, AFirstChunkWithoutItsConfirmationCountsAsNothing) {
   testing::TempDir dir;
   auto store = must(BlobStore::open(dir.file("blobs")));

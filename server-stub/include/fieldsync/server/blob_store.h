@@ -114,6 +114,9 @@ class BlobStore {
   // Replaces what is counted of `hash` (nothing when `now` is empty).
   void count(const std::string& hash, const std::optional<Owned>& now);
   void count_folder();
+  // At open: an upload's owner file that finish_upload moved before a kill kept it from
+  // moving the bytes goes back beside the partial upload.
+  void restore_owners();
 
   struct HashLock {
     std::mutex mutex;
