@@ -629,7 +629,8 @@ TEST(BlobStore, AKillBetweenTheRenamesOfTheLastChunkLeavesTheUploadItsOwners) {
                 .code(),
             StatusCode::kPermissionDenied);
   EXPECT_TRUE(
-      must(store->append(hash, 4000, 1000, std::string_view(bytes).substr(1000), "device-1")).complete);
+      must(store->append(hash, 4000, 1000, std::string_view(bytes).substr(1000), "device-1"))
+          .complete);
   EXPECT_EQ(must(store->uploader(hash)), "device-1");
   EXPECT_EQ(store->usage_of("device-1").complete, 4000);
 }
