@@ -1,5 +1,7 @@
 #include "push_batch.h"
 
+#include <openssl/crypto.h>
+
 #include "fieldsync/buckets.h"
 #include "fieldsync/id.h"
 #include "fieldsync/text_values.h"
@@ -213,7 +215,11 @@ Result<std::string> PushBatch::possession_refusal(const Record& record, const st
     if (!bytes.ok()) return bytes.status();
     expected.update(*bytes);
   }
-  if (expected.hex() != proof) return refusal + " (the proof does not match them)";
+  // Compared in constant time: how far a guess matches says nothing.
+  const std::string wanted = expected.hex();
+  if (wanted.size() != proof.size() ||
+      CRYPTO_memcmp(wanted.data(), proof.data(), wanted.size()) != 0)
+    return refusal + " (the proof does not match them)";
   return std::string();
 }
 
