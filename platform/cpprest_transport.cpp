@@ -15,11 +15,12 @@
 #include <openssl/x509.h>
 
 #include <filesystem>
-#include <optional>
-#include <vector>
-
 #include <future>
+#include <mutex>
+#include <optional>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 namespace fieldsync {
 namespace {
@@ -68,15 +69,55 @@ std::optional<std::string> pin_of(X509* cert) {
   return "sha256/" + std::string(reinterpret_cast<const char*>(base64), static_cast<size_t>(written));
 }
 
+using X509Ptr = std::unique_ptr<X509, decltype(&X509_free)>;
+
+// The first certificate of a PEM file: not_found when the file cannot be read,
+// invalid_argument when it holds no certificate (a key, a DER file).
+Result<X509Ptr> read_pem_certificate(const std::string& pem_file, const std::string& what) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> file(BIO_new_file(pem_file.c_str(), "r"), BIO_free);
+  if (!file) return Status::not_found("cannot read the " + what + " " + pem_file);
+  X509Ptr cert(PEM_read_bio_X509(file.get(), nullptr, nullptr, nullptr), X509_free);
+  if (!cert) return Status::invalid_argument(pem_file + " holds no PEM certificate");
+  return cert;
+}
+
+// The key pin a transport was given, checked during each TLS handshake (on a
+// cpprestsdk thread), and the pin of the last key it refused, for the sending thread's
+// error message. Thread-safe.
+class PinCheck {
+ public:
+  explicit PinCheck(std::string wanted) : wanted_(std::move(wanted)) {}
+
+  const std::string& wanted() const { return wanted_; }
+  bool accepts(X509* cert) {
+    const auto got = pin_of(cert);
+    if (got && *got == wanted_) return true;
+    std::lock_guard<std::mutex> lock(mutex_);
+    refused_ = got.value_or("a key that cannot be hashed");
+    return false;
+  }
+  // The pin of the key refused since the last call, "" when none was.
+  std::string take_refused() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return std::exchange(refused_, std::string());
+  }
+
+ private:
+  const std::string wanted_;
+  std::mutex mutex_;
+  std::string refused_;
+};
+
 }  // namespace
 
 class CpprestTransport::Impl {
  public:
   Impl(std::string base_url, const http::client::http_client_config& config,
-       std::chrono::milliseconds request_timeout)
+       std::chrono::milliseconds request_timeout, std::shared_ptr<PinCheck> pin_check)
       : base_url_(std::move(base_url)),
         client_(web::uri(base_url_), config),
-        request_timeout_(request_timeout) {}
+        request_timeout_(request_timeout),
+        pin_check_(std::move(pin_check)) {}
 
   Result<HttpResponse> send(const HttpRequest& request) {
     bool unsent = false;
@@ -99,6 +140,7 @@ class CpprestTransport::Impl {
   Result<HttpResponse> send_once(const HttpRequest& request, bool& unsent) {
     unsent = false;
     const std::string what = describe(base_url_, request);
+    if (pin_check_) pin_check_->take_refused();
     pplx::cancellation_token_source cancel;
     auto answer = std::make_shared<std::promise<HttpResponse>>();
     std::future<HttpResponse> answered = answer->get_future();
@@ -143,24 +185,31 @@ class CpprestTransport::Impl {
       return answered.get();
     } catch (const http::http_exception& e) {
       unsent = std::string(e.what()).rfind("Failed to write request", 0) == 0;
-      return no_answer(what, e);
+      return refused_key(what).value_or(no_answer(what, e));
     } catch (const std::exception& e) {
-      return no_answer(what, e);
+      return refused_key(what).value_or(no_answer(what, e));
     }
+  }
+
+  // The Status for a handshake the pin check failed, naming both keys' pins.
+  std::optional<Status> refused_key(const std::string& what) {
+    if (!pin_check_) return std::nullopt;
+    const std::string refused = pin_check_->take_refused();
+    if (refused.empty()) return std::nullopt;
+    return Status::unavailable(what + ": the server's key is " + refused + ", not the pinned " +
+                               pin_check_->wanted() + " (another server, or a new key)");
   }
 
   std::string base_url_;
   http::client::http_client client_;
   std::chrono::milliseconds request_timeout_;
+  std::shared_ptr<PinCheck> pin_check_;  // null without a pin; shared with the TLS callback
 };
 
 Result<std::string> certificate_pin(const std::string& pem_file) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> file(BIO_new_file(pem_file.c_str(), "r"), BIO_free);
-  if (!file) return Status::not_found("cannot read the certificate " + pem_file);
-  std::unique_ptr<X509, decltype(&X509_free)> cert(
-      PEM_read_bio_X509(file.get(), nullptr, nullptr, nullptr), X509_free);
-  if (!cert) return Status::invalid_argument(pem_file + " holds no PEM certificate");
-  auto pin = pin_of(cert.get());
+  auto cert = read_pem_certificate(pem_file, "certificate");
+  if (!cert.ok()) return cert.status();
+  auto pin = pin_of(cert->get());
   if (!pin) return Status::internal("cannot hash the key of " + pem_file);
   return *pin;
 }
@@ -181,42 +230,45 @@ Result<std::unique_ptr<CpprestTransport>> CpprestTransport::create(
     if (!std::filesystem::is_regular_file(options.ca_file, ec)) {
       return Status::not_found("no CA certificate file at " + options.ca_file);
     }
+    // Read now, so that a wrong file is refused here rather than at the first request.
+    auto ca = read_pem_certificate(options.ca_file, "CA certificate file");
+    if (!ca.ok()) return ca.status();
   }
   http::client::http_client_config config;
   config.set_timeout(options.connect_timeout);
+  std::shared_ptr<PinCheck> pin_check;
   if (tls) {
     // The chain is verified by OpenSSL as usual (against the CA file when given);
     // the pin is checked in the same callback, so a handshake with a wrong key fails
     // before a byte of the request is sent.
-    // The pin is owned by the callback, which the client keeps as long as any context
-    // it made: the raw pointer handed to OpenSSL never outlives it.
-    auto wanted = std::make_shared<const std::string>(options.pin);
-    config.set_ssl_context_callback([ca = options.ca_file, wanted](
-                                        boost::asio::ssl::context& context) {
-      if (!ca.empty()) {
-        // The office's CA instead of the system's, not beside them: cpprestsdk has
-        // loaded the system's already.
-        SSL_CTX_set_cert_store(context.native_handle(), X509_STORE_new());
-        context.load_verify_file(ca);
-      }
-      if (wanted->empty()) return;
-      SSL_CTX_set_cert_verify_callback(
-          context.native_handle(),
-          [](X509_STORE_CTX* store, void* arg) -> int {
-            if (X509_verify_cert(store) != 1) return 0;
-            const auto got = pin_of(X509_STORE_CTX_get0_cert(store));
-            if (!got || *got != *static_cast<const std::string*>(arg)) {
-              X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
-              return 0;
-            }
-            return 1;
-          },
-          const_cast<std::string*>(wanted.get()));
-    });
+    // The pin check is owned by the callback, which the client keeps as long as any
+    // context it made: the raw pointer handed to OpenSSL never outlives it.
+    if (!options.pin.empty()) pin_check = std::make_shared<PinCheck>(options.pin);
+    config.set_ssl_context_callback(
+        [ca = options.ca_file, pin_check](boost::asio::ssl::context& context) {
+          if (!ca.empty()) {
+            // The office's CA instead of the system's, not beside them: cpprestsdk has
+            // loaded the system's already.
+            SSL_CTX_set_cert_store(context.native_handle(), X509_STORE_new());
+            context.load_verify_file(ca);
+          }
+          if (!pin_check) return;
+          SSL_CTX_set_cert_verify_callback(
+              context.native_handle(),
+              [](X509_STORE_CTX* store, void* arg) -> int {
+                if (X509_verify_cert(store) != 1) return 0;
+                if (!static_cast<PinCheck*>(arg)->accepts(X509_STORE_CTX_get0_cert(store))) {
+                  X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
+                  return 0;
+                }
+                return 1;
+              },
+              pin_check.get());
+        });
   }
   try {
-    return std::unique_ptr<CpprestTransport>(
-        new CpprestTransport(std::make_unique<Impl>(base_url, config, options.request_timeout)));
+    return std::unique_ptr<CpprestTransport>(new CpprestTransport(
+        std::make_unique<Impl>(base_url, config, options.request_timeout, pin_check)));
   } catch (const std::exception& e) {
     return Status::invalid_argument("the server address '" + base_url +
                                     "' is not valid: " + e.what());

@@ -25,11 +25,13 @@ struct CpprestTransportOptions {
   std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
   // https:// only. The server's certificate is always verified, against the system's
   // certificate authorities, or against those of this PEM file when it is given (an
-  // office's own CA).
+  // office's own CA). create() reads it: not_found when it cannot be read,
+  // invalid_argument when it holds no PEM certificate.
   std::string ca_file;
   // "sha256/BASE64": the SHA-256 of the server certificate's public key
   // (SubjectPublicKeyInfo), as docs/server.md shows how to compute. When given, a
-  // certificate with any other key is refused even if a CA vouches for it.
+  // certificate with any other key is refused even if a CA vouches for it, with an
+  // `unavailable` Status naming both pins.
   std::string pin;
 };
 

@@ -55,6 +55,13 @@ extern "C" {
 
 fieldsync_error fieldsync_cpprest_transport_create(const char* server_url, int32_t timeout_ms,
                                                    fieldsync_cpprest_transport** out_transport) {
+  return fieldsync_cpprest_transport_create_tls(server_url, timeout_ms, nullptr, nullptr,
+                                                out_transport);
+}
+
+fieldsync_error fieldsync_cpprest_transport_create_tls(
+    const char* server_url, int32_t timeout_ms, const char* ca_file, const char* pin,
+    fieldsync_cpprest_transport** out_transport) {
   using namespace fieldsync::capi;
   if (out_transport != nullptr) *out_transport = nullptr;
   if (auto e = require_arguments({{server_url, "server_url"}, {out_transport, "out_transport"}});
@@ -67,6 +74,8 @@ fieldsync_error fieldsync_cpprest_transport_create(const char* server_url, int32
       options.connect_timeout = std::chrono::milliseconds(timeout_ms);
       options.request_timeout = std::chrono::milliseconds(timeout_ms);
     }
+    options.ca_file = ca_file == nullptr ? "" : ca_file;
+    options.pin = pin == nullptr ? "" : pin;
     auto http = CpprestTransport::create(server_url, options);
     if (!http.ok()) return to_error(http.status());
     auto transport = std::make_unique<fieldsync_cpprest_transport>();

@@ -91,8 +91,8 @@ static long long now_ms(void) {
   return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
-int office_start(office_server* office) {
-  static const char* const serve[] = {"serve", "--listen", "127.0.0.1", "--port", "0", NULL};
+/* Starts `serve` with `serve` as its arguments and reads where it listens. */
+static int start_serving(office_server* office, const char* const* serve) {
   const char* prefix = "fieldsync-server listening on ";
   char line[256];
   size_t used = 0;
@@ -125,6 +125,17 @@ int office_start(office_server* office) {
   exit_code_of(office->pid);
   office->pid = 0;
   return -1;
+}
+
+int office_start(office_server* office) {
+  static const char* const serve[] = {"serve", "--listen", "127.0.0.1", "--port", "0", NULL};
+  return start_serving(office, serve);
+}
+
+int office_start_tls(office_server* office, const char* cert_file, const char* key_file) {
+  const char* const serve[] = {"serve",      "--listen", "127.0.0.1", "--port", "0",
+                               "--tls-cert", cert_file,  "--tls-key", key_file, NULL};
+  return start_serving(office, serve);
 }
 
 int office_stop(office_server* office) {

@@ -24,6 +24,9 @@ int office_run(const office_server* office, char* out, size_t out_size, ...);
 /* Starts `serve --listen 127.0.0.1 --port 0` and waits up to 20 s for its address.
  * 0 on success. */
 int office_start(office_server* office);
+/* The same serving https:// with the certificate and key of two PEM files
+ * (`serve --tls-cert --tls-key`); `url` is then "https://127.0.0.1:PORT". */
+int office_start_tls(office_server* office, const char* cert_file, const char* key_file);
 /* Stops the server with SIGTERM and waits; its exit code (0 for a clean stop). */
 int office_stop(office_server* office);
 
