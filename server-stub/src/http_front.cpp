@@ -190,6 +190,7 @@ class FrontState {
   FrontState(SyncService& service, const HttpFrontOptions& options)
       : service(service),
         options(options),
+        new_connections_per_address(options.new_connections_per_address),
         per_address(options.per_address),
         per_token(options.per_token),
         failed_enrollments_per_address(options.failed_enrollments_per_address),
@@ -197,11 +198,13 @@ class FrontState {
 
   SyncService& service;
   const HttpFrontOptions options;
-  RateBuckets per_address, per_token, failed_enrollments_per_address,
+  RateBuckets new_connections_per_address, per_address, per_token, failed_enrollments_per_address,
       failed_enrollments_overall;
 
-  // Connections: false when the new one is over a limit (the caller closes it).
+  // Connections: false when the new one is over a limit (the caller closes it). Every
+  // new connection takes from its address's bucket, refused or not.
   bool connection_opened(const std::string& address) {
+    if (new_connections_per_address.take(address) != 0) return false;
     std::lock_guard lock(mutex_);
     size_t& of_address = connections_by_address_[address];
     if (connections_ >= options.max_connections ||
@@ -407,12 +410,16 @@ class Connection final : public std::enable_shared_from_this<Connection<Stream>>
     if (state_->refusing()) {
       return answer_and_close(busy("the server is shutting down; try again shortly"));
     }
-    if (int64_t wait = state_->per_address.take(peer_)) {
-      return answer_and_close(too_many(wait, "too many requests from " + peer_));
+    auto client = client_address(head);
+    if (!client.ok()) {
+      return answer_and_close(error_response(ErrorCode::kBadRequest, client.status().message()));
+    }
+    if (int64_t wait = state_->per_address.take(*client)) {
+      return answer_and_close(too_many(wait, "too many requests from " + *client));
     }
     request_.method = std::string(head.method_string());
     request_.path = std::string(head.target());
-    request_.peer_address = peer_;
+    request_.peer_address = *client;
     const auto authorization = head[http::field::authorization];
     request_.bearer_token = bearer_token({authorization.data(), authorization.size()});
     request_.content_type = std::string(head[http::field::content_type]);
@@ -431,7 +438,7 @@ class Connection final : public std::enable_shared_from_this<Connection<Stream>>
         return answer_and_close(too_many(wait, "too many requests from this device"));
       }
     } else if (request_.path.rfind("/v1/enroll", 0) == 0) {
-      const int64_t wait = std::max(state_->failed_enrollments_per_address.wait(peer_),
+      const int64_t wait = std::max(state_->failed_enrollments_per_address.wait(*client),
                                     state_->failed_enrollments_overall.wait(""));
       if (wait > 0) {
         return answer_and_close(
@@ -445,6 +452,19 @@ class Connection final : public std::enable_shared_from_this<Connection<Stream>>
     keep_alive_ = head.keep_alive();
     if (header_->is_done()) return dispatch();
     read_body(admission.max_body_bytes, declared.value_or(admission.max_body_bytes));
+  }
+
+  // Who sent the request: the peer, or the client a trusted proxy's X-Forwarded-For names.
+  Result<std::string> client_address(const http::request_header<>& head) const {
+    const TrustedProxies& proxies = state_->options.trusted_proxies;
+    if (proxies.empty()) return peer_;
+    std::vector<std::string_view> forwarded_for;
+    for (const auto& field : head) {
+      if (beast::iequals(field.name_string(), "X-Forwarded-For")) {
+        forwarded_for.emplace_back(field.value().data(), field.value().size());
+      }
+    }
+    return proxies.client_address(peer_, forwarded_for);
   }
 
   void read_body(size_t limit, uint64_t expected) {

@@ -3,12 +3,17 @@
 // request to the SyncService on a worker thread of its own and replies.
 //
 // Per request, in order, nothing read beyond what each step needs:
-//   connection: refused (closed) over the total or per-address connection limits;
+//   connection: closed at once, before any TLS handshake, over the rate of new
+//     connections per address, or over the total or per-address connection limits
+//     (these count the TCP peer, a proxy's address too);
 //   TLS handshake within the header timeout;
 //   headers: at most max_header_bytes (431), at most max_header_fields (431), all of
 //     them within the header timeout (a slow sender is cut off; so is an idle
 //     kept-alive connection); a request target with a byte outside ASCII is 400;
-//   rate: per address, then per device token (429 with Retry-After);
+//   client address: the peer's, or, from a trusted proxy, the one its X-Forwarded-For
+//     names (trusted_proxies.h; an entry that is not an address is 400); it is the
+//     request's peer_address, and what the per-address rate and failed enrollments count;
+//   rate: per client address, then per device token (429 with Retry-After);
 //   gate (SyncService::admit_headers): a device path with no token or an unknown one
 //     is 401; a declared Content-Length over the request's limit is 413, at once;
 //   body: counted as it arrives (chunked too), cut at the limit (413), within a time
@@ -17,7 +22,7 @@
 //     wait in separate bounded queues, phones' first, so a flood of anonymous requests
 //     cannot take an enrolled phone's place (503 when a queue is full);
 //   worker: SyncService::handle, then the reply (to a HEAD, its headers alone).
-// Failed enrollments are counted per address and overall; over either budget, the
+// Failed enrollments are counted per client address and overall; over either budget, the
 // enroll path answers 429 until it refills (guessing codes costs time).
 //
 // This header is free of Boost.Asio types, so only http_front.cpp pays for them.
@@ -28,6 +33,7 @@
 #include <string>
 
 #include "fieldsync/server/sync_service.h"
+#include "trusted_proxies.h"
 
 namespace fieldsync::server {
 
@@ -48,6 +54,11 @@ struct HttpFrontOptions {
   size_t max_header_fields = 64;
   size_t max_connections = 1024;
   size_t max_connections_per_address = 128;
+  // New connections (and so TLS handshakes) a second from one TCP peer address.
+  RateLimit new_connections_per_address{20, 100};
+  // Peers whose X-Forwarded-For names the client (a proxy such as nginx); none: the
+  // header is never read.
+  TrustedProxies trusted_proxies;
   // Headers (and a TLS handshake) must arrive within this, counted from the moment
   // the connection is ready for a request: also the idle timeout of a kept-alive one.
   std::chrono::milliseconds header_timeout{15'000};

@@ -31,9 +31,10 @@ struct InMemoryOutcome {
 };
 
 // Serves one connection and returns once the front has nothing left to do with it (the
-// client stops sending after `sent`, so it always ends). Of `options` only the limits
-// matter: the address, TLS, the timeouts and the thread counts are not used. Rate limits
-// and failed enrollments start afresh at each call. Thread-safe as `service` is.
+// client stops sending after `sent`, so it always ends). Of `options` only the limits and
+// the trusted proxies matter: the address, TLS, the timeouts and the thread counts are
+// not used. Rate limits and failed enrollments start afresh at each call. Thread-safe as
+// `service` is.
 InMemoryOutcome serve_in_memory(SyncService& service, const HttpFrontOptions& options,
                                 const InMemoryExchange& exchange);
 

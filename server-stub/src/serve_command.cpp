@@ -65,6 +65,17 @@ Outcome read_serve_options(const Arguments& args, HttpFrontOptions& front,
     FIELDSYNC_SERVER_RETURN_IF_FAILED(read_number(args, option, 1, 1'000'000, rate));
     if (args.has(option)) *limit = RateLimit{static_cast<double>(rate), 10.0 * static_cast<double>(rate)};
   }
+  // New connections: N a second, with a burst of five seconds' worth.
+  int64_t new_connections = static_cast<int64_t>(front.new_connections_per_address.per_second);
+  FIELDSYNC_SERVER_RETURN_IF_FAILED(
+      read_number(args, "new-connections-per-address", 1, 1'000'000, new_connections));
+  if (args.has("new-connections-per-address")) {
+    front.new_connections_per_address =
+        RateLimit{static_cast<double>(new_connections), 5.0 * static_cast<double>(new_connections)};
+  }
+  auto proxies = TrustedProxies::parse(args.values("trusted-proxy"));
+  if (!proxies.ok()) return Outcome::usage(proxies.status().message());
+  front.trusted_proxies = std::move(proxies).value();
 
   front.tls_cert_file = args.value("tls-cert").value_or("");
   front.tls_key_file = args.value("tls-key").value_or("");
@@ -143,7 +154,8 @@ std::vector<CommandDef> serve_commands() {
            "[--listen 127.0.0.1] [--port 8080] [--tls-cert FILE --tls-key FILE] "
            "[--insecure-http] [--max-body-bytes N] [--max-clock-skew-ms N] [--blobs FOLDER] "
            "[--max-blob-mb N] [--max-connections N] [--max-connections-per-address N] "
-           "[--rate-per-address N] [--rate-per-device N] [--header-timeout-ms N]",
+           "[--new-connections-per-address N] [--rate-per-address N] [--rate-per-device N] "
+           "[--header-timeout-ms N] [--trusted-proxy ADDRESS]...",
            "run the sync service over HTTP or HTTPS until SIGTERM or SIGINT (requests in "
            "flight finish)",
            {{"listen", true, "ADDRESS"},
@@ -157,9 +169,11 @@ std::vector<CommandDef> serve_commands() {
             {"max-blob-mb", true, "N"},
             {"max-connections", true, "N"},
             {"max-connections-per-address", true, "N"},
+            {"new-connections-per-address", true, "N"},
             {"rate-per-address", true, "N"},
             {"rate-per-device", true, "N"},
-            {"header-timeout-ms", true, "N"}},
+            {"header-timeout-ms", true, "N"},
+            {"trusted-proxy", true, "ADDRESS", /*repeatable=*/true}},
            Database::kCreate,
            run_serve,
            "serve --listen 0.0.0.0 --port 8443 --tls-cert server.pem --tls-key server.key"}};

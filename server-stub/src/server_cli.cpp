@@ -80,7 +80,8 @@ void print_command_help(const CommandDef& c, std::ostream& out) {
   out << "usage: fieldsync-server --db PATH " << c.name << " " << c.synopsis << "\n"
       << "  " << c.summary << "\n";
   for (const auto& o : c.options)
-    out << "  --" << o.name << (o.takes_value ? " " + o.hint : "") << "\n";
+    out << "  --" << o.name << (o.takes_value ? " " + o.hint : "")
+        << (o.repeatable ? " (repeatable)" : "") << "\n";
   out << "example: fieldsync-server --db server.db " << c.example << "\n";
 }
 
@@ -131,7 +132,9 @@ Outcome parse_options(const CommandDef& def, const std::vector<std::string>& wor
       return Outcome::usage(def.name + " has no option --" + utf8_prefix(name, 60) +
                             did_you_mean("--" + name, names));
     }
-    if (args.has(name)) return Outcome::usage("--" + name + " is given twice");
+    if (args.has(name) && !option->repeatable) {
+      return Outcome::usage("--" + name + " is given twice");
+    }
     if (!option->takes_value) {
       if (equals != std::string::npos) return Outcome::usage("--" + name + " takes no value");
       args.options[name] = "";
@@ -142,6 +145,7 @@ Outcome parse_options(const CommandDef& def, const std::vector<std::string>& wor
     } else {
       return Outcome::usage("--" + name + " needs a value (" + option->hint + ")");
     }
+    if (option->repeatable) args.repeated[name].push_back(args.options[name]);
   }
   return Outcome();
 }
@@ -234,6 +238,11 @@ std::optional<std::string> Arguments::value(const std::string& name) const {
   auto it = options.find(name);
   if (it == options.end()) return std::nullopt;
   return it->second;
+}
+
+std::vector<std::string> Arguments::values(const std::string& name) const {
+  auto it = repeated.find(name);
+  return it == repeated.end() ? std::vector<std::string>() : it->second;
 }
 
 Outcome expect_positional(const CommandContext& context, size_t min, size_t max,

@@ -52,14 +52,18 @@ struct OptionDef {
   std::string name;  // without "--"
   bool takes_value = true;
   std::string hint;  // for help: "ID", "YYYY-MM"
+  bool repeatable = false;  // may be given more than once (Arguments::values)
 };
 
 struct Arguments {
   std::vector<std::string> positional;
-  std::map<std::string, std::string> options;  // name -> value ("" for flags)
+  std::map<std::string, std::string> options;  // name -> value ("" for flags); the last one
+  std::map<std::string, std::vector<std::string>> repeated;  // a repeatable option's values
 
   bool has(const std::string& name) const { return options.count(name) != 0; }
   std::optional<std::string> value(const std::string& name) const;
+  // Every value of a repeatable option, in order; none when it is absent.
+  std::vector<std::string> values(const std::string& name) const;
 };
 
 // What a command gets: its arguments, the open store (null for commands without a

@@ -87,6 +87,8 @@ server::HttpFrontOptions front_options() {
   o.per_address = {1, 20};
   o.per_token = {1, 10};
   o.failed_enrollments_per_address = {0.1, 2};
+  // The fuzzer's peer (InMemoryExchange's 192.0.2.1) is a proxy: X-Forwarded-For is read.
+  o.trusted_proxies = must(server::TrustedProxies::parse({"192.0.2.0/24"}), "trusted proxies");
   return o;
 }
 

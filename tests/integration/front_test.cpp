@@ -202,9 +202,9 @@ TEST_F(FrontTest, GuessingEnrollmentCodesIsCutOffAndEvenTheRealCodeWaits) {
 }
 
 TEST_F(FrontTest, AFloodOfJunkWithoutATokenDoesNotKeepPhonesFromSyncing) {
-  // The flood comes from the phones' own address here, so the per-address rate is
+  // The flood comes from the phones' own address here, so the per-address rates are
   // lifted: what is tested is that junk is refused before it costs a worker.
-  serve_with({"--rate-per-address", "1000000"});
+  serve_with({"--rate-per-address", "1000000", "--new-connections-per-address", "1000000"});
   std::vector<FieldDevice*> phones;
   for (int i = 0; i < 10; ++i) {
     phones.push_back(&enroll("c" + std::to_string(i), "collector", {ref_.building_a}));

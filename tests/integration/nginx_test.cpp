@@ -10,11 +10,16 @@
 // cannot drift apart. A phone (the `fieldsync` command line) enrolls through nginx with
 // the CA file and the key pin, records a payment and a visit with a photo, and syncs;
 // the records and the photo reach the server. The largest request a phone sends (a
-// 4 MiB chunk, above nginx's default body limit) passes too.
+// 4 MiB chunk, above nginx's default body limit) passes too. Two clients at two
+// loopback addresses (127.0.0.2, 127.0.0.3; TLS with OpenSSL here) have failed-enrollment
+// budgets of their own: the server reads the address nginx forwards.
 //
 // nginx missing or not starting fails the test: it is never skipped. nginx is stopped
 // at the end, with a bounded wait.
+#include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -26,6 +31,7 @@
 #include <thread>
 
 #include "fieldsync/attachments.h"
+#include "fieldsync/protocol.h"
 #include "loopback_tls.h"
 #include "raw_http.h"
 #include "server_world.h"
@@ -79,6 +85,46 @@ int free_loopback_port() {
   }
   close(fd);
   return port;
+}
+
+// Sends `request` over TLS to 127.0.0.1:port from the loopback address `from`, checking
+// the certificate against `ca_file` and its address, and reads until the server closes
+// (or 5 s without a byte). Status 0 when no answer came.
+RawAnswer tls_exchange(int port, const std::string& from, const std::string& ca_file,
+                       const std::string& request) {
+  RawAnswer answer;
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return answer;
+  const timeval timeout{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+  sockaddr_in source{}, server{};
+  source.sin_family = server.sin_family = AF_INET;
+  server.sin_port = htons(static_cast<uint16_t>(port));
+  server.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> context(SSL_CTX_new(TLS_client_method()),
+                                                            SSL_CTX_free);
+  std::unique_ptr<SSL, decltype(&SSL_free)> tls(nullptr, SSL_free);
+  if (inet_pton(AF_INET, from.c_str(), &source.sin_addr) == 1 &&
+      bind(fd, reinterpret_cast<sockaddr*>(&source), sizeof source) == 0 &&
+      connect(fd, reinterpret_cast<sockaddr*>(&server), sizeof server) == 0 && context &&
+      SSL_CTX_load_verify_locations(context.get(), ca_file.c_str(), nullptr) == 1) {
+    SSL_CTX_set_verify(context.get(), SSL_VERIFY_PEER, nullptr);
+    tls.reset(SSL_new(context.get()));
+  }
+  if (tls && SSL_set_fd(tls.get(), fd) == 1 &&
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(tls.get()), "127.0.0.1") == 1 &&
+      SSL_connect(tls.get()) == 1 &&
+      SSL_write(tls.get(), request.data(), static_cast<int>(request.size())) ==
+          static_cast<int>(request.size())) {
+    char buffer[4096];
+    for (int n; (n = SSL_read(tls.get(), buffer, sizeof buffer)) > 0;)
+      answer.text.append(buffer, n);
+  }
+  tls.reset();
+  close(fd);
+  answer.status = status_of(answer.text);
+  return answer;
 }
 
 // nginx as a child of the test, with everything it writes under `folder`. The
@@ -182,11 +228,12 @@ class NginxTest : public ServerTest {
   void SetUp() override {
     ServerTest::SetUp();
     if (HasFatalFailure()) return;
-    // The server as the docs run it behind nginx: loopback, plain HTTP, limits per
-    // address raised because every request comes from nginx's address.
+    // The server as the docs run it behind nginx: loopback, plain HTTP, nginx's
+    // X-Forwarded-For believed, limits per TCP peer raised because every connection
+    // comes from nginx's address.
     ASSERT_EQ(server_.stop(), 0);
-    server_.set_serve_options(
-        {"--rate-per-address", "2000", "--max-connections-per-address", "1024"});
+    server_.set_serve_options({"--trusted-proxy", "127.0.0.1", "--max-connections-per-address",
+                               "1024", "--new-connections-per-address", "1000"});
     ASSERT_TRUE(server_.start_again().ok());
     ASSERT_EQ(server_.url().rfind("http://", 0), 0u) << server_.url();
     tls_ = must(make_loopback_tls(dir_.path().string() + "/tls"));
@@ -307,6 +354,32 @@ TEST_F(NginxTest, TheLargestChunkAPhoneSendsPassesNginx) {
   auto stored = Sha256::of_file(server_.database() + ".blobs/" + hash);
   EXPECT_TRUE(stored.ok() && *stored == hash) << "the 4 MiB chunk did not pass nginx";
   EXPECT_NE(nginx_->access_log().find("PUT /v1/blobs/"), std::string::npos);
+}
+
+TEST_F(NginxTest, TwoClientsBehindNginxHaveFailedEnrollmentBudgetsOfTheirOwn) {
+  // A client guessing codes, that also claims another address in X-Forwarded-For.
+  auto wrong_code = [](int n, const std::string& claimed) {
+    EnrollRequest guess;
+    guess.enrollment_code = "ZZZZ" + std::to_string(1000 + n);
+    guess.schema_version = Schema::property_management().version();
+    const std::string body = encode(guess);
+    return "POST /v1/enroll HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+           "Content-Type: application/json\r\nX-Forwarded-For: " +
+           claimed + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  // 10 failures per address, refilled at one every 5 s: spent within 20 guesses, each
+  // claiming a new address.
+  RawAnswer limited;
+  for (int i = 0; i < 20 && limited.status != 429; ++i) {
+    limited = tls_exchange(port_, "127.0.0.2", tls_.ca_file,
+                           wrong_code(i, "198.51.100." + std::to_string(i + 1)));
+    ASSERT_NE(limited.status, 0) << "guess " << i << " got no answer: " << nginx_->error_log();
+  }
+  ASSERT_EQ(limited.status, 429) << "20 wrong codes were all tried: " << limited.text;
+  EXPECT_NE(limited.text.find("too many failed enrollments"), std::string::npos) << limited.text;
+  // Another client behind the same nginx may still try (and fail): 401, not 429.
+  RawAnswer other = tls_exchange(port_, "127.0.0.3", tls_.ca_file, wrong_code(0, "198.51.100.1"));
+  EXPECT_EQ(other.status, 401) << other.text << nginx_->error_log();
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "raw_http.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -47,13 +48,18 @@ int status_of(const std::string& text) {
   return std::atoi(text.substr(9, 3).c_str());
 }
 
-RawConnection::RawConnection(int port) {
+RawConnection::RawConnection(int port, const std::string& from) {
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in source{};
+  source.sin_family = AF_INET;
+  const bool bound = fd_ >= 0 && ::inet_pton(AF_INET, from.c_str(), &source.sin_addr) == 1 &&
+                     ::bind(fd_, reinterpret_cast<sockaddr*>(&source), sizeof source) == 0;
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(static_cast<uint16_t>(port));
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd_ >= 0 && ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+  if (fd_ >= 0 &&
+      (!bound || ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)) {
     ::close(fd_);
     fd_ = -1;
   }
@@ -92,8 +98,9 @@ bool RawConnection::closed_within(milliseconds deadline) {
   return !open;
 }
 
-RawAnswer raw_exchange(int port, const std::string& bytes, milliseconds deadline) {
-  RawConnection connection(port);
+RawAnswer raw_exchange(int port, const std::string& bytes, milliseconds deadline,
+                       const std::string& from) {
+  RawConnection connection(port, from);
   if (!connection.connected()) {
     ADD_FAILURE() << "cannot connect to the server on port " << port;
     return {};

@@ -16,10 +16,12 @@ struct RawAnswer {
 // The status of a response's text; 0 when it is not one.
 int status_of(const std::string& text);
 
-// One connection to 127.0.0.1:port; closed by the destructor.
+// One connection to 127.0.0.1:port, from the loopback address `from` (127.0.0.2, say:
+// Linux answers for all of 127.0.0.0/8, so a test can be several clients); closed by
+// the destructor.
 class RawConnection {
  public:
-  explicit RawConnection(int port);
+  explicit RawConnection(int port, const std::string& from = "127.0.0.1");
   ~RawConnection();
   RawConnection(const RawConnection&) = delete;
   RawConnection& operator=(const RawConnection&) = delete;
@@ -42,6 +44,7 @@ class RawConnection {
 // Sends `bytes` on a new connection, closes the sending side, and reads until a whole
 // response arrived, the server closed the connection, or the deadline passed.
 RawAnswer raw_exchange(int port, const std::string& bytes,
-                       std::chrono::milliseconds deadline = std::chrono::milliseconds(3000));
+                       std::chrono::milliseconds deadline = std::chrono::milliseconds(3000),
+                       const std::string& from = "127.0.0.1");
 
 }  // namespace fieldsync::testing
