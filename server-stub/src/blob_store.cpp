@@ -284,6 +284,67 @@ Result<BlobHolding> BlobStore::append(const std::string& hash, int64_t size, int
   return BlobHolding{false, received};
 }
 
+Result<BlobHolding> BlobStore::show(const std::string& hash, int64_t size, int64_t offset,
+                                    std::string_view bytes, const std::string& prover) {
+  FIELDSYNC_RETURN_IF_ERROR(check_hash(hash));
+  if (size < 1) return Status::invalid_argument("a blob has at least one byte");
+  if (bytes.empty()) return Status::invalid_argument("the chunk is empty");
+  if (offset < 0 || offset > size || static_cast<int64_t>(bytes.size()) > size - offset) {
+    return Status::invalid_argument("the chunk runs past the blob's size of " +
+                                    std::to_string(size) + " bytes");
+  }
+  HashGuard guard(*this, hash);
+  Showing* showing = nullptr;
+  {
+    std::lock_guard lock(showings_mutex_);
+    auto found = showings_.find({hash, prover});
+    if (found != showings_.end() && found->second.size != size) {
+      showings_.erase(found);  // a showing of another size: begun again
+      found = showings_.end();
+    }
+    if (found == showings_.end()) {
+      if (offset != 0) {
+        return Status::failed_precondition("the chunk starts at byte " + std::to_string(offset) +
+                                           " but this device has sent 0 bytes of this blob; "
+                                           "continue from there");
+      }
+      if (showings_.size() >= kMaxShowings) {
+        return Status::unavailable("the server is checking too many uploads at once; try again");
+      }
+      found = showings_.emplace(std::make_pair(hash, prover), Showing{}).first;
+      found->second.hasher = std::make_unique<Sha256>();
+      found->second.size = size;
+    }
+    showing = &found->second;
+    showing->touched = std::chrono::steady_clock::now();
+  }
+  if (offset != showing->sent) {
+    return Status::failed_precondition(
+        "the chunk starts at byte " + std::to_string(offset) + " but this device has sent " +
+        std::to_string(showing->sent) + " bytes of this blob; continue from there");
+  }
+  showing->hasher->update(bytes.data(), bytes.size());
+  showing->sent += static_cast<int64_t>(bytes.size());
+  if (showing->sent < size) return BlobHolding{false, showing->sent};
+  const std::string actual = showing->hasher->hex();
+  {
+    std::lock_guard lock(showings_mutex_);
+    showings_.erase({hash, prover});
+  }
+  if (actual != hash) {
+    return Status::corruption("the " + std::to_string(size) + " bytes received hash to " + actual +
+                              ", not to the blob's name; send the blob again from offset 0");
+  }
+  return BlobHolding{true, size};
+}
+
+int64_t BlobStore::shown(const std::string& hash, const std::string& prover) {
+  HashGuard guard(*this, hash);
+  std::lock_guard lock(showings_mutex_);
+  auto found = showings_.find({hash, prover});
+  return found == showings_.end() ? 0 : found->second.sent;
+}
+
 Result<BlobHolding> BlobStore::finish_upload(const std::string& hash, int64_t size) {
   const std::string partial = partial_path(hash);
   auto actual = Sha256::of_file(partial);
@@ -342,6 +403,24 @@ Result<std::string> BlobStore::read(const std::string& hash, int64_t offset, int
 }
 
 Result<int64_t> BlobStore::remove_partials_older_than(std::chrono::seconds age) {
+  {
+    // Showings untouched as long go too (they hold no bytes, only a hash under way); each
+    // under its hash's lock, as show() may be using it.
+    const auto cutoff = std::chrono::steady_clock::now() - age;
+    std::vector<std::pair<std::string, std::string>> stale;
+    {
+      std::lock_guard lock(showings_mutex_);
+      for (const auto& [key, showing] : showings_) {
+        if (showing.touched < cutoff) stale.push_back(key);
+      }
+    }
+    for (const auto& key : stale) {
+      HashGuard guard(*this, key.first);
+      std::lock_guard lock(showings_mutex_);
+      auto found = showings_.find(key);
+      if (found != showings_.end() && found->second.touched < cutoff) showings_.erase(found);
+    }
+  }
   const std::string folder = folder_ + "/partial";
   const auto cutoff = fs::file_time_type::clock::now() - age;
   // The newest write among the files of each hash (data, sidecar, sidecar aside).

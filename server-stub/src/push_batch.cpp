@@ -180,35 +180,16 @@ Result<std::string> PushBatch::check_new_record(const CollectionDef& c, const Re
   return invalid.ok() ? std::string() : invalid.message();
 }
 
-Result<std::string> PushBatch::possession_refusal(const Record& record, const std::string& proof) {
+Status PushBatch::note_possession(const Record& record, const std::string& proof) {
   const Json& sha256 = record.fields.value("sha256", Json());
   const Json& size = record.fields.value("size", Json());
-  if (blobs_ == nullptr || !sha256.is_string() || !size.is_number_integer()) return std::string();
+  if (blobs_ == nullptr || proof.empty() || !sha256.is_string() || !size.is_number_integer()) {
+    return Status();
+  }
   const std::string hash = sha256.get<std::string>();
   auto held = blobs_->holding(hash);
   if (!held.ok()) return held.status();
-  if (!held->complete && held->received == 0) return std::string();
-  if (held->complete && size.get<int64_t>() != held->received) {
-    return "size: " + std::to_string(size.get<int64_t>()) +
-           " bytes, but the bytes with this sha256 are " + std::to_string(held->received);
-  }
-  auto named = txn_.find_ids("attachments", "sha256", hash);
-  if (!named.ok()) return named.status();
-  for (const std::string& id : *named) {
-    auto other = txn_.get_record(id);
-    if (!other.ok()) return other.status();
-    if (*other && (*other)->record.bucket == record.bucket) return std::string();
-  }
-  auto uploader = blobs_->uploader(hash);
-  if (!uploader.ok()) return uploader.status();
-  if (*uploader == device_.id) return std::string();
-  const std::string refusal =
-      "sha256: the server holds these bytes for another place, and this phone has not shown it "
-      "holds them";
-  if (proof.empty())
-    return refusal + " (an app of protocol 2 or later sends a proof with the record)";
-  if (!held->complete)
-    return refusal + " (another device is still uploading them; try again later)";
+  if (!held->complete || held->received != size.get<int64_t>()) return Status();
   PossessionProof expected(record.id);
   for (int64_t offset = 0; offset < held->received; offset += kMaxBlobChunk) {
     auto bytes = blobs_->read(hash, offset, kMaxBlobChunk);
@@ -218,9 +199,10 @@ Result<std::string> PushBatch::possession_refusal(const Record& record, const st
   // Compared in constant time: how far a guess matches says nothing.
   const std::string wanted = expected.hex();
   if (wanted.size() != proof.size() ||
-      CRYPTO_memcmp(wanted.data(), proof.data(), wanted.size()) != 0)
-    return refusal + " (the proof does not match them)";
-  return std::string();
+      CRYPTO_memcmp(wanted.data(), proof.data(), wanted.size()) != 0) {
+    return Status();
+  }
+  return txn_.add_blob_holder(hash, device_.id);
 }
 
 Result<std::string> PushBatch::writer_of(const std::string& encoded) {
@@ -325,9 +307,7 @@ Result<ChangeResult> PushBatch::merge(const WireChange& wire) {
     if (!refusal.ok()) return refusal.status();
     if (!refusal->empty()) return result_of(wire, ChangeOutcome::kRejected, *refusal);
     if (c->name == "attachments") {
-      auto held = possession_refusal(merged.record, wire.proof);
-      if (!held.ok()) return held.status();
-      if (!held->empty()) return result_of(wire, ChangeOutcome::kRejected, *held);
+      FIELDSYNC_RETURN_IF_ERROR(note_possession(merged.record, wire.proof));
     }
     FIELDSYNC_RETURN_IF_ERROR(
         set_arrival_fields(txn_, schema_, *c, arrival_, hlc_.tick().encode(), merged.record));

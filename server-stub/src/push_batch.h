@@ -45,13 +45,13 @@ class PushBatch {
   // Why a new record cannot be stored ("" when it can): a receipt number that is not
   // this device's or is already used, or the collection's relation check.
   Result<std::string> check_new_record(const CollectionDef& c, const Record& record);
-  // Why a new attachment record cannot name its blob ("" when it can). Bytes the
-  // server does not hold yet are the device's to upload. Bytes it holds may be named
-  // by a record in a bucket that already names them, by the device that uploaded
-  // them, or with `proof` (PossessionProof over the bytes the server holds); and the
-  // record's size must be theirs. Otherwise knowing a photo's SHA-256 would be enough
-  // to fetch it into another building.
-  Result<std::string> possession_refusal(const Record& record, const std::string& proof);
+  // A new attachment record is taken whether or not the server holds its bytes: which
+  // bytes are here is told to nobody who has not shown it holds them (blob_access.h).
+  // With `proof` (PossessionProof over the bytes the server holds, protocol 2) that
+  // matches, the device is noted as holding them, so its record gives its readers the
+  // bytes at once; without, or with a proof that does not match, it is asked for the
+  // bytes at its upload, and its record gives nothing until they come.
+  Status note_possession(const Record& record, const std::string& proof);
   // Who wrote a stamp, for a person: "CODE (user)", the office, or the raw node id.
   Result<std::string> writer_of(const std::string& stamp);
   Status store_conflicts(const CollectionDef& c, const MergeResult& merged, const IncomingChange& change);

@@ -65,11 +65,14 @@ const char* kLayout =
     "CREATE INDEX record_changes_by_user ON record_changes (user, arrived_ms);"
     "CREATE INDEX refused_by_device ON refused_changes (device_code, refused_ms);"
     "CREATE INDEX refused_by_user ON refused_changes (user, refused_ms);"
-    "PRAGMA user_version = 7;";
+    "CREATE TABLE blob_holders ("
+    "  sha256 TEXT NOT NULL, device_id TEXT NOT NULL, PRIMARY KEY (sha256, device_id))"
+    "  WITHOUT ROWID;"
+    "PRAGMA user_version = 8;";
 
 // The layout this build writes, and how each earlier one is brought to it: each
 // migration takes layout `to - 1` to `to`, in its own transaction, run in order on open.
-constexpr int64_t kLayoutVersion = 7;
+constexpr int64_t kLayoutVersion = 8;
 
 // Layout 1 to 2 (schema 1 kept buckets without a kind of data, "building:<id>"; layout
 // 2 gives each its kind, "building:<id>:fees"): every record's bucket derived again by
@@ -171,6 +174,28 @@ Status add_token_rotation(SqliteDb& db) {
       "CREATE UNIQUE INDEX devices_by_next_token ON devices (next_token_hash);");
 }
 
+// Layout 7 to 8: who holds a blob's bytes. The devices whose attachment records the
+// server holds are taken to hold their bytes: those records were accepted under the
+// rules of their day (docs/security.md, "Attachments"), and their phones may have let
+// the bytes go since.
+Status add_blob_holders(SqliteDb& db) {
+  return db.exec(
+      "CREATE TABLE blob_holders ("
+      "  sha256 TEXT NOT NULL, device_id TEXT NOT NULL, PRIMARY KEY (sha256, device_id))"
+      "  WITHOUT ROWID;"
+      // A stamp is "<wall>.<counter>.<node>": the node after the second dot.
+      "INSERT OR IGNORE INTO blob_holders (sha256, device_id)"
+      "  SELECT json_extract(r.fields, '$.sha256'), d.id FROM records r"
+      "  JOIN devices d ON d.node_id <> '' AND d.node_id ="
+      "    substr(json_extract(r.stamps, '$.sha256'), 23)"
+      "  WHERE r.collection = 'attachments' AND json_extract(r.fields, '$.sha256') IS NOT NULL;"
+      "INSERT OR IGNORE INTO blob_holders (sha256, device_id)"
+      "  SELECT json_extract(r.fields, '$.sha256'), d.id FROM record_changes c"
+      "  JOIN records r ON r.id = c.record_id JOIN devices d ON d.device_code = c.device_code"
+      "  WHERE c.outcome = 'accepted' AND r.collection = 'attachments'"
+      "  AND json_extract(r.fields, '$.sha256') IS NOT NULL;");
+}
+
 struct Migration {
   int64_t to;
   Status (*run)(SqliteDb& db);
@@ -181,7 +206,8 @@ const Migration kMigrations[] = {{2, migrate_buckets},
                                  {4, add_refused_changes},
                                  {5, add_record_changes},
                                  {6, add_change_count_indexes},
-                                 {7, add_token_rotation}};
+                                 {7, add_token_rotation},
+                                 {8, add_blob_holders}};
 // clang-format on
 
 Status migrate(SqliteDb& db, int64_t from) {
@@ -490,6 +516,26 @@ class SqliteServerTransaction final : public ServerTransaction {
     if (!s.ok()) return s.status();
     (*s)->bind(1, node_id).bind(2, device_id);
     return (*s)->run();
+  }
+
+  Status add_blob_holder(const std::string& sha256, const std::string& device_id) override {
+    auto s = db_.cached("INSERT OR IGNORE INTO blob_holders (sha256, device_id) VALUES (?, ?)");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, sha256).bind(2, device_id);
+    return (*s)->run();
+  }
+
+  Result<std::set<std::string>> blob_holders(const std::string& sha256) override {
+    auto s = db_.cached("SELECT device_id FROM blob_holders WHERE sha256 = ?");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, sha256);
+    std::set<std::string> holders;
+    while (true) {
+      auto row = (*s)->step();
+      if (!row.ok()) return row.status();
+      if (!*row) return holders;
+      holders.insert((*s)->column_text(0));
+    }
   }
 
   Result<std::vector<Device>> list_devices() override {

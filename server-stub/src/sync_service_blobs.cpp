@@ -6,15 +6,18 @@
 // and may upload one its own record names (pushed by it, or accepted by the office from
 // its refused change) even after that record's building went to someone else (its
 // evidence still reaches the server); the record's `size` is the only size an upload
-// may claim, and a blob whose size no such record gives is not shown or sent. Such a
-// record names bytes the server already holds only when the device showed it has them
-// (PushBatch::possession_refusal). An upload in progress is the device's that began
-// it. The database transaction that checks this is closed before any blob byte is read
-// or written.
+// may claim. Reading is by possession, not by name (blob_access.h): a device reads the
+// bytes only through a record written by a device that has shown it holds them, and is
+// told they are here only then. A device whose own record names bytes it has not shown
+// is told they are missing and sends them: when they are here already they are hashed
+// as they come and not kept (BlobStore::show). An upload in progress is the device's
+// that began it. The database transaction that checks this is closed before any blob
+// byte is read or written.
 #include <map>
 #include <set>
 
 #include "access_policy.h"
+#include "blob_access.h"
 #include "fieldsync/attachments.h"
 #include "fieldsync/hlc.h"
 #include "fieldsync/protocol.h"
@@ -93,57 +96,6 @@ Result<int64_t> parse_count(const std::map<std::string, std::string>& values,
   return std::stoll(text);
 }
 
-// Whether `record` came from `device`: its stamps carry the device's node, which the
-// server ties to the device at its first push.
-bool pushed_by(const Record& record, const Device& device) {
-  if (device.node_id.empty() || !record.stamps.contains("sha256")) return false;
-  const Json& encoded = record.stamps["sha256"];
-  if (!encoded.is_string()) return false;
-  auto stamp = Stamp::decode(encoded.get<std::string>());
-  return stamp.ok() && stamp->node == device.node_id;
-}
-
-// True when the office accepted `record_id` from a refused change `device` sent: the
-// record is the device's own, though the office wrote it.
-Result<bool> accepted_from(ServerTransaction& txn, const std::string& record_id,
-                           const Device& device) {
-  auto history = txn.record_changes(record_id);
-  if (!history.ok()) return history.status();
-  for (const RecordChange& change : *history) {
-    if (change.outcome == "accepted" && change.device_code == device.device_code) return true;
-  }
-  return false;
-}
-
-// The sizes that attachment records in `scope` give for `hash`, and for an upload
-// (`uploader` set) those of the uploader's own records too (pushed by it, or accepted
-// by the office from its refused change): empty when no such record names it.
-Result<std::set<int64_t>> sizes_in_scope(ServerTransaction& txn, const Scope& scope,
-                                         const std::string& hash,
-                                         const Device* uploader = nullptr) {
-  auto ids = txn.find_ids("attachments", "sha256", hash);
-  if (!ids.ok()) return ids.status();
-  std::set<int64_t> sizes;
-  for (const std::string& id : *ids) {
-    auto stored = txn.get_record(id);
-    if (!stored.ok()) return stored.status();
-    if (!*stored) continue;
-    bool own = false;
-    if (!scope.contains((*stored)->record.bucket) && uploader != nullptr) {
-      own = pushed_by((*stored)->record, *uploader);
-      if (!own) {
-        auto accepted = accepted_from(txn, id, *uploader);
-        if (!accepted.ok()) return accepted.status();
-        own = *accepted;
-      }
-    }
-    if (!scope.contains((*stored)->record.bucket) && !own) continue;
-    const Json& size = (*stored)->record.fields["size"];
-    if (size.is_number_integer()) sizes.insert(size.get<int64_t>());
-  }
-  return sizes;
-}
-
 // What an upload may add: the quotas in force and the devices of the caller's user.
 struct UploadLimits {
   Quotas quotas;
@@ -183,13 +135,13 @@ std::string quota_refusal(const BlobStore& blobs, const UploadLimits& limits, co
   return std::string();
 }
 
-// Authenticates the caller and gives the sizes its attachment records give `hash`, or
-// the error response to answer; for an upload, `limits` too.
-std::optional<HttpResponse> sizes_for_caller(ServerStore& store, const Schema& schema,
-                                             int64_t now_ms, const std::string& token,
-                                             const std::string& hash, bool upload,
-                                             std::set<int64_t>& sizes, Caller& caller,
-                                             UploadLimits* limits = nullptr) {
+// Authenticates the caller and gives what the records naming `hash` let it do, or the
+// error response to answer; for an upload, `limits` too.
+std::optional<HttpResponse> naming_for_caller(ServerStore& store, BlobStore& blobs,
+                                              const Schema& schema, int64_t now_ms,
+                                              const std::string& token, const std::string& hash,
+                                              BlobNaming& naming, Caller& caller,
+                                              UploadLimits* limits = nullptr) {
   auto txn = store.begin(false);
   if (!txn.ok()) return from_status(txn.status());
   if (auto denied = authenticate(**txn, token, now_ms, caller)) return denied;
@@ -206,10 +158,48 @@ std::optional<HttpResponse> sizes_for_caller(ServerStore& store, const Schema& s
   }
   auto scope = scope_of(**txn, schema, caller.user);
   if (!scope.ok()) return from_status(scope.status());
-  auto found = sizes_in_scope(**txn, *scope, hash, upload ? &caller.device : nullptr);
+  auto found = naming_of(**txn, blobs, *scope, hash, caller.device);
   if (!found.ok()) return from_status(found.status());
-  sizes = std::move(found).value();
+  naming = std::move(found).value();
   return std::nullopt;
+}
+
+// What the caller may be told of a blob it may touch (`naming`), the store holding
+// `held` of it. Whether bytes are here is told only to a device that may read them: an
+// author that has not shown them is told how far its own sending stands, and a reader
+// whose records no holder wrote that nothing is here yet.
+BlobStatus status_for(const std::string& hash, const BlobNaming& naming, const BlobHolding& held,
+                      int64_t shown, const std::string& uploader, const Device& device) {
+  BlobStatus status{hash, BlobState::kForbidden, 0};
+  if (naming.sizes.empty()) return status;
+  const auto sending = [&](int64_t received) {
+    status.received = received;
+    status.state = received > 0 ? BlobState::kPartial : BlobState::kMissing;
+    return status;
+  };
+  if (held.complete) {
+    if (naming.holder && naming.sizes.count(held.received)) {
+      status.state = BlobState::kComplete;
+      status.received = held.received;
+      return status;
+    }
+    if (naming.own) return sending(shown);
+    if (naming.readable.count(held.received)) {
+      status.state = BlobState::kComplete;
+      status.received = held.received;
+      return status;
+    }
+    return sending(0);
+  }
+  return sending(uploader == device.id ? held.received : 0);
+}
+
+// Notes that `device` holds the bytes of `hash`, in a transaction of its own.
+Status note_holder(ServerStore& store, const std::string& hash, const Device& device) {
+  auto txn = store.begin(true);
+  if (!txn.ok()) return txn.status();
+  FIELDSYNC_RETURN_IF_ERROR((*txn)->add_blob_holder(hash, device.id));
+  return (*txn)->commit();
 }
 
 }  // namespace
@@ -233,8 +223,8 @@ HttpResponse SyncService::route_blobs(const HttpRequest& request, const std::str
 
 HttpResponse SyncService::blob_status(const std::string& token, const std::string& body) {
   auto request = decode_blob_status_request(body);
-  std::vector<std::pair<std::string, bool>> allowed;  // hash, named in the device's buckets
-  std::map<std::string, std::set<int64_t>> sizes_of;  // the sizes those records give
+  std::vector<std::pair<std::string, BlobNaming>> named;
+  Device device;
   {
     auto txn = store_.begin(false);
     if (!txn.ok()) return from_status(txn.status());
@@ -247,39 +237,31 @@ HttpResponse SyncService::blob_status(const std::string& token, const std::strin
     auto scope = scope_of(**txn, schema_, caller.user);
     if (!scope.ok()) return from_status(scope.status());
     for (const std::string& hash : request->hashes) {
-      auto sizes = sizes_in_scope(**txn, *scope, hash, &caller.device);
-      if (!sizes.ok()) return from_status(sizes.status());
-      allowed.emplace_back(hash, !sizes->empty());
-      sizes_of[hash] = std::move(sizes).value();
+      auto naming = naming_of(**txn, *blobs_, *scope, hash, caller.device);
+      if (!naming.ok()) return from_status(naming.status());
+      named.emplace_back(hash, std::move(naming).value());
     }
+    device = caller.device;
   }
   BlobStatusResponse response;
-  for (const auto& [hash, named] : allowed) {
-    BlobStatus status{hash, BlobState::kForbidden, 0};
-    if (named) {
-      auto held = blobs_->holding(hash);
-      if (!held.ok()) return from_blob_status(held.status());
-      if (held->complete && !sizes_of[hash].count(held->received)) {
-        response.blobs.push_back(std::move(status));  // no record of it gives its size
-        continue;
-      }
-      status.received = held->received;
-      status.state = held->complete       ? BlobState::kComplete
-                     : held->received > 0 ? BlobState::kPartial
-                                          : BlobState::kMissing;
-    }
-    response.blobs.push_back(std::move(status));
+  for (const auto& [hash, naming] : named) {
+    auto held = blobs_->holding(hash);
+    if (!held.ok()) return from_blob_status(held.status());
+    auto uploader = blobs_->uploader(hash);
+    if (!uploader.ok()) return from_blob_status(uploader.status());
+    response.blobs.push_back(
+        status_for(hash, naming, *held, blobs_->shown(hash, device.id), *uploader, device));
   }
   return ok_response(encode(response));
 }
 
 HttpResponse SyncService::blob_put(const std::string& token, const std::string& hash,
                                    const std::string& query, const std::string& body) {
-  std::set<int64_t> sizes;
+  BlobNaming naming;
   Caller caller;
   UploadLimits limits;
-  if (auto refused = sizes_for_caller(store_, schema_, clock_.now_ms(), token, hash,
-                                      /*upload=*/true, sizes, caller, &limits))
+  if (auto refused = naming_for_caller(store_, *blobs_, schema_, clock_.now_ms(), token, hash,
+                                       naming, caller, &limits))
     return *refused;
   auto params = parse_query(query, {"offset", "size", "chunk_sha256"});
   if (!params.ok()) return from_status(params.status());
@@ -300,10 +282,10 @@ HttpResponse SyncService::blob_put(const std::string& token, const std::string& 
   if (*offset > *size || chunk > *size - *offset) {
     return invalid("the chunk runs past the blob's size of " + std::to_string(*size) + " bytes");
   }
-  if (sizes.empty()) return forbidden();
-  if (!sizes.count(*size)) {
+  if (naming.sizes.empty()) return forbidden();
+  if (!naming.sizes.count(*size)) {
     return invalid("query parameter 'size' is " + std::to_string(*size) +
-                   " but the attachment record says " + std::to_string(*sizes.begin()));
+                   " but the attachment record says " + std::to_string(*naming.sizes.begin()));
   }
   if (*size > options_.max_blob_bytes) {
     return error_response(ErrorCode::kTooLarge, "this server keeps attachments of at most " +
@@ -312,38 +294,48 @@ HttpResponse SyncService::blob_put(const std::string& token, const std::string& 
   }
   auto held = blobs_->holding(hash);
   if (!held.ok()) return from_blob_status(held.status());
-  if (!held->complete && held->received != *offset) {
-    return from_blob_status(Status::failed_precondition(
-        "the chunk starts at byte " + std::to_string(*offset) + " but the server holds " +
-        std::to_string(held->received) + " bytes of this blob; continue from there"));
+  // Bytes this device may read already: done at once, nothing written. Its own record
+  // is vouched for only once it has shown them.
+  if (held->complete && (naming.holder || (!naming.own && naming.readable.count(held->received)))) {
+    return ok_response(encode(BlobPutResponse{held->received, true}));
   }
-  if (!held->complete) {
-    if (std::string over = quota_refusal(*blobs_, limits, caller, chunk); !over.empty()) {
-      return error_response(ErrorCode::kQuotaExceeded, over);
-    }
-  }
-  if (!held->complete && Sha256::of(body) != chunk_sha256) {
+  if (Sha256::of(body) != chunk_sha256) {
     return error_response(ErrorCode::kChunkCorrupt,
                           "the chunk's bytes do not match chunk_sha256; send it again",
                           /*retryable=*/true);
   }
-  auto appended =
-      held->complete ? held : blobs_->append(hash, *size, *offset, body, caller.device.id);
-  if (!appended.ok()) {
-    if (appended.status().code() == StatusCode::kPermissionDenied) {
-      return error_response(ErrorCode::kForbidden, appended.status().message());
+  Result<BlobHolding> sent = Status();
+  if (held->complete) {
+    // The bytes are here but this device has not shown it holds them: it sends them
+    // again, hashed as they come and not kept.
+    sent = blobs_->show(hash, *size, *offset, body, caller.device.id);
+  } else {
+    // The offset, and whose upload this is, the blob store checks.
+    if (std::string over = quota_refusal(*blobs_, limits, caller, chunk); !over.empty()) {
+      return error_response(ErrorCode::kQuotaExceeded, over);
     }
-    return from_blob_status(appended.status());
+    sent = blobs_->append(hash, *size, *offset, body, caller.device.id);
   }
-  return ok_response(encode(BlobPutResponse{appended->received, appended->complete}));
+  if (!sent.ok()) {
+    if (sent.status().code() == StatusCode::kPermissionDenied) {
+      return error_response(ErrorCode::kForbidden, sent.status().message());
+    }
+    return from_blob_status(sent.status());
+  }
+  if (sent->complete) {
+    if (Status noted = note_holder(store_, hash, caller.device); !noted.ok()) {
+      return from_status(noted);
+    }
+  }
+  return ok_response(encode(BlobPutResponse{sent->received, sent->complete}));
 }
 
 HttpResponse SyncService::blob_get(const std::string& token, const std::string& hash,
                                    const std::string& query) {
-  std::set<int64_t> sizes;
+  BlobNaming naming;
   Caller caller;
-  if (auto refused = sizes_for_caller(store_, schema_, clock_.now_ms(), token, hash,
-                                      /*upload=*/false, sizes, caller))
+  if (auto refused =
+          naming_for_caller(store_, *blobs_, schema_, clock_.now_ms(), token, hash, naming, caller))
     return *refused;
   auto params = parse_query(query, {"offset", "length"});
   if (!params.ok()) return from_status(params.status());
@@ -355,10 +347,17 @@ HttpResponse SyncService::blob_get(const std::string& token, const std::string& 
     return invalid("query parameter 'length' must be between 1 and " +
                    std::to_string(kMaxBlobChunk));
   }
-  if (sizes.empty()) return forbidden();
+  if (naming.visible.empty()) return forbidden();
   auto held = blobs_->holding(hash);
   if (!held.ok()) return from_blob_status(held.status());
-  if (held->complete && !sizes.count(held->received)) return forbidden();
+  // Bytes no holder's record vouches for are not here as far as this device may know:
+  // the phone that attached them has not uploaded them (the same answer as for bytes
+  // not here at all).
+  const bool readable = held->complete && (naming.holder ? naming.visible.count(held->received)
+                                                         : naming.readable.count(held->received));
+  if (!readable) {
+    return from_blob_status(Status::not_found("the server does not hold this whole blob yet"));
+  }
   auto bytes = blobs_->read(hash, *offset, *length);
   if (!bytes.ok()) return from_blob_status(bytes.status());
   return HttpResponse{200, std::move(bytes).value(), kOctetStream};

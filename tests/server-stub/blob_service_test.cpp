@@ -15,6 +15,7 @@
 #include "fieldsync/id.h"
 #include "fieldsync/protocol.h"
 #include "fieldsync/server/blob_store.h"
+#include "fieldsync/server/office_report.h"
 #include "fieldsync/server/sync_service.h"
 #include "quotas.h"
 #include "support/sync_world.h"
@@ -366,47 +367,139 @@ std::string proof_of(const std::string& record_id, const std::string& bytes) {
   return proof.hex();
 }
 
+// What a device that may touch a blob learns of it: its status, and the answer to a read
+// of its first bytes.
+struct Seen {
+  BlobState state;
+  int64_t received;
+  int get_status;
+  bool operator==(const Seen& other) const {
+    return std::tie(state, received, get_status) ==
+           std::tie(other.state, other.received, other.get_status);
+  }
+};
+
 // The audit's theft: mallory, a technician of building B, learns the SHA-256 of a photo
-// of building A and names it in a record of her own building, first with size 1.
+// of building A and names it in a record of her own building, first with size 1. Her
+// records are taken, as any would be, and tell her nothing: the same answers as for a
+// hash the server never saw, and no bytes, until she sends the bytes themselves.
 TEST(BlobService, AHashAloneGetsNothingOfAnotherBuildingsPhoto) {
   BlobWorld w;
   auto& alice = w.world.enroll("alice", "technician", {w.world.building_a});
   auto& mallory = w.world.enroll("mallory", "technician", {w.world.building_b});
+  auto& bert = w.world.enroll("bert", "technician", {w.world.building_b});
   const std::string bytes = random_bytes(20000, 31), hash = Sha256::of(bytes);
+  const std::string never = Sha256::of(random_bytes(20000, 36));
   w.attach(w.order_a, hash, 20000);
   ASSERT_TRUE(put_answer(w.put(token_of(alice), hash, 0, 20000, bytes)).complete);
-  const size_t records = w.world.server_records().size();
   const auto push = [&](const Json& body) {
     HttpResponse r = w.world.service->handle({"POST", "/v1/push", token_of(mallory), body.dump()});
     auto answer = must(decode_push_response(r.body));
     return answer.results.empty() ? ChangeResult{} : answer.results[0];
   };
+  const auto seen = [&](const std::string& token, const std::string& name) {
+    const BlobStatus status = w.status(token, name);
+    return Seen{status.state, status.received, w.get(token, name, 0, 100).status};
+  };
   std::string id = new_id();
-  ChangeResult one_byte = push(attachment_push(w.order_b, hash, 1, "mallory", "nm", 1, id));
-  EXPECT_EQ(one_byte.outcome, ChangeOutcome::kRejected);
-  EXPECT_EQ(one_byte.reason, "size: 1 bytes, but the bytes with this sha256 are 20000");
-  ChangeResult no_proof = push(attachment_push(w.order_b, hash, 20000, "mallory", "nm", 2, new_id()));
-  EXPECT_EQ(no_proof.outcome, ChangeOutcome::kRejected);
-  EXPECT_NE(no_proof.reason.find("has not shown it holds them"), std::string::npos) << no_proof.reason;
-  // A proof made of other bytes, or for another record, proves nothing.
-  id = new_id();
-  ChangeResult guessed = push(attachment_push(w.order_b, hash, 20000, "mallory", "nm", 3, id,
-                                              proof_of(id, random_bytes(20000, 32))));
-  EXPECT_EQ(guessed.outcome, ChangeOutcome::kRejected);
-  EXPECT_NE(guessed.reason.find("the proof does not match them"), std::string::npos) << guessed.reason;
-  ChangeResult borrowed = push(attachment_push(w.order_b, hash, 20000, "mallory", "nm", 4, new_id(),
-                                               proof_of(new_id(), bytes)));
-  EXPECT_EQ(borrowed.outcome, ChangeOutcome::kRejected);
-  EXPECT_EQ(w.world.server_records().size(), records);
-  // Nothing tells her whether the server holds the bytes, and nothing is sent.
-  EXPECT_EQ(w.status(token_of(mallory), hash).state, BlobState::kForbidden);
-  EXPECT_EQ(w.get(token_of(mallory), hash, 0, 20000).status, 403);
+  int64_t seq = 0;
+  for (const std::string& name : {hash, never}) {
+    for (int64_t size : {int64_t{1}, int64_t{20000}}) {
+      EXPECT_EQ(
+          push(attachment_push(w.order_b, name, size, "mallory", "nm", ++seq, new_id())).outcome,
+          ChangeOutcome::kApplied);
+    }
+    // A proof made of other bytes, or for another record, proves nothing.
+    id = new_id();
+    EXPECT_EQ(push(attachment_push(w.order_b, name, 20000, "mallory", "nm", ++seq, id,
+                                   proof_of(id, random_bytes(20000, 32))))
+                  .outcome,
+              ChangeOutcome::kApplied);
+    EXPECT_EQ(push(attachment_push(w.order_b, name, 20000, "mallory", "nm", ++seq, new_id(),
+                                   proof_of(new_id(), bytes)))
+                  .outcome,
+              ChangeOutcome::kApplied);
+  }
+  // Whether the server holds the bytes is not told, to her or to her colleague.
+  const Seen nothing{BlobState::kMissing, 0, 404};
+  EXPECT_EQ(seen(token_of(mallory), hash), nothing);
+  EXPECT_EQ(seen(token_of(mallory), never), nothing);
+  EXPECT_EQ(seen(token_of(bert), hash), nothing);
+  EXPECT_EQ(seen(token_of(bert), never), nothing);
+  // Sending bytes she made up: refused once all have come, and nothing said before.
+  const std::string junk = random_bytes(20000, 37);
+  EXPECT_EQ(put_answer(w.put(token_of(mallory), hash, 0, 20000, junk.substr(0, 15000))).received,
+            15000);
+  HttpResponse last = w.put(token_of(mallory), hash, 15000, 20000, junk.substr(15000));
+  EXPECT_EQ(error_code_of(last), "blob_corrupt");
+  EXPECT_EQ(seen(token_of(mallory), hash), nothing);
+  EXPECT_EQ(seen(token_of(bert), hash), nothing);
 
-  // With the bytes in hand the proof is right, and the record is hers.
+  // With the bytes in hand the proof is right, and her records give them to building B.
   id = new_id();
-  EXPECT_EQ(push(attachment_push(w.order_b, hash, 20000, "mallory", "nm", 5, id, proof_of(id, bytes))).outcome,
-            ChangeOutcome::kApplied);
+  EXPECT_EQ(
+      push(attachment_push(w.order_b, hash, 20000, "mallory", "nm", ++seq, id, proof_of(id, bytes)))
+          .outcome,
+      ChangeOutcome::kApplied);
   EXPECT_EQ(w.status(token_of(mallory), hash).state, BlobState::kComplete);
+  EXPECT_EQ(w.get(token_of(bert), hash, 0, 20000).body, bytes);
+  EXPECT_EQ(w.complete_files(), 1);
+}
+
+// The hole the audit's theft left open: a name pushed before its bytes reach the server.
+// mallory names the photo of building A while alice's phone is still offline; when alice
+// uploads it, mallory's record still gives nothing. A phone of building B that took the
+// same photo, and whose record also came first, sends its bytes (hashed, not stored
+// again) and then its record gives them to its building.
+TEST(BlobService, AHashNamedBeforeItsBytesArriveGetsNothingWhenTheyDo) {
+  BlobWorld w;
+  auto& alice = w.world.enroll("alice", "technician", {w.world.building_a});
+  auto& mallory = w.world.enroll("mallory", "technician", {w.world.building_b});
+  auto& bert = w.world.enroll("bert", "technician", {w.world.building_b});
+  auto& nina = w.world.enroll("nina", "technician", {w.world.building_b});
+  const std::string bytes = random_bytes(30000, 38), hash = Sha256::of(bytes);
+  const auto push = [&](testing::TestDevice& device, const std::string& node, int64_t seq) {
+    HttpResponse r = w.world.service->handle(
+        {"POST", "/v1/push", token_of(device),
+         attachment_push(w.order_b, hash, 30000, device.user, node, seq, new_id()).dump()});
+    return must(decode_push_response(r.body)).results.at(0).outcome;
+  };
+  EXPECT_EQ(push(mallory, "nm", 1), ChangeOutcome::kApplied);
+  EXPECT_EQ(push(bert, "nb", 1), ChangeOutcome::kApplied);
+  EXPECT_EQ(w.status(token_of(mallory), hash).state, BlobState::kMissing);
+  w.attach(w.order_a, hash, 30000);
+  ASSERT_TRUE(put_answer(w.put(token_of(alice), hash, 0, 30000, bytes)).complete);
+
+  for (testing::TestDevice* device : {&mallory, &bert, &nina}) {
+    EXPECT_EQ(w.status(token_of(*device), hash).state, BlobState::kMissing) << device->user;
+    EXPECT_EQ(w.get(token_of(*device), hash, 0, 100).status, 404) << device->user;
+  }
+  // The office sees both records waiting for their bytes, though the bytes are here.
+  const auto waiting = [&] {
+    std::set<std::string> by;
+    auto report =
+        must(server::build_office_report(*w.world.server_store, Schema::property_management(),
+                                         "2026-11", "2026-11-30", w.world.blobs.get()));
+    for (const auto& a : *report.attachments_waiting) by.insert(a.attached_by);
+    return by;
+  };
+  EXPECT_EQ(waiting(), (std::set<std::string>{"mallory", "bert"}));
+  // bert's phone holds the photo: told it is missing, it sends it, in two chunks.
+  EXPECT_EQ(put_answer(w.put(token_of(bert), hash, 0, 30000, bytes.substr(0, 10000))).received,
+            10000);
+  EXPECT_EQ(w.status(token_of(bert), hash).received, 10000);
+  HttpResponse skipped = w.put(token_of(bert), hash, 20000, 30000, bytes.substr(20000));
+  EXPECT_EQ(error_code_of(skipped), "offset_mismatch");
+  EXPECT_TRUE(put_answer(w.put(token_of(bert), hash, 10000, 30000, bytes.substr(10000))).complete);
+  EXPECT_EQ(w.status(token_of(bert), hash).state, BlobState::kComplete);
+  EXPECT_EQ(w.complete_files(), 1);
+  EXPECT_TRUE(fs::is_empty(w.world.blobs->folder() + "/partial"));
+  // His record gives the bytes to building B: to nina, and to mallory through it.
+  EXPECT_EQ(w.get(token_of(nina), hash, 0, 30000).body, bytes);
+  EXPECT_EQ(w.get(token_of(mallory), hash, 0, 30000).body, bytes);
+  // mallory's own record stays unproven: her phone is still asked for the bytes.
+  EXPECT_EQ(w.status(token_of(mallory), hash).state, BlobState::kMissing);
+  EXPECT_EQ(waiting(), (std::set<std::string>{"mallory"}));
 }
 
 // Records the office wrote before this check, naming held bytes with another size: the
@@ -419,8 +512,8 @@ TEST(BlobService, ABlobIsSentOnlyWhereARecordGivesItsSize) {
   w.attach(w.order_a, hash, 9000);
   ASSERT_TRUE(put_answer(w.put(token_of(alice), hash, 0, 9000, bytes)).complete);
   w.attach(w.order_b, hash, 1);
-  EXPECT_EQ(w.status(token_of(bob), hash).state, BlobState::kForbidden);
-  EXPECT_EQ(w.get(token_of(bob), hash, 0, 9000).status, 403);
+  EXPECT_EQ(w.status(token_of(bob), hash).state, BlobState::kMissing);
+  EXPECT_EQ(w.get(token_of(bob), hash, 0, 9000).status, 404);
   EXPECT_EQ(w.get(token_of(alice), hash, 0, 9000).body, bytes);
 }
 

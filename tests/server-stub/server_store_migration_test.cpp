@@ -4,10 +4,14 @@
 // Layout 2 had no closed periods; layout 3 kept no refused changes and had no codes
 // that re-admit a device; layout 4 kept no history of each record's changes; layout 5
 // had no indexes to count a device's or a user's changes of a day (quotas); layout 6
-// did not rotate device tokens.
+// did not rotate device tokens; layout 7 did not know who holds a blob's bytes.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "fieldsync/access.h"
+#include "fieldsync/attachments.h"
+#include "fieldsync/field_work.h"
 #include "fieldsync/sqlite_db.h"
 #include "support/sync_world.h"
 
@@ -17,8 +21,15 @@ namespace {
 using testing::must;
 using testing::SyncWorld;
 
+// Takes a database of this build back to layout 7.
+void back_to_layout_7(SqliteDb& db) {
+  ASSERT_TRUE(db.exec("DROP TABLE blob_holders").ok());
+  ASSERT_TRUE(db.exec("PRAGMA user_version = 7").ok());
+}
+
 // Takes a database of this build back to layout 6.
 void back_to_layout_6(SqliteDb& db) {
+  back_to_layout_7(db);
   ASSERT_TRUE(db.exec("DROP INDEX devices_by_next_token").ok());
   ASSERT_TRUE(db.exec("ALTER TABLE devices DROP COLUMN next_token_hash").ok());
   ASSERT_TRUE(db.exec("ALTER TABLE devices DROP COLUMN token_issued_ms").ok());
@@ -67,7 +78,7 @@ void reopen_after(SyncWorld& world, testing::TestDevice& device, void (*downgrad
                                                       Schema::property_management(), world.clock);
   {
     auto db = must(SqliteDb::open(path, /*create=*/false));
-    EXPECT_EQ(must(db->pragma_int("user_version")), 7);
+    EXPECT_EQ(must(db->pragma_int("user_version")), 8);
   }
   device.transport = std::make_unique<testing::LoopbackTransport>(*world.service);
   ReplicatorOptions options;
@@ -111,7 +122,7 @@ TEST(ServerStoreMigration, ALayoutOneDatabaseGetsBucketsByKindOfData) {
   EXPECT_EQ(migrated.at(paid.id).bucket, "building:" + world.building_a + ":fees");
   {
     auto db = must(SqliteDb::open(path, /*create=*/false));
-    EXPECT_EQ(must(db->pragma_int("user_version")), 7);
+    EXPECT_EQ(must(db->pragma_int("user_version")), 8);
   }
   // A phone of this build syncs on the migrated server and holds what it held.
   alice.transport = std::make_unique<testing::LoopbackTransport>(*world.service);
@@ -152,7 +163,7 @@ TEST(ServerStoreMigration, ALayoutTwoDatabaseGainsClosedPeriods) {
   ASSERT_EQ(closed.size(), 1u);
   EXPECT_EQ(closed.at("2026-11"), 1000);
   auto db = must(SqliteDb::open(path, /*create=*/false));
-  EXPECT_EQ(must(db->pragma_int("user_version")), 7);
+  EXPECT_EQ(must(db->pragma_int("user_version")), 8);
 }
 
 TEST(ServerStoreMigration, ALayoutThreeDatabaseKeepsRefusedChangesFromThenOn) {
@@ -210,6 +221,33 @@ TEST(ServerStoreMigration, ALayoutSixDatabaseRotatesTheTokensOfDevicesEnrolledBe
   EXPECT_EQ(world.service->handle({"POST", "/v1/pull", first, encode(pull)}).status, 401);
 }
 
+// The attachment records a layout-7 server took were taken under the rules of their
+// day: their devices are taken to hold the bytes, so their readers keep them.
+TEST(ServerStoreMigration, ALayoutSevenDatabaseTakesTheWritersOfAttachmentsAsHolders) {
+  SyncWorld world;
+  world.keep_attachments();
+  auto& alice = world.enroll("alice", "technician", {world.building_a});
+  alice.sync();
+  WorkOrderInput order;
+  order.household = world.household_a;
+  order.category = "plumbing";
+  order.description = "leak";
+  Record work_order = must(alice.work().open_work_order(order));
+  const std::string photo = world.dir.file("leak.jpg");
+  std::ofstream(photo, std::ios::binary) << "\xFF\xD8\xFF\xE0 the leak";
+  Attachment attached =
+      must(AttachmentStore(*alice.store).attach("work_orders", work_order.id, photo));
+  ASSERT_EQ(alice.sync().blobs_uploaded, 1);
+  reopen_after(world, alice, back_to_layout_7);
+  auto txn = must(world.server_store->begin(false));
+  std::set<std::string> expected;
+  for (const server::Device& d : must(txn->list_devices())) {
+    if (d.user == "alice") expected.insert(d.id);
+  }
+  ASSERT_EQ(expected.size(), 1u);
+  EXPECT_EQ(must(txn->blob_holders(attached.sha256)), expected);
+}
+
 TEST(ServerStoreMigration, ALayoutThisBuildDoesNotKnowIsRefusedUntouched) {
   testing::TempDir dir;
   const std::string path = dir.file("server.db");
@@ -220,7 +258,7 @@ TEST(ServerStoreMigration, ALayoutThisBuildDoesNotKnowIsRefusedUntouched) {
   }
   auto opened = server::open_sqlite_server_store(path);
   ASSERT_FALSE(opened.ok());
-  EXPECT_NE(opened.status().message().find("has server layout 9; this build knows layouts 1 to 7"),
+  EXPECT_NE(opened.status().message().find("has server layout 9; this build knows layouts 1 to 8"),
             std::string::npos)
       << opened.status().to_string();
 }

@@ -33,6 +33,7 @@
 #include <string>
 #include <string_view>
 
+#include "fieldsync/attachments.h"
 #include "fieldsync/status.h"
 
 namespace fieldsync::server {
@@ -74,6 +75,22 @@ class BlobStore {
   // `owner` (non-empty, no line breaks) names who sends the chunk.
   Result<BlobHolding> append(const std::string& hash, int64_t size, int64_t offset,
                              std::string_view bytes, const std::string& owner);
+
+  // A device whose attachment record names bytes it has not uploaded shows that it
+  // holds them by sending them: they are hashed as they arrive and never kept, and
+  // nothing is said of the bytes here along the way (a guess of a part learns
+  // nothing). Returns how many bytes `prover` has sent of its showing of `hash`, a
+  // blob of `size` bytes; once it has sent them all, complete when they hash to
+  // `hash` and corruption when not (the showing then starts again from 0). An `offset`
+  // that is not where the showing stands is failed_precondition. Showings are kept in
+  // memory, at most kMaxShowings at once (unavailable beyond), and lost with a restart
+  // or when untouched for longer than remove_partials_older_than's age: the device
+  // then sends them again from 0.
+  static constexpr size_t kMaxShowings = 4096;
+  Result<BlobHolding> show(const std::string& hash, int64_t size, int64_t offset,
+                           std::string_view bytes, const std::string& prover);
+  // How many bytes of `hash` `prover` has shown so far (0 when none).
+  int64_t shown(const std::string& hash, const std::string& prover);
 
   // Who began the upload of `hash` (in progress or complete); empty when nobody did or
   // it is not known (a blob stored before owners were kept).
@@ -118,6 +135,14 @@ class BlobStore {
   // moving the bytes goes back beside the partial upload.
   void restore_owners();
 
+  // One device's showing of one blob (show()).
+  struct Showing {
+    std::unique_ptr<Sha256> hasher;
+    int64_t size = 0;
+    int64_t sent = 0;
+    std::chrono::steady_clock::time_point touched;
+  };
+
   struct HashLock {
     std::mutex mutex;
     int users = 0;  // guards holding or waiting for `mutex`; guarded by locks_mutex_
@@ -129,6 +154,10 @@ class BlobStore {
   mutable std::mutex usage_mutex_;
   std::map<std::string, Owned> owned_;      // hash -> its owner; guarded by usage_mutex_
   std::map<std::string, BlobUsage> usage_;  // owner -> bytes; guarded by usage_mutex_
+  // (hash, prover) -> its showing. The map is guarded by showings_mutex_; a showing's
+  // contents by the lock of its hash.
+  std::mutex showings_mutex_;
+  std::map<std::pair<std::string, std::string>, Showing> showings_;
 };
 
 }  // namespace fieldsync::server

@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -198,6 +199,12 @@ class ServerTransaction {
   // `now_ms`; its code and progress stay.
   virtual Status readmit_device(const std::string& device_id, const std::string& token_hash,
                                 int64_t now_ms) = 0;
+
+  // The devices that have shown they hold the bytes named `sha256` (docs/protocol.md,
+  // "Attachments"): by uploading them, by sending them again, or by a possession proof.
+  // Only an attachment record written by one of them lets others read the bytes.
+  virtual Status add_blob_holder(const std::string& sha256, const std::string& device_id) = 0;
+  virtual Result<std::set<std::string>> blob_holders(const std::string& sha256) = 0;
 
   // The server's settings: "time_zone", the zone of an estate that names none.
   virtual Result<std::optional<std::string>> setting(const std::string& key) = 0;
