@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "fieldsync/attachments.h"
 
@@ -90,6 +91,20 @@ Status check_hash(const std::string& hash) {
   return Status();
 }
 
+// The owner named in the file at `path`; empty when there is none.
+std::string read_owner(const std::string& path) {
+  std::ifstream in(path);
+  std::string owner;
+  if (in) std::getline(in, owner);
+  return owner;
+}
+
+// Whether `name` (a file name in partial/, without its suffix) is a partial_name().
+bool is_upload_name(const std::string& name) {
+  return name.size() == 64 + 1 + 32 && name[64] == '-' && is_sha256_hex(name.substr(0, 64)) &&
+         name.find_first_not_of("0123456789abcdef", 65) == std::string::npos;
+}
+
 }  // namespace
 
 class BlobStore::HashGuard {
@@ -137,6 +152,23 @@ Result<std::unique_ptr<BlobStore>> BlobStore::open(const std::string& folder) {
 
 void BlobStore::restore_owners() {
   std::error_code error;
+  const std::string partial = folder_ + "/partial";
+  // Uploads kept under their hash alone move to their owner's place; without an owner
+  // they are dropped (their device is told it holds nothing, and sends them again).
+  for (fs::directory_iterator it(partial, error), end; !error && it != end; it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() != 64 || !is_sha256_hex(name)) continue;
+    const std::string legacy = partial + "/" + name;
+    const std::string owner = read_owner(legacy + ".owner");
+    if (owner.empty()) {
+      for (const char* suffix : {"", ".received", ".owner"}) ::unlink((legacy + suffix).c_str());
+      continue;
+    }
+    const std::string upload = partial_name(name, owner);
+    ::rename((legacy + ".received").c_str(), received_path(upload).c_str());
+    ::rename(legacy.c_str(), partial_path(upload).c_str());
+    ::rename((legacy + ".owner").c_str(), owner_path(upload).c_str());
+  }
   for (fs::directory_iterator it(folder_, error), end; !error && it != end; it.increment(error)) {
     const std::string name = it->path().filename().string();
     if (name.size() != 64 + 6 || name.compare(64, 6, ".owner") != 0) continue;
@@ -144,17 +176,18 @@ void BlobStore::restore_owners() {
     if (!is_sha256_hex(hash) || fs::exists(complete_path(hash))) continue;
     // finish_upload was killed between its two renames: the upload is still partial
     // and still its owner's. An owner file beside no blob at all is a leftover.
-    if (fs::exists(partial_path(hash))) {
-      ::rename(owner_path(hash, true).c_str(), owner_path(hash, false).c_str());
+    const std::string owner = read_owner(complete_owner_path(hash));
+    if (!owner.empty() && fs::exists(partial_path(partial_name(hash, owner)))) {
+      ::rename(complete_owner_path(hash).c_str(), owner_path(partial_name(hash, owner)).c_str());
     } else {
-      ::unlink(owner_path(hash, true).c_str());
+      ::unlink(complete_owner_path(hash).c_str());
     }
   }
 }
 
-void BlobStore::count(const std::string& hash, const std::optional<Owned>& now) {
+void BlobStore::count(const std::string& key, const std::optional<Owned>& now) {
   std::lock_guard lock(usage_mutex_);
-  if (auto was = owned_.find(hash); was != owned_.end()) {
+  if (auto was = owned_.find(key); was != owned_.end()) {
     BlobUsage& usage = usage_[was->second.owner];
     (was->second.complete ? usage.complete : usage.partial) -= was->second.bytes;
     owned_.erase(was);
@@ -162,25 +195,26 @@ void BlobStore::count(const std::string& hash, const std::optional<Owned>& now) 
   if (!now || now->owner.empty()) return;
   BlobUsage& usage = usage_[now->owner];
   (now->complete ? usage.complete : usage.partial) += now->bytes;
-  owned_[hash] = *now;
+  owned_[key] = *now;
 }
 
 void BlobStore::count_folder() {
   std::error_code error;
-  for (bool complete : {true, false}) {
-    const std::string folder = complete ? folder_ : folder_ + "/partial";
-    for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
-      const std::string name = it->path().filename().string();
-      if (name.size() != 64 + 6 || name.compare(64, 6, ".owner") != 0) continue;
-      const std::string hash = name.substr(0, 64);
-      if (!is_sha256_hex(hash)) continue;
-      std::ifstream in(it->path());
-      std::string owner;
-      if (!in || !std::getline(in, owner) || owner.empty()) continue;
-      auto held = holding_locked(hash);
-      if (!held.ok() || held->complete != complete) continue;
-      count(hash, Owned{owner, held->received, complete});
-    }
+  for (fs::directory_iterator it(folder_, error), end; !error && it != end; it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() != 64 + 6 || name.compare(64, 6, ".owner") != 0) continue;
+    const std::string hash = name.substr(0, 64), owner = read_owner(it->path().string());
+    if (!is_sha256_hex(hash) || owner.empty()) continue;
+    auto held = holding_locked(hash, "");
+    if (held.ok() && held->complete) count(hash, Owned{owner, held->received, true});
+  }
+  const std::string partial = folder_ + "/partial";
+  for (fs::directory_iterator it(partial, error), end; !error && it != end; it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() != 97 + 6 || name.compare(97, 6, ".owner") != 0) continue;
+    const std::string upload = name.substr(0, 97), owner = read_owner(it->path().string());
+    if (!is_upload_name(upload) || owner.empty()) continue;
+    count(upload, Owned{owner, read_received(received_path(upload)), false});
   }
 }
 
@@ -190,41 +224,67 @@ BlobUsage BlobStore::usage_of(const std::string& owner) const {
   return found == usage_.end() ? BlobUsage{} : found->second;
 }
 
+std::string BlobStore::partial_name(const std::string& hash, const std::string& owner) {
+  return hash + "-" + Sha256::of(owner).substr(0, 32);
+}
+
 std::string BlobStore::complete_path(const std::string& hash) const {
   return folder_ + "/" + hash;
 }
-std::string BlobStore::partial_path(const std::string& hash) const {
-  return folder_ + "/partial/" + hash;
+std::string BlobStore::complete_owner_path(const std::string& hash) const {
+  return complete_path(hash) + ".owner";
 }
-std::string BlobStore::received_path(const std::string& hash) const {
-  return partial_path(hash) + ".received";
+std::string BlobStore::partial_path(const std::string& upload) const {
+  return folder_ + "/partial/" + upload;
 }
-std::string BlobStore::owner_path(const std::string& hash, bool complete) const {
-  return (complete ? complete_path(hash) : partial_path(hash)) + ".owner";
+std::string BlobStore::received_path(const std::string& upload) const {
+  return partial_path(upload) + ".received";
+}
+std::string BlobStore::owner_path(const std::string& upload) const {
+  return partial_path(upload) + ".owner";
+}
+
+void BlobStore::remove_upload(const std::string& upload) {
+  for (const std::string& path :
+       {partial_path(upload), received_path(upload), received_path(upload) + ".tmp",
+        owner_path(upload), owner_path(upload) + ".tmp"}) {
+    ::unlink(path.c_str());
+  }
+  count(upload, std::nullopt);
 }
 
 Result<std::string> BlobStore::uploader(const std::string& hash) {
   FIELDSYNC_RETURN_IF_ERROR(check_hash(hash));
   HashGuard guard(*this, hash);
-  for (bool complete : {true, false}) {
-    std::ifstream in(owner_path(hash, complete));
-    std::string owner;
-    if (in && std::getline(in, owner) && !owner.empty()) return owner;
-  }
-  return std::string();
+  auto held = holding_locked(hash, "");
+  if (!held.ok()) return held.status();
+  return held->complete ? read_owner(complete_owner_path(hash)) : std::string();
 }
 
-Result<BlobHolding> BlobStore::holding(const std::string& hash) {
+Result<BlobHolding> BlobStore::holding(const std::string& hash, const std::string& owner) {
   FIELDSYNC_RETURN_IF_ERROR(check_hash(hash));
   HashGuard guard(*this, hash);
-  return holding_locked(hash);
+  auto held = holding_locked(hash, owner);
+  if (!held.ok() || held->complete || !owner.empty()) return held;
+  // Nobody named: the furthest any upload of it has got.
+  std::error_code error;
+  for (fs::directory_iterator it(folder_ + "/partial", error), end; !error && it != end;
+       it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() == 97 + 9 && name.compare(0, 65, hash + "-") == 0 &&
+        name.compare(97, 9, ".received") == 0) {
+      held->received = std::max(held->received, read_received(it->path().string()));
+    }
+  }
+  return held;
 }
 
-Result<BlobHolding> BlobStore::holding_locked(const std::string& hash) {
+Result<BlobHolding> BlobStore::holding_locked(const std::string& hash, const std::string& owner) {
   struct stat info {};
   if (::stat(complete_path(hash).c_str(), &info) == 0) return BlobHolding{true, info.st_size};
   if (errno != ENOENT) return io_failure("cannot read", complete_path(hash));
-  return BlobHolding{false, read_received(received_path(hash))};
+  if (owner.empty()) return BlobHolding{false, 0};
+  return BlobHolding{false, read_received(received_path(partial_name(hash, owner)))};
 }
 
 Result<BlobHolding> BlobStore::append(const std::string& hash, int64_t size, int64_t offset,
@@ -240,26 +300,17 @@ Result<BlobHolding> BlobStore::append(const std::string& hash, int64_t size, int
                                     std::to_string(size) + " bytes");
   }
   HashGuard guard(*this, hash);
-  auto held = holding_locked(hash);
-  if (!held.ok() || held->complete) return held;
-  const std::string began_by = [&] {
-    std::ifstream in(owner_path(hash, false));
-    std::string text;
-    if (in) std::getline(in, text);
-    return text;
-  }();
-  if (held->received > 0 && !began_by.empty() && began_by != owner) {
-    return Status::permission_denied(
-        "another device is uploading this blob; it is theirs until it completes or lies "
-        "untouched for a day");
-  }
-  if (offset != held->received) {
+  const std::string upload = partial_name(hash, owner);
+  const int64_t confirmed = read_received(received_path(upload));
+  if (offset != confirmed) {
     return Status::failed_precondition("the chunk starts at byte " + std::to_string(offset) +
-                                       " but the server holds " + std::to_string(held->received) +
-                                       " bytes of this blob; continue from there");
+                                       " but the server holds " + std::to_string(confirmed) +
+                                       " bytes of this device's upload; continue from there");
   }
-  if (began_by != owner) FIELDSYNC_RETURN_IF_ERROR(replace_file(owner_path(hash, false), owner));
-  const std::string partial = partial_path(hash);
+  if (read_owner(owner_path(upload)) != owner) {
+    FIELDSYNC_RETURN_IF_ERROR(replace_file(owner_path(upload), owner));
+  }
+  const std::string partial = partial_path(upload);
   {
     Fd fd(::open(partial.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
     if (!fd.ok()) return io_failure("cannot open", partial);
@@ -272,15 +323,18 @@ Result<BlobHolding> BlobStore::append(const std::string& hash, int64_t size, int
   }
   const int64_t received = offset + static_cast<int64_t>(bytes.size());
   if (received == size) {
-    auto finished = finish_upload(hash, size);
+    auto finished = finish_upload(hash, owner, size);
     // Counted by what is on disk: a failure after the blob moved into place still counts it.
-    auto now = holding_locked(hash);
-    count(hash, now.ok() && now->complete ? std::optional<Owned>(Owned{owner, size, true}) : std::nullopt);
+    auto now = holding_locked(hash, "");
+    if (now.ok() && now->complete && read_owner(complete_owner_path(hash)) == owner) {
+      count(hash, Owned{owner, size, true});
+    }
+    if (!fs::exists(partial)) count(upload, std::nullopt);
     return finished;
   }
-  FIELDSYNC_RETURN_IF_ERROR(replace_file(received_path(hash), std::to_string(received)));
+  FIELDSYNC_RETURN_IF_ERROR(replace_file(received_path(upload), std::to_string(received)));
   FIELDSYNC_RETURN_IF_ERROR(sync_folder(folder_ + "/partial"));
-  count(hash, Owned{owner, received, false});
+  count(upload, Owned{owner, received, false});
   return BlobHolding{false, received};
 }
 
@@ -345,28 +399,47 @@ int64_t BlobStore::shown(const std::string& hash, const std::string& prover) {
   return found == showings_.end() ? 0 : found->second.sent;
 }
 
-Result<BlobHolding> BlobStore::finish_upload(const std::string& hash, int64_t size) {
-  const std::string partial = partial_path(hash);
+Result<BlobHolding> BlobStore::finish_upload(const std::string& hash, const std::string& owner,
+                                             int64_t size) {
+  const std::string upload = partial_name(hash, owner);
+  const std::string partial = partial_path(upload);
   auto actual = Sha256::of_file(partial);
   if (!actual.ok()) return actual.status();
   if (*actual != hash) {
-    ::unlink(partial.c_str());
-    ::unlink(received_path(hash).c_str());
-    ::unlink(owner_path(hash, false).c_str());
+    remove_upload(upload);
     return Status::corruption("the " + std::to_string(size) + " bytes received hash to " + *actual +
                               ", not to the blob's name; send the blob again from offset 0");
   }
+  auto held = holding_locked(hash, "");
+  if (!held.ok()) return held.status();
+  if (held->complete) {  // another owner finished first: this copy is not needed
+    remove_upload(upload);
+    return *held;
+  }
   // The owner first: a kill between the two renames leaves an owner file beside a
   // partial upload that holds it too, never a complete blob whose owner is lost.
-  if (::rename(owner_path(hash, false).c_str(), owner_path(hash, true).c_str()) != 0 &&
+  if (::rename(owner_path(upload).c_str(), complete_owner_path(hash).c_str()) != 0 &&
       errno != ENOENT) {
-    return io_failure("cannot move the upload's owner into place", owner_path(hash, false));
+    return io_failure("cannot move the upload's owner into place", owner_path(upload));
   }
   if (::rename(partial.c_str(), complete_path(hash).c_str()) != 0) {
     return io_failure("cannot move the blob into place", partial);
   }
   FIELDSYNC_RETURN_IF_ERROR(sync_folder(folder_));
-  ::unlink(received_path(hash).c_str());  // a leftover is harmless: the blob is complete
+  ::unlink(received_path(upload).c_str());  // a leftover is harmless: the blob is complete
+  // Other uploads of it can add nothing now: a device that must still show it holds the
+  // bytes sends them again (show()).
+  std::error_code error;
+  std::set<std::string> others;
+  for (fs::directory_iterator it(folder_ + "/partial", error), end; !error && it != end;
+       it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() >= 97 && name.compare(0, 65, hash + "-") == 0 &&
+        is_upload_name(name.substr(0, 97)) && name.substr(0, 97) != upload) {
+      others.insert(name.substr(0, 97));
+    }
+  }
+  for (const std::string& other : others) remove_upload(other);
   return BlobHolding{true, size};
 }
 
@@ -423,33 +496,27 @@ Result<int64_t> BlobStore::remove_partials_older_than(std::chrono::seconds age) 
   }
   const std::string folder = folder_ + "/partial";
   const auto cutoff = fs::file_time_type::clock::now() - age;
-  // The newest write among the files of each hash (data, sidecar, sidecar aside).
+  // The newest write among the files of each upload (data, sidecar, sidecars aside).
   std::map<std::string, fs::file_time_type> newest;
   std::error_code error;
   for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
     const std::string name = it->path().filename().string();
-    if (name.size() < 64 || !is_sha256_hex(name.substr(0, 64))) continue;
+    if (name.size() < 97 || !is_upload_name(name.substr(0, 97))) continue;
     std::error_code time_error;
     const auto written = it->last_write_time(time_error);
     if (time_error) continue;
-    auto [slot, added] = newest.emplace(name.substr(0, 64), written);
+    auto [slot, added] = newest.emplace(name.substr(0, 97), written);
     if (!added && written > slot->second) slot->second = written;
   }
   if (error) return Status::io_error("cannot list '" + folder + "': " + error.message(), true);
   int64_t removed = 0;
-  for (const auto& [hash, written] : newest) {
+  for (const auto& [upload, written] : newest) {
     if (written >= cutoff) continue;
-    HashGuard guard(*this, hash);
+    HashGuard guard(*this, upload.substr(0, 64));
     std::error_code time_error;
-    const auto now_written = fs::last_write_time(partial_path(hash), time_error);
+    const auto now_written = fs::last_write_time(partial_path(upload), time_error);
     if (!time_error && now_written >= cutoff) continue;  // written to while we listed
-    for (const std::string& path :
-         {partial_path(hash), received_path(hash), received_path(hash) + ".tmp",
-          owner_path(hash, false), owner_path(hash, false) + ".tmp"}) {
-      ::unlink(path.c_str());
-    }
-    auto held = holding_locked(hash);
-    if (held.ok() && !held->complete) count(hash, std::nullopt);
+    remove_upload(upload);
     ++removed;
   }
   return removed;

@@ -165,11 +165,12 @@ std::optional<HttpResponse> naming_for_caller(ServerStore& store, BlobStore& blo
 }
 
 // What the caller may be told of a blob it may touch (`naming`), the store holding
-// `held` of it. Whether bytes are here is told only to a device that may read them: an
-// author that has not shown them is told how far its own sending stands, and a reader
-// whose records no holder wrote that nothing is here yet.
+// `held` of it (the whole blob, or the caller's own upload). Whether bytes are here is
+// told only to a device that may read them: an author that has not shown them is told
+// how far its own sending stands, and a reader whose records no holder wrote that
+// nothing is here yet.
 BlobStatus status_for(const std::string& hash, const BlobNaming& naming, const BlobHolding& held,
-                      int64_t shown, const std::string& uploader, const Device& device) {
+                      int64_t shown) {
   BlobStatus status{hash, BlobState::kForbidden, 0};
   if (naming.sizes.empty()) return status;
   const auto sending = [&](int64_t received) {
@@ -191,7 +192,7 @@ BlobStatus status_for(const std::string& hash, const BlobNaming& naming, const B
     }
     return sending(0);
   }
-  return sending(uploader == device.id ? held.received : 0);
+  return sending(held.received);
 }
 
 // Notes that `device` holds the bytes of `hash`, in a transaction of its own.
@@ -245,12 +246,9 @@ HttpResponse SyncService::blob_status(const std::string& token, const std::strin
   }
   BlobStatusResponse response;
   for (const auto& [hash, naming] : named) {
-    auto held = blobs_->holding(hash);
+    auto held = blobs_->holding(hash, device.id);  // with this device's own upload
     if (!held.ok()) return from_blob_status(held.status());
-    auto uploader = blobs_->uploader(hash);
-    if (!uploader.ok()) return from_blob_status(uploader.status());
-    response.blobs.push_back(
-        status_for(hash, naming, *held, blobs_->shown(hash, device.id), *uploader, device));
+    response.blobs.push_back(status_for(hash, naming, *held, blobs_->shown(hash, device.id)));
   }
   return ok_response(encode(response));
 }

@@ -273,7 +273,7 @@ TEST(BlobService, ACorruptedChunkIsRefusedAndNothingIsStored) {
   EXPECT_EQ(error_code_of(corrupt), "chunk_corrupt");
   EXPECT_TRUE(must(decode_error(corrupt.body)).retryable);
   EXPECT_EQ(w.status(token, hash).state, BlobState::kMissing);
-  EXPECT_FALSE(fs::exists(w.world.blobs->folder() + "/partial/" + hash));
+  EXPECT_TRUE(fs::is_empty(w.world.blobs->folder() + "/partial"));
   // Sent again intact, it is kept.
   EXPECT_EQ(put_answer(w.put(token, hash, 0, 5000, bytes.substr(0, 2500))).received, 2500);
   damaged = bytes.substr(2500);
@@ -517,6 +517,8 @@ TEST(BlobService, ABlobIsSentOnlyWhereARecordGivesItsSize) {
   EXPECT_EQ(w.get(token_of(alice), hash, 0, 9000).body, bytes);
 }
 
+// The audit's junk appended to another phone's upload, and the squatter who begins an
+// upload of a blob and never finishes it: each device uploads in a place of its own.
 TEST(BlobService, AnUploadInProgressIsTheDevicesThatBeganIt) {
   BlobWorld w;
   auto& alice = w.world.enroll("alice", "technician", {w.world.building_a});
@@ -524,14 +526,24 @@ TEST(BlobService, AnUploadInProgressIsTheDevicesThatBeganIt) {
   const std::string bytes = random_bytes(8000, 34), hash = Sha256::of(bytes);
   w.attach(w.order_a, hash, 8000);
   EXPECT_EQ(put_answer(w.put(token_of(alice), hash, 0, 8000, bytes.substr(0, 3000))).received, 3000);
-  // carl's phone, of the same building, would append junk to alice's upload.
+  // carl's phone, of the same building, would append junk to alice's upload: his own
+  // upload holds nothing, so his chunk is at the wrong offset.
   HttpResponse junk = w.put(token_of(carl), hash, 3000, 8000, random_bytes(5000, 35));
-  EXPECT_EQ(junk.status, 403);
-  EXPECT_EQ(error_code_of(junk), "forbidden");
-  EXPECT_NE(junk.body.find("another device is uploading this blob"), std::string::npos) << junk.body;
+  EXPECT_EQ(error_code_of(junk), "offset_mismatch");
+  EXPECT_EQ(w.status(token_of(carl), hash).received, 0);
+  // He begins junk of his own and stops: alice's upload goes on regardless.
+  EXPECT_EQ(put_answer(w.put(token_of(carl), hash, 0, 8000, random_bytes(7000, 39))).received,
+            7000);
   EXPECT_EQ(w.status(token_of(alice), hash).received, 3000);
   EXPECT_TRUE(put_answer(w.put(token_of(alice), hash, 3000, 8000, bytes.substr(3000))).complete);
   EXPECT_EQ(w.get(token_of(carl), hash, 0, 8000).body, bytes);
+  EXPECT_EQ(must(w.world.blobs->read(hash, 0, 8000)), bytes);
+  // His junk went with the blob's completion, and is counted no more.
+  EXPECT_TRUE(fs::is_empty(w.world.blobs->folder() + "/partial"));
+  auto txn = must(w.world.server_store->begin(false));
+  for (const server::Device& d : must(txn->list_devices())) {
+    EXPECT_EQ(w.world.blobs->usage_of(d.id).partial, 0) << d.user;
+  }
 }
 
 void set_quota(SyncWorld& world, const std::string& name, int64_t mb) {
@@ -693,11 +705,12 @@ TEST(BlobStore, TornBytesAfterTheConfirmedLengthAreNeverCounted) {
   // A kill -9 in the middle of the next chunk: part of it reached the file, its
   // confirmation never did.
   {
-    std::ofstream partial(dir.file("blobs/partial/" + hash), std::ios::binary | std::ios::app);
+    std::ofstream partial(dir.file("blobs/partial/" + BlobStore::partial_name(hash, "device-1")),
+                          std::ios::binary | std::ios::app);
     partial << "torn bytes of a chunk that never finished";
   }
   auto store = must(BlobStore::open(dir.file("blobs")));
-  BlobHolding held = must(store->holding(hash));
+  BlobHolding held = must(store->holding(hash, "device-1"));
   EXPECT_FALSE(held.complete);
   EXPECT_EQ(held.received, 2000);
   EXPECT_TRUE(must(store->append(hash, 6000, 2000, std::string_view(bytes).substr(2000), "device-1")).complete);
@@ -714,18 +727,39 @@ TEST(BlobStore, AKillBetweenTheRenamesOfTheLastChunkLeavesTheUploadItsOwners) {
   }
   // The last chunk's finish moved the owner into place, then the process was killed
   // before the bytes followed.
-  fs::rename(dir.file("blobs/partial/" + hash + ".owner"), dir.file("blobs/" + hash + ".owner"));
+  fs::rename(dir.file("blobs/partial/" + BlobStore::partial_name(hash, "device-1") + ".owner"),
+             dir.file("blobs/" + hash + ".owner"));
   auto store = must(BlobStore::open(dir.file("blobs")));
   EXPECT_EQ(store->usage_of("device-1").partial, 1000);
-  EXPECT_EQ(store->append(hash, 4000, 1000, std::string_view(bytes).substr(1000), "device-2")
-                .status()
-                .code(),
-            StatusCode::kPermissionDenied);
+  EXPECT_EQ(must(store->uploader(hash)), "");
   EXPECT_TRUE(
       must(store->append(hash, 4000, 1000, std::string_view(bytes).substr(1000), "device-1"))
           .complete);
   EXPECT_EQ(must(store->uploader(hash)), "device-1");
   EXPECT_EQ(store->usage_of("device-1").complete, 4000);
+}
+
+// Uploads kept under their hash alone, before each device had a place of its own, go
+// on in their owner's place; one whose owner is unknown is dropped (sent again).
+TEST(BlobStore, AnUploadKeptUnderItsHashAloneGoesOnInItsOwnersPlace) {
+  testing::TempDir dir;
+  const std::string bytes = random_bytes(3000, 20), hash = Sha256::of(bytes);
+  const std::string orphan = Sha256::of("no owner");
+  fs::create_directories(dir.file("blobs/partial"));
+  std::ofstream(dir.file("blobs/partial/" + hash), std::ios::binary) << bytes.substr(0, 1200);
+  std::ofstream(dir.file("blobs/partial/" + hash + ".received")) << "1000";
+  std::ofstream(dir.file("blobs/partial/" + hash + ".owner")) << "device-1";
+  std::ofstream(dir.file("blobs/partial/" + orphan)) << "bytes";
+  auto store = must(BlobStore::open(dir.file("blobs")));
+  EXPECT_EQ(must(store->holding(hash, "device-1")).received, 1000);
+  EXPECT_EQ(store->usage_of("device-1").partial, 1000);
+  EXPECT_FALSE(fs::exists(dir.file("blobs/partial/" + hash)));
+  EXPECT_FALSE(fs::exists(dir.file("blobs/partial/" + orphan)));
+  EXPECT_TRUE(
+      must(store->append(hash, 3000, 1000, std::string_view(bytes).substr(1000), "device-1"))
+          .complete);
+  EXPECT_EQ(must(store->uploader(hash)), "device-1");
+  EXPECT_TRUE(fs::is_empty(dir.file("blobs/partial")));
 }
 
 TEST(BlobStore, AFirstChunkWithoutItsConfirmationCountsAsNothing) {
@@ -734,10 +768,11 @@ TEST(BlobStore, AFirstChunkWithoutItsConfirmationCountsAsNothing) {
   const std::string bytes = random_bytes(3000, 16);
   const std::string hash = Sha256::of(bytes);
   {
-    std::ofstream partial(dir.file("blobs/partial/" + hash), std::ios::binary);
+    std::ofstream partial(dir.file("blobs/partial/" + BlobStore::partial_name(hash, "device-1")),
+                          std::ios::binary);
     partial << bytes.substr(0, 1500);
   }
-  EXPECT_EQ(must(store->holding(hash)).received, 0);
+  EXPECT_EQ(must(store->holding(hash, "device-1")).received, 0);
   EXPECT_FALSE(store->append(hash, 3000, 1500, std::string_view(bytes).substr(1500), "device-1").ok());
   EXPECT_TRUE(must(store->append(hash, 3000, 0, bytes, "device-1")).complete);
   EXPECT_EQ(must(store->read(hash, 0, 3000)), bytes);
@@ -757,10 +792,12 @@ TEST(BlobStore, RefusesWhatCannotBeRight) {
   EXPECT_TRUE(must(store->append(hash, 3, 0, "abc", "device-1")).complete);
   EXPECT_EQ(must(store->read(hash, 1, 100)), "bc");
   EXPECT_EQ(store->read(hash, 4, 1).status().code(), StatusCode::kInvalidArgument);
-  // Complete: a later chunk is answered with what is held, whatever it says.
-  BlobHolding again = must(store->append(hash, 3, 0, "xyz", "device-1"));
-  EXPECT_TRUE(again.complete);
+  // Complete: a later upload is checked like the first, and never replaces it.
+  EXPECT_EQ(store->append(hash, 3, 0, "xyz", "device-2").status().code(), StatusCode::kCorruption);
+  EXPECT_TRUE(must(store->append(hash, 3, 0, "abc", "device-2")).complete);
   EXPECT_EQ(must(store->read(hash, 0, 3)), "abc");
+  EXPECT_EQ(must(store->uploader(hash)), "device-1");
+  EXPECT_EQ(store->usage_of("device-2").partial + store->usage_of("device-2").complete, 0);
   EXPECT_FALSE(BlobStore::open(dir.file("blobs/" + hash)).ok());  // a file, not a folder
 }
 
@@ -772,14 +809,17 @@ TEST(BlobStore, StalePartialUploadsAreRemovedAndFreshOnesKept) {
   must(store->append(old_hash, 2000, 0, std::string_view(old_bytes).substr(0, 500), "device-1"));
   must(store->append(new_hash, 2000, 0, std::string_view(new_bytes).substr(0, 500), "device-1"));
   const auto long_ago = fs::file_time_type::clock::now() - std::chrono::hours(24 * 30);
+  const std::string old_upload =
+      dir.file("blobs/partial/" + BlobStore::partial_name(old_hash, "device-1"));
   for (const char* suffix : {"", ".received", ".owner"}) {
-    fs::last_write_time(dir.file("blobs/partial/" + old_hash + suffix), long_ago);
+    fs::last_write_time(old_upload + suffix, long_ago);
   }
   EXPECT_EQ(must(store->remove_partials_older_than(std::chrono::hours(24 * 7))), 1);
-  EXPECT_EQ(must(store->holding(old_hash)).received, 0);
-  EXPECT_FALSE(fs::exists(dir.file("blobs/partial/" + old_hash)));
-  EXPECT_FALSE(fs::exists(dir.file("blobs/partial/" + old_hash + ".owner")));
-  EXPECT_EQ(must(store->holding(new_hash)).received, 500);
+  EXPECT_EQ(must(store->holding(old_hash, "device-1")).received, 0);
+  EXPECT_FALSE(fs::exists(old_upload));
+  EXPECT_FALSE(fs::exists(old_upload + ".owner"));
+  EXPECT_EQ(must(store->holding(new_hash, "device-1")).received, 500);
+  EXPECT_EQ(store->usage_of("device-1").partial, 500);
 }
 
 TEST(BlobStore, ParallelUploadsOfOneBlobConfirmEachByteOnce) {
@@ -787,24 +827,25 @@ TEST(BlobStore, ParallelUploadsOfOneBlobConfirmEachByteOnce) {
   auto store = must(BlobStore::open(dir.file("blobs")));
   const std::string bytes = random_bytes(64 * 1000, 19);
   const std::string hash = Sha256::of(bytes);
-  // Two phones send the same blob chunk by chunk at the same time; whoever is late
-  // for an offset is told so and asks again.
-  auto upload = [&] {
+  // A phone sends the same blob twice at once (a retry racing the first), and another
+  // phone the same blob: whoever is late for an offset is told so and asks again.
+  auto upload = [&](const std::string& owner) {
     for (int step = 0; step < 1000; ++step) {
-      BlobHolding held = must(store->holding(hash));
+      BlobHolding held = must(store->holding(hash, owner));
       if (held.complete) return;
       const int64_t length = std::min<int64_t>(1000, 64000 - held.received);
       auto answer = store->append(hash, 64000, held.received,
-                                  std::string_view(bytes).substr(held.received, length), "device-1");
+                                  std::string_view(bytes).substr(held.received, length), owner);
       if (!answer.ok()) {
         EXPECT_EQ(answer.status().code(), StatusCode::kFailedPrecondition);
       }
     }
     ADD_FAILURE() << "the upload did not finish";
   };
-  std::thread first(upload), second(upload);
+  std::thread first(upload, "device-1"), second(upload, "device-1"), third(upload, "device-2");
   first.join();
   second.join();
+  third.join();
   EXPECT_EQ(must(store->read(hash, 0, 64000)), bytes);
 }
 

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "fieldsync/attachments.h"
+#include "fieldsync/server/blob_store.h"
 #include "process.h"
 #include "test_support.h"
 
@@ -61,12 +62,15 @@ TEST(ServeBlobs, TheBlobFolderIsBesideTheDatabaseUnlessGiven) {
 TEST(ServeBlobs, PartialUploadsUntouchedForADayAreRemovedAtStart) {
   testing::TempDir dir;
   fs::create_directories(dir.file("blobs/partial"));
-  const std::string stale = dir.file("blobs/partial/" + Sha256::of("stale"));
+  const std::string stale =
+      dir.file("blobs/partial/" + BlobStore::partial_name(Sha256::of("stale"), "device-1"));
   const std::string stale_owner = stale + ".owner";
-  const std::string fresh = dir.file("blobs/partial/" + Sha256::of("fresh"));
+  const std::string fresh =
+      dir.file("blobs/partial/" + BlobStore::partial_name(Sha256::of("fresh"), "device-2"));
   std::ofstream(stale) << "old bytes";
   std::ofstream(stale_owner) << "device-1";
   std::ofstream(fresh) << "new bytes";
+  std::ofstream(fresh + ".owner") << "device-2";
   const auto day_and_more = fs::file_time_type::clock::now() - std::chrono::hours(25);
   fs::last_write_time(stale, day_and_more);
   fs::last_write_time(stale_owner, day_and_more);

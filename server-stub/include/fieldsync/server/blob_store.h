@@ -4,15 +4,19 @@
 //
 // Layout of the folder given to open():
 //   <folder>/<hash>                  a complete blob, verified against its name;
-//   <folder>/partial/<hash>          an upload in progress: the bytes received so far,
-//                                    possibly followed by torn bytes of a chunk that
+//   <folder>/<hash>.owner            who completed it (the owner of its upload);
+//   <folder>/partial/<upload>        one owner's upload in progress, <upload> being
+//                                    partial_name(hash, owner): the bytes received so
+//                                    far, possibly followed by torn bytes of a chunk that
 //                                    never finished;
-//   <folder>/partial/<hash>.received the confirmed length, written (aside, then renamed)
-//                                    only after the chunk's bytes were fsynced;
-//   <folder>/partial/<hash>.owner    who began the upload (the sync service's device
-//                                    id), written before its first chunk; the upload
-//                                    is theirs alone until it completes or expires;
-//   <folder>/<hash>.owner            who completed it (the owner of the upload).
+//   <folder>/partial/<upload>.received the confirmed length, written (aside, then
+//                                    renamed) only after the chunk's bytes were fsynced;
+//   <folder>/partial/<upload>.owner  who began it (the sync service's device id),
+//                                    written before its first chunk.
+// Each owner uploads in a place of its own: an upload in progress is its owner's alone,
+// and nobody can hold up another's by beginning the same blob and never finishing. The
+// first to finish with bytes that hash to the name puts the blob in place; a later one
+// that finishes is checked the same way and its copy dropped.
 // Only the sidecar counts: bytes past the confirmed length are cut off before the next
 // chunk is appended, so a kill -9 mid-write never counts torn bytes. The last chunk is
 // not confirmed in the sidecar: the whole file is hashed, renamed into place and the
@@ -57,19 +61,24 @@ class BlobStore {
 
   const std::string& folder() const { return folder_; }
 
-  // What the store holds of `hash` (64 lowercase hex digits; anything else is
-  // invalid_argument): nothing (received 0), a partial upload, or the whole blob.
-  Result<BlobHolding> holding(const std::string& hash);
+  // The name of `owner`'s upload of `hash` in partial/: the hash, a dash and 32 hex
+  // digits of the owner's SHA-256 (any owner string makes a safe file name).
+  static std::string partial_name(const std::string& hash, const std::string& owner);
 
-  // Appends one chunk to the upload of `hash`, a blob of `size` bytes in all; `bytes`
-  // start at `offset` and were checked by the caller against their own hash.
-  // - the whole blob is already here: ok, complete, nothing written;
-  // - `offset` is not the confirmed length: failed_precondition (the caller answers
-  //   409 and the device asks where to continue);
+  // What the store holds of `hash` (64 lowercase hex digits; anything else is
+  // invalid_argument): the whole blob, or else what `owner`'s upload has confirmed (0
+  // when it has none); for an empty `owner`, the furthest any upload of it has got.
+  Result<BlobHolding> holding(const std::string& hash, const std::string& owner = "");
+
+  // Appends one chunk to `owner`'s upload of `hash`, a blob of `size` bytes in all;
+  // `bytes` start at `offset` and were checked by the caller against their own hash.
+  // - `offset` is not what this owner's upload has confirmed: failed_precondition (the
+  //   caller answers 409 and the device asks where to continue);
   // - the chunk is empty or runs past `size`: invalid_argument;
-  // - the chunk completes the blob and the bytes do not hash to `hash`: the partial
-  //   upload is deleted and the answer is corruption;
-  // - an upload begun by another `owner` is in progress: permission_denied;
+  // - the chunk completes the upload and the bytes do not hash to `hash`: the upload
+  //   is deleted and the answer is corruption;
+  // - it completes the upload and another finished first: this copy is dropped and the
+  //   answer is complete (the owner sent every byte of the blob);
   // - otherwise the bytes are durable when this returns, and so is the blob when the
   //   answer says complete.
   // `owner` (non-empty, no line breaks) names who sends the chunk.
@@ -92,8 +101,8 @@ class BlobStore {
   // How many bytes of `hash` `prover` has shown so far (0 when none).
   int64_t shown(const std::string& hash, const std::string& prover);
 
-  // Who began the upload of `hash` (in progress or complete); empty when nobody did or
-  // it is not known (a blob stored before owners were kept).
+  // Who completed the upload of `hash`; empty when it is not complete, or not known (a
+  // blob stored before owners were kept).
   Result<std::string> uploader(const std::string& hash);
 
   // What the uploads of `owner` hold (quotas). Kept in memory, counted from the folder
@@ -114,13 +123,18 @@ class BlobStore {
 
   explicit BlobStore(std::string folder);
 
-  Result<BlobHolding> holding_locked(const std::string& hash);
-  Result<BlobHolding> finish_upload(const std::string& hash, int64_t size);
+  Result<BlobHolding> holding_locked(const std::string& hash, const std::string& owner);
+  Result<BlobHolding> finish_upload(const std::string& hash, const std::string& owner,
+                                    int64_t size);
 
   std::string complete_path(const std::string& hash) const;
-  std::string partial_path(const std::string& hash) const;
-  std::string received_path(const std::string& hash) const;
-  std::string owner_path(const std::string& hash, bool complete) const;
+  std::string complete_owner_path(const std::string& hash) const;
+  // The files of one upload in partial/, by its partial_name().
+  std::string partial_path(const std::string& upload) const;
+  std::string received_path(const std::string& upload) const;
+  std::string owner_path(const std::string& upload) const;
+  // Deletes the files of one upload and stops counting it.
+  void remove_upload(const std::string& upload);
 
   // One blob with a known owner, for usage_of().
   struct Owned {
@@ -128,11 +142,13 @@ class BlobStore {
     int64_t bytes = 0;
     bool complete = false;
   };
-  // Replaces what is counted of `hash` (nothing when `now` is empty).
-  void count(const std::string& hash, const std::optional<Owned>& now);
+  // Replaces what is counted of `key`, a complete blob's hash or an upload's
+  // partial_name (nothing when `now` is empty).
+  void count(const std::string& key, const std::optional<Owned>& now);
   void count_folder();
   // At open: an upload's owner file that finish_upload moved before a kill kept it from
-  // moving the bytes goes back beside the partial upload.
+  // moving the bytes goes back beside the partial upload; an upload kept under its hash
+  // alone (before each owner had a place of its own) moves to its owner's place.
   void restore_owners();
 
   // One device's showing of one blob (show()).
@@ -152,7 +168,7 @@ class BlobStore {
   std::mutex locks_mutex_;
   std::map<std::string, std::unique_ptr<HashLock>> locks_;  // guarded by locks_mutex_
   mutable std::mutex usage_mutex_;
-  std::map<std::string, Owned> owned_;      // hash -> its owner; guarded by usage_mutex_
+  std::map<std::string, Owned> owned_;      // key -> its owner; guarded by usage_mutex_
   std::map<std::string, BlobUsage> usage_;  // owner -> bytes; guarded by usage_mutex_
   // (hash, prover) -> its showing. The map is guarded by showings_mutex_; a showing's
   // contents by the lock of its hash.
