@@ -1,5 +1,8 @@
 #include "blob_access.h"
 
+#include <openssl/crypto.h>
+
+#include "fieldsync/attachments.h"
 #include "fieldsync/hlc.h"
 
 namespace fieldsync::server {
@@ -46,6 +49,44 @@ Result<Author> author_of(ServerTransaction& txn, const StoredRecord& stored) {
     if (*device) return Author{false, (*device)->id};
   }
   return Author{true, std::string()};
+}
+
+Result<std::set<std::string>> proven_attachments(BlobStore& blobs,
+                                                 const std::vector<WireChange>& changes) {
+  std::set<std::string> proven;
+  int64_t budget = kMaxProofBytes;
+  for (const WireChange& wire : changes) {
+    const IncomingChange& change = wire.change;
+    if (wire.proof.empty() || change.collection != "attachments" || change.kind != "create") {
+      continue;
+    }
+    const Json& sha256 = change.fields.value("sha256", Json());
+    const Json& size = change.fields.value("size", Json());
+    if (!sha256.is_string() || !is_sha256_hex(sha256.get<std::string>()) ||
+        !size.is_number_integer()) {
+      continue;
+    }
+    const std::string hash = sha256.get<std::string>();
+    auto held = blobs.holding(hash);
+    if (!held.ok()) return held.status();
+    if (!held->complete || held->received != size.get<int64_t>() || held->received > budget) {
+      continue;
+    }
+    budget -= held->received;
+    PossessionProof expected(change.record_id);
+    for (int64_t offset = 0; offset < held->received; offset += kMaxBlobChunk) {
+      auto bytes = blobs.read(hash, offset, kMaxBlobChunk);
+      if (!bytes.ok()) return bytes.status();
+      expected.update(*bytes);
+    }
+    // Compared in constant time: how far a guess matches says nothing.
+    const std::string wanted = expected.hex();
+    if (wanted.size() == wire.proof.size() &&
+        CRYPTO_memcmp(wanted.data(), wire.proof.data(), wanted.size()) == 0) {
+      proven.insert(change.record_id);
+    }
+  }
+  return proven;
 }
 
 Result<BlobNaming> naming_of(ServerTransaction& txn, BlobStore& blobs, const Scope& scope,

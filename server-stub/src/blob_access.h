@@ -10,8 +10,10 @@
 
 #include <set>
 #include <string>
+#include <vector>
 
 #include "access_policy.h"
+#include "fieldsync/protocol.h"
 #include "fieldsync/server/blob_store.h"
 #include "fieldsync/server/server_store.h"
 
@@ -42,6 +44,15 @@ struct BlobNaming {
   bool own = false;            // one of those records is its own
   bool holder = false;         // the device has shown it holds the bytes
 };
+
+// The attachment records among `changes` (creates) whose possession proof matches bytes
+// the server holds whole, with the size the record gives. Checked before the push's
+// write transaction, so that reading the bytes holds up no other writer; at most
+// kMaxProofBytes of blobs are read for one push (a device whose proof is not checked
+// sends the bytes at its upload instead, as without one).
+constexpr int64_t kMaxProofBytes = int64_t{64} << 20;
+Result<std::set<std::string>> proven_attachments(BlobStore& blobs,
+                                                 const std::vector<WireChange>& changes);
 
 Result<BlobNaming> naming_of(ServerTransaction& txn, BlobStore& blobs, const Scope& scope,
                              const std::string& hash, const Device& device);

@@ -1,7 +1,5 @@
 #include "push_batch.h"
 
-#include <openssl/crypto.h>
-
 #include "fieldsync/buckets.h"
 #include "fieldsync/id.h"
 #include "fieldsync/text_values.h"
@@ -34,7 +32,7 @@ Stamp loaded_clock(ServerTransaction& txn) {
 PushBatch::PushBatch(ServerTransaction& txn, const Schema& schema, const Clock& clock,
                      const SyncServiceOptions& options, const Device& device, const User& user,
                      const Scope& scope, int client_schema_version, int64_t device_time_ms,
-                     BlobStore* blobs)
+                     std::set<std::string> proven)
     : txn_(txn),
       schema_(schema),
       clock_(clock),
@@ -43,7 +41,7 @@ PushBatch::PushBatch(ServerTransaction& txn, const Schema& schema, const Clock& 
       user_(user),
       scope_(scope),
       client_schema_version_(client_schema_version),
-      blobs_(blobs),
+      proven_(std::move(proven)),
       arrival_{clock.now_ms(), device_time_ms > 0
                                    ? std::optional<int64_t>(device_time_ms - clock.now_ms())
                                    : std::nullopt},
@@ -180,29 +178,10 @@ Result<std::string> PushBatch::check_new_record(const CollectionDef& c, const Re
   return invalid.ok() ? std::string() : invalid.message();
 }
 
-Status PushBatch::note_possession(const Record& record, const std::string& proof) {
+Status PushBatch::note_possession(const Record& record) {
   const Json& sha256 = record.fields.value("sha256", Json());
-  const Json& size = record.fields.value("size", Json());
-  if (blobs_ == nullptr || proof.empty() || !sha256.is_string() || !size.is_number_integer()) {
-    return Status();
-  }
-  const std::string hash = sha256.get<std::string>();
-  auto held = blobs_->holding(hash);
-  if (!held.ok()) return held.status();
-  if (!held->complete || held->received != size.get<int64_t>()) return Status();
-  PossessionProof expected(record.id);
-  for (int64_t offset = 0; offset < held->received; offset += kMaxBlobChunk) {
-    auto bytes = blobs_->read(hash, offset, kMaxBlobChunk);
-    if (!bytes.ok()) return bytes.status();
-    expected.update(*bytes);
-  }
-  // Compared in constant time: how far a guess matches says nothing.
-  const std::string wanted = expected.hex();
-  if (wanted.size() != proof.size() ||
-      CRYPTO_memcmp(wanted.data(), proof.data(), wanted.size()) != 0) {
-    return Status();
-  }
-  return txn_.add_blob_holder(hash, device_.id);
+  if (!proven_.count(record.id) || !sha256.is_string()) return Status();
+  return txn_.add_blob_holder(sha256.get<std::string>(), device_.id);
 }
 
 Result<std::string> PushBatch::writer_of(const std::string& encoded) {
@@ -307,7 +286,7 @@ Result<ChangeResult> PushBatch::merge(const WireChange& wire) {
     if (!refusal.ok()) return refusal.status();
     if (!refusal->empty()) return result_of(wire, ChangeOutcome::kRejected, *refusal);
     if (c->name == "attachments") {
-      FIELDSYNC_RETURN_IF_ERROR(note_possession(merged.record, wire.proof));
+      FIELDSYNC_RETURN_IF_ERROR(note_possession(merged.record));
     }
     FIELDSYNC_RETURN_IF_ERROR(
         set_arrival_fields(txn_, schema_, *c, arrival_, hlc_.tick().encode(), merged.record));

@@ -5,12 +5,12 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 
 #include "access_policy.h"
 #include "event_times.h"
 #include "fieldsync/protocol.h"
-#include "fieldsync/server/blob_store.h"
 #include "fieldsync/server/sync_service.h"
 
 namespace fieldsync::server {
@@ -20,7 +20,7 @@ class PushBatch {
   PushBatch(ServerTransaction& txn, const Schema& schema, const Clock& clock,
             const SyncServiceOptions& options, const Device& device, const User& user,
             const Scope& scope, int client_schema_version, int64_t device_time_ms = 0,
-            BlobStore* blobs = nullptr);
+            std::set<std::string> proven = {});
 
   // The answer to one change; a non-ok Status only for storage failures (the whole
   // request then fails and nothing is kept).
@@ -47,11 +47,11 @@ class PushBatch {
   Result<std::string> check_new_record(const CollectionDef& c, const Record& record);
   // A new attachment record is taken whether or not the server holds its bytes: which
   // bytes are here is told to nobody who has not shown it holds them (blob_access.h).
-  // With `proof` (PossessionProof over the bytes the server holds, protocol 2) that
-  // matches, the device is noted as holding them, so its record gives its readers the
-  // bytes at once; without, or with a proof that does not match, it is asked for the
-  // bytes at its upload, and its record gives nothing until they come.
-  Status note_possession(const Record& record, const std::string& proof);
+  // When its possession proof matched the bytes the server holds (`proven`, checked
+  // before the transaction by proven_attachments), the device is noted as holding
+  // them, so its record gives its readers the bytes at once; otherwise it is asked for
+  // the bytes at its upload, and its record gives nothing until they come.
+  Status note_possession(const Record& record);
   // Who wrote a stamp, for a person: "CODE (user)", the office, or the raw node id.
   Result<std::string> writer_of(const std::string& stamp);
   Status store_conflicts(const CollectionDef& c, const MergeResult& merged, const IncomingChange& change);
@@ -64,7 +64,7 @@ class PushBatch {
   const User& user_;
   const Scope& scope_;
   int client_schema_version_;
-  BlobStore* blobs_;  // null when the server keeps no attachments
+  std::set<std::string> proven_;  // attachment records whose proof matched
   Arrival arrival_;  // when this push arrived, and the device's clock error then
   HybridClock hlc_;
   std::map<std::string, std::string> clamped_;  // original stamp -> server stamp

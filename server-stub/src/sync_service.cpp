@@ -1,6 +1,9 @@
 #include "fieldsync/server/sync_service.h"
 
+#include <algorithm>
+
 #include "access_policy.h"
+#include "blob_access.h"
 #include "fieldsync/id.h"
 #include "fieldsync/protocol.h"
 #include "fieldsync/server/secrets.h"
@@ -382,6 +385,23 @@ std::optional<HttpResponse> changes_quota_refusal(ServerTransaction& txn, const 
 
 HttpResponse SyncService::push(const std::string& token, const std::string& body) {
   auto request = decode_push_request(body);
+  std::set<std::string> proven;
+  const bool proofs =
+      request.ok() && std::any_of(request->changes.begin(), request->changes.end(),
+                                  [](const WireChange& c) { return !c.proof.empty(); });
+  if (proofs && blobs_ != nullptr) {
+    // Proofs are checked before the write transaction, and only for a caller the
+    // server knows: reading blobs is not for anyone's asking.
+    {
+      auto read = store_.begin(false);
+      if (!read.ok()) return from_status(read.status());
+      Caller caller;
+      if (auto denied = authenticate(**read, token, clock_.now_ms(), caller)) return *denied;
+    }
+    auto checked = proven_attachments(*blobs_, request->changes);
+    if (!checked.ok()) return from_status(checked.status());
+    proven = std::move(checked).value();
+  }
   auto txn = store_.begin(true);
   if (!txn.ok()) return from_status(txn.status());
   Admitted admitted;
@@ -389,7 +409,8 @@ HttpResponse SyncService::push(const std::string& token, const std::string& body
     return *refused;
   if (auto over = changes_quota_refusal(**txn, clock_, admitted.caller, *request)) return *over;
   PushBatch batch(**txn, schema_, clock_, options_, admitted.caller.device, admitted.caller.user,
-                  admitted.scope, request->schema_version, request->device_time_ms, blobs_);
+                  admitted.scope, request->schema_version, request->device_time_ms,
+                  std::move(proven));
   PushResponse response;
   for (const WireChange& change : request->changes) {
     auto result = batch.apply(change);
