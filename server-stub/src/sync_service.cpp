@@ -188,8 +188,9 @@ Admission SyncService::admit_headers(const std::string& method, const std::strin
 }
 
 std::optional<HttpResponse> SyncService::token_refusal(const std::string& token_hash) {
-  constexpr auto kReloadOnMissEvery = std::chrono::seconds(2);
-  constexpr auto kReloadEvery = std::chrono::seconds(30);
+  const auto kReloadOnMissEvery = std::min<std::chrono::steady_clock::duration>(
+      std::chrono::seconds(2), options_.gate_reload_every);
+  const std::chrono::steady_clock::duration kReloadEvery = options_.gate_reload_every;
   const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(tokens_mutex_);
@@ -213,7 +214,17 @@ std::optional<HttpResponse> SyncService::token_refusal(const std::string& token_
     return error_response(ErrorCode::kUnavailable,
                           "the server cannot read its devices now; try again shortly", true);
   }
-  // Merged, not replaced: a token enrolled while the store was read stays known.
+  // Replaced, so that tokens gone from the store go here too; a token added while the
+  // store was read stays known.
+  known_tokens_.clear();
+  for (auto added = added_tokens_.begin(); added != added_tokens_.end();) {
+    if (added->second < now) {
+      added = added_tokens_.erase(added);
+    } else {
+      known_tokens_[added->first] = std::nullopt;
+      ++added;
+    }
+  }
   for (const KnownToken& t : *loaded) {
     std::optional<HttpResponse> refusal;
     if (!t.user_active) {
@@ -232,6 +243,7 @@ std::optional<HttpResponse> SyncService::token_refusal(const std::string& token_
 void SyncService::add_known_token(const std::string& token_hash) {
   std::lock_guard lock(tokens_mutex_);
   known_tokens_[token_hash] = std::nullopt;
+  added_tokens_[token_hash] = std::chrono::steady_clock::now();
 }
 
 HttpResponse SyncService::route(const HttpRequest& request) {

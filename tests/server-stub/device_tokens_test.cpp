@@ -85,6 +85,26 @@ TEST(DeviceTokens, TheGateKnowsAnOfferedTokenAtOnce) {
   EXPECT_FALSE(world.service->admit_headers("POST", "/v1/pull", token_of(alice)).refusal);
 }
 
+// Once the phone uses its new token, the old one is gone from the gate too (at the
+// gate's next reload: here at every request), not only from the full check.
+TEST(DeviceTokens, TheGateForgetsATokenRotatedAway) {
+  SyncWorld world;
+  server::SyncServiceOptions options;
+  options.gate_reload_every = std::chrono::milliseconds(0);
+  world.keep_attachments(options);
+  TestDevice& alice = world.enroll("alice", "collector", {world.building_a});
+  const std::string first = token_of(alice);
+  ASSERT_FALSE(world.service->admit_headers("POST", "/v1/pull", first).refusal);
+  world.clock.advance(8 * kDayMs);
+  ASSERT_TRUE(alice.sync().token_rotated);
+  EXPECT_FALSE(world.service->admit_headers("POST", "/v1/pull", first).refusal);  // not yet used
+  alice.sync();  // with the new token: the old one goes
+  auto refused = world.service->admit_headers("POST", "/v1/pull", first).refusal;
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 401);
+  EXPECT_FALSE(world.service->admit_headers("POST", "/v1/pull", token_of(alice)).refusal);
+}
+
 TEST(DeviceTokens, AnAppOfTheLastProtocolKeepsItsTokenAndSyncs) {
   SyncWorld world;
   TestDevice& alice = world.enroll("alice", "collector", {world.building_a});

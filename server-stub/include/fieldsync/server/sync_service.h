@@ -31,6 +31,8 @@ struct SyncServiceOptions {
   int64_t max_clock_skew_ms = 5 * 60 * 1000;  // stamps further ahead are clamped
   size_t max_body_bytes = 8 * 1024 * 1024;
   int64_t max_blob_bytes = int64_t{50} << 20;  // one attachment's bytes
+  // How often the gate's map of tokens is read again from the store (admit_headers).
+  std::chrono::milliseconds gate_reload_every{30'000};
 };
 
 // What the HTTP front may learn from a request's method, path and token alone, before
@@ -56,7 +58,8 @@ class SyncService {
   // refused (401) without a transaction; a request that needs none (enroll, health, an
   // unknown path) may bring only a small body. Tokens are known from a map kept in
   // memory (loaded from the store, added to at each enrollment and each token offered,
-  // reloaded at most every two seconds on a miss and every thirty in any case), so a
+  // reloaded at most every two seconds on a miss and every gate_reload_every in any
+  // case, when tokens no longer in the store, such as one rotated away, go), so a
   // flood of made-up tokens costs one hash each. When the store cannot be read the gate answers
   // 503. handle() still checks the token in full: the map may be a moment behind the office.
   Admission admit_headers(const std::string& method, const std::string& path,
@@ -93,10 +96,12 @@ class SyncService {
   BlobStore* blobs_;
 
   // Token hash -> the refusal for it (nullopt: it may sync). Loaded from the store,
-  // merged (never shrunk) on reload, added to at each enrollment. Guarded by
+  // replaced at each reload, added to at each enrollment and token offered; those added
+  // (with when) are kept through a reload that began before them. Guarded by
   // tokens_mutex_, which is never held while the store is used.
   std::mutex tokens_mutex_;
   std::unordered_map<std::string, std::optional<HttpResponse>> known_tokens_;
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> added_tokens_;
   std::optional<std::chrono::steady_clock::time_point> tokens_loaded_;
 };
 
