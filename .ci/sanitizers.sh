@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 bash .ci/deps.sh
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 # The simulation is about orderings, not volume: fewer seeds under the sanitizers.
-export FIELDSYNC_SIM_SEEDS="${FIELDSYNC_SIM_SEEDS:-100}"
+export FIELDSYNC_SIM_SEEDS="${FIELDSYNC_SIM_SEEDS:-60}"
 which="${FIELDSYNC_SANITIZERS:-asan tsan}"
 jobs="$(nproc)"
 
