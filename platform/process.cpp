@@ -63,18 +63,32 @@ int reap(pid_t pid) {
 }  // namespace
 
 ProcessResult run_process(const std::string& program, const std::vector<std::string>& args,
-                          const std::optional<std::vector<std::string>>& environment) {
+                          const std::optional<std::vector<std::string>>& environment,
+                          const std::optional<std::string>& input) {
   ProcessResult result;
-  int out_pipe[2], err_pipe[2];
-  if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) {
+  int out_pipe[2], err_pipe[2], in_pipe[2] = {-1, -1};
+  if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0 || (input && pipe(in_pipe) != 0)) {
     result.exit_code = 127;
     result.err = std::string("pipe: ") + std::strerror(errno);
     return result;
   }
+  // The input is written whole before the output is read: it must fit in the pipe.
+  if (input && (input->size() > 4096 ||
+                write(in_pipe[1], input->data(), input->size()) !=
+                    static_cast<ssize_t>(input->size()))) {
+    result.exit_code = 127;
+    result.err = "the input for " + program + " does not fit in a pipe";
+    return result;
+  }
+  if (input) close(in_pipe[1]);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
+  if (input) {
+    posix_spawn_file_actions_adddup2(&actions, in_pipe[0], STDIN_FILENO);
+    posix_spawn_file_actions_addclose(&actions, in_pipe[0]);
+  }
   for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) {
     posix_spawn_file_actions_addclose(&actions, fd);
   }
@@ -89,6 +103,7 @@ ProcessResult run_process(const std::string& program, const std::vector<std::str
   posix_spawn_file_actions_destroy(&actions);
   close(out_pipe[1]);
   close(err_pipe[1]);
+  if (input) close(in_pipe[0]);
   if (rc != 0) {
     close(out_pipe[0]);
     close(err_pipe[0]);

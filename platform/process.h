@@ -21,10 +21,12 @@ struct ProcessResult {
 };
 
 // Runs `program` with `args` (argv[1..]) to completion. `environment` ("NAME=value")
-// replaces the parent's when given; nullopt inherits it. A failure to start is exit
-// code 127 with the reason in `err`.
+// replaces the parent's when given; nullopt inherits it. `input` (at most 4 KiB), when
+// given, is the child's standard input; otherwise it inherits the parent's. A failure
+// to start is exit code 127 with the reason in `err`.
 ProcessResult run_process(const std::string& program, const std::vector<std::string>& args,
-                          const std::optional<std::vector<std::string>>& environment = std::nullopt);
+                          const std::optional<std::vector<std::string>>& environment = std::nullopt,
+                          const std::optional<std::string>& input = std::nullopt);
 
 class ChildProcess {
  public:

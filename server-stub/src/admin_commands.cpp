@@ -1,11 +1,17 @@
 // Office administration commands: users and roles, assignments, enrollment codes,
 // devices. Each is one OfficeAdmin call (one transaction) or one read.
+#include <termios.h>
+#include <unistd.h>
+
+#include <iostream>
+
 #include "fieldsync/clock.h"
 #include "fieldsync/schema.h"
 #include "fieldsync/server/office_admin.h"
 #include "fieldsync/server/office_report.h"
 #include "fieldsync/server/secrets.h"
 #include "fieldsync/text_values.h"
+#include "office_passwords.h"
 #include "quotas.h"
 #include "server_cli.h"
 
@@ -20,10 +26,46 @@ std::string roles_text() {
   return Schema::property_management().role_names();
 }
 
+// A new console password: typed twice at the terminal (not shown), or the first line of
+// standard input when it is not a terminal (scripts, tests).
+Result<std::string> read_new_password(const std::string& user, std::ostream& out) {
+  std::string first, second;
+  if (!::isatty(STDIN_FILENO)) {
+    if (!std::getline(std::cin, first) || first.empty()) {
+      return Status::invalid_argument(
+          "the password of " + user +
+          " comes from the terminal, or from the first line of standard input");
+    }
+    return first;
+  }
+  termios saved{};
+  ::tcgetattr(STDIN_FILENO, &saved);
+  termios quiet = saved;
+  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+  ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  out << "password for " << user << ": " << std::flush;
+  std::getline(std::cin, first);
+  out << "\nagain: " << std::flush;
+  std::getline(std::cin, second);
+  out << "\n";
+  ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+  if (first != second) return Status::invalid_argument("the two passwords differ; nothing was set");
+  return first;
+}
+
 Outcome run_user(CommandContext& context) {
   const auto& words = context.args.positional;
+  if (!words.empty() && words[0] == "password") {
+    FIELDSYNC_SERVER_RETURN_IF_FAILED(expect_positional(context, 2, 2, "user password NAME"));
+    auto password = read_new_password(user_key(words[1]), context.out);
+    if (!password.ok()) return password.status();
+    FIELDSYNC_SERVER_RETURN_IF_FAILED(admin_of(context).set_password(words[1], *password));
+    context.out << "password of " << user_key(words[1]) << " set; their sessions ended\n";
+    return Outcome();
+  }
   if (words.empty() || (words[0] != "add" && words[0] != "deactivate")) {
-    return Outcome::usage("expected `user add NAME --role ROLE` or `user deactivate NAME`");
+    return Outcome::usage(
+        "expected `user add NAME --role ROLE`, `user password NAME` or `user deactivate NAME`");
   }
   FIELDSYNC_SERVER_RETURN_IF_FAILED(expect_positional(context, 2, 2, "user " + words[0] + " NAME"));
   OfficeAdmin admin = admin_of(context);
@@ -35,7 +77,16 @@ Outcome run_user(CommandContext& context) {
   }
   auto role = context.args.value("role");
   if (!role) return Outcome::usage("user add needs --role (" + roles_text() + ")");
-  FIELDSYNC_SERVER_RETURN_IF_FAILED(admin.add_user(words[1], *role));
+  if (*role == "office_manager") {
+    // A manager signs in to the console: the first one's password is set here.
+    auto password = read_new_password(user_key(words[1]), context.out);
+    if (!password.ok()) return password.status();
+    if (Status s = check_new_password(*password); !s.ok()) return s;
+    FIELDSYNC_SERVER_RETURN_IF_FAILED(admin.add_user(words[1], *role));
+    FIELDSYNC_SERVER_RETURN_IF_FAILED(admin.set_password(words[1], *password));
+  } else {
+    FIELDSYNC_SERVER_RETURN_IF_FAILED(admin.add_user(words[1], *role));
+  }
   context.out << "user " << user_key(words[1]) << " (" << *role << ")\n";
   return Outcome();
 }
@@ -176,9 +227,11 @@ std::vector<CommandDef> admin_commands() {
   const std::vector<OptionDef> target = {{"estate", true, "ID"}, {"building", true, "ID"}};
   return {
       {"user",
-       "add NAME --role ROLE | deactivate NAME",
-       "add a user (or change their role), or deactivate one; roles: office, collector, "
-       "patrol, technician, customer_service",
+       "add NAME --role ROLE | password NAME | deactivate NAME",
+       "add a user (or change their role), set the console password of an office user "
+       "(typed at the terminal, or the first line of standard input), or deactivate one; "
+       "roles: office, office_manager (asks for a password), collector, patrol, technician, "
+       "customer_service",
        {{"role", true, "ROLE"}},
        Database::kCreate,
        run_user,

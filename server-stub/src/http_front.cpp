@@ -74,6 +74,13 @@ std::string bearer_token(std::string_view value) {
 }
 
 // Whether a read failed on what the client sent (its HTTP), not on the connection.
+// A request whose 401 is a wrong guess of a secret: an enrollment code, or a console
+// password. Failed ones are counted per address and overall, and slowed (429).
+bool guessing_path(const HttpRequest& request) {
+  return request.path.rfind("/v1/enroll", 0) == 0 ||
+         (request.method == "POST" && request.path.rfind("/v1/office/session", 0) == 0);
+}
+
 bool is_parse_error(const beast::error_code& ec) {
   return ec.category() == http::make_error_code(http::error::bad_target).category();
 }
@@ -264,7 +271,7 @@ class FrontState {
   // Runs the service on a job and hands its answer back to the job's connection.
   void run(Job job) {
     HttpResponse answer = service.handle(job.request);
-    if (answer.status == 401 && job.request.path.rfind("/v1/enroll", 0) == 0) {
+    if (answer.status == 401 && guessing_path(job.request)) {
       failed_enrollments_per_address.charge(job.request.peer_address);
       failed_enrollments_overall.charge("");
     }
@@ -420,6 +427,7 @@ class Connection final : public std::enable_shared_from_this<Connection<Stream>>
     request_.method = std::string(head.method_string());
     request_.path = std::string(head.target());
     request_.peer_address = *client;
+    request_.tls = kTls;
     const auto authorization = head[http::field::authorization];
     request_.bearer_token = bearer_token({authorization.data(), authorization.size()});
     request_.content_type = std::string(head[http::field::content_type]);
@@ -437,12 +445,12 @@ class Connection final : public std::enable_shared_from_this<Connection<Stream>>
       if (int64_t wait = state_->per_token.take(request_.bearer_token)) {
         return answer_and_close(too_many(wait, "too many requests from this device"));
       }
-    } else if (request_.path.rfind("/v1/enroll", 0) == 0) {
+    } else if (guessing_path(request_)) {
       const int64_t wait = std::max(state_->failed_enrollments_per_address.wait(*client),
                                     state_->failed_enrollments_overall.wait(""));
       if (wait > 0) {
         return answer_and_close(
-            too_many(wait, "too many failed enrollments; check the code and try again later"));
+            too_many(wait, "too many failed enrollments or sign-ins; check and try again later"));
       }
     }
     const auto declared = header_->content_length();

@@ -22,8 +22,9 @@
 //     wait in separate bounded queues, phones' first, so a flood of anonymous requests
 //     cannot take an enrolled phone's place (503 when a queue is full);
 //   worker: SyncService::handle, then the reply (to a HEAD, its headers alone).
-// Failed enrollments are counted per client address and overall; over either budget, the
-// enroll path answers 429 until it refills (guessing codes costs time).
+// Failed enrollments and console sign-ins are counted per client address and overall;
+// over either budget, those paths answer 429 until it refills (guessing codes and
+// passwords costs time).
 //
 // This header is free of Boost.Asio types, so only http_front.cpp pays for them.
 #pragma once

@@ -8,6 +8,7 @@
 #include "fieldsync/merge.h"
 #include "fieldsync/server/secrets.h"
 #include "fieldsync/text_values.h"
+#include "office_passwords.h"
 #include "quotas.h"
 #include "text/text.h"
 
@@ -93,7 +94,26 @@ Status OfficeAdmin::deactivate_user(const std::string& typed) {
     for (const Device& d : *devices) {
       if (d.user == name && !d.revoked) FIELDSYNC_RETURN_IF_ERROR(txn.revoke_device(d.id));
     }
-    return Status();
+    return txn.end_office_sessions(name);  // signed out of the console too
+  });
+}
+
+Status OfficeAdmin::set_password(const std::string& typed, const std::string& password) {
+  const std::string name = user_key(typed);
+  FIELDSYNC_RETURN_IF_ERROR(check_new_password(password));
+  auto hash = hash_password(password);  // slow: outside the transaction
+  if (!hash.ok()) return hash.status();
+  return in_write(store_, [&](ServerTransaction& txn) -> Status {
+    auto user = txn.get_user(name);
+    if (!user.ok()) return user.status();
+    if (!*user) return Status::not_found("no user named '" + utf8_prefix(name, 64) + "'");
+    const RoleDef* role = schema_.role((*user)->role);
+    if (role == nullptr || !role->office) {
+      return Status::failed_precondition("only users of an office role sign in to the console; " +
+                                         name + " is " + (*user)->role);
+    }
+    FIELDSYNC_RETURN_IF_ERROR(txn.put_office_password({name, *hash, 0, 0}));
+    return txn.end_office_sessions(name);
   });
 }
 

@@ -32,6 +32,7 @@ Outcome read_serve_options(const Arguments& args, HttpFrontOptions& front,
     if (listen->empty()) return Outcome::usage("--listen needs an address such as 127.0.0.1");
     front.address = *listen;
   }
+  service.console = !args.has("no-console");
   int64_t port = front.port;
   FIELDSYNC_SERVER_RETURN_IF_FAILED(read_number(args, "port", 0, 65535, port));
   int64_t max_body = static_cast<int64_t>(service.max_body_bytes);
@@ -155,14 +156,15 @@ std::vector<CommandDef> serve_commands() {
            "[--insecure-http] [--max-body-bytes N] [--max-clock-skew-ms N] [--blobs FOLDER] "
            "[--max-blob-mb N] [--max-connections N] [--max-connections-per-address N] "
            "[--new-connections-per-address N] [--rate-per-address N] [--rate-per-device N] "
-           "[--header-timeout-ms N] [--trusted-proxy ADDRESS]...",
+           "[--header-timeout-ms N] [--trusted-proxy ADDRESS]... [--no-console]",
            "run the sync service over HTTP or HTTPS until SIGTERM or SIGINT (requests in "
-           "flight finish)",
+           "flight finish), with the office console at / unless --no-console",
            {{"listen", true, "ADDRESS"},
             {"port", true, "PORT"},
             {"tls-cert", true, "FILE"},
             {"tls-key", true, "FILE"},
             {"insecure-http", false, ""},
+            {"no-console", false, ""},
             {"max-body-bytes", true, "N"},
             {"max-clock-skew-ms", true, "N"},
             {"blobs", true, "FOLDER"},

@@ -68,11 +68,21 @@ const char* kLayout =
     "CREATE TABLE blob_holders ("
     "  sha256 TEXT NOT NULL, device_id TEXT NOT NULL, PRIMARY KEY (sha256, device_id))"
     "  WITHOUT ROWID;"
-    "PRAGMA user_version = 8;";
+    "CREATE TABLE office_passwords ("
+    "  user TEXT PRIMARY KEY REFERENCES users (name), hash TEXT NOT NULL,"
+    "  failed INTEGER NOT NULL DEFAULT 0, locked_until_ms INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE office_sessions ("
+    "  token_hash TEXT PRIMARY KEY, user TEXT NOT NULL, csrf TEXT NOT NULL,"
+    "  address TEXT NOT NULL, created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL);"
+    "CREATE INDEX office_sessions_by_user ON office_sessions (user);"
+    "CREATE TABLE audit_log ("
+    "  id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, user TEXT NOT NULL,"
+    "  address TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);"
+    "PRAGMA user_version = 9;";
 
 // The layout this build writes, and how each earlier one is brought to it: each
 // migration takes layout `to - 1` to `to`, in its own transaction, run in order on open.
-constexpr int64_t kLayoutVersion = 8;
+constexpr int64_t kLayoutVersion = 9;
 
 // Layout 1 to 2 (schema 1 kept buckets without a kind of data, "building:<id>"; layout
 // 2 gives each its kind, "building:<id>:fees"): every record's bucket derived again by
@@ -196,6 +206,21 @@ Status add_blob_holders(SqliteDb& db) {
       "  AND json_extract(r.fields, '$.sha256') IS NOT NULL;");
 }
 
+// Layout 8 to 9: the office console's passwords, sessions and audit log.
+Status add_office_console(SqliteDb& db) {
+  return db.exec(
+      "CREATE TABLE office_passwords ("
+      "  user TEXT PRIMARY KEY REFERENCES users (name), hash TEXT NOT NULL,"
+      "  failed INTEGER NOT NULL DEFAULT 0, locked_until_ms INTEGER NOT NULL DEFAULT 0);"
+      "CREATE TABLE office_sessions ("
+      "  token_hash TEXT PRIMARY KEY, user TEXT NOT NULL, csrf TEXT NOT NULL,"
+      "  address TEXT NOT NULL, created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL);"
+      "CREATE INDEX office_sessions_by_user ON office_sessions (user);"
+      "CREATE TABLE audit_log ("
+      "  id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, user TEXT NOT NULL,"
+      "  address TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);");
+}
+
 struct Migration {
   int64_t to;
   Status (*run)(SqliteDb& db);
@@ -207,7 +232,8 @@ const Migration kMigrations[] = {{2, migrate_buckets},
                                  {5, add_record_changes},
                                  {6, add_change_count_indexes},
                                  {7, add_token_rotation},
-                                 {8, add_blob_holders}};
+                                 {8, add_blob_holders},
+                                 {9, add_office_console}};
 // clang-format on
 
 Status migrate(SqliteDb& db, int64_t from) {
@@ -516,6 +542,90 @@ class SqliteServerTransaction final : public ServerTransaction {
     if (!s.ok()) return s.status();
     (*s)->bind(1, node_id).bind(2, device_id);
     return (*s)->run();
+  }
+
+  Result<std::optional<OfficePassword>> office_password(const std::string& user) override {
+    auto s = db_.cached(
+        "SELECT user, hash, failed, locked_until_ms FROM office_passwords WHERE user = ?");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, user);
+    auto row = (*s)->step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::optional<OfficePassword>();
+    return std::optional<OfficePassword>(OfficePassword{(*s)->column_text(0), (*s)->column_text(1),
+                                                        (*s)->column_int(2), (*s)->column_int(3)});
+  }
+
+  Status put_office_password(const OfficePassword& p) override {
+    auto s = db_.cached("INSERT OR REPLACE INTO office_passwords VALUES (?, ?, ?, ?)");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, p.user).bind(2, p.hash).bind(3, p.failed).bind(4, p.locked_until_ms);
+    return (*s)->run();
+  }
+
+  Status put_office_session(const OfficeSession& o) override {
+    auto s = db_.cached("INSERT INTO office_sessions VALUES (?, ?, ?, ?, ?, ?)");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, o.token_hash).bind(2, o.user).bind(3, o.csrf).bind(4, o.address);
+    (*s)->bind(5, o.created_ms).bind(6, o.expires_ms);
+    return (*s)->run();
+  }
+
+  Result<std::optional<OfficeSession>> office_session(const std::string& token_hash) override {
+    auto s = db_.cached(
+        "SELECT token_hash, user, csrf, address, created_ms, expires_ms FROM office_sessions"
+        " WHERE token_hash = ?");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, token_hash);
+    auto row = (*s)->step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::optional<OfficeSession>();
+    return std::optional<OfficeSession>(OfficeSession{(*s)->column_text(0), (*s)->column_text(1),
+                                                      (*s)->column_text(2), (*s)->column_text(3),
+                                                      (*s)->column_int(4), (*s)->column_int(5)});
+  }
+
+  Status delete_office_session(const std::string& token_hash) override {
+    auto s = db_.cached("DELETE FROM office_sessions WHERE token_hash = ?");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, token_hash);
+    return (*s)->run();
+  }
+
+  Status end_office_sessions(const std::string& user) override {
+    auto s = db_.cached("DELETE FROM office_sessions WHERE user = ?");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, user);
+    return (*s)->run();
+  }
+
+  Result<int64_t> append_audit(const AuditEntry& e) override {
+    auto s = db_.cached(
+        "INSERT INTO audit_log (at_ms, user, address, action, detail) VALUES (?, ?, ?, ?, ?)"
+        " RETURNING id");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, e.at_ms).bind(2, e.user).bind(3, e.address).bind(4, e.action).bind(5, e.detail);
+    auto row = (*s)->step();
+    if (!row.ok()) return row.status();
+    const int64_t id = *row ? (*s)->column_int(0) : 0;
+    FIELDSYNC_RETURN_IF_ERROR((*s)->run());  // steps it to its end
+    return id;
+  }
+
+  Result<std::vector<AuditEntry>> audit_entries(int64_t before, int64_t limit) override {
+    auto s = db_.cached(
+        "SELECT id, at_ms, user, address, action, detail FROM audit_log"
+        " WHERE ?1 = 0 OR id < ?1 ORDER BY id DESC LIMIT ?2");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, before).bind(2, limit);
+    std::vector<AuditEntry> out;
+    while (true) {
+      auto row = (*s)->step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      out.push_back({(*s)->column_int(0), (*s)->column_int(1), (*s)->column_text(2),
+                     (*s)->column_text(3), (*s)->column_text(4), (*s)->column_text(5)});
+    }
   }
 
   Status add_blob_holder(const std::string& sha256, const std::string& device_id) override {

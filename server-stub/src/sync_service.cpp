@@ -8,6 +8,7 @@
 #include "fieldsync/protocol.h"
 #include "fieldsync/server/secrets.h"
 #include "fieldsync/text_values.h"
+#include "office_console.h"
 #include "push_batch.h"
 #include "quotas.h"
 #include "request_checks.h"
@@ -257,6 +258,14 @@ HttpResponse SyncService::route(const HttpRequest& request) {
   const std::string query =
       query_start == std::string::npos ? "" : request.path.substr(query_start + 1);
   if (path.rfind("/v1/blobs/", 0) == 0) return route_blobs(request, path, query);
+  if (options_.console && (path == "/" || path.rfind("/console/", 0) == 0)) {
+    if (request.method != "GET" && request.method != "HEAD") {
+      return error_response(ErrorCode::kMethodNotAllowed, "the console's pages take GET");
+    }
+    if (auto file = console_file(path)) return *file;
+    return error_response(ErrorCode::kNotFound, "no such page: " + path.substr(0, 100));
+  }
+  if (options_.console && path.rfind("/v1/office/", 0) == 0) return route_office(request, path);
   const bool post = request.method == "POST";
   if (path == "/v1/health") {
     return ok_response(Json{{"ok", true}, {"server_time_ms", clock_.now_ms()},

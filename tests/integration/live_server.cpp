@@ -35,9 +35,14 @@ LiveServer::LiveServer(std::string binary, std::string database)
     : binary_(std::move(binary)), database_(std::move(database)) {}
 
 Result<std::string> LiveServer::admin(const std::vector<std::string>& args) const {
+  return admin_with_input(args, "");
+}
+
+Result<std::string> LiveServer::admin_with_input(const std::vector<std::string>& args,
+                                                 const std::string& input) const {
   std::vector<std::string> full = {"--db", database_};
   full.insert(full.end(), args.begin(), args.end());
-  ProcessResult result = run_process(binary_, full);
+  ProcessResult result = run_process(binary_, full, std::nullopt, input);
   if (result.exit_code != 0) {
     return Status::internal("fieldsync-server " + (args.empty() ? "" : args[0]) + " failed (exit " +
                             std::to_string(result.exit_code) + "): " + result.err);

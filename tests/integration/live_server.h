@@ -29,6 +29,9 @@ class LiveServer {
   // Runs `fieldsync-server --db <database> args...` to completion: what it printed on
   // stdout, or an error naming the command, its exit code and its stderr.
   Result<std::string> admin(const std::vector<std::string>& args) const;
+  // The same with `input` as its standard input (a password, say).
+  Result<std::string> admin_with_input(const std::vector<std::string>& args,
+                                       const std::string& input) const;
 
   // Starts `serve` on a free port and waits, with a deadline, for its "listening on"
   // line.

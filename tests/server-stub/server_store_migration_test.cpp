@@ -4,7 +4,8 @@
 // Layout 2 had no closed periods; layout 3 kept no refused changes and had no codes
 // that re-admit a device; layout 4 kept no history of each record's changes; layout 5
 // had no indexes to count a device's or a user's changes of a day (quotas); layout 6
-// did not rotate device tokens; layout 7 did not know who holds a blob's bytes.
+// did not rotate device tokens; layout 7 did not know who holds a blob's bytes; layout 8 had no
+// console passwords, sessions or audit log.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -21,8 +22,17 @@ namespace {
 using testing::must;
 using testing::SyncWorld;
 
+// Takes a database of this build back to layout 8.
+void back_to_layout_8(SqliteDb& db) {
+  for (const char* table : {"office_passwords", "office_sessions", "audit_log"}) {
+    ASSERT_TRUE(db.exec(std::string("DROP TABLE ") + table).ok());
+  }
+  ASSERT_TRUE(db.exec("PRAGMA user_version = 8").ok());
+}
+
 // Takes a database of this build back to layout 7.
 void back_to_layout_7(SqliteDb& db) {
+  back_to_layout_8(db);
   ASSERT_TRUE(db.exec("DROP TABLE blob_holders").ok());
   ASSERT_TRUE(db.exec("PRAGMA user_version = 7").ok());
 }
@@ -78,7 +88,7 @@ void reopen_after(SyncWorld& world, testing::TestDevice& device, void (*downgrad
                                                       Schema::property_management(), world.clock);
   {
     auto db = must(SqliteDb::open(path, /*create=*/false));
-    EXPECT_EQ(must(db->pragma_int("user_version")), 8);
+    EXPECT_EQ(must(db->pragma_int("user_version")), 9);
   }
   device.transport = std::make_unique<testing::LoopbackTransport>(*world.service);
   ReplicatorOptions options;
@@ -122,7 +132,7 @@ TEST(ServerStoreMigration, ALayoutOneDatabaseGetsBucketsByKindOfData) {
   EXPECT_EQ(migrated.at(paid.id).bucket, "building:" + world.building_a + ":fees");
   {
     auto db = must(SqliteDb::open(path, /*create=*/false));
-    EXPECT_EQ(must(db->pragma_int("user_version")), 8);
+    EXPECT_EQ(must(db->pragma_int("user_version")), 9);
   }
   // A phone of this build syncs on the migrated server and holds what it held.
   alice.transport = std::make_unique<testing::LoopbackTransport>(*world.service);
@@ -163,7 +173,7 @@ TEST(ServerStoreMigration, ALayoutTwoDatabaseGainsClosedPeriods) {
   ASSERT_EQ(closed.size(), 1u);
   EXPECT_EQ(closed.at("2026-11"), 1000);
   auto db = must(SqliteDb::open(path, /*create=*/false));
-  EXPECT_EQ(must(db->pragma_int("user_version")), 8);
+  EXPECT_EQ(must(db->pragma_int("user_version")), 9);
 }
 
 TEST(ServerStoreMigration, ALayoutThreeDatabaseKeepsRefusedChangesFromThenOn) {
@@ -254,11 +264,11 @@ TEST(ServerStoreMigration, ALayoutThisBuildDoesNotKnowIsRefusedUntouched) {
   must(server::open_sqlite_server_store(path)).reset();
   {
     auto db = must(SqliteDb::open(path, /*create=*/false));
-    ASSERT_TRUE(db->exec("PRAGMA user_version = 9").ok());
+    ASSERT_TRUE(db->exec("PRAGMA user_version = 10").ok());
   }
   auto opened = server::open_sqlite_server_store(path);
   ASSERT_FALSE(opened.ok());
-  EXPECT_NE(opened.status().message().find("has server layout 9; this build knows layouts 1 to 8"),
+  EXPECT_NE(opened.status().message().find("has server layout 10; this build knows layouts 1 to 9"),
             std::string::npos)
       << opened.status().to_string();
 }

@@ -40,6 +40,7 @@ struct HttpRequest {
   std::string content_type = "application/json";
   HttpHeaders headers = {};   // on the server: what the client sent besides the above
   std::string peer_address = "";  // on the server: the client's IP address, as the front saw it
+  bool tls = false;               // on the server: the request came over TLS
 };
 
 struct HttpResponse {

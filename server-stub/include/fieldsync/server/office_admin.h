@@ -29,6 +29,9 @@ class OfficeAdmin {
   // script, digits, '.', '_' or '-' (text::name_problem).
   Status add_user(const std::string& name, const std::string& role);
   Status deactivate_user(const std::string& name);
+  // Sets the console password of `name`, a user of an office role, and ends their
+  // sessions (docs/console.md).
+  Status set_password(const std::string& name, const std::string& password);
   // `kind` is "estate" or "building"; the target must exist on the server.
   Status assign(const std::string& user, const std::string& kind, const std::string& target);
   Status unassign(const std::string& user, const std::string& kind, const std::string& target);

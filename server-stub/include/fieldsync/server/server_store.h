@@ -32,6 +32,38 @@ struct User {
   bool active = true;
 };
 
+// A console user's password (office and office_manager roles; docs/console.md): its
+// Argon2id hash (libsodium's string form, salt and cost inside), and the failed sign-ins
+// since the last good one, which lock it until `locked_until_ms`.
+struct OfficePassword {
+  std::string user;
+  std::string hash;
+  int64_t failed = 0;
+  int64_t locked_until_ms = 0;
+};
+
+// A signed-in browser: its cookie's token (only its hash is kept), the CSRF token every
+// state-changing request of it must carry, and when it ends.
+struct OfficeSession {
+  std::string token_hash;
+  std::string user;
+  std::string csrf;
+  std::string address;  // where it signed in from
+  int64_t created_ms = 0;
+  int64_t expires_ms = 0;
+};
+
+// One action of a console user that changed something (or tried to sign in): who,
+// when, from where, what.
+struct AuditEntry {
+  int64_t id = 0;
+  int64_t at_ms = 0;
+  std::string user;
+  std::string address;
+  std::string action;  // "sign_in", "sign_in_failed", "sign_out", ...
+  std::string detail;
+};
+
 struct Assignment {
   std::string user;
   std::string kind;    // "estate" or "building"
@@ -199,6 +231,18 @@ class ServerTransaction {
   // `now_ms`; its code and progress stay.
   virtual Status readmit_device(const std::string& device_id, const std::string& token_hash,
                                 int64_t now_ms) = 0;
+
+  // The office console's users, sessions and audit log (docs/console.md).
+  virtual Result<std::optional<OfficePassword>> office_password(const std::string& user) = 0;
+  virtual Status put_office_password(const OfficePassword& password) = 0;
+  virtual Status put_office_session(const OfficeSession& session) = 0;
+  virtual Result<std::optional<OfficeSession>> office_session(const std::string& token_hash) = 0;
+  virtual Status delete_office_session(const std::string& token_hash) = 0;
+  // Ends every session of `user` (deactivated, or a new password).
+  virtual Status end_office_sessions(const std::string& user) = 0;
+  virtual Result<int64_t> append_audit(const AuditEntry& entry) = 0;
+  // The newest `limit` entries before id `before` (0: the newest), newest first.
+  virtual Result<std::vector<AuditEntry>> audit_entries(int64_t before, int64_t limit) = 0;
 
   // The devices that have shown they hold the bytes named `sha256` (docs/protocol.md,
   // "Attachments"): by uploading them, by sending them again, or by a possession proof.

@@ -31,6 +31,8 @@ struct SyncServiceOptions {
   int64_t max_clock_skew_ms = 5 * 60 * 1000;  // stamps further ahead are clamped
   size_t max_body_bytes = 8 * 1024 * 1024;
   int64_t max_blob_bytes = int64_t{50} << 20;  // one attachment's bytes
+  // The office console at / and its API at /v1/office/ (docs/console.md); off: 404.
+  bool console = true;
   // How often the gate's map of tokens is read again from the store (admit_headers).
   std::chrono::milliseconds gate_reload_every{30'000};
 };
@@ -72,6 +74,11 @@ class SyncService {
   HttpResponse enroll(const std::string& body);
   HttpResponse push(const std::string& token, const std::string& body);
   HttpResponse pull(const std::string& token, const std::string& body);
+  // office_routes.cpp: the console's API under /v1/office/.
+  HttpResponse route_office(const HttpRequest& request, const std::string& path);
+  // The session the request's cookie names, or nullopt with `refusal` set (401 when
+  // there is none or it ended).
+  std::optional<OfficeSession> office_session_of(const HttpRequest& request, HttpResponse& refusal);
   // sync_service_blobs.cpp: `path` without its query string.
   HttpResponse route_blobs(const HttpRequest& request, const std::string& path,
                            const std::string& query);

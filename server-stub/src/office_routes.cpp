@@ -1,0 +1,237 @@
+// The office console's sign-in (docs/console.md, "Sign-in"):
+//   GET    /v1/office/session   who is signed in: 200 {user, role, csrf}; otherwise 401
+//                               with a sign-in CSRF token, also set as a cookie;
+//   POST   /v1/office/session   sign in {user, password}, with X-CSRF-Token: the
+//                               sign-in token; 200 {user, role, csrf} and the session
+//                               cookie (HttpOnly, SameSite=Strict, Secure over TLS);
+//   DELETE /v1/office/session   sign out, with X-CSRF-Token: the session's.
+// Only users of an office role sign in. Five failed sign-ins in a row lock the user
+// for fifteen minutes (429 with Retry-After); each is written to the audit log, as is
+// every sign-in and sign-out.
+#include "fieldsync/id.h"
+#include "fieldsync/server/office_admin.h"
+#include "fieldsync/server/secrets.h"
+#include "fieldsync/server/sync_service.h"
+#include "office_console.h"
+#include "office_passwords.h"
+#include "request_checks.h"
+
+namespace fieldsync::server {
+namespace {
+
+constexpr const char* kSessionCookie = "fieldsync_session";
+constexpr const char* kSignInCookie = "fieldsync_signin";
+constexpr int64_t kSessionMs = 8 * 3600 * 1000;
+constexpr int64_t kMaxFailedSignIns = 5;
+constexpr int64_t kLockMs = 15 * 60 * 1000;
+
+// The value of cookie `name` in the request's Cookie header; empty when absent.
+std::string cookie(const HttpRequest& request, const std::string& name) {
+  const std::string header = header_value(request.headers, "Cookie");
+  size_t start = 0;
+  while (start < header.size()) {
+    size_t end = header.find(';', start);
+    if (end == std::string::npos) end = header.size();
+    std::string pair = header.substr(start, end - start);
+    const size_t first = pair.find_first_not_of(' ');
+    pair = first == std::string::npos ? "" : pair.substr(first);
+    if (pair.compare(0, name.size() + 1, name + "=") == 0) return pair.substr(name.size() + 1);
+    start = end + 1;
+  }
+  return std::string();
+}
+
+std::string set_cookie(const HttpRequest& request, const std::string& name,
+                       const std::string& value, int64_t max_age_s) {
+  return name + "=" + value +
+         "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age_s) +
+         (request.tls ? "; Secure" : "");
+}
+
+HttpResponse console_json(int status, const Json& body) {
+  HttpResponse response{status, body.dump(), "application/json"};
+  add_console_headers(response);
+  return response;
+}
+
+HttpResponse console_error(ErrorCode code, const std::string& message) {
+  HttpResponse response = error_response(code, message);
+  add_console_headers(response);
+  return response;
+}
+
+// Whether two secrets are equal, in time that does not depend on where they differ.
+bool same_secret(const std::string& a, const std::string& b) {
+  if (a.size() != b.size() || a.empty()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+}  // namespace
+
+std::optional<OfficeSession> SyncService::office_session_of(const HttpRequest& request,
+                                                            HttpResponse& refusal) {
+  const std::string token = cookie(request, kSessionCookie);
+  if (token.empty()) {
+    refusal = console_error(ErrorCode::kUnauthenticated, "sign in first");
+    return std::nullopt;
+  }
+  auto txn = store_.begin(false);
+  if (!txn.ok()) {
+    refusal = from_status(txn.status());
+    return std::nullopt;
+  }
+  auto session = (*txn)->office_session(secret_hash(token));
+  if (!session.ok()) {
+    refusal = from_status(session.status());
+    return std::nullopt;
+  }
+  if (!*session || (*session)->expires_ms <= clock_.now_ms()) {
+    refusal = console_error(ErrorCode::kUnauthenticated, "the session has ended: sign in again");
+    return std::nullopt;
+  }
+  auto user = (*txn)->get_user((*session)->user);
+  if (!user.ok()) {
+    refusal = from_status(user.status());
+    return std::nullopt;
+  }
+  const RoleDef* role = *user ? schema_.role((*user)->role) : nullptr;
+  if (!*user || !(*user)->active || role == nullptr || !role->office) {
+    refusal = console_error(ErrorCode::kUnauthenticated, "this user may no longer sign in");
+    return std::nullopt;
+  }
+  return **session;
+}
+
+HttpResponse SyncService::route_office(const HttpRequest& request, const std::string& path) {
+  if (path != "/v1/office/session") {
+    return console_error(ErrorCode::kNotFound, "no such endpoint: " + path.substr(0, 100));
+  }
+  const int64_t now = clock_.now_ms();
+  if (request.method == "GET") {
+    HttpResponse refusal;
+    auto session = office_session_of(request, refusal);
+    if (session) {
+      auto txn = store_.begin(false);
+      if (!txn.ok()) return from_status(txn.status());
+      auto user = (*txn)->get_user(session->user);
+      if (!user.ok()) return from_status(user.status());
+      return console_json(
+          200,
+          {{"user", session->user}, {"role", *user ? (*user)->role : ""}, {"csrf", session->csrf}});
+    }
+    if (refusal.status != 401) return refusal;
+    // Not signed in: a token the sign-in must send back in a header, which a page of
+    // another site can neither read nor set.
+    const std::string signin = random_token();
+    Json body = Json::parse(refusal.body);
+    body["csrf"] = signin;
+    HttpResponse answer = console_json(401, body);
+    answer.headers.emplace_back("Set-Cookie", set_cookie(request, kSignInCookie, signin, 3600));
+    return answer;
+  }
+  if (request.method == "DELETE") {
+    HttpResponse refusal;
+    auto session = office_session_of(request, refusal);
+    if (!session) return refusal;
+    if (!same_secret(header_value(request.headers, "X-CSRF-Token"), session->csrf)) {
+      return console_error(ErrorCode::kForbidden, "the request lacks this session's CSRF token");
+    }
+    auto txn = store_.begin(true);
+    if (!txn.ok()) return from_status(txn.status());
+    if (Status s = (*txn)->delete_office_session(session->token_hash); !s.ok())
+      return from_status(s);
+    auto audited =
+        (*txn)->append_audit({0, now, session->user, request.peer_address, "sign_out", ""});
+    if (!audited.ok()) return from_status(audited.status());
+    if (Status s = (*txn)->commit(); !s.ok()) return from_status(s);
+    HttpResponse answer = console_json(200, {{"signed_out", true}});
+    answer.headers.emplace_back("Set-Cookie", set_cookie(request, kSessionCookie, "", 0));
+    return answer;
+  }
+  if (request.method != "POST") {
+    return console_error(ErrorCode::kMethodNotAllowed, path + " takes GET, POST or DELETE");
+  }
+  if (!same_secret(header_value(request.headers, "X-CSRF-Token"), cookie(request, kSignInCookie))) {
+    return console_error(ErrorCode::kForbidden,
+                         "the sign-in lacks its CSRF token: load the sign-in page again");
+  }
+  const Json body = Json::parse(request.body, nullptr, false);
+  if (!body.is_object() || !body.contains("user") || !body["user"].is_string() ||
+      !body.contains("password") || !body["password"].is_string()) {
+    return console_error(ErrorCode::kInvalidArgument,
+                         "a sign-in is {\"user\": \"...\", \"password\": \"...\"}");
+  }
+  const std::string name = user_key(body["user"].get<std::string>());
+  const std::string password = body["password"].get<std::string>();
+  if (name.empty() || name.size() > 200 || password.size() > 256) {
+    return console_error(ErrorCode::kUnauthenticated, "the name or the password is wrong");
+  }
+  // Read, then hash outside any transaction (Argon2id takes a while and much memory).
+  std::optional<OfficePassword> stored;
+  std::optional<User> user;
+  {
+    auto txn = store_.begin(false);
+    if (!txn.ok()) return from_status(txn.status());
+    auto found = (*txn)->get_user(name);
+    if (!found.ok()) return from_status(found.status());
+    user = *found;
+    auto kept = (*txn)->office_password(name);
+    if (!kept.ok()) return from_status(kept.status());
+    stored = *kept;
+  }
+  if (stored && stored->locked_until_ms > now) {
+    HttpResponse locked =
+        console_error(ErrorCode::kTooManyRequests,
+                      "too many failed sign-ins: this user is locked for a while; try again later");
+    locked.retry_after_s = (stored->locked_until_ms - now + 999) / 1000;
+    return locked;
+  }
+  const RoleDef* role = user ? schema_.role(user->role) : nullptr;
+  const bool matches = stored && password_matches(stored->hash, password);
+  auto txn = store_.begin(true);
+  if (!txn.ok()) return from_status(txn.status());
+  const auto audit = [&](const std::string& action, const std::string& detail) {
+    return (*txn)->append_audit({0, now, name, request.peer_address, action, detail}).status();
+  };
+  if (!matches || !user || !user->active) {
+    if (stored) {
+      OfficePassword failed = *stored;
+      failed.failed += 1;
+      if (failed.failed >= kMaxFailedSignIns) {
+        failed.failed = 0;
+        failed.locked_until_ms = now + kLockMs;
+      }
+      if (Status s = (*txn)->put_office_password(failed); !s.ok()) return from_status(s);
+    }
+    if (Status s = audit("sign_in_failed", ""); !s.ok()) return from_status(s);
+    if (Status s = (*txn)->commit(); !s.ok()) return from_status(s);
+    return console_error(ErrorCode::kUnauthenticated, "the name or the password is wrong");
+  }
+  if (role == nullptr || !role->office) {
+    if (Status s = audit("sign_in_refused", "role " + user->role); !s.ok()) return from_status(s);
+    if (Status s = (*txn)->commit(); !s.ok()) return from_status(s);
+    return console_error(ErrorCode::kForbidden,
+                         "the console is for the office: the role " + user->role + " has none");
+  }
+  OfficePassword good = *stored;
+  good.failed = 0;
+  good.locked_until_ms = 0;
+  const std::string token = random_token();
+  const OfficeSession session{secret_hash(token),   name, random_token(),
+                              request.peer_address, now,  now + kSessionMs};
+  for (Status s : {(*txn)->put_office_password(good), (*txn)->put_office_session(session),
+                   audit("sign_in", "")}) {
+    if (!s.ok()) return from_status(s);
+  }
+  if (Status s = (*txn)->commit(); !s.ok()) return from_status(s);
+  HttpResponse answer =
+      console_json(200, {{"user", name}, {"role", user->role}, {"csrf", session.csrf}});
+  answer.headers.emplace_back("Set-Cookie",
+                              set_cookie(request, kSessionCookie, token, kSessionMs / 1000));
+  answer.headers.emplace_back("Set-Cookie", set_cookie(request, kSignInCookie, "", 0));
+  return answer;
+}
+
+}  // namespace fieldsync::server
