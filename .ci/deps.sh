@@ -7,9 +7,21 @@ set -euo pipefail
 # openssl makes the throwaway CA and certificates of the demo and the TLS tests
 # (platform/loopback_tls.h); nginx (its ssl and proxy modules) runs in front of the
 # server in tests/integration/nginx_test.cpp, as docs/server.md deploys it.
+# libsodium (ISC licence) hashes the office console's passwords with Argon2id, a
+# memory-hard hash from a maintained library (issue 14).
+# chromium (BSD-3-Clause) runs the office console's browser tests headless
+# (tests/browser/), with fonts-noto-cjk (SIL OFL 1.1) so that its Chinese pages render.
 packages=(cmake make g++ ccache pkg-config
           libsqlite3-dev libssl-dev libcpprest-dev nlohmann-json3-dev libboost-dev libgtest-dev
-          libhowardhinnant-date-dev tzdata libicu-dev openssl nginx)
+          libhowardhinnant-date-dev tzdata libicu-dev openssl nginx libsodium-dev
+          chromium fonts-noto-cjk)
+# Node.js (MIT) and npm (Artistic-2.0) run the browser tests' driver, puppeteer-core,
+# which npm installs into the build folder (tests/browser/package-lock.json). Debian's
+# nodejs 18 and npm 9 are taken only when no `node` or `npm` is on the PATH: a Node.js
+# installed otherwise (a newer one) is kept.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 # `deps.sh fuzz` (from .ci/fuzz.sh): clang with libFuzzer and its sanitizer runtimes,
 # and llvm-symbolizer for readable reports.
 if [ "${1:-}" = fuzz ]; then
