@@ -4,6 +4,7 @@ import {chosenLanguage, text} from '/console/i18n.js';
 
 let lang = chosenLanguage();
 let session = null;  // {user, role, csrf} once signed in
+let signInToken = '';  // the server's CSRF token for a sign-in, while signed out
 
 const $ = (id) => document.getElementById(id);
 
@@ -17,12 +18,15 @@ function render() {
   $('signin-form').hidden = session !== null;
   $('home').hidden = session === null;
   $('signout').hidden = session === null;
-  $('whoami').textContent = session ? text(lang, 'whoami', session) : '';
+  $('whoami').textContent = session ?
+      text(lang, 'whoami', {user: session.user, role: text(lang, `role.${session.role}`)}) :
+      '';
 }
 
 async function call(method, path, body) {
   const headers = {'Content-Type': 'application/json'};
-  if (session) headers['X-CSRF-Token'] = session.csrf;
+  const csrf = session ? session.csrf : signInToken;
+  if (csrf) headers['X-CSRF-Token'] = csrf;
   const response = await fetch(path, {
     method,
     headers,
@@ -35,12 +39,13 @@ async function call(method, path, body) {
   } catch {
     answer = null;
   }
-  return {status: response.status, answer};
+  const retryAfter = Number(response.headers.get('Retry-After') || 0);
+  return {status: response.status, answer, retryAfter};
 }
 
 async function signIn(event) {
   event.preventDefault();
-  const {status, answer} = await call('POST', '/v1/office/session', {
+  const {status, answer, retryAfter} = await call('POST', '/v1/office/session', {
     user: $('signin-name').value,
     password: $('signin-password').value,
   });
@@ -51,18 +56,26 @@ async function signIn(event) {
   } else if (status === 401) {
     $('signin-error').textContent = text(lang, 'signin.failed');
   } else if (status === 429) {
-    const minutes = Math.max(1, Math.ceil((answer?.error?.retry_after_s ?? 60) / 60));
+    const minutes = Math.max(1, Math.ceil(retryAfter / 60));
     $('signin-error').textContent = text(lang, 'signin.locked', {minutes});
   } else {
     $('signin-error').textContent =
         text(lang, 'signin.error', {message: answer?.error?.message ?? status});
+    await loadSession();  // a sign-in token that ran out is replaced
   }
   render();
 }
 
+// Who is signed in; when nobody is, the token a sign-in must send back.
+async function loadSession() {
+  const {status, answer} = await call('GET', '/v1/office/session');
+  session = status === 200 ? answer : null;
+  signInToken = status === 401 && answer ? answer.csrf || '' : '';
+}
+
 async function signOut() {
   await call('DELETE', '/v1/office/session');
-  session = null;
+  await loadSession();
   render();
 }
 
@@ -74,7 +87,6 @@ $('lang-switch').addEventListener('click', () => {
 $('signin-form').addEventListener('submit', signIn);
 $('signout').addEventListener('click', signOut);
 
-const me = await call('GET', '/v1/office/session');
-session = me.status === 200 ? me.answer : null;
+await loadSession();
 render();
 document.body.dataset.ready = 'true';
