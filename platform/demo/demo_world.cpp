@@ -13,10 +13,11 @@ DemoWorld::~DemoWorld() {
   if (server_) stop_server();
 }
 
-Result<std::string> DemoWorld::admin(const std::vector<std::string>& args) {
+Result<std::string> DemoWorld::admin(const std::vector<std::string>& args,
+                                     const std::optional<std::string>& input) {
   std::vector<std::string> full = {"--db", server_db()};
   full.insert(full.end(), args.begin(), args.end());
-  ProcessResult result = run_process(server_binary_, full);
+  ProcessResult result = run_process(server_binary_, full, std::nullopt, input);
   if (result.exit_code != 0) {
     return Status::internal("fieldsync-server " + args.at(0) + " failed (exit " +
                             std::to_string(result.exit_code) + "): " + result.err);

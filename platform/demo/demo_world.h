@@ -47,8 +47,10 @@ class DemoWorld {
   DemoWorld(std::string server_binary, std::string folder);
   ~DemoWorld();
 
-  // Runs `fieldsync-server --db <server.db> args...`; fails loudly on a non-zero exit.
-  Result<std::string> admin(const std::vector<std::string>& args);
+  // Runs `fieldsync-server --db <server.db> args...`, with `input` as its standard input
+  // when given (a password); fails loudly on a non-zero exit.
+  Result<std::string> admin(const std::vector<std::string>& args,
+                            const std::optional<std::string>& input = std::nullopt);
   // Makes the throwaway CA and the server's certificate (in <folder>/tls), then starts
   // the server with them.
   Status start_server();

@@ -7,15 +7,19 @@
 // mid-sync), prints the office report and checks its figures against sums computed
 // here from the server's records.
 // Exits non-zero if any check fails.
+#include <pthread.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <random>
 #include <set>
 
+#include "cpprest_transport.h"
 #include "fieldsync/attachments.h"
 #include "fieldsync/server/server_store.h"
 #include "fieldsync/text_values.h"
@@ -199,12 +203,53 @@ int check_outcome(DemoWorld& world, const Expected& expected, const Json& report
   check_figures(world, *server, report, checks);
   auto ben = world.staff()["ben"].link->lost();
   checks.expect(ben == 2, "ben's phone lost its connection twice mid-sync and recovered");
-  std::cout << (checks.failed ? "\nFAILED: " + std::to_string(checks.failed) + " check(s)\n"
-                              : "\nAll checks passed.\n");
+  if (checks.failed) std::cout << "\nFAILED: " << checks.failed << " check(s)\n";
   return checks.failed ? 1 : 0;
 }
 
-int run(const std::string& server_binary) {
+// A password for the demo's office manager, new each run: four groups of four letters.
+std::string demo_password() {
+  std::random_device random;
+  const std::string letters = "abcdefghijkmnpqrstuvwxyz";
+  std::string password;
+  for (int i = 0; i < 16; ++i) {
+    if (i > 0 && i % 4 == 0) password += '-';
+    password += letters[random() % letters.size()];
+  }
+  return password;
+}
+
+// The console answers over HTTPS: its page at /, and its API, which asks a browser
+// that is not signed in to sign in (docs/console.md).
+void check_console(DemoWorld& world, Checks& checks) {
+  CpprestTransportOptions tls;
+  tls.ca_file = world.tls().ca_file;
+  tls.pin = world.tls().pin;
+  auto http = CpprestTransport::create(world.url(), tls);
+  Result<HttpResponse> page =
+      http.ok() ? (*http)->send({"GET", "/", "", ""}) : Result<HttpResponse>(http.status());
+  checks.expect(page.ok() && page->status == 200 &&
+                    page->body.find("/console/console.js") != std::string::npos,
+                "the office console's page is served at " + world.url() + "/");
+  Result<HttpResponse> session = http.ok() ? (*http)->send({"GET", "/v1/office/session", "", ""})
+                                           : Result<HttpResponse>(http.status());
+  checks.expect(
+      session.ok() && session->status == 401 && session->body.find("\"csrf\"") != std::string::npos,
+      "the console's API asks a browser that is not signed in to sign in");
+}
+
+// Until SIGINT or SIGTERM: the demo's server stays up for a person to look.
+void wait_for_interrupt() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  int received = 0;
+  sigwait(&signals, &received);
+}
+
+int run(const std::string& server_binary, bool keep_serving) {
   const auto started = std::chrono::steady_clock::now();
   const std::string folder = (std::filesystem::temp_directory_path() /
                               ("fieldsync-demo-" + std::to_string(getpid()))).string();
@@ -225,6 +270,12 @@ int run(const std::string& server_binary) {
               << "  over TLS: a throwaway CA for 127.0.0.1 (" << world.tls().ca_file
               << "); every phone trusts it and pins the server's key " << world.tls().pin << "\n";
     if (Status s = enroll_staff(world, *data); !s.ok()) return fail(s);
+    const std::string manager = "经理", password = demo_password();
+    if (auto added =
+            world.admin({"user", "add", manager, "--role", "office_manager"}, password + "\n");
+        !added.ok()) {
+      return fail(added.status());
+    }
     std::cout << "\n== Morning: every phone syncs its buckets\n";
     if (Status s = morning_sync(world); !s.ok()) return fail(s);
     std::cout << "\n== The weekend, offline\n";
@@ -242,6 +293,24 @@ int run(const std::string& server_binary) {
     if (figures.is_discarded()) return fail(Status::internal("the report's JSON does not parse"));
     std::cout << "\n== Checks\n";
     code = check_outcome(world, *expected, figures);
+    {
+      Checks console;
+      check_console(world, console);
+      if (console.failed) code = 1;
+    }
+    std::cout << (code == 0 ? "\nAll checks passed.\n" : "\nFAILED.\n");
+    std::cout << "\n== The office console\n"
+              << "  " << world.url() << "/  sign in as " << manager << ", password " << password
+              << "\n";
+    if (keep_serving && code == 0) {
+      std::cout << "  The browser must trust the demo's throwaway CA, " << world.tls().ca_file
+                << ", or be told to go on. The server keeps serving until Ctrl-C.\n"
+                << std::flush;
+      wait_for_interrupt();
+    } else {
+      std::cout << "  The server stops now; `.ci/demo.sh --keep-serving` leaves it running "
+                   "for a person to look.\n";
+    }
     std::cout.flush();
     const int server_exit = world.stop_server();
     if (server_exit != 0) {
@@ -260,14 +329,17 @@ int run(const std::string& server_binary) {
 
 int main(int argc, char** argv) {
   std::string server_binary = FIELDSYNC_SERVER_PATH;
+  bool keep_serving = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--server-binary" && i + 1 < argc) {
       server_binary = argv[++i];
+    } else if (arg == "--keep-serving") {
+      keep_serving = true;
     } else {
-      std::cerr << "usage: fieldsync-demo [--server-binary PATH]\n";
+      std::cerr << "usage: fieldsync-demo [--server-binary PATH] [--keep-serving]\n";
       return 2;
     }
   }
-  return fieldsync::demo::run(server_binary);
+  return fieldsync::demo::run(server_binary, keep_serving);
 }
