@@ -4,14 +4,19 @@
 //   POST   /v1/office/session   sign in {user, password}, with X-CSRF-Token: the
 //                               sign-in token; 200 {user, role, csrf} and the session
 //                               cookie (HttpOnly, SameSite=Strict, Secure over TLS);
-//   DELETE /v1/office/session   sign out, with X-CSRF-Token: the session's.
+//   DELETE /v1/office/session   sign out, with X-CSRF-Token: the session's;
+//   GET    /v1/office/audit     the audit log, newest first, for office managers, in
+//                               pages: ?limit=N (1 to 500, default 100)&cursor=C.
 // Only users of an office role sign in. Five failed sign-ins in a row lock the user
 // for fifteen minutes (429 with Retry-After); each is written to the audit log, as is
 // every sign-in and sign-out.
+#include <algorithm>
+
 #include "fieldsync/id.h"
 #include "fieldsync/server/office_admin.h"
 #include "fieldsync/server/secrets.h"
 #include "fieldsync/server/sync_service.h"
+#include "fieldsync/text_values.h"
 #include "office_console.h"
 #include "office_passwords.h"
 #include "request_checks.h"
@@ -104,7 +109,73 @@ std::optional<OfficeSession> SyncService::office_session_of(const HttpRequest& r
   return **session;
 }
 
+namespace {
+
+// One page of the audit log: the paging contract of every list of the console's API
+// (docs/console.md, "Paging"): {"items", "total", "next_cursor"}.
+HttpResponse audit_page(ServerTransaction& txn, const std::string& query) {
+  int64_t limit = 100, before = 0;
+  size_t start = 0;
+  while (start < query.size()) {
+    const size_t end = std::min(query.find('&', start), query.size());
+    const std::string pair = query.substr(start, end - start);
+    const size_t equals = pair.find('=');
+    const std::string name = pair.substr(0, equals);
+    const std::string value = equals == std::string::npos ? "" : pair.substr(equals + 1);
+    const bool number = !value.empty() && value.size() <= 18 &&
+                        value.find_first_not_of("0123456789") == std::string::npos;
+    if (name == "limit" && number && std::stoll(value) >= 1 && std::stoll(value) <= 500) {
+      limit = std::stoll(value);
+    } else if (name == "cursor" && number) {
+      before = std::stoll(value);
+    } else {
+      return console_error(ErrorCode::kInvalidArgument,
+                           "query parameter '" + utf8_prefix(pair, 40) +
+                               "' is not limit=1..500 or cursor=<a cursor this list gave>");
+    }
+    start = end + 1;
+  }
+  auto entries = txn.audit_entries(before, limit + 1);
+  if (!entries.ok()) return from_status(entries.status());
+  auto total = txn.audit_count();
+  if (!total.ok()) return from_status(total.status());
+  Json items = Json::array();
+  for (size_t i = 0; i < entries->size() && static_cast<int64_t>(i) < limit; ++i) {
+    const AuditEntry& e = (*entries)[i];
+    items.push_back({{"id", e.id},
+                     {"at_ms", e.at_ms},
+                     {"user", e.user},
+                     {"address", e.address},
+                     {"action", e.action},
+                     {"detail", e.detail}});
+  }
+  const bool more = static_cast<int64_t>(entries->size()) > limit;
+  return console_json(200, {{"items", items},
+                            {"total", *total},
+                            {"next_cursor", more ? Json(std::to_string((*entries)[limit - 1].id))
+                                                 : Json(nullptr)}});
+}
+
+}  // namespace
+
 HttpResponse SyncService::route_office(const HttpRequest& request, const std::string& path) {
+  if (path == "/v1/office/audit") {
+    if (request.method != "GET") {
+      return console_error(ErrorCode::kMethodNotAllowed, path + " takes GET");
+    }
+    HttpResponse refusal;
+    auto session = office_session_of(request, refusal);
+    if (!session) return refusal;
+    auto txn = store_.begin(false);
+    if (!txn.ok()) return from_status(txn.status());
+    auto user = (*txn)->get_user(session->user);
+    if (!user.ok()) return from_status(user.status());
+    if (!*user || (*user)->role != "office_manager") {
+      return console_error(ErrorCode::kForbidden, "the audit log is for office managers");
+    }
+    const size_t query = request.path.find('?');
+    return audit_page(**txn, query == std::string::npos ? "" : request.path.substr(query + 1));
+  }
   if (path != "/v1/office/session") {
     return console_error(ErrorCode::kNotFound, "no such endpoint: " + path.substr(0, 100));
   }

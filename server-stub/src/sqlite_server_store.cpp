@@ -628,6 +628,16 @@ class SqliteServerTransaction final : public ServerTransaction {
     }
   }
 
+  Result<int64_t> audit_count() override {
+    auto s = db_.cached("SELECT count(*) FROM audit_log");
+    if (!s.ok()) return s.status();
+    auto row = (*s)->step();
+    if (!row.ok()) return row.status();
+    const int64_t count = *row ? (*s)->column_int(0) : 0;
+    FIELDSYNC_RETURN_IF_ERROR((*s)->run());
+    return count;
+  }
+
   Status add_blob_holder(const std::string& sha256, const std::string& device_id) override {
     auto s = db_.cached("INSERT OR IGNORE INTO blob_holders (sha256, device_id) VALUES (?, ?)");
     if (!s.ok()) return s.status();

@@ -200,6 +200,46 @@ TEST_F(ConsoleTest, FiveFailedSignInsLockTheUserForAWhile) {
   EXPECT_EQ(sign_in("mei", "another good password").status, 200);
 }
 
+TEST_F(ConsoleTest, ManagersReadTheAuditLogPageByPage) {
+  add_manager("mei");
+  ASSERT_TRUE(server_.admin_with_input({"user", "add", "olga", "--role", "office"}, "").ok());
+  ASSERT_TRUE(
+      server_.admin_with_input({"user", "password", "olga"}, std::string(kPassword) + "\n").ok());
+  EXPECT_EQ(sign_in("mei", "a wrong password").status, 401);
+  Answer olga = sign_in("olga", kPassword);
+  ASSERT_EQ(olga.status, 200);
+  Answer mei = sign_in("mei", kPassword);
+  ASSERT_EQ(mei.status, 200);
+  const std::string as_mei = "Cookie: " + cookie_pair(mei.cookie("fieldsync_session"));
+  const std::string as_olga = "Cookie: " + cookie_pair(olga.cookie("fieldsync_session"));
+
+  // The office reads everything but the audit log, which is the managers'.
+  EXPECT_EQ(request("GET", "/v1/office/audit", "", {as_olga}).status, 403);
+  EXPECT_EQ(request("GET", "/v1/office/audit").status, 401);
+  Answer first = request("GET", "/v1/office/audit?limit=2", "", {as_mei});
+  ASSERT_EQ(first.status, 200) << first.body;
+  const Json page = first.json();
+  EXPECT_EQ(page["total"], 3);
+  ASSERT_EQ(page["items"].size(), 2u);
+  EXPECT_EQ(page["items"][0]["user"], "mei");
+  EXPECT_EQ(page["items"][0]["action"], "sign_in");
+  EXPECT_EQ(page["items"][0]["address"], "127.0.0.1");
+  EXPECT_EQ(page["items"][1]["user"], "olga");
+  ASSERT_TRUE(page["next_cursor"].is_string());
+  Answer second =
+      request("GET", "/v1/office/audit?limit=2&cursor=" + page["next_cursor"].get<std::string>(),
+              "", {as_mei});
+  ASSERT_EQ(second.status, 200);
+  ASSERT_EQ(second.json()["items"].size(), 1u);
+  EXPECT_EQ(second.json()["items"][0]["action"], "sign_in_failed");
+  EXPECT_TRUE(second.json()["next_cursor"].is_null());
+  for (const char* bad : {"limit=0", "limit=501", "limit=x", "cursor=-1", "sort=id"}) {
+    EXPECT_EQ(request("GET", std::string("/v1/office/audit?") + bad, "", {as_mei}).status, 400)
+        << bad;
+  }
+  EXPECT_EQ(request("POST", "/v1/office/audit", "{}", {as_mei}).status, 405);
+}
+
 TEST_F(ConsoleTest, DeactivatingAUserEndsTheirSessions) {
   add_manager("mei");
   Answer signed_in = sign_in("mei", kPassword);

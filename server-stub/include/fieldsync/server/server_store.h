@@ -243,6 +243,7 @@ class ServerTransaction {
   virtual Result<int64_t> append_audit(const AuditEntry& entry) = 0;
   // The newest `limit` entries before id `before` (0: the newest), newest first.
   virtual Result<std::vector<AuditEntry>> audit_entries(int64_t before, int64_t limit) = 0;
+  virtual Result<int64_t> audit_count() = 0;
 
   // The devices that have shown they hold the bytes named `sha256` (docs/protocol.md,
   // "Attachments"): by uploading them, by sending them again, or by a possession proof.
