@@ -91,6 +91,18 @@ Status check_hash(const std::string& hash) {
   return Status();
 }
 
+// A chunk of `bytes` at `offset` of a blob of `size` bytes: invalid_argument when it is
+// empty or runs past the end.
+Status check_chunk(int64_t size, int64_t offset, std::string_view bytes) {
+  if (size < 1) return Status::invalid_argument("a blob has at least one byte");
+  if (bytes.empty()) return Status::invalid_argument("the chunk is empty");
+  if (offset < 0 || offset > size || static_cast<int64_t>(bytes.size()) > size - offset) {
+    return Status::invalid_argument("the chunk runs past the blob's size of " +
+                                    std::to_string(size) + " bytes");
+  }
+  return Status();
+}
+
 // The owner named in the file at `path`; empty when there is none.
 std::string read_owner(const std::string& path) {
   std::ifstream in(path);
@@ -293,12 +305,7 @@ Result<BlobHolding> BlobStore::append(const std::string& hash, int64_t size, int
   if (owner.empty() || owner.size() > 128 || owner.find_first_of("\r\n") != std::string::npos) {
     return Status::invalid_argument("an upload's owner must be 1 to 128 characters on one line");
   }
-  if (size < 1) return Status::invalid_argument("a blob has at least one byte");
-  if (bytes.empty()) return Status::invalid_argument("the chunk is empty");
-  if (offset < 0 || offset > size || static_cast<int64_t>(bytes.size()) > size - offset) {
-    return Status::invalid_argument("the chunk runs past the blob's size of " +
-                                    std::to_string(size) + " bytes");
-  }
+  FIELDSYNC_RETURN_IF_ERROR(check_chunk(size, offset, bytes));
   HashGuard guard(*this, hash);
   const std::string upload = partial_name(hash, owner);
   const int64_t confirmed = read_received(received_path(upload));
@@ -341,12 +348,7 @@ Result<BlobHolding> BlobStore::append(const std::string& hash, int64_t size, int
 Result<BlobHolding> BlobStore::show(const std::string& hash, int64_t size, int64_t offset,
                                     std::string_view bytes, const std::string& prover) {
   FIELDSYNC_RETURN_IF_ERROR(check_hash(hash));
-  if (size < 1) return Status::invalid_argument("a blob has at least one byte");
-  if (bytes.empty()) return Status::invalid_argument("the chunk is empty");
-  if (offset < 0 || offset > size || static_cast<int64_t>(bytes.size()) > size - offset) {
-    return Status::invalid_argument("the chunk runs past the blob's size of " +
-                                    std::to_string(size) + " bytes");
-  }
+  FIELDSYNC_RETURN_IF_ERROR(check_chunk(size, offset, bytes));
   HashGuard guard(*this, hash);
   Showing* showing = nullptr;
   {
