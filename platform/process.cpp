@@ -73,9 +73,13 @@ ProcessResult run_process(const std::string& program, const std::vector<std::str
     return result;
   }
   // The input is written whole before the output is read: it must fit in the pipe.
-  if (input && (input->size() > 4096 ||
-                write(in_pipe[1], input->data(), input->size()) !=
-                    static_cast<ssize_t>(input->size()))) {
+  const bool input_fits =
+      !input || (input->size() <= 4096 && write(in_pipe[1], input->data(), input->size()) ==
+                                              static_cast<ssize_t>(input->size()));
+  if (!input_fits) {
+    for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1], in_pipe[0], in_pipe[1]}) {
+      close(fd);
+    }
     result.exit_code = 127;
     result.err = "the input for " + program + " does not fit in a pipe";
     return result;
