@@ -6,7 +6,10 @@
 //                               cookie (HttpOnly, SameSite=Strict, Secure over TLS);
 //   DELETE /v1/office/session   sign out, with X-CSRF-Token: the session's;
 //   GET    /v1/office/audit     the audit log, newest first, for office managers, in
-//                               pages: ?limit=N (1 to 500, default 100)&cursor=C.
+//                               pages: ?limit=N (1 to 500, default 100)&cursor=C;
+//   POST   /v1/office/passwords a manager sets a console user's password {user,
+//                               password}, with the session's X-CSRF-Token; that user's
+//                               sessions end.
 // Only users of an office role sign in. Five failed sign-ins in a row lock the user
 // for fifteen minutes (429 with Retry-After); each is written to the audit log, as is
 // every sign-in and sign-out.
@@ -159,6 +162,46 @@ HttpResponse audit_page(ServerTransaction& txn, const std::string& query) {
 }  // namespace
 
 HttpResponse SyncService::route_office(const HttpRequest& request, const std::string& path) {
+  if (path == "/v1/office/passwords") {
+    if (request.method != "POST") {
+      return console_error(ErrorCode::kMethodNotAllowed, path + " takes POST");
+    }
+    HttpResponse refusal;
+    auto session = office_session_of(request, refusal);
+    if (!session) return refusal;
+    if (!same_secret(header_value(request.headers, "X-CSRF-Token"), session->csrf)) {
+      return console_error(ErrorCode::kForbidden, "the request lacks this session's CSRF token");
+    }
+    {
+      auto txn = store_.begin(false);
+      if (!txn.ok()) return from_status(txn.status());
+      auto user = (*txn)->get_user(session->user);
+      if (!user.ok()) return from_status(user.status());
+      if (!*user || (*user)->role != "office_manager") {
+        return console_error(ErrorCode::kForbidden, "passwords are set by office managers");
+      }
+    }
+    const Json body = Json::parse(request.body, nullptr, false);
+    if (!body.is_object() || !body.contains("user") || !body["user"].is_string() ||
+        !body.contains("password") || !body["password"].is_string()) {
+      return console_error(ErrorCode::kInvalidArgument,
+                           "a new password is {\"user\": \"...\", \"password\": \"...\"}");
+    }
+    const std::string user = user_key(body["user"].get<std::string>());
+    OfficeAdmin admin(store_, schema_, clock_);
+    if (Status s = admin.set_password(user, body["password"].get<std::string>()); !s.ok()) {
+      HttpResponse failed = from_status(s);
+      add_console_headers(failed);
+      return failed;
+    }
+    auto txn = store_.begin(true);
+    if (!txn.ok()) return from_status(txn.status());
+    auto audited = (*txn)->append_audit(
+        {0, clock_.now_ms(), session->user, request.peer_address, "set_password", user});
+    if (!audited.ok()) return from_status(audited.status());
+    if (Status s = (*txn)->commit(); !s.ok()) return from_status(s);
+    return console_json(200, {{"user", user}, {"password_set", true}});
+  }
   if (path == "/v1/office/audit") {
     if (request.method != "GET") {
       return console_error(ErrorCode::kMethodNotAllowed, path + " takes GET");

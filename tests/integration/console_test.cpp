@@ -240,6 +240,40 @@ TEST_F(ConsoleTest, ManagersReadTheAuditLogPageByPage) {
   EXPECT_EQ(request("POST", "/v1/office/audit", "{}", {as_mei}).status, 405);
 }
 
+TEST_F(ConsoleTest, AManagerSetsAnotherUsersPassword) {
+  add_manager("mei");
+  admin({"user", "add", "olga", "--role", "office"});
+  admin({"user", "add", "carl", "--role", "collector"});
+  Answer mei = sign_in("mei", kPassword);
+  ASSERT_EQ(mei.status, 200);
+  const std::string as_mei = "Cookie: " + cookie_pair(mei.cookie("fieldsync_session"));
+  const std::string csrf = "X-CSRF-Token: " + mei.json().value("csrf", "");
+  const auto set = [&](const std::string& user, const std::string& password,
+                       std::vector<std::string> headers) {
+    return request("POST", "/v1/office/passwords",
+                   Json{{"user", user}, {"password", password}}.dump(), headers);
+  };
+  EXPECT_EQ(set("olga", "a new password for olga", {as_mei}).status, 403);  // no CSRF token
+  EXPECT_EQ(sign_in("olga", "a new password for olga").status, 401);        // nothing was set
+  Answer too_short = set("olga", "short", {as_mei, csrf});
+  EXPECT_EQ(too_short.status, 400);
+  EXPECT_NE(too_short.body.find("at least 10 characters"), std::string::npos) << too_short.body;
+  EXPECT_EQ(set("nobody", "a new password for olga", {as_mei, csrf}).status, 404);
+  EXPECT_EQ(set("carl", "a new password for carl", {as_mei, csrf}).status, 409);  // a field role
+  EXPECT_EQ(request("POST", "/v1/office/passwords", "{}", {as_mei, csrf}).status, 400);
+  Answer done = set("olga", "a new password for olga", {as_mei, csrf});
+  ASSERT_EQ(done.status, 200) << done.body;
+  Answer olga = sign_in("olga", "a new password for olga");
+  ASSERT_EQ(olga.status, 200);
+  // The office role may not set passwords.
+  const std::string as_olga = "Cookie: " + cookie_pair(olga.cookie("fieldsync_session"));
+  EXPECT_EQ(set("mei", "a password olga chose",
+                {as_olga, "X-CSRF-Token: " + olga.json().value("csrf", "")})
+                .status,
+            403);
+  EXPECT_EQ(sign_in("mei", kPassword).status, 200);
+}
+
 TEST_F(ConsoleTest, DeactivatingAUserEndsTheirSessions) {
   add_manager("mei");
   Answer signed_in = sign_in("mei", kPassword);
