@@ -1,12 +1,39 @@
-// The office console's page script. Every value from the server is put in the page as
-// text (textContent), never as markup: names and notes are typed by people.
+// The office console's page script: sign-in, the language, and the pages after sign-in
+// (Today, Arrears, the door-by-door worklist), one per hash route (#/today, the default,
+// #/arrears, #/worklist). Every value from the server is put in the page as text
+// (textContent, dom.js), never as markup: names and notes are typed by people.
+import {call} from '/console/api.js';
+import {ArrearsPage} from '/console/arrears.js';
 import {chosenLanguage, text} from '/console/i18n.js';
+import {TodayPage} from '/console/today.js';
+import {WorklistPage} from '/console/worklist.js';
 
 let lang = chosenLanguage();
-let session = null;  // {user, role, csrf} once signed in
-let signInToken = '';  // the server's CSRF token for a sign-in, while signed out
+let session = null;     // {user, role, csrf} once signed in
+let signInToken = '';   // the server's CSRF token for a sign-in, while signed out
+let shownRoute = null;  // the hash of the page shown, once signed in
 
 const $ = (id) => document.getElementById(id);
+
+const host = {
+  lang: () => lang,
+  signedOut: async () => {
+    await loadSession();
+    render();
+  },
+};
+const pages = {
+  today: new TodayPage($('page-today'), host),
+  arrears: new ArrearsPage($('page-arrears'), host),
+  worklist: new WorklistPage($('page-worklist'), host),
+};
+
+// The page and parameters of the hash: #/arrears?min_years=1 is arrears, {min_years: 1}.
+function route() {
+  const [path, search = ''] = window.location.hash.replace(/^#\/?/, '').split('?');
+  const name = Object.hasOwn(pages, path) ? path : 'today';
+  return {name, params: new URLSearchParams(search)};
+}
 
 function render() {
   document.documentElement.lang = lang;
@@ -21,33 +48,42 @@ function render() {
   $('whoami').textContent = session ?
       text(lang, 'whoami', {user: session.user, role: text(lang, `role.${session.role}`)}) :
       '';
+  renderPages();
 }
 
-async function call(method, path, body) {
-  const headers = {'Content-Type': 'application/json'};
-  const csrf = session ? session.csrf : signInToken;
-  if (csrf) headers['X-CSRF-Token'] = csrf;
-  const response = await fetch(path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    credentials: 'same-origin',
-  });
-  let answer = null;
-  try {
-    answer = await response.json();
-  } catch {
-    answer = null;
+function renderPages() {
+  const {name} = route();
+  for (const [pageName, page] of Object.entries(pages)) {
+    page.container.hidden = session === null || pageName !== name;
   }
-  const retryAfter = Number(response.headers.get('Retry-After') || 0);
-  return {status: response.status, answer, retryAfter};
+  for (const link of document.querySelectorAll('#nav a')) {
+    const current =
+        link.dataset.route === name || (name === 'worklist' && link.dataset.route === 'arrears');
+    if (current) {
+      link.setAttribute('aria-current', 'page');
+    } else {
+      link.removeAttribute('aria-current');
+    }
+  }
+  $('page-title').textContent = text(lang, pages[name].titleKey);
+  if (session === null) {
+    shownRoute = null;
+    return;
+  }
+  if (shownRoute !== window.location.hash) {
+    shownRoute = window.location.hash;
+    const {params} = route();
+    pages[name].show(params);
+  } else {
+    pages[name].render();
+  }
 }
 
 async function signIn(event) {
   event.preventDefault();
   const {status, answer, retryAfter} = await call('POST', '/v1/office/session', {
-    user: $('signin-name').value,
-    password: $('signin-password').value,
+    body: {user: $('signin-name').value, password: $('signin-password').value},
+    csrf: signInToken,
   });
   $('signin-password').value = '';
   if (status === 200) {
@@ -74,7 +110,7 @@ async function loadSession() {
 }
 
 async function signOut() {
-  await call('DELETE', '/v1/office/session');
+  await call('DELETE', '/v1/office/session', {csrf: session?.csrf});
   await loadSession();
   render();
 }
@@ -86,6 +122,7 @@ $('lang-switch').addEventListener('click', () => {
 });
 $('signin-form').addEventListener('submit', signIn);
 $('signout').addEventListener('click', signOut);
+window.addEventListener('hashchange', renderPages);
 
 await loadSession();
 render();
