@@ -101,6 +101,12 @@ async function assertFiguresAre(page, report) {
         await page.$eval(`${section} rect.chart-collected`, (r) => r.dataset.amount), c.collected);
   }
 
+  const ages = await page.$$eval(
+      '#arrears-by-age-table tbody tr',
+      (rows) =>
+          rows.map((r) => [...r.querySelectorAll('td')].slice(1).map((td) => td.textContent)));
+  assert.deepEqual(ages, report.arrears_by_age.map((a) => [String(a.households), yuan(a.amount)]));
+
   const owners = await page.$$eval(
       '#promises-table tbody tr td:nth-child(3)', (list) => list.map((e) => e.textContent));
   assert.deepEqual(owners, report.promises.list.map((p) => p.owner_name || '–'));
@@ -139,6 +145,10 @@ browserTest(async (t) => {
   assert.equal(await page.$('#page-today img'), null);
   assert.equal(await page.evaluate(() => window.pwned), undefined);
   await t.screenshot(page, 'today-zh');
+
+  // Both phones synced today: none is listed as late.
+  assert.equal(await textOf(page, '[data-figure="devices-not-synced"]'), '0');
+  assert.equal(await page.$('#devices-table'), null);
 
   // In English after the switch: the same figures, drawn again without a new request.
   await page.click('#lang-switch');
