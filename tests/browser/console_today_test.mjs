@@ -175,9 +175,16 @@ browserTest(async (t) => {
       `#/today?period=${kPeriod}&as_of=2026-11-15`);
   await assertFiguresAre(page, earlier);
 
+  // A period the server refuses: its message, in the page's error line.
+  await page.goto(`${server.url}/#/today?period=2026-13`);
+  await page.waitForSelector('#page-today[data-state="error"]', {timeout: 20_000});
+  assert.match(await textOf(page, '#page-today .error'), /^The server could not answer: .*2026-13/);
+
   // The default route is this month as of today in the server's zone.
   await page.goto(`${server.url}/`);
   await page.waitForSelector('#page-today[data-state="ready"]', {timeout: 20_000});
   assert.match(await textOf(page, '[data-figure="period"]'), /^\d{4}-\d{2}$/);
-  assert.deepEqual(t.pageProblems.filter((p) => !p.includes('401')), []);
+  // The only failed requests are the session's before sign-in (401) and the bad period's
+  // (400).
+  assert.deepEqual(t.pageProblems.filter((p) => !/status of 40[01] /.test(p)), []);
 });
