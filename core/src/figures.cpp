@@ -96,13 +96,21 @@ struct Allocation {
   int64_t amount = 0;
 };
 
+}  // namespace
+
 // The payments made up to the end of local day `as_of` and how the unvoided ones were
 // attributed to charges (the rule in figures.h).
-struct Attribution {
+struct detail::Attribution {
   std::map<std::string, std::vector<ChargeState>> charges;  // household -> oldest first
   std::vector<PaymentState> payments;                       // by (event time, id)
   std::vector<Allocation> allocations;
+  // household -> the sums of its payments and of the voided ones among them
+  std::unordered_map<std::string, std::pair<int64_t, int64_t>> paid;
 };
+
+namespace {
+
+using detail::Attribution;
 
 void pay(ChargeState& charge, PaymentState& payment, Attribution& out) {
   const int64_t amount = std::min(payment.left, charge.amount - charge.paid);
@@ -131,7 +139,7 @@ void pay_named(PaymentState& payment, std::vector<ChargeState>& charges, Attribu
   }
 }
 
-Attribution attribute(const Calendar& calendar, const std::string& as_of) {
+Attribution attribute_payments(const Calendar& calendar, const std::string& as_of) {
   Attribution out;
   for (const Record* c : calendar.records().of("charges")) {
     if (c->fields.value("cancelled", false) == true) continue;
@@ -153,6 +161,9 @@ Attribution attribute(const Calendar& calendar, const std::string& as_of) {
     const int64_t amount = int_of(p->fields, "amount");
     out.payments.push_back({p, text_of(p->fields, "household"), date, event_time(calendar, *p),
                             amount, voided ? 0 : amount, voided});
+    auto& [paid, paid_voided] = out.paid[out.payments.back().household];
+    paid += amount;
+    if (voided) paid_voided += amount;
   }
   for (auto& payment : out.payments) {
     if (!payment.voided) pay_named(payment, out.charges[payment.household], out);
@@ -166,6 +177,11 @@ Attribution attribute(const Calendar& calendar, const std::string& as_of) {
 
 std::string month_of(const std::string& date) {
   return date.substr(0, 7);
+}
+
+// The attribution as of a day, made once per calendar: the figures of one report share it.
+const Attribution& attribute(const Calendar& calendar, const std::string& as_of) {
+  return calendar.attribution(as_of, attribute_payments);
 }
 
 HouseholdArrears account_of(const Attribution& a, const std::string& household,
@@ -183,10 +199,9 @@ HouseholdArrears account_of(const Attribution& a, const std::string& household,
       }
     }
   }
-  for (const PaymentState& p : a.payments) {
-    if (p.household != household) continue;
-    out.paid += p.amount;
-    if (p.voided) out.voided += p.amount;
+  if (auto paid = a.paid.find(household); paid != a.paid.end()) {
+    out.paid = paid->second.first;
+    out.voided = paid->second.second;
   }
   if (!out.unpaid_periods.empty()) {
     out.oldest_period = out.unpaid_periods.front();
@@ -358,17 +373,46 @@ const TimeZone& Calendar::zone_of_estate(const std::string& estate) const {
   return estate_zones_.emplace(estate, std::move(zone)).first->second;
 }
 
-const TimeZone& Calendar::zone_of(const Record& record) const {
+// estate_of() over the held records, remembering the estate of every record on the
+// way: the payments of one household walk up to its estate once.
+const std::string& Calendar::estate_of_record(const Record& record, int depth) const {
   auto it = record_estates_.find(record.id);
-  if (it == record_estates_.end()) {
-    std::string estate;
-    if (const CollectionDef* c = schema_.find(record.collection)) {
-      auto found = estate_of(schema_, *c, record.id, record.fields, records_);
-      if (found.ok()) estate = *found;  // a RecordSet never fails to read
+  if (it != record_estates_.end()) return it->second;
+  std::string estate;
+  const CollectionDef* c = schema_.find(record.collection);
+  if (is_estate_collection(c)) {
+    estate = record.id;
+  } else if (c != nullptr && depth < 8) {  // places nest a few levels deep, as in estate_of
+    for (const Reference& ref : references_in(*c, record.fields)) {
+      const CollectionDef* target = schema_.find(ref.target);
+      if (is_estate_collection(target)) {
+        estate = ref.id;
+        break;
+      }
+      const Record* held = target != nullptr ? records_.find(ref.id) : nullptr;
+      if (held == nullptr || held->collection != ref.target) continue;
+      estate = estate_of_record(*held, depth + 1);
+      break;
     }
-    it = record_estates_.emplace(record.id, estate).first;
   }
-  return it->second.empty() ? fallback_ : zone_of_estate(it->second);
+  return record_estates_.emplace(record.id, std::move(estate)).first->second;
+}
+
+const detail::Attribution& Calendar::attribution(
+    const std::string& as_of,
+    detail::Attribution (*make)(const Calendar&, const std::string&)) const {
+  auto it = attributions_.find(as_of);
+  if (it == attributions_.end()) {
+    it = attributions_
+             .emplace(as_of, std::make_shared<const detail::Attribution>(make(*this, as_of)))
+             .first;
+  }
+  return *it->second;
+}
+
+const TimeZone& Calendar::zone_of(const Record& record) const {
+  const std::string& estate = estate_of_record(record, 0);
+  return estate.empty() ? fallback_ : zone_of_estate(estate);
 }
 
 std::string Calendar::event_date(const Record& record) const {
@@ -384,7 +428,7 @@ HouseholdArrears household_arrears(const Calendar& calendar, const std::string& 
 
 std::vector<ArrearsEntry> arrears_list(const Calendar& calendar, const std::string& as_of,
                                        int64_t min_years) {
-  const Attribution a = attribute(calendar, as_of);
+  const Attribution& a = attribute(calendar, as_of);
   const RecordSet& records = calendar.records();
   std::vector<ArrearsEntry> out;
   for (const Record* h : records.of("households")) {
@@ -413,7 +457,7 @@ std::vector<ArrearsEntry> arrears_list(const Calendar& calendar, const std::stri
 
 CollectionRates collection_rates(const Calendar& calendar, const std::string& period,
                                  const std::string& as_of) {
-  const Attribution a = attribute(calendar, as_of);
+  const Attribution& a = attribute(calendar, as_of);
   const std::string start = period + "-01";
   auto in_period = [&](const std::string& date) {
     return month_of(date) == period && date <= as_of;
@@ -441,7 +485,7 @@ CollectionRates collection_rates(const Calendar& calendar, const std::string& pe
 
 std::vector<PromiseDue> promises_due(const Calendar& calendar, const std::string& as_of,
                                      const std::string& collector) {
-  const Attribution a = attribute(calendar, as_of);
+  const Attribution& a = attribute(calendar, as_of);
   std::map<std::string, std::vector<const PaymentState*>> by_household;
   for (const auto& payment : a.payments) {
     if (!payment.voided) by_household[payment.household].push_back(&payment);

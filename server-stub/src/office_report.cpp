@@ -83,6 +83,22 @@ Result<std::vector<WaitingAttachment>> waiting_attachments(ServerStore& store, B
   return missing;
 }
 
+// The server's zone (UTC unless set) and the closed periods, into `out`.
+Status read_zone_and_periods(ServerTransaction& txn, ServerFigures& out) {
+  auto zone = txn.setting("time_zone");
+  if (!zone.ok()) return zone.status();
+  out.zone = TimeZone::utc();
+  if (*zone) {
+    auto named = TimeZone::named(**zone);
+    if (!named.ok()) return named.status().with_context("the server's time_zone setting");
+    out.zone = *named;
+  }
+  auto closed = txn.closed_periods();
+  if (!closed.ok()) return closed.status();
+  out.closed_periods = std::move(closed).value();
+  return Status();
+}
+
 }  // namespace
 
 Result<ServerFigures> load_server_figures(ServerStore& store) {
@@ -95,16 +111,7 @@ Result<ServerFigures> load_server_figures(ServerStore& store) {
       return true;
     }));
   }
-  auto zone = (*txn)->setting("time_zone");
-  if (!zone.ok()) return zone.status();
-  if (*zone) {
-    auto named = TimeZone::named(**zone);
-    if (!named.ok()) return named.status().with_context("the server's time_zone setting");
-    out.zone = *named;
-  }
-  auto closed = (*txn)->closed_periods();
-  if (!closed.ok()) return closed.status();
-  out.closed_periods = std::move(closed).value();
+  FIELDSYNC_RETURN_IF_ERROR(read_zone_and_periods(**txn, out));
   return out;
 }
 
@@ -112,27 +119,55 @@ int64_t OfficeReport::promises_broken() const {
   return std::count_if(promises.begin(), promises.end(), [](const auto& p) { return p.broken; });
 }
 
+Status KeptFigures::use(const std::function<Status(const ServerFigures&)>& use) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  {
+    auto txn = store_.begin(false);
+    if (!txn.ok()) return txn.status();
+    const auto& read = RecordSet::collections_read();
+    constexpr int64_t kBatch = 4096;
+    while (true) {
+      auto written = (*txn)->records_written_since(figures_.seq, kBatch);
+      if (!written.ok()) return written.status();
+      for (StoredRecord& r : *written) {
+        figures_.seq = r.seq;
+        if (std::find(read.begin(), read.end(), r.record.collection) != read.end()) {
+          figures_.records.add(std::move(r.record));
+        }
+      }
+      if (static_cast<int64_t>(written->size()) < kBatch) break;
+    }
+    FIELDSYNC_RETURN_IF_ERROR(read_zone_and_periods(**txn, figures_));
+  }
+  return use(figures_);
+}
+
 Result<OfficeReport> build_office_report(ServerStore& store, const Schema& schema,
                                          const std::string& period_text,
                                          const std::string& as_of_text, BlobStore* blobs) {
   auto figures = load_server_figures(store);
   if (!figures.ok()) return figures.status();
-  auto as_of = day_or_today(as_of_text, figures->zone);
+  return build_office_report(*figures, store, schema, period_text, as_of_text, blobs);
+}
+
+Result<OfficeReport> report_figures(const ServerFigures& figures, const Schema& schema,
+                                    const std::string& period_text, const std::string& as_of_text) {
+  auto as_of = day_or_today(as_of_text, figures.zone);
   if (!as_of.ok()) return as_of.status();
   auto month = parse_month(period_text.empty() ? as_of->substr(0, 7) : period_text);
   if (!month.ok()) return month.status().with_context("period");
-  const Calendar calendar = figures->calendar(schema);
+  const Calendar calendar = figures.calendar(schema);
   OfficeReport report;
   report.period = format_date(*month).substr(0, 7);
   report.as_of = *as_of;
-  report.time_zone = figures->zone.name();
+  report.time_zone = figures.zone.name();
   report.period_closed =
-      !figures->closed_periods.empty() && report.period <= figures->closed_periods.rbegin()->first;
+      !figures.closed_periods.empty() && report.period <= figures.closed_periods.rbegin()->first;
   report.collection = collection_rates(calendar, report.period, report.as_of);
   report.collectors = collector_figures(calendar, report.period, report.as_of);
   report.promises = promises_due(calendar, report.as_of);
   for (const PromiseDue& p : report.promises) {
-    const Record* household = figures->records.find(p.household);
+    const Record* household = figures.records.find(p.household);
     report.household_names[p.household] =
         household != nullptr ? text_of(household->fields, "owner_name") : "";
   }
@@ -151,6 +186,11 @@ Result<OfficeReport> build_office_report(ServerStore& store, const Schema& schem
   report.satisfaction = return_visit_satisfaction(calendar, report.period, report.as_of);
   report.duplicate_voids = duplicate_voids(calendar);
   report.time_notes = time_notes(calendar, report.period, report.as_of);
+  return report;
+}
+
+Status add_office_state(OfficeReport& report, ServerStore& store, const Schema& schema,
+                        BlobStore* blobs) {
   auto conflicts = open_conflicts(store);
   if (!conflicts.ok()) return conflicts.status();
   report.conflicts = std::move(conflicts).value();
@@ -177,6 +217,15 @@ Result<OfficeReport> build_office_report(ServerStore& store, const Schema& schem
     if (!waiting.ok()) return waiting.status();
     report.attachments_waiting = std::move(waiting).value();
   }
+  return Status();
+}
+
+Result<OfficeReport> build_office_report(const ServerFigures& figures, ServerStore& store,
+                                         const Schema& schema, const std::string& period,
+                                         const std::string& as_of, BlobStore* blobs) {
+  auto report = report_figures(figures, schema, period, as_of);
+  if (!report.ok()) return report.status();
+  FIELDSYNC_RETURN_IF_ERROR(add_office_state(*report, store, schema, blobs));
   return report;
 }
 
@@ -185,9 +234,16 @@ Result<std::vector<ArrearsEntry>> build_arrears_list(ServerStore& store, const S
                                                      int64_t min_years) {
   auto figures = load_server_figures(store);
   if (!figures.ok()) return figures.status();
-  auto as_of = day_or_today(as_of_text, figures->zone);
+  return build_arrears_list(*figures, schema, as_of_text, min_years);
+}
+
+Result<std::vector<ArrearsEntry>> build_arrears_list(const ServerFigures& figures,
+                                                     const Schema& schema,
+                                                     const std::string& as_of_text,
+                                                     int64_t min_years) {
+  auto as_of = day_or_today(as_of_text, figures.zone);
   if (!as_of.ok()) return as_of.status();
-  return arrears_list(figures->calendar(schema), *as_of, min_years);
+  return arrears_list(figures.calendar(schema), *as_of, min_years);
 }
 
 }  // namespace fieldsync::server

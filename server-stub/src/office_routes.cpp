@@ -219,6 +219,12 @@ HttpResponse SyncService::route_office(const HttpRequest& request, const std::st
     const size_t query = request.path.find('?');
     return audit_page(**txn, query == std::string::npos ? "" : request.path.substr(query + 1));
   }
+  if (path == "/v1/office/today" || path.rfind("/v1/office/arrears", 0) == 0) {
+    HttpResponse refusal;
+    auto session = office_session_of(request, refusal);
+    if (!session) return refusal;
+    return route_office_pages(request, path, *session);
+  }
   if (path != "/v1/office/session") {
     return console_error(ErrorCode::kNotFound, "no such endpoint: " + path.substr(0, 100));
   }

@@ -259,6 +259,17 @@ StoredRecord read_stored(const SqliteStatement& s) {
   return r;
 }
 
+// Every row a statement selecting records gives, read with read_stored.
+Result<std::vector<StoredRecord>> read_all_stored(SqliteStatement& s) {
+  std::vector<StoredRecord> out;
+  while (true) {
+    auto row = s.step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    out.push_back(read_stored(s));
+  }
+}
+
 Device read_device(const SqliteStatement& s) {
   Device d;
   d.id = s.column_text(0);
@@ -329,14 +340,17 @@ class SqliteServerTransaction final : public ServerTransaction {
         " WHERE bucket = ? AND seq > ? ORDER BY seq LIMIT ?");
     if (!s.ok()) return s.status();
     (*s)->bind(1, bucket).bind(2, after_seq).bind(3, limit);
-    std::vector<StoredRecord> out;
-    while (true) {
-      auto row = (*s)->step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      out.push_back(read_stored(**s));
-    }
-    return out;
+    return read_all_stored(**s);
+  }
+
+  Result<std::vector<StoredRecord>> records_written_since(int64_t after_seq,
+                                                          int64_t limit) override {
+    auto s = db_.cached(
+        "SELECT id, collection, bucket, fields, stamps, seq FROM records"
+        " WHERE seq > ? ORDER BY seq LIMIT ?");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, after_seq).bind(2, limit);
+    return read_all_stored(**s);
   }
 
   Status for_each_record(const std::string& collection,

@@ -17,6 +17,7 @@
 #include "fieldsync/text_values.h"
 #include "fieldsync/time_zone.h"
 #include "server_cli.h"
+#include "table_export.h"
 #include "text/text.h"
 
 namespace fieldsync::server::cli {
@@ -343,14 +344,6 @@ Outcome run_show(CommandContext& context) {
               << format_table({"parked", "refused", "device", "user", "state", "reason"},
                               refused_rows);
   return Outcome();
-}
-
-// One RFC 4180 field: quoted when it holds a comma, a quote or a line break.
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char ch : text) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-  return out + "\"";
 }
 
 // A cell as `import` reads it back: lists joined by ';', everything else as typed.

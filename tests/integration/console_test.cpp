@@ -89,6 +89,16 @@ class ConsoleTest : public ServerTest {
                    Json{{"user", user}, {"password", password}}.dump(), {cookie, csrf});
   }
 
+  // A signed-in office user's cookie header ("Cookie: fieldsync_session=...").
+  std::string office_session(const std::string& name) {
+    admin({"user", "add", name, "--role", "office"});
+    EXPECT_TRUE(
+        server_.admin_with_input({"user", "password", name}, std::string(kPassword) + "\n").ok());
+    Answer signed_in = sign_in(name, kPassword);
+    EXPECT_EQ(signed_in.status, 200) << signed_in.body;
+    return "Cookie: " + cookie_pair(signed_in.cookie("fieldsync_session"));
+  }
+
   void add_manager(const std::string& name) {
     ASSERT_TRUE(server_
                     .admin_with_input({"user", "add", name, "--role", "office_manager"},
@@ -283,6 +293,136 @@ TEST_F(ConsoleTest, DeactivatingAUserEndsTheirSessions) {
   admin({"user", "deactivate", "mei"});
   EXPECT_EQ(request("GET", "/v1/office/session", "", {session}).status, 401);
   EXPECT_EQ(sign_in("mei", kPassword).status, 401);
+}
+
+TEST_F(ConsoleTest, TheTodayPageIsTheOfficeReport) {
+  FieldDevice& ann = enroll("ann", "collector", {ref_.building_a, ref_.building_b});
+  ann.sync();
+  must(ann.work().record_payment(payment(ref_.household_a, 5000)));
+  ann.sync();
+  const std::string as_olga = office_session("olga");
+  const std::string today = admin({"report", "--json"});
+  const Json expected_today = Json::parse(today, nullptr, false);
+  ASSERT_TRUE(expected_today.is_object()) << today;
+  const std::string period = expected_today["period"], as_of = expected_today["as_of"];
+
+  Answer page = request("GET", "/v1/office/today", "", {as_olga});
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_EQ(page.header("content-type"), "application/json");
+  EXPECT_FALSE(page.header("content-security-policy").empty());
+  EXPECT_EQ(page.json()["report"], expected_today);
+  EXPECT_EQ(page.json()["report"]["collection"]["collected_in_period"], "50.00");
+  // ann's phone synced today; none other is enrolled.
+  EXPECT_EQ(page.json()["devices_not_synced_today"], Json::array());
+
+  // Another payment: the page's figures follow, equal to the report's again.
+  must(ann.work().record_payment(payment(ref_.household_b, 2500)));
+  ann.sync();
+  Answer after =
+      request("GET", "/v1/office/today?period=" + period + "&as_of=" + as_of, "", {as_olga});
+  ASSERT_EQ(after.status, 200) << after.body;
+  const Json expected_after = Json::parse(
+      admin({"report", "--json", "--period", period, "--as-of", as_of}), nullptr, false);
+  EXPECT_EQ(after.json()["report"], expected_after);
+  EXPECT_EQ(after.json()["report"]["collection"]["collected_in_period"], "75.00");
+  // An earlier month: the figures as of its end.
+  Answer october =
+      request("GET", "/v1/office/today?period=2026-10&as_of=2026-10-31", "", {as_olga});
+  ASSERT_EQ(october.status, 200) << october.body;
+  EXPECT_EQ(october.json()["report"]["collection"]["period"]["due"], "0.00");
+
+  EXPECT_EQ(request("GET", "/v1/office/today").status, 401);
+  EXPECT_EQ(request("POST", "/v1/office/today", "{}", {as_olga}).status, 405);
+  for (const char* bad : {"period=2026-13", "as_of=yesterday", "period=2026-11&period=2026-10",
+                          "when=today", "as_of=%zz"}) {
+    Answer refused = request("GET", std::string("/v1/office/today?") + bad, "", {as_olga});
+    EXPECT_EQ(refused.status, 400) << bad;
+    EXPECT_FALSE(refused.json()["error"].value("message", "").empty()) << refused.body;
+  }
+}
+
+TEST_F(ConsoleTest, TheArrearsListPagesFiltersAndDownloads) {
+  // A household whose owner name a spreadsheet would take for a formula.
+  const std::string formula = admin({"add", "households", "unit=" + ref_.unit_a,
+                                     "owner_name==HYPERLINK(\"http://x\")", "collector=ann"});
+  admin({"add", "charges", "household=" + formula, "fee_item=parking", "period=2026-12",
+         "amount=10.00"});
+  const std::string as_olga = office_session("olga");
+  const std::string as_of = "as_of=2027-02-01";  // three months after November's charges
+
+  Answer all = request("GET", "/v1/office/arrears?" + as_of, "", {as_olga});
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_EQ(all.json()["total"], 3);
+  EXPECT_EQ(all.json()["total_balance"], "250.00");
+  EXPECT_EQ(all.json()["buildings"], Json::array({"Block A", "Block B"}));
+  const Json first_item = all.json()["items"][0];
+  EXPECT_EQ(first_item["balance"], "120.00");
+  EXPECT_EQ(first_item["oldest_period"], "2026-11");
+  EXPECT_EQ(first_item["months_overdue"], 3);
+
+  // Page by page, door by door: Block A's household, then Block B's.
+  Answer first = request("GET", "/v1/office/arrears?order=door&limit=1&" + as_of, "", {as_olga});
+  ASSERT_EQ(first.status, 200) << first.body;
+  ASSERT_EQ(first.json()["items"].size(), 1u);
+  EXPECT_EQ(first.json()["items"][0]["owner"], "Wang Li");
+  EXPECT_EQ(first.json()["items"][0]["unit"], "A-101");
+  EXPECT_EQ(first.json()["items"][0]["phones"], Json::array({"13800000001", "13800000002"}));
+  const std::string cursor = first.json()["next_cursor"];
+  Answer second = request(
+      "GET", "/v1/office/arrears?order=door&limit=2&cursor=" + cursor + "&" + as_of, "", {as_olga});
+  ASSERT_EQ(second.status, 200) << second.body;
+  ASSERT_EQ(second.json()["items"].size(), 2u);
+  EXPECT_EQ(second.json()["items"][0]["owner"], "=HYPERLINK(\"http://x\")");
+  EXPECT_EQ(second.json()["items"][1]["owner"], "Chen \"Sam\" Yu");
+  EXPECT_TRUE(second.json()["next_cursor"].is_null());
+  // A cursor of one order is refused by the other.
+  EXPECT_EQ(request("GET", "/v1/office/arrears?order=age&cursor=" + cursor, "", {as_olga}).status,
+            400);
+
+  // Filters: a building (its name, percent-encoded as a form sends it), years, collector.
+  Answer block_b = request("GET", "/v1/office/arrears?building=Block+B&" + as_of, "", {as_olga});
+  ASSERT_EQ(block_b.status, 200) << block_b.body;
+  EXPECT_EQ(block_b.json()["total"], 1);
+  EXPECT_EQ(block_b.json()["items"][0]["household"], ref_.household_b);
+  EXPECT_EQ(request("GET", "/v1/office/arrears?building=Block%20A&" + as_of, "", {as_olga})
+                .json()["total"],
+            2);
+  EXPECT_EQ(
+      request("GET", "/v1/office/arrears?min_years=1&" + as_of, "", {as_olga}).json()["total"], 0);
+  EXPECT_EQ(request("GET", "/v1/office/arrears?min_years=1&as_of=2028-01-01", "", {as_olga})
+                .json()["total"],
+            3);
+  EXPECT_EQ(
+      request("GET", "/v1/office/arrears?collector=ann&" + as_of, "", {as_olga}).json()["total"],
+      1);
+
+  // The whole list to download: CSV for any spreadsheet, text never taken for a formula.
+  Answer csv = request("GET", "/v1/office/arrears.csv?order=door&" + as_of, "", {as_olga});
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_EQ(csv.header("content-type"), "text/csv; charset=utf-8");
+  EXPECT_EQ(csv.header("content-disposition"), "attachment; filename=\"arrears-2027-02-01.csv\"");
+  EXPECT_EQ(csv.body,
+            "\xEF\xBB\xBF"
+            "Building,Door,Owner,Phones,Collector,Amount owed,Oldest unpaid,Months overdue\r\n"
+            "Block A,A-101,Wang Li,13800000001; 13800000002,,120.00,2026-11,3\r\n"
+            "Block A,A-101,\"'=HYPERLINK(\"\"http://x\"\")\",,ann,10.00,2026-12,2\r\n"
+            "Block B,B-201,\"Chen \"\"Sam\"\" Yu\",13900000003,,120.00,2026-11,3\r\n");
+  Answer xlsx = request("GET", "/v1/office/arrears.xlsx?" + as_of, "", {as_olga});
+  ASSERT_EQ(xlsx.status, 200) << xlsx.body;
+  EXPECT_EQ(xlsx.header("content-type"),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+  EXPECT_EQ(xlsx.body.substr(0, 4), std::string("PK\x03\x04", 4));  // a zip, as XLSX is
+  EXPECT_NE(xlsx.body.find("xl/worksheets/sheet1.xml"), std::string::npos);
+
+  EXPECT_EQ(request("GET", "/v1/office/arrears").status, 401);
+  EXPECT_EQ(request("GET", "/v1/office/arrears.csv").status, 401);
+  for (const char* bad : {"limit=0", "limit=501", "min_years=4", "min_years=-1", "order=name",
+                          "cursor=zz", "cursor=5b5d", "sort=age", "as_of=2027-02-30"}) {
+    EXPECT_EQ(request("GET", std::string("/v1/office/arrears?") + bad, "", {as_olga}).status, 400)
+        << bad;
+  }
+  EXPECT_EQ(request("GET", "/v1/office/arrears.csv?limit=10", "", {as_olga}).status, 400);
+  EXPECT_EQ(request("GET", "/v1/office/nothing", "", {as_olga}).status, 404);
 }
 
 }  // namespace

@@ -33,6 +33,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -85,7 +86,14 @@ Result<std::optional<TimeZone>> estate_zone_of(const Schema& schema,
                                                const std::string& id, const Json& fields,
                                                const RecordReader& records);
 
-// Where each record's day is counted: the zone of its estate.
+namespace detail {
+struct Attribution;  // how payments pay charges as of a day (figures.cpp)
+}
+
+// Where each record's day is counted: the zone of its estate. It also remembers what
+// the figures computed over its records (the estates of records, the attribution of
+// payments as of a day), so make one per set of figures and do not change the records
+// while it lives. Not thread-safe.
 class Calendar {
  public:
   Calendar(const Schema& schema, const RecordSet& records, TimeZone fallback,
@@ -98,13 +106,21 @@ class Calendar {
   const Schema& schema() const { return schema_; }
   const RecordSet& records() const { return records_; }
 
+  // The attribution as of `as_of`, made by `make` the first time it is asked for.
+  const detail::Attribution& attribution(const std::string& as_of,
+                                         detail::Attribution (*make)(const Calendar&,
+                                                                     const std::string&)) const;
+
  private:
+  const std::string& estate_of_record(const Record& record, int depth) const;
+
   const Schema& schema_;
   const RecordSet& records_;
   TimeZone fallback_;
   const ZoneDatabase& zones_;
   mutable std::map<std::string, TimeZone> estate_zones_;
   mutable std::unordered_map<std::string, std::string> record_estates_;
+  mutable std::map<std::string, std::shared_ptr<const detail::Attribution>> attributions_;
 };
 
 // ---- Fees ----

@@ -15,7 +15,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -83,10 +85,27 @@ struct OfficeReport {
 Result<OfficeReport> build_office_report(ServerStore& store, const Schema& schema,
                                          const std::string& period, const std::string& as_of,
                                          BlobStore* blobs = nullptr);
+struct ServerFigures;
+// The same over records already loaded (KeptFigures): report_figures(), then
+// add_office_state().
+Result<OfficeReport> build_office_report(const ServerFigures& figures, ServerStore& store,
+                                         const Schema& schema, const std::string& period,
+                                         const std::string& as_of, BlobStore* blobs = nullptr);
+// The report's figures over loaded records, with no read of the store: what depends on
+// the records, the zone and the closed periods alone (the console keeps it).
+Result<OfficeReport> report_figures(const ServerFigures& figures, const Schema& schema,
+                                    const std::string& period, const std::string& as_of);
+// Adds what the store holds besides the figures' records: the open conflicts, the
+// refused changes waiting, and (given `blobs`) the attachments waiting for bytes.
+Status add_office_state(OfficeReport& report, ServerStore& store, const Schema& schema,
+                        BlobStore* blobs = nullptr);
 
 // Every household in arrears as of `as_of` (empty: today) for `min_years` years or more.
 Result<std::vector<ArrearsEntry>> build_arrears_list(ServerStore& store, const Schema& schema,
                                                      const std::string& as_of, int64_t min_years);
+Result<std::vector<ArrearsEntry>> build_arrears_list(const ServerFigures& figures,
+                                                     const Schema& schema, const std::string& as_of,
+                                                     int64_t min_years);
 
 // The server's records the figures read, and the calendar over them (the server's zone
 // for estates that name none). For the report, the office console and tests.
@@ -94,9 +113,29 @@ struct ServerFigures {
   RecordSet records;
   TimeZone zone = TimeZone::utc();
   std::map<std::string, int64_t> closed_periods;
+  int64_t seq = 0;  // the highest record seq read (KeptFigures); 0 when not known
   Calendar calendar(const Schema& schema) const { return Calendar(schema, records, zone); }
 };
 Result<ServerFigures> load_server_figures(ServerStore& store);
+
+// The records the figures read, kept in memory for the office console: read from the
+// store whole once, then, before each use, only the records written since (by their
+// seq; records are replaced, never deleted). The zone and the closed periods are read
+// anew each time. What `use` sees equals load_server_figures() at that moment, so a
+// page costs its figures, not a load of every record. Thread-safe: one use at a time.
+class KeptFigures {
+ public:
+  explicit KeptFigures(ServerStore& store) : store_(store) {}
+  KeptFigures(const KeptFigures&) = delete;
+  KeptFigures& operator=(const KeptFigures&) = delete;
+
+  Status use(const std::function<Status(const ServerFigures&)>& use);
+
+ private:
+  ServerStore& store_;
+  std::mutex mutex_;
+  ServerFigures figures_;
+};
 
 // One JSON document; money as decimal text ("120.50"), rates as fractions (0.5) or null.
 Json to_json(const OfficeReport& report);

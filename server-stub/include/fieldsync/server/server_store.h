@@ -151,6 +151,10 @@ class ServerTransaction {
   // Records of `bucket` with seq > after_seq, in seq order, at most `limit`.
   virtual Result<std::vector<StoredRecord>> records_since(const std::string& bucket,
                                                           int64_t after_seq, int64_t limit) = 0;
+  // Records of any bucket with seq > after_seq, in seq order, at most `limit`: what
+  // was written since (records are replaced, never deleted).
+  virtual Result<std::vector<StoredRecord>> records_written_since(int64_t after_seq,
+                                                                  int64_t limit) = 0;
   // Every record of a collection, in id order; stops early when `visit` returns false.
   virtual Status for_each_record(const std::string& collection,
                                  const std::function<bool(const StoredRecord&)>& visit) = 0;

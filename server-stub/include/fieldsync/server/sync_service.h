@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -23,6 +24,7 @@
 #include "fieldsync/http_transport.h"
 #include "fieldsync/schema.h"
 #include "fieldsync/server/blob_store.h"
+#include "fieldsync/server/office_report.h"
 #include "fieldsync/server/server_store.h"
 
 namespace fieldsync::server {
@@ -79,6 +81,10 @@ class SyncService {
   // The session the request's cookie names, or nullopt with `refusal` set (401 when
   // there is none or it ended).
   std::optional<OfficeSession> office_session_of(const HttpRequest& request, HttpResponse& refusal);
+  // office_pages.cpp: the data of the console's pages (today, arrears and its
+  // downloads), for a signed-in session; `path` without its query string.
+  HttpResponse route_office_pages(const HttpRequest& request, const std::string& path,
+                                  const OfficeSession& session);
   // sync_service_blobs.cpp: `path` without its query string.
   HttpResponse route_blobs(const HttpRequest& request, const std::string& path,
                            const std::string& query);
@@ -101,6 +107,15 @@ class SyncService {
   const Clock& clock_;
   SyncServiceOptions options_;
   BlobStore* blobs_;
+
+  // The console's figures: the records kept in memory, and the last report and arrears
+  // list made from them with the key they were made for (the records' seq, the zone,
+  // the closed periods and the day), remade when a key changes. The memos are only
+  // touched inside kept_figures_.use(), which runs one caller at a time.
+  KeptFigures kept_figures_{store_};
+  std::string report_key_, arrears_key_;
+  std::shared_ptr<const OfficeReport> report_memo_;
+  std::shared_ptr<const std::vector<ArrearsEntry>> arrears_memo_;
 
   // Token hash -> the refusal for it (nullopt: it may sync). Loaded from the store,
   // replaced at each reload, added to at each enrollment and token offered; those added
