@@ -15,6 +15,7 @@
 #include <map>
 #include <set>
 
+#include "console_api.h"
 #include "fieldsync/server/office_admin.h"
 #include "fieldsync/server/sync_service.h"
 #include "fieldsync/text_values.h"
@@ -24,96 +25,6 @@
 
 namespace fieldsync::server {
 namespace {
-
-constexpr int64_t kDefaultPage = 100;
-constexpr int64_t kMaxPage = 500;
-
-HttpResponse page_json(const Json& body) {
-  HttpResponse response{200, body.dump(), "application/json"};
-  add_console_headers(response);
-  return response;
-}
-
-HttpResponse page_error(const Status& status) {
-  HttpResponse response = from_status(status);
-  add_console_headers(response);
-  return response;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// application/x-www-form-urlencoded text: %XX escapes and '+' for a space; the result
-// must be UTF-8.
-Result<std::string> form_decoded(const std::string& text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
-      out += ' ';
-    } else if (text[i] != '%') {
-      out += text[i];
-    } else if (i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
-      i += 2;
-    } else {
-      return Status::invalid_argument("a '%' not followed by two hex digits");
-    }
-  }
-  if (!is_valid_utf8(out)) return Status::invalid_argument("text that is not UTF-8");
-  return out;
-}
-
-// The parameters of a query string, each named in `allowed` and given once.
-Result<std::map<std::string, std::string>> query_params(const std::string& query,
-                                                        const std::set<std::string>& allowed) {
-  std::map<std::string, std::string> out;
-  size_t start = 0;
-  while (start < query.size()) {
-    const size_t end = std::min(query.find('&', start), query.size());
-    const std::string pair = query.substr(start, end - start);
-    start = end + 1;
-    if (pair.empty()) continue;
-    const size_t equals = pair.find('=');
-    const std::string name = pair.substr(0, equals);
-    if (allowed.count(name) == 0) {
-      std::string names;
-      for (const auto& n : allowed) names += (names.empty() ? "" : ", ") + n;
-      return Status::invalid_argument("unknown query parameter '" + utf8_prefix(name, 40) +
-                                      "'; this call takes " + names);
-    }
-    auto value = form_decoded(equals == std::string::npos ? "" : pair.substr(equals + 1));
-    if (!value.ok()) return value.status().with_context(name);
-    if (!out.emplace(name, *value).second) {
-      return Status::invalid_argument("the query parameter '" + name + "' is given twice");
-    }
-  }
-  return out;
-}
-
-std::string param(const std::map<std::string, std::string>& params, const std::string& name) {
-  auto it = params.find(name);
-  return it == params.end() ? std::string() : it->second;
-}
-
-// A whole number from `low` to `high`, or `fallback` when the parameter is absent.
-Result<int64_t> number_param(const std::map<std::string, std::string>& params,
-                             const std::string& name, int64_t low, int64_t high, int64_t fallback) {
-  auto it = params.find(name);
-  if (it == params.end()) return fallback;
-  const std::string& text = it->second;
-  if (text.empty() || text.size() > 6 ||
-      text.find_first_not_of("0123456789") != std::string::npos || std::stoll(text) < low ||
-      std::stoll(text) > high) {
-    return Status::invalid_argument(name + " must be a whole number from " + std::to_string(low) +
-                                    " to " + std::to_string(high) + ", not '" +
-                                    utf8_prefix(text, 20) + "'");
-  }
-  return std::stoll(text);
-}
 
 // Whether `a` comes before `b` as people order door numbers: runs of digits by value
 // ("1-9" before "1-10"), the rest byte by byte.
@@ -163,32 +74,17 @@ bool key_less(const Json& a, const Json& b, const std::string& order) {
   return std::make_tuple(-am, -ab, ah) < std::make_tuple(-bm, -bb, bh);
 }
 
-// A cursor is the last key of a page, as hex of its JSON: opaque to the page, and
-// checked when it comes back.
-std::string cursor_of(const Json& key) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : key.dump()) {
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
+// An arrears cursor's key: three parts, in the order's kinds, ending with a household.
+Result<Json> arrears_key_of_cursor(const std::string& cursor, const std::string& order) {
+  auto key = key_of_cursor(cursor);
+  if (!key.ok()) return key.status();
+  const bool door = key->is_array() && key->size() == 3 && (*key)[0].is_string() &&
+                    (*key)[1].is_string() && (*key)[2].is_string();
+  const bool age = key->is_array() && key->size() == 3 && (*key)[0].is_number_integer() &&
+                   (*key)[1].is_number_integer() && (*key)[2].is_string();
+  if (order == "door" ? !door : !age) {
+    return Status::invalid_argument("cursor: not a cursor this list gave in this order");
   }
-  return out;
-}
-
-Result<Json> key_of_cursor(const std::string& cursor, const std::string& order) {
-  const Status bad = Status::invalid_argument("cursor: not a cursor this list gave");
-  if (cursor.size() % 2 != 0 || cursor.size() > 2048) return bad;
-  std::string text;
-  for (size_t i = 0; i < cursor.size(); i += 2) {
-    const int hi = hex_value(cursor[i]), lo = hex_value(cursor[i + 1]);
-    if (hi < 0 || lo < 0) return bad;
-    text += static_cast<char>(hi * 16 + lo);
-  }
-  Json key = Json::parse(text, nullptr, false);
-  if (!key.is_array() || key.size() != 3 || !key[2].is_string()) return bad;
-  const bool door = key[0].is_string() && key[1].is_string();
-  const bool age = key[0].is_number_integer() && key[1].is_number_integer();
-  if ((order == "door") != door || (order == "door" ? false : !age)) return bad;
   return key;
 }
 
@@ -197,7 +93,7 @@ struct ArrearsQuery {
   int64_t min_years = 0;
   std::string building, collector;
   std::string order = "age";
-  int64_t limit = kDefaultPage;
+  int64_t limit = kDefaultPageSize;
   std::optional<Json> after;  // the cursor's key
 };
 
@@ -219,11 +115,11 @@ Result<ArrearsQuery> arrears_query(const std::string& query, bool paged) {
     return Status::invalid_argument(
         "order must be age (most overdue first) or door (by building and door)");
   }
-  auto limit = number_param(*params, "limit", 1, kMaxPage, kDefaultPage);
+  auto limit = number_param(*params, "limit", 1, kMaxPageSize, kDefaultPageSize);
   if (!limit.ok()) return limit.status();
   q.limit = *limit;
   if (params->count("cursor")) {
-    auto key = key_of_cursor(param(*params, "cursor"), q.order);
+    auto key = arrears_key_of_cursor(param(*params, "cursor"), q.order);
     if (!key.ok()) return key.status();
     q.after = *key;
   }
@@ -284,15 +180,12 @@ HttpResponse SyncService::route_office_pages(const HttpRequest& request, const s
                                              const OfficeSession& session) {
   (void)session;  // every office role reads these pages
   if (request.method != "GET") {
-    HttpResponse refused = error_response(ErrorCode::kMethodNotAllowed, path + " takes GET");
-    add_console_headers(refused);
-    return refused;
+    return console_error(ErrorCode::kMethodNotAllowed, path + " takes GET");
   }
-  const size_t mark = request.path.find('?');
-  const std::string query = mark == std::string::npos ? "" : request.path.substr(mark + 1);
+  const std::string query = query_of(request);
   if (path == "/v1/office/today") {
     auto params = query_params(query, {"period", "as_of"});
-    if (!params.ok()) return page_error(params.status());
+    if (!params.ok()) return console_error(params.status());
     std::shared_ptr<const OfficeReport> figures_part;
     std::string zone_name;
     // The day is part of the key: "today" turns at midnight.
@@ -310,17 +203,18 @@ HttpResponse SyncService::route_office_pages(const HttpRequest& request, const s
       zone_name = figures.zone.name();
       return Status();
     });
-    if (!status.ok()) return page_error(status);
+    if (!status.ok()) return console_error(status);
     OfficeReport report = *figures_part;
-    if (Status s = add_office_state(report, store_, schema_, blobs_); !s.ok()) return page_error(s);
+    if (Status s = add_office_state(report, store_, schema_, blobs_); !s.ok())
+      return console_error(s);
     auto zone = TimeZone::named(zone_name);
-    if (!zone.ok()) return page_error(zone.status());
+    if (!zone.ok()) return console_error(zone.status());
     Json devices = Json::array();
     {
       auto txn = store_.begin(false);
-      if (!txn.ok()) return page_error(txn.status());
+      if (!txn.ok()) return console_error(txn.status());
       auto list = (*txn)->list_devices();
-      if (!list.ok()) return page_error(list.status());
+      if (!list.ok()) return console_error(list.status());
       const std::string today = zone->date_of(clock_.now_ms());
       for (const Device& d : *list) {
         if (d.revoked || (d.last_seen_ms > 0 && zone->date_of(d.last_seen_ms) == today)) continue;
@@ -330,14 +224,14 @@ HttpResponse SyncService::route_office_pages(const HttpRequest& request, const s
                                                                : Json(nullptr)}});
       }
     }
-    return page_json({{"report", to_json(report)}, {"devices_not_synced_today", devices}});
+    return console_json(200, {{"report", to_json(report)}, {"devices_not_synced_today", devices}});
   }
   const bool csv = path == "/v1/office/arrears.csv", xlsx = path == "/v1/office/arrears.xlsx";
   if (path != "/v1/office/arrears" && !csv && !xlsx) {
-    return page_error(Status::not_found("no such endpoint: " + utf8_prefix(path, 100)));
+    return console_error(Status::not_found("no such endpoint: " + utf8_prefix(path, 100)));
   }
   auto q = arrears_query(query, !csv && !xlsx);
-  if (!q.ok()) return page_error(q.status());
+  if (!q.ok()) return console_error(q.status());
   std::shared_ptr<const std::vector<ArrearsEntry>> list;
   std::string as_of;
   Status status = kept_figures_.use([&](const ServerFigures& figures) {
@@ -352,7 +246,7 @@ HttpResponse SyncService::route_office_pages(const HttpRequest& request, const s
     list = arrears_memo_;
     return Status();
   });
-  if (!status.ok()) return page_error(status.with_context(q->as_of.empty() ? "" : "as_of"));
+  if (!status.ok()) return console_error(status.with_context(q->as_of.empty() ? "" : "as_of"));
   std::set<std::string> buildings, collectors;
   std::vector<const ArrearsEntry*> chosen;
   int64_t total_balance = 0;
@@ -374,7 +268,7 @@ HttpResponse SyncService::route_office_pages(const HttpRequest& request, const s
     const std::string name = "arrears-" + as_of;
     if (csv) return download(to_csv(table), "text/csv; charset=utf-8", name + ".csv");
     auto bytes = to_xlsx(table);
-    if (!bytes.ok()) return page_error(bytes.status());
+    if (!bytes.ok()) return console_error(bytes.status());
     return download(std::move(bytes).value(),
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     name + ".xlsx");
@@ -393,14 +287,14 @@ HttpResponse SyncService::route_office_pages(const HttpRequest& request, const s
     last = *it;
   }
   const bool more = last != nullptr && last != chosen.back();
-  return page_json(
-      {{"items", items},
-       {"total", chosen.size()},
-       {"total_balance", format_money(total_balance)},
-       {"next_cursor", more ? Json(cursor_of(order_key(*last, order))) : Json(nullptr)},
-       {"as_of", as_of},
-       {"buildings", buildings},
-       {"collectors", collectors}});
+  return console_json(
+      200, {{"items", items},
+            {"total", chosen.size()},
+            {"total_balance", format_money(total_balance)},
+            {"next_cursor", more ? Json(cursor_of(order_key(*last, order))) : Json(nullptr)},
+            {"as_of", as_of},
+            {"buildings", buildings},
+            {"collectors", collectors}});
 }
 
 }  // namespace fieldsync::server

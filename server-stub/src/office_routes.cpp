@@ -15,6 +15,7 @@
 // every sign-in and sign-out.
 #include <algorithm>
 
+#include "console_api.h"
 #include "fieldsync/id.h"
 #include "fieldsync/server/office_admin.h"
 #include "fieldsync/server/secrets.h"
@@ -54,26 +55,6 @@ std::string set_cookie(const HttpRequest& request, const std::string& name,
   return name + "=" + value +
          "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age_s) +
          (request.tls ? "; Secure" : "");
-}
-
-HttpResponse console_json(int status, const Json& body) {
-  HttpResponse response{status, body.dump(), "application/json"};
-  add_console_headers(response);
-  return response;
-}
-
-HttpResponse console_error(ErrorCode code, const std::string& message) {
-  HttpResponse response = error_response(code, message);
-  add_console_headers(response);
-  return response;
-}
-
-// Whether two secrets are equal, in time that does not depend on where they differ.
-bool same_secret(const std::string& a, const std::string& b) {
-  if (a.size() != b.size() || a.empty()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
 }
 
 }  // namespace
@@ -117,33 +98,19 @@ namespace {
 // One page of the audit log: the paging contract of every list of the console's API
 // (docs/console.md, "Paging"): {"items", "total", "next_cursor"}.
 HttpResponse audit_page(ServerTransaction& txn, const std::string& query) {
-  int64_t limit = 100, before = 0;
-  size_t start = 0;
-  while (start < query.size()) {
-    const size_t end = std::min(query.find('&', start), query.size());
-    const std::string pair = query.substr(start, end - start);
-    const size_t equals = pair.find('=');
-    const std::string name = pair.substr(0, equals);
-    const std::string value = equals == std::string::npos ? "" : pair.substr(equals + 1);
-    const bool number = !value.empty() && value.size() <= 18 &&
-                        value.find_first_not_of("0123456789") == std::string::npos;
-    if (name == "limit" && number && std::stoll(value) >= 1 && std::stoll(value) <= 500) {
-      limit = std::stoll(value);
-    } else if (name == "cursor" && number) {
-      before = std::stoll(value);
-    } else {
-      return console_error(ErrorCode::kInvalidArgument,
-                           "query parameter '" + utf8_prefix(pair, 40) +
-                               "' is not limit=1..500 or cursor=<a cursor this list gave>");
-    }
-    start = end + 1;
-  }
-  auto entries = txn.audit_entries(before, limit + 1);
+  auto params = query_params(query, {"limit", "cursor"});
+  if (!params.ok()) return console_error(params.status());
+  auto limit = number_param(*params, "limit", 1, kMaxPageSize, kDefaultPageSize);
+  if (!limit.ok()) return console_error(limit.status());
+  auto before = number_param(*params, "cursor", 1, INT64_MAX / 2, 0);
+  if (!before.ok())
+    return console_error(Status::invalid_argument("cursor: not a cursor this list gave"));
+  auto entries = txn.audit_entries(*before, *limit + 1);
   if (!entries.ok()) return from_status(entries.status());
   auto total = txn.audit_count();
   if (!total.ok()) return from_status(total.status());
   Json items = Json::array();
-  for (size_t i = 0; i < entries->size() && static_cast<int64_t>(i) < limit; ++i) {
+  for (size_t i = 0; i < entries->size() && static_cast<int64_t>(i) < *limit; ++i) {
     const AuditEntry& e = (*entries)[i];
     items.push_back({{"id", e.id},
                      {"at_ms", e.at_ms},
@@ -152,10 +119,10 @@ HttpResponse audit_page(ServerTransaction& txn, const std::string& query) {
                      {"action", e.action},
                      {"detail", e.detail}});
   }
-  const bool more = static_cast<int64_t>(entries->size()) > limit;
+  const bool more = static_cast<int64_t>(entries->size()) > *limit;
   return console_json(200, {{"items", items},
                             {"total", *total},
-                            {"next_cursor", more ? Json(std::to_string((*entries)[limit - 1].id))
+                            {"next_cursor", more ? Json(std::to_string((*entries)[*limit - 1].id))
                                                  : Json(nullptr)}});
 }
 
@@ -169,7 +136,7 @@ HttpResponse SyncService::route_office(const HttpRequest& request, const std::st
     HttpResponse refusal;
     auto session = office_session_of(request, refusal);
     if (!session) return refusal;
-    if (!same_secret(header_value(request.headers, "X-CSRF-Token"), session->csrf)) {
+    if (!carries_csrf_token(request, session->csrf)) {
       return console_error(ErrorCode::kForbidden, "the request lacks this session's CSRF token");
     }
     {
@@ -216,9 +183,9 @@ HttpResponse SyncService::route_office(const HttpRequest& request, const std::st
     if (!*user || (*user)->role != "office_manager") {
       return console_error(ErrorCode::kForbidden, "the audit log is for office managers");
     }
-    const size_t query = request.path.find('?');
-    return audit_page(**txn, query == std::string::npos ? "" : request.path.substr(query + 1));
+    return audit_page(**txn, query_of(request));
   }
+  if (auto people = route_office_people(request, path)) return *people;
   if (path == "/v1/office/today" || path.rfind("/v1/office/arrears", 0) == 0) {
     HttpResponse refusal;
     auto session = office_session_of(request, refusal);
@@ -255,7 +222,7 @@ HttpResponse SyncService::route_office(const HttpRequest& request, const std::st
     HttpResponse refusal;
     auto session = office_session_of(request, refusal);
     if (!session) return refusal;
-    if (!same_secret(header_value(request.headers, "X-CSRF-Token"), session->csrf)) {
+    if (!carries_csrf_token(request, session->csrf)) {
       return console_error(ErrorCode::kForbidden, "the request lacks this session's CSRF token");
     }
     auto txn = store_.begin(true);
@@ -273,7 +240,7 @@ HttpResponse SyncService::route_office(const HttpRequest& request, const std::st
   if (request.method != "POST") {
     return console_error(ErrorCode::kMethodNotAllowed, path + " takes GET, POST or DELETE");
   }
-  if (!same_secret(header_value(request.headers, "X-CSRF-Token"), cookie(request, kSignInCookie))) {
+  if (!carries_csrf_token(request, cookie(request, kSignInCookie))) {
     return console_error(ErrorCode::kForbidden,
                          "the sign-in lacks its CSRF token: load the sign-in page again");
   }
