@@ -10,11 +10,14 @@ set -euo pipefail
 # libsodium (ISC licence) hashes the office console's passwords with Argon2id, a
 # memory-hard hash from a maintained library (issue 14).
 # libxlsxwriter (BSD-2-Clause) writes the console's XLSX downloads.
+# libqrencode (LGPL-2.1) makes the QR codes of the console's enrollment codes; zbar
+# (LGPL-2.1) decodes them in tests/integration/console_people_test.cpp.
 # chromium (BSD-3-Clause) runs the office console's browser tests headless
 # (tests/browser/), with fonts-noto-cjk (SIL OFL 1.1) so that its Chinese pages render.
 packages=(cmake make g++ ccache pkg-config
           libsqlite3-dev libssl-dev libcpprest-dev nlohmann-json3-dev libboost-dev libgtest-dev
           libhowardhinnant-date-dev tzdata libicu-dev openssl nginx libsodium-dev libxlsxwriter-dev
+          libqrencode-dev libzbar-dev
           chromium fonts-noto-cjk)
 # Node.js (MIT) and npm (Artistic-2.0) run the browser tests' driver, puppeteer-core,
 # which npm installs into the build folder (tests/browser/package-lock.json). Debian's

@@ -8,10 +8,9 @@
 // before it was written whole (a stale kept-alive connection) is sent again at once.
 #include "cpprest_transport.h"
 
+#include "key_pin.h"
+
 #include <cpprest/http_client.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/sha.h>
 #include <openssl/x509.h>
 
 #include <filesystem>
@@ -51,34 +50,6 @@ Status no_answer(const std::string& what, const std::exception& e) {
     }
   }
   return Status::unavailable(what + ": cannot reach the server: " + e.what());
-}
-
-// "sha256/BASE64" of a certificate's SubjectPublicKeyInfo; nullopt when it cannot be
-// encoded.
-std::optional<std::string> pin_of(X509* cert) {
-  if (cert == nullptr) return std::nullopt;
-  const int length = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), nullptr);
-  if (length <= 0) return std::nullopt;
-  std::vector<unsigned char> der(static_cast<size_t>(length));
-  unsigned char* out = der.data();
-  if (i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &out) != length) return std::nullopt;
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(der.data(), der.size(), digest);
-  unsigned char base64[4 * ((SHA256_DIGEST_LENGTH + 2) / 3) + 1];
-  const int written = EVP_EncodeBlock(base64, digest, SHA256_DIGEST_LENGTH);
-  return "sha256/" + std::string(reinterpret_cast<const char*>(base64), static_cast<size_t>(written));
-}
-
-using X509Ptr = std::unique_ptr<X509, decltype(&X509_free)>;
-
-// The first certificate of a PEM file: not_found when the file cannot be read,
-// invalid_argument when it holds no certificate (a key, a DER file).
-Result<X509Ptr> read_pem_certificate(const std::string& pem_file, const std::string& what) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> file(BIO_new_file(pem_file.c_str(), "r"), BIO_free);
-  if (!file) return Status::not_found("cannot read the " + what + " " + pem_file);
-  X509Ptr cert(PEM_read_bio_X509(file.get(), nullptr, nullptr, nullptr), X509_free);
-  if (!cert) return Status::invalid_argument(pem_file + " holds no PEM certificate");
-  return cert;
 }
 
 // The key pin a transport was given, checked during each TLS handshake (on a
@@ -205,14 +176,6 @@ class CpprestTransport::Impl {
   std::chrono::milliseconds request_timeout_;
   std::shared_ptr<PinCheck> pin_check_;  // null without a pin; shared with the TLS callback
 };
-
-Result<std::string> certificate_pin(const std::string& pem_file) {
-  auto cert = read_pem_certificate(pem_file, "certificate");
-  if (!cert.ok()) return cert.status();
-  auto pin = pin_of(cert->get());
-  if (!pin) return Status::internal("cannot hash the key of " + pem_file);
-  return *pin;
-}
 
 Result<std::unique_ptr<CpprestTransport>> CpprestTransport::create(
     const std::string& base_url, CpprestTransportOptions options) {

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "fieldsync/http_transport.h"
+#include "key_pin.h"  // certificate_pin()
 
 namespace fieldsync {
 
@@ -34,9 +35,6 @@ struct CpprestTransportOptions {
   // `unavailable` Status naming both pins.
   std::string pin;
 };
-
-// The pin of a PEM certificate file's key: "sha256/BASE64".
-Result<std::string> certificate_pin(const std::string& pem_file);
 
 class CpprestTransport final : public HttpTransport {
  public:

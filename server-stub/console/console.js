@@ -1,10 +1,12 @@
 // The office console's page script: sign-in, the language, and the pages after sign-in
-// (Today, Arrears, the door-by-door worklist), one per hash route (#/today, the default,
-// #/arrears, #/worklist). Every value from the server is put in the page as text
-// (textContent, dom.js), never as markup: names and notes are typed by people.
+// (Today, Arrears, the door-by-door worklist, Devices and people), one per hash route
+// (#/today, the default, #/arrears, #/worklist, #/people). Every value from the server is
+// put in the page as text (textContent, dom.js), never as markup: names and notes are
+// typed by people.
 import {call} from '/console/api.js';
 import {ArrearsPage} from '/console/arrears.js';
 import {chosenLanguage, text} from '/console/i18n.js';
+import {PeoplePage} from '/console/people.js';
 import {TodayPage} from '/console/today.js';
 import {WorklistPage} from '/console/worklist.js';
 
@@ -17,6 +19,7 @@ const $ = (id) => document.getElementById(id);
 
 const host = {
   lang: () => lang,
+  session: () => session,
   signedOut: async () => {
     await loadSession();
     render();
@@ -26,6 +29,7 @@ const pages = {
   today: new TodayPage($('page-today'), host),
   arrears: new ArrearsPage($('page-arrears'), host),
   worklist: new WorklistPage($('page-worklist'), host),
+  people: new PeoplePage($('page-people'), host),
 };
 
 // The page and parameters of the hash: #/arrears?min_years=1 is arrears, {min_years: 1}.

@@ -16,6 +16,7 @@
 #include "fieldsync/schema.h"
 #include "fieldsync/server/blob_store.h"
 #include "http_front.h"
+#include "key_pin.h"
 #include "server_cli.h"
 
 namespace fieldsync::server::cli {
@@ -82,6 +83,21 @@ Outcome read_serve_options(const Arguments& args, HttpFrontOptions& front,
   front.tls_key_file = args.value("tls-key").value_or("");
   if (front.tls_cert_file.empty() != front.tls_key_file.empty()) {
     return Outcome::usage("TLS needs both --tls-cert FILE and --tls-key FILE");
+  }
+  // The console's enrollment codes carry where phones reach the server and the pin of
+  // its key (docs/console.md, "Devices and people").
+  if (auto url = args.value("public-url")) {
+    std::string public_url = *url;
+    while (!public_url.empty() && public_url.back() == '/') public_url.pop_back();
+    if (Status s = check_server_url(public_url); !s.ok()) {
+      return Outcome::usage("--public-url: " + s.message());
+    }
+    service.public_url = public_url;
+  }
+  if (!front.tls_cert_file.empty()) {
+    auto pin = certificate_pin(front.tls_cert_file);
+    if (!pin.ok()) return Outcome::with_exit(pin.status(), ExitCode::kOther);
+    service.key_pin = *pin;
   }
   // Tokens and owners' data must not cross a network in clear: plain HTTP is for
   // loopback, or for behind a proxy that terminates TLS, said so with --insecure-http.
@@ -156,7 +172,7 @@ std::vector<CommandDef> serve_commands() {
            "[--insecure-http] [--max-body-bytes N] [--max-clock-skew-ms N] [--blobs FOLDER] "
            "[--max-blob-mb N] [--max-connections N] [--max-connections-per-address N] "
            "[--new-connections-per-address N] [--rate-per-address N] [--rate-per-device N] "
-           "[--header-timeout-ms N] [--trusted-proxy ADDRESS]... [--no-console]",
+           "[--header-timeout-ms N] [--trusted-proxy ADDRESS]... [--public-url URL] [--no-console]",
            "run the sync service over HTTP or HTTPS until SIGTERM or SIGINT (requests in "
            "flight finish), with the office console at / unless --no-console",
            {{"listen", true, "ADDRESS"},
@@ -165,6 +181,7 @@ std::vector<CommandDef> serve_commands() {
             {"tls-key", true, "FILE"},
             {"insecure-http", false, ""},
             {"no-console", false, ""},
+            {"public-url", true, "URL"},
             {"max-body-bytes", true, "N"},
             {"max-clock-skew-ms", true, "N"},
             {"blobs", true, "FOLDER"},

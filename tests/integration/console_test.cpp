@@ -3,101 +3,19 @@
 // cross-site requests, HttpOnly SameSite=Strict session cookies, only office roles, a
 // lock after repeated failures, and sessions that end with the user. Raw HTTP, so that
 // every header is seen as a browser would get it.
-#include <chrono>
-
 #include "fieldsync/schema.h"
-#include "raw_http.h"
-#include "server_world.h"
+#include "console_client.h"
 
 namespace fieldsync::testing {
 namespace {
 
-constexpr std::chrono::milliseconds kDeadline{5000};
-constexpr const char* kPassword = "correct horse battery";
+constexpr const char* kPassword = kConsolePassword;
+using Answer = ConsoleAnswer;
 
-// A parsed answer: status, headers (names in lower case) and body.
-struct Answer {
-  int status = 0;
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
-
-  std::string header(const std::string& name) const {
-    for (const auto& [n, v] : headers) {
-      if (n == name) return v;
-    }
-    return "";
-  }
-  // "name=value" of the Set-Cookie that sets `name`; empty when none does.
-  std::string cookie(const std::string& name) const {
-    for (const auto& [n, v] : headers) {
-      if (n == "set-cookie" && v.rfind(name + "=", 0) == 0) return v;
-    }
-    return "";
-  }
-  Json json() const { return Json::parse(body, nullptr, false); }
-};
-
-Answer parse(const RawAnswer& raw) {
-  Answer answer;
-  answer.status = raw.status;
-  const size_t end = raw.text.find("\r\n\r\n");
-  size_t line = raw.text.find("\r\n") + 2;
-  while (end != std::string::npos && line < end) {
-    const size_t next = raw.text.find("\r\n", line);
-    const std::string text = raw.text.substr(line, next - line);
-    const size_t colon = text.find(':');
-    std::string name = text.substr(0, colon);
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    answer.headers.emplace_back(name, text.substr(text.find_first_not_of(' ', colon + 1)));
-    line = next + 2;
-  }
-  if (end != std::string::npos) answer.body = raw.text.substr(end + 4);
-  return answer;
-}
-
-// The value of a Set-Cookie ("name=value; Path=/...") without its attributes.
-std::string cookie_pair(const std::string& set_cookie) {
-  return set_cookie.substr(0, set_cookie.find(';'));
-}
-
-class ConsoleTest : public ServerTest {
+class ConsoleTest : public ConsoleTestBase {
  protected:
-  Answer request(const std::string& method, const std::string& path, const std::string& body = "",
-                 const std::vector<std::string>& headers = {}) {
-    std::string text =
-        method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
-    for (const std::string& h : headers) text += h + "\r\n";
-    if (!body.empty() || method == "POST") {
-      text += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-              "\r\n";
-    }
-    return parse(raw_exchange(server_.port(), text + "\r\n" + body, kDeadline));
-  }
-
-  // A fresh sign-in token: {its cookie, the header that goes with it}.
-  std::pair<std::string, std::string> sign_in_token() {
-    Answer asked = request("GET", "/v1/office/session");
-    EXPECT_EQ(asked.status, 401) << asked.body;
-    const std::string csrf = asked.json().value("csrf", "");
-    EXPECT_EQ(csrf.size(), 64u) << asked.body;
-    return {"Cookie: " + cookie_pair(asked.cookie("fieldsync_signin")), "X-CSRF-Token: " + csrf};
-  }
-
-  Answer sign_in(const std::string& user, const std::string& password) {
-    auto [cookie, csrf] = sign_in_token();
-    return request("POST", "/v1/office/session",
-                   Json{{"user", user}, {"password", password}}.dump(), {cookie, csrf});
-  }
-
   // A signed-in office user's cookie header ("Cookie: fieldsync_session=...").
-  std::string office_session(const std::string& name) {
-    admin({"user", "add", name, "--role", "office"});
-    EXPECT_TRUE(
-        server_.admin_with_input({"user", "password", name}, std::string(kPassword) + "\n").ok());
-    Answer signed_in = sign_in(name, kPassword);
-    EXPECT_EQ(signed_in.status, 200) << signed_in.body;
-    return "Cookie: " + cookie_pair(signed_in.cookie("fieldsync_session"));
-  }
+  std::string office_session(const std::string& name) { return signed_in(name, "office").cookie; }
 
   void add_manager(const std::string& name) {
     ASSERT_TRUE(server_

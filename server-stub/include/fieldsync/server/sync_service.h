@@ -37,6 +37,12 @@ struct SyncServiceOptions {
   bool console = true;
   // How often the gate's map of tokens is read again from the store (admit_headers).
   std::chrono::milliseconds gate_reload_every{30'000};
+  // What a phone scans from the console's enrollment codes (docs/console.md, "Devices
+  // and people"): the address phones reach the server at ("https://office.example";
+  // empty: the scheme and Host of the console's request), and the pin of the key they
+  // see there ("sha256/..."; empty: none, the phone trusts its CAs alone).
+  std::string public_url;
+  std::string key_pin;
 };
 
 // What the HTTP front may learn from a request's method, path and token alone, before
@@ -85,6 +91,10 @@ class SyncService {
   // downloads), for a signed-in session; `path` without its query string.
   HttpResponse route_office_pages(const HttpRequest& request, const std::string& path,
                                   const OfficeSession& session);
+  // office_people.cpp: the page "Devices and people" (users, roles, assignments,
+  // devices, enrollment codes); nullopt when `path` is none of its calls.
+  std::optional<HttpResponse> route_office_people(const HttpRequest& request,
+                                                  const std::string& path);
   // sync_service_blobs.cpp: `path` without its query string.
   HttpResponse route_blobs(const HttpRequest& request, const std::string& path,
                            const std::string& query);
