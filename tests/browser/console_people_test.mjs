@@ -20,7 +20,7 @@ async function signIn(page, name) {
 }
 
 async function pageReady(page) {
-  await page.waitForSelector('#page-people[data-state="ready"]', {timeout: 20_000});
+  await page.waitForSelector('#page-people[data-state="ready"]:not([hidden])', {timeout: 20_000});
 }
 
 browserTest(async (t) => {
@@ -102,6 +102,9 @@ browserTest(async (t) => {
   await page.click('#signout');
   await page.click('#lang-switch');
   await signIn(page, 'olga');
+  // Signed in again: the page loads afresh (it was ready with mei's answer before).
+  await page.waitForFunction(() => document.querySelector('#whoami').textContent.includes('olga'),
+                             {timeout: 10_000});
   await pageReady(page);
   assert.equal(await page.$eval('#page-title', (e) => e.textContent), '设备与人员');
   assert.equal(await page.$$eval('#users tbody tr', (rows) => rows.length), 3);
