@@ -250,6 +250,18 @@ Result<Record> FieldWork::record_return_visit(const ReturnVisitInput& r) {
                                      .build());
 }
 
+Result<ConflictResolution> conflict_resolution(const Record& conflict, ConflictChoice choice,
+                                               const Json& new_value) {
+  if (choice == ConflictChoice::kNewValue) return ConflictResolution{new_value, "new_value"};
+  const bool winner = choice == ConflictChoice::kKeepWinner;
+  Json value = Json::parse(conflict.fields.value(winner ? "winner_value" : "loser_value", "null"),
+                           nullptr, false);
+  if (value.is_discarded()) {
+    return Status::corruption("conflict " + conflict.id + " holds a damaged value");
+  }
+  return ConflictResolution{std::move(value), winner ? "kept_winner" : "kept_loser"};
+}
+
 Result<Record> FieldWork::resolve_conflict(const std::string& conflict_id, ConflictChoice choice,
                                            const Json& new_value) {
   auto conflict = store_.get("conflicts", conflict_id);
@@ -258,14 +270,10 @@ Result<Record> FieldWork::resolve_conflict(const std::string& conflict_id, Confl
     return Status::failed_precondition("conflict " + conflict->id + " is already resolved");
   }
   const Json& f = conflict->fields;
-  Json value = new_value;
-  const char* resolution = "new_value";
-  if (choice != ConflictChoice::kNewValue) {
-    const bool winner = choice == ConflictChoice::kKeepWinner;
-    value = Json::parse(f.value(winner ? "winner_value" : "loser_value", "null"), nullptr, false);
-    if (value.is_discarded()) return Status::corruption("conflict " + conflict->id + " holds a damaged value");
-    resolution = winner ? "kept_winner" : "kept_loser";
-  }
+  auto chosen = conflict_resolution(*conflict, choice, new_value);
+  if (!chosen.ok()) return chosen.status();
+  const Json& value = chosen->value;
+  const std::string& resolution = chosen->resolution;
   const std::string collection = f.value("collection", "");
   const std::string record = f.value("record", "");
   const std::string field = f.value("field", "");

@@ -413,6 +413,70 @@ Result<RefusedChange> OfficeAdmin::accept_refused(int64_t id, const Json& correc
   return change;
 }
 
+Result<Record> OfficeAdmin::resolve_conflict(const std::string& conflict_text,
+                                             ConflictChoice choice, const std::string& value_text,
+                                             const std::string& by) {
+  auto id = parse_id(conflict_text);
+  if (!id.ok()) return id.status().with_context("conflict");
+  auto txn = store_.begin(true);
+  if (!txn.ok()) return txn.status();
+  auto conflict = (*txn)->get_record(*id);
+  if (!conflict.ok()) return conflict.status();
+  if (!*conflict || (*conflict)->record.collection != "conflicts") {
+    return Status::not_found("no conflict " + *id + " on the server");
+  }
+  const Record& found = (*conflict)->record;
+  if (found.fields.value("status", "") != "open") {
+    return Status::failed_precondition("conflict " + *id + " is already resolved");
+  }
+  const std::string collection = found.fields.value("collection", "");
+  const std::string record_id = found.fields.value("record", "");
+  const std::string field_name = found.fields.value("field", "");
+  const CollectionDef* c = schema_.find(collection);
+  const FieldDef* field = c != nullptr ? c->field(field_name) : nullptr;
+  if (field == nullptr) {
+    return Status::corruption("conflict " + *id + " names no field of a known collection");
+  }
+  Json typed;
+  if (choice == ConflictChoice::kNewValue) {
+    auto parsed = parse_field_text(*field, value_text);
+    if (!parsed.ok()) return parsed.status().with_context(field_name);
+    typed = std::move(parsed).value();
+  }
+  auto chosen = conflict_resolution(found, choice, typed);
+  if (!chosen.ok()) return chosen.status();
+  auto current = (*txn)->get_record(record_id);
+  if (!current.ok()) return current.status();
+  if (!*current)
+    return Status::not_found("the record of conflict " + *id + " is not on the server");
+  const int64_t now = clock_.now_ms();
+  if ((*current)->record.fields.value(field_name, Json()) != chosen->value) {
+    const Json edit = {{field_name, chosen->value}};
+    auto edited = edit_record_in(**txn, collection, record_id, "update", edit);
+    if (!edited.ok()) return edited.status();
+    FIELDSYNC_RETURN_IF_ERROR(
+        (*txn)->put_record_change({record_id, now, "", by, "", "update", edit, "applied"}));
+  }
+  const Json marked = {{"resolution", chosen->resolution}, {"resolved_by", by}};
+  auto settled = edit_record_in(**txn, "conflicts", *id, "update", marked);
+  if (!settled.ok()) return settled.status();
+  settled = edit_record_in(**txn, "conflicts", *id, "status",
+                           {{"status", "resolved"},
+                            {"status_reopens", found.fields.value("status_reopens", int64_t{0})}});
+  if (!settled.ok()) return settled.status();
+  FIELDSYNC_RETURN_IF_ERROR(
+      (*txn)->put_record_change({*id,
+                                 now,
+                                 "",
+                                 by,
+                                 "",
+                                 "update",
+                                 {{"resolution", chosen->resolution}, {"status", "resolved"}},
+                                 "applied"}));
+  FIELDSYNC_RETURN_IF_ERROR((*txn)->commit());
+  return settled;
+}
+
 Result<RefusedChange> OfficeAdmin::void_refused(int64_t id, const std::string& by,
                                                 const std::string& note) {
   auto txn = store_.begin(true);

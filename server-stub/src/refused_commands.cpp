@@ -11,63 +11,11 @@
 #include "fieldsync/server/office_admin.h"
 #include "fieldsync/server/office_report.h"
 #include "fieldsync/text_values.h"
+#include "office_settle.h"
 #include "server_cli.h"
 
 namespace fieldsync::server::cli {
 namespace {
-
-// What a person recognises a refused change by: its record's label and, for money,
-// the receipt number and amount ("Block 1 · 1-101 · Wang Li · receipt K7QM-0005 120.00").
-std::string what_of(ServerTransaction& txn, const RefusedChange& r) {
-  const Schema& schema = Schema::property_management();
-  const CollectionDef* c = schema.find(r.collection);
-  const Json fields = r.change.value("fields", Json::object());
-  if (c == nullptr || !fields.is_object()) return utf8_prefix(r.collection, 40);
-  std::string out;
-  if (r.kind == "create") {
-    auto label = label_of(schema, *c, r.record_id, fields, ServerRecords(txn));
-    out = label.ok() ? *label : c->record_noun;
-  } else {
-    auto current = txn.get_record(r.record_id);
-    auto label = current.ok() && *current
-                     ? label_of(schema, *c, r.record_id, (*current)->record.fields,
-                                ServerRecords(txn))
-                     : Result<std::string>(c->record_noun);
-    out = (label.ok() ? *label : c->record_noun) + ": " + r.kind;
-  }
-  for (const FieldDef& f : c->fields) {
-    const Json& v = fields.value(f.name, Json());
-    if (f.auto_value == AutoValue::kReceiptNumber && v.is_string()) {
-      out += " · receipt " + v.get<std::string>();
-    } else if (f.type == FieldType::kMoney && v.is_number_integer()) {
-      out += " · " + format_money(v.get<int64_t>());
-    }
-  }
-  return out;
-}
-
-Json to_json(ServerTransaction& txn, const TimeZone& zone, const RefusedChange& r) {
-  Json out = {{"id", r.id},
-              {"device", r.device_code},
-              {"user", r.user},
-              {"seq", r.seq},
-              {"change_id", r.change_id},
-              {"collection", r.collection},
-              {"record_id", r.record_id},
-              {"kind", r.kind},
-              {"what", what_of(txn, r)},
-              {"fields", r.change.value("fields", Json::object())},
-              {"reason", r.reason},
-              {"refused_at", zone.format(r.refused_ms)},
-              {"state", r.state}};
-  if (r.state != "open") {
-    out["settled_by"] = r.settled_by;
-    out["settled_at"] = zone.format(r.settled_ms);
-    out["note"] = r.note;
-    if (!r.accepted_record.empty()) out["accepted_record"] = r.accepted_record;
-  }
-  return out;
-}
 
 Result<int64_t> change_number(const std::string& text) {
   int64_t n = 0;
@@ -89,14 +37,14 @@ Outcome list_parked(CommandContext& context) {
   if (!changes.ok()) return changes.status();
   if (context.args.has("json")) {
     Json list = Json::array();
-    for (const RefusedChange& r : *changes) list.push_back(to_json(**txn, *zone, r));
+    for (const RefusedChange& r : *changes) list.push_back(refused_change_json(**txn, *zone, r));
     context.out << Json{{"count", list.size()}, {"refused_changes", list}}.dump(2) << "\n";
     return Outcome();
   }
   std::vector<std::vector<std::string>> rows;
   for (const RefusedChange& r : *changes) {
     rows.push_back({std::to_string(r.id), zone->format(r.refused_ms),
-                    r.device_code + " (" + r.user + ")", r.collection, what_of(**txn, r),
+                    r.device_code + " (" + r.user + ")", r.collection, refused_what(**txn, r),
                     utf8_prefix(r.reason, 120), r.state});
   }
   context.out << format_table(
@@ -119,7 +67,7 @@ Outcome show_parked(CommandContext& context) {
   auto found = (*txn)->refused_change(*id);
   if (!found.ok()) return found.status();
   if (!*found) return Status::not_found("no refused change " + std::to_string(*id));
-  Json shown = to_json(**txn, *zone, **found);
+  Json shown = refused_change_json(**txn, *zone, **found);
   shown["change"] = (*found)->change;
   context.out << shown.dump(2) << "\n";
   return Outcome();

@@ -104,6 +104,16 @@ struct ReturnVisitInput {
 // How a conflict is settled: keep the value that won, the one that lost, or a new one.
 enum class ConflictChoice { kKeepWinner, kKeepLoser, kNewValue };
 
+// What settling a conflict (a record of `conflicts`) with `choice` writes: the field's
+// value and the conflict's `resolution`. The one rule, on the phone (resolve_conflict
+// below) and on the server (the office console). `new_value` is used with kNewValue.
+struct ConflictResolution {
+  Json value;
+  std::string resolution;  // kept_winner, kept_loser or new_value
+};
+Result<ConflictResolution> conflict_resolution(const Record& conflict, ConflictChoice choice,
+                                               const Json& new_value);
+
 // The records a check or a label reads: the ones this device holds.
 class StoreRecords : public RecordReader {
  public:

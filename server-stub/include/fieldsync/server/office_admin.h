@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "fieldsync/clock.h"
+#include "fieldsync/field_work.h"
 #include "fieldsync/schema.h"
 #include "fieldsync/server/server_store.h"
 
@@ -69,6 +70,13 @@ class OfficeAdmin {
   Result<RefusedChange> accept_refused(int64_t id, const Json& corrections, const std::string& by,
                                        const std::string& note);
   Result<RefusedChange> void_refused(int64_t id, const std::string& by, const std::string& note);
+
+  // Settles an open conflict as the office: writes the value kept (or `value_text`, as
+  // people write a value of the field, with kNewValue) onto the record when it differs,
+  // and marks the conflict resolved by `by`, in one transaction; the phones get both at
+  // their next sync. Each write is kept in the record's history.
+  Result<Record> resolve_conflict(const std::string& conflict_id, ConflictChoice choice,
+                                  const std::string& value_text, const std::string& by);
 
  private:
   Result<RefusedChange> open_refused(ServerTransaction& txn, int64_t id);

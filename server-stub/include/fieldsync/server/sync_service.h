@@ -91,6 +91,9 @@ class SyncService {
   // downloads), for a signed-in session; `path` without its query string.
   HttpResponse route_office_pages(const HttpRequest& request, const std::string& path,
                                   const OfficeSession& session);
+  // office_settle.cpp: the console's conflicts and refused changes.
+  HttpResponse route_office_settle(const HttpRequest& request, const std::string& path,
+                                   const OfficeSession& session);
   // office_people.cpp: the page "Devices and people" (users, roles, assignments,
   // devices, enrollment codes); nullopt when `path` is none of its calls.
   std::optional<HttpResponse> route_office_people(const HttpRequest& request,
