@@ -1,12 +1,15 @@
 // The office console's page script: sign-in, the language, and the pages after sign-in
-// (Today, Arrears, the door-by-door worklist, Devices and people), one per hash route
-// (#/today, the default, #/arrears, #/worklist, #/people). Every value from the server is
-// put in the page as text (textContent, dom.js), never as markup: names and notes are
-// typed by people.
+// (Today, Arrears, the door-by-door worklist, Conflicts, Refused changes, Devices and
+// people), one per hash route (#/today, the default, #/arrears, #/worklist, #/conflicts,
+// #/refused, #/people). Every value from the server is put in the page as text
+// (textContent, dom.js), never as markup: names and notes are typed by people.
 import {call} from '/console/api.js';
 import {ArrearsPage} from '/console/arrears.js';
+import {ConflictsPage} from '/console/conflicts.js';
 import {chosenLanguage, text} from '/console/i18n.js';
+import {showCounts} from '/console/nav_counts.js';
 import {PeoplePage} from '/console/people.js';
+import {RefusedPage} from '/console/refused.js';
 import {TodayPage} from '/console/today.js';
 import {WorklistPage} from '/console/worklist.js';
 
@@ -24,11 +27,14 @@ const host = {
     await loadSession();
     render();
   },
+  countsChanged: () => showCounts(),
 };
 const pages = {
   today: new TodayPage($('page-today'), host),
   arrears: new ArrearsPage($('page-arrears'), host),
   worklist: new WorklistPage($('page-worklist'), host),
+  conflicts: new ConflictsPage($('page-conflicts'), host),
+  refused: new RefusedPage($('page-refused'), host),
   people: new PeoplePage($('page-people'), host),
 };
 
@@ -78,6 +84,7 @@ function renderPages() {
     shownRoute = window.location.hash;
     const {params} = route();
     pages[name].show(params);
+    showCounts();
   } else {
     pages[name].render();
   }

@@ -2,7 +2,7 @@
 // keeps it, and draws itself from it again whenever the language changes, without
 // asking the server twice. A page marks its container data-state="loading", "ready" or
 // "error", so a test (or a person) knows when what is shown is the server's answer.
-import {load} from '/console/api.js';
+import {call, load} from '/console/api.js';
 import {el} from '/console/dom.js';
 import {text} from '/console/i18n.js';
 
@@ -39,6 +39,26 @@ export class Page {
     this.error = result.error ?? null;
     this.render();
     return this.data;
+  }
+
+  // A write with the session's CSRF token: resolves with {answer} on 200, otherwise with
+  // {error} (the server's message, or the status when it sent none); when the session
+  // has ended the console signs out and it resolves with {signedOut: true}.
+  async send(method, path, body) {
+    let result;
+    try {
+      result = await call(method, path, {body, csrf: this.host.session()?.csrf});
+    } catch (error) {
+      return {error: String(error.message || error)};
+    }
+    if (result.status === 401) {
+      this.host.signedOut();
+      return {signedOut: true};
+    }
+    if (result.status !== 200) {
+      return {error: result.answer?.error?.message ?? `HTTP ${result.status}`};
+    }
+    return {answer: result.answer};
   }
 
   // Draws the page from what it holds: the subclass's draw() when there is data.
