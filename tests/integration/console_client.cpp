@@ -55,7 +55,9 @@ std::string cookie_pair(const std::string& set_cookie) {
 ConsoleAnswer ConsoleTestBase::request(const std::string& method, const std::string& path,
                                        const std::string& body,
                                        const std::vector<std::string>& headers) {
-  std::string text = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  std::string text = method + " " + path +
+                     " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(server_.port()) +
+                     "\r\nConnection: close\r\n";
   for (const std::string& h : headers) text += h + "\r\n";
   if (!body.empty() || method == "POST") {
     text +=

@@ -284,9 +284,11 @@ TEST_F(ConsolePeopleTest, ARevokedPhoneIsRefusedOnItsNextSyncAndComesBackByReadm
   EXPECT_NE(code["enroll_uri"].get<std::string>().find("code=" + code["code"].get<std::string>()),
             std::string::npos);
   auto http = must(CpprestTransport::create(server_.url()));
-  auto enrollment =
-      must(request_enrollment(*http, code["code"], Schema::property_management().version()));
-  EXPECT_EQ(enrollment.device_code, ann.code());  // the same phone, its outbox intact
+  // A live code for that phone alone: another phone is told whose it is, and it stays unused.
+  auto stranger = request_enrollment(*http, code["code"], Schema::property_management().version());
+  ASSERT_FALSE(stranger.ok());
+  EXPECT_NE(stranger.status().message().find("re-admits device " + ann.code()), std::string::npos)
+      << stranger.status().to_string();
   EXPECT_EQ(audit()[0]["action"], "readmit_device");
   EXPECT_EQ(audit()[0]["detail"], ann.code());
   EXPECT_EQ(audit()[1]["action"], "revoke_device");
