@@ -15,6 +15,11 @@
 //     (time to its first byte), and today_api_ms / arrears_api_ms, the page's API call
 //     answered whole (the first page of the arrears list), after a payment arrived;
 //   - peak_rss_mib of this process (the in-process figures).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "fieldsync/id.h"
@@ -132,6 +137,95 @@ Status build_fee_world(const std::string& db_path, int64_t buildings, WorldCount
   return (*txn)->commit();
 }
 
+constexpr const char* kPassword = "bench office password";
+constexpr std::chrono::milliseconds kAnswerDeadline{300'000};
+
+struct Answer {
+  int status = 0;
+  std::string text;  // the whole answer, headers and body
+};
+
+// One request on a new loopback connection (Connection: close): the answer read to its
+// end. Sockets with a receive timeout of kAnswerDeadline.
+Answer exchange_once(int port, const std::string& request) {
+  Answer answer;
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return answer;
+  timeval timeout{static_cast<time_t>(kAnswerDeadline.count() / 1000), 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(request.size())) {
+    char buffer[65536];
+    ssize_t n;
+    while ((n = ::recv(fd, buffer, sizeof buffer, 0)) > 0) answer.text.append(buffer, n);
+  }
+  ::close(fd);
+  if (answer.text.rfind("HTTP/1.1 ", 0) == 0) answer.status = std::atoi(answer.text.c_str() + 9);
+  return answer;
+}
+
+int port_of(const std::string& url) {
+  return std::stoi(url.substr(url.rfind(':') + 1));
+}
+
+// A browser's side of the console: the sign-in with its CSRF token, then GETs with the
+// session's cookie, each on a new loopback connection.
+class ConsoleBrowser {
+ public:
+  explicit ConsoleBrowser(int port) : port_(port) {}
+
+  Status sign_in(const std::string& user, const std::string& password) {
+    const Answer asked = exchange("GET /v1/office/session HTTP/1.1\r\n" + fixed() + "\r\n");
+    const Json token = Json::parse(body_of(asked.text), nullptr, false);
+    const std::string signin = cookie_of(asked.text, "fieldsync_signin");
+    if (!token.is_object() || signin.empty()) return Status::unavailable("no sign-in token");
+    const std::string body = Json{{"user", user}, {"password", password}}.dump();
+    const Answer signed_in = exchange(
+        "POST /v1/office/session HTTP/1.1\r\n" + fixed() + "Cookie: " + signin +
+        "\r\nX-CSRF-Token: " + token.value("csrf", "") +
+        "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\n\r\n" + body);
+    session_ = cookie_of(signed_in.text, "fieldsync_session");
+    if (signed_in.status != 200 || session_.empty()) {
+      return Status::unavailable("sign-in refused: " + signed_in.text.substr(0, 300));
+    }
+    return Status();
+  }
+
+  // The whole answer of GET `path`; an error unless it is 200.
+  Result<std::string> get(const std::string& path) {
+    const Answer answer =
+        exchange("GET " + path + " HTTP/1.1\r\n" + fixed() + "Cookie: " + session_ + "\r\n\r\n");
+    if (answer.status != 200) {
+      return Status::unavailable("GET " + path + ": " + answer.text.substr(0, 300));
+    }
+    return answer.text;
+  }
+
+ private:
+  static std::string fixed() { return "Host: 127.0.0.1\r\nConnection: close\r\n"; }
+  static std::string body_of(const std::string& text) {
+    const size_t end = text.find("\r\n\r\n");
+    return end == std::string::npos ? "" : text.substr(end + 4);
+  }
+  // "name=value" of the Set-Cookie that sets `name`.
+  static std::string cookie_of(const std::string& text, const std::string& name) {
+    const size_t at = text.find("Set-Cookie: " + name + "=");
+    if (at == std::string::npos) return "";
+    const size_t from = at + 12;
+    return text.substr(from, text.find(';', from) - from);
+  }
+  Answer exchange(const std::string& request) const { return exchange_once(port_, request); }
+
+  int port_;
+  std::string session_;
+};
+
 // Median of `kRuns` runs of `run`, in milliseconds.
 Result<double> median_ms(const std::function<Status()>& run) {
   std::vector<double> ms;
@@ -182,7 +276,51 @@ Status run(const BenchmarkContext& context) {
   auto first_at = Timer::now();
   FIELDSYNC_RETURN_IF_ERROR(kept.use([](const server::ServerFigures&) { return Status(); }));
   report(kName, "kept_first_use_ms", seconds_between(first_at, Timer::now()) * 1000, "ms");
+  server::OfficeAdmin office(**store, schema, Clock::system());
+  const std::string household = figures->records.of("households").front()->id;
+  auto refresh_ms = median_ms([&]() {
+    FIELDSYNC_RETURN_IF_ERROR(
+        office.edit_record(household, {{"phones", {"13900000000"}}}).status());
+    return kept.use([](const server::ServerFigures&) { return Status(); });
+  });
+  if (!refresh_ms.ok()) return refresh_ms.status();
+  report(kName, "kept_refresh_ms", *refresh_ms, "ms");
   report(kName, "peak_rss_mib", peak_rss_mib(), "MiB");
+
+  // Over HTTP: the real server, an office user signed in as a browser does.
+  FIELDSYNC_RETURN_IF_ERROR(office.add_user("olga", "office"));
+  FIELDSYNC_RETURN_IF_ERROR(office.set_password("olga", kPassword));
+  FIELDSYNC_RETURN_IF_ERROR(world.start_server());
+  ConsoleBrowser browser(port_of(world.url()));
+  FIELDSYNC_RETURN_IF_ERROR(browser.sign_in("olga", kPassword));
+  auto page = median_ms([&]() { return browser.get("/").status(); });
+  if (!page.ok()) return page.status();
+  report(kName, "page_ms", *page, "ms");
+  const std::string today = "/v1/office/today?period=2026-12&as_of=" + std::string(kAsOf);
+  const std::string arrears = "/v1/office/arrears?limit=100&as_of=" + std::string(kAsOf);
+  for (const auto& [metric, path] :
+       {std::pair{"today_api_first_ms", today}, std::pair{"arrears_api_first_ms", arrears}}) {
+    const auto start = Timer::now();
+    FIELDSYNC_RETURN_IF_ERROR(browser.get(path).status());
+    report(kName, metric, seconds_between(start, Timer::now()) * 1000, "ms");
+  }
+  for (const auto& [metric, path] :
+       {std::pair{"today_api_ms", today}, std::pair{"arrears_api_ms", arrears}}) {
+    auto ms = median_ms([&]() { return browser.get(path).status(); });
+    if (!ms.ok()) return ms.status();
+    report(kName, metric, *ms, "ms");
+  }
+  // After a sync wrote a record: the page's figures are made again.
+  for (const auto& [metric, path] : {std::pair{"today_api_after_write_ms", today},
+                                     std::pair{"arrears_api_after_write_ms", arrears}}) {
+    auto ms = median_ms([&]() {
+      FIELDSYNC_RETURN_IF_ERROR(
+          office.edit_record(household, {{"phones", {"13900000001"}}}).status());
+      return browser.get(path).status();
+    });
+    if (!ms.ok()) return ms.status();
+    report(kName, metric, *ms, "ms");
+  }
   return Status();
 }
 

@@ -350,14 +350,14 @@ Result<HouseholdArrears> FieldWork::arrears(const std::string& household,
 }
 
 Result<std::vector<ArrearsEntry>> FieldWork::arrears_list(const std::string& as_of,
-                                                          int64_t min_years) const {
+                                                          int64_t more_than_years) const {
   auto day = day_or_today(as_of);
   if (!day.ok()) return day.status();
   auto zone = home_zone();
   if (!zone.ok()) return zone.status();
   RecordSet records;
   FIELDSYNC_RETURN_IF_ERROR(load_records(records));
-  return fieldsync::arrears_list(Calendar(store_.schema(), records, *zone), *day, min_years);
+  return fieldsync::arrears_list(Calendar(store_.schema(), records, *zone), *day, more_than_years);
 }
 
 Result<std::vector<PromiseDue>> FieldWork::promises_due(const std::string& as_of,

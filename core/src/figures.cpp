@@ -426,15 +426,19 @@ HouseholdArrears household_arrears(const Calendar& calendar, const std::string& 
   return account_of(attribute(calendar, as_of), household, as_of);
 }
 
+bool owed_for_more_than(const HouseholdArrears& account, int64_t years) {
+  return account.balance() > 0 && (years <= 0 || account.months_overdue > years * 12);
+}
+
 std::vector<ArrearsEntry> arrears_list(const Calendar& calendar, const std::string& as_of,
-                                       int64_t min_years) {
+                                       int64_t more_than_years) {
   const Attribution& a = attribute(calendar, as_of);
   const RecordSet& records = calendar.records();
   std::vector<ArrearsEntry> out;
   for (const Record* h : records.of("households")) {
     if (h->fields.value("archived", false) == true) continue;
     HouseholdArrears account = account_of(a, h->id, as_of);
-    if (account.balance() <= 0 || account.years_overdue() < min_years) continue;
+    if (!owed_for_more_than(account, more_than_years)) continue;
     ArrearsEntry entry;
     entry.owner = text_of(h->fields, "owner_name");
     entry.phones = texts_of(h->fields, "phones");

@@ -55,27 +55,30 @@ CliStatus run_arrears(CommandContext& context) {
   FIELDSYNC_CLI_RETURN_IF_ERROR(expect_positional(context, 0, 1, "[<household-id>]"));
   const std::string as_of = context.args.value("as-of").value_or("");
   if (!context.args.positional.empty()) return run_household_arrears(context, as_of);
-  int64_t min_years = 0;
-  if (auto years = context.args.value("min-years")) {
+  int64_t more_than_years = 0;
+  if (auto years = context.args.value("more-than-years")) {
     if (years->size() != 1 || !std::isdigit(static_cast<unsigned char>((*years)[0]))) {
-      return Status::invalid_argument("--min-years: '" + utf8_prefix(*years, 20) +
+      return Status::invalid_argument("--more-than-years: '" + utf8_prefix(*years, 20) +
                                       "' is not a number of years from 0 to 9");
     }
-    min_years = (*years)[0] - '0';
+    more_than_years = (*years)[0] - '0';
   }
   FieldWork work(*context.store);
-  auto list = work.arrears_list(as_of, min_years);
+  auto list = work.arrears_list(as_of, more_than_years);
   if (!list.ok()) return list.status();
   if (context.json) {
     Json all = Json::array();
     for (const ArrearsEntry& e : *list) all.push_back(to_json(e));
-    print_json(context.out,
-               Json{{"min_years", min_years}, {"count", all.size()}, {"households", all}});
+    print_json(
+        context.out,
+        Json{{"more_than_years", more_than_years}, {"count", all.size()}, {"households", all}});
     return CliStatus();
   }
   if (list->empty()) {
     context.out << "no household in arrears"
-                << (min_years ? " for " + std::to_string(min_years) + " years or more" : "")
+                << (more_than_years ? " for more than " + std::to_string(more_than_years) +
+                                          (more_than_years == 1 ? " year" : " years")
+                                    : "")
                 << "\n";
     return CliStatus();
   }
@@ -234,14 +237,14 @@ CliStatus run_visits(CommandContext& context) {
 std::vector<CommandDef> view_commands() {
   return {
       {"arrears",
-       "[<household-id>] [--min-years N] [--as-of YYYY-MM-DD]",
+       "[<household-id>] [--more-than-years N] [--as-of YYYY-MM-DD]",
        "A household's balance and how long it is owed; without one, every household in "
        "arrears, most overdue first.",
-       {option("min-years", "N", "only households owing for N years or more"),
+       {option("more-than-years", "N", "only households owing for more than N years"),
         option("as-of", "YYYY-MM-DD", "the day to count to (default today, local)")},
        NeedsDatabase::kOpen,
        run_arrears,
-       "arrears --min-years 3",
+       "arrears --more-than-years 2",
        ""},
       {"repairs",
        "<household-id>",

@@ -1,7 +1,7 @@
 // The Arrears page: the households that owe, most overdue first (GET
 // /v1/office/arrears), filtered by how long they have owed, building and collector, a
 // page at a time; with the same list as CSV and XLSX, and the door-by-door worklist.
-// Route: #/arrears?min_years=N&building=NAME&collector=NAME&as_of=YYYY-MM-DD[&limit=N]
+// Route: #/arrears?more_than_years=N&building=NAME&collector=NAME&as_of=YYYY-MM-DD[&limit=N]
 // (each optional; as_of is today in the server's zone when left out).
 import {load, query} from '/console/api.js';
 import {el, table} from '/console/dom.js';
@@ -9,7 +9,7 @@ import {ageText, kNone, money, monthsOverdue} from '/console/format.js';
 import {text, textParts} from '/console/i18n.js';
 import {figure, Page} from '/console/page.js';
 
-export const kFilterNames = ['min_years', 'building', 'collector', 'as_of'];
+export const kFilterNames = ['more_than_years', 'building', 'collector', 'as_of'];
 const kDefaultPageSize = 50;
 
 // The filters of a route's parameters (also the worklist's).
@@ -65,10 +65,10 @@ export class ArrearsPage extends Page {
              .map((v) => el('option', {value: v, selected: v === current}, v)),
     ];
     const years =
-        el('select', {name: 'min_years', id: 'filter-min-years'},
+        el('select', {name: 'more_than_years', id: 'filter-more-than-years'},
            ['', '1', '2', '3'].map(
                (y) =>
-                   el('option', {value: y, selected: y === (this.params.min_years || '')},
+                   el('option', {value: y, selected: y === (this.params.more_than_years || '')},
                       y ? ageText(lang, y) : text(lang, 'arrears.any_age'))));
     const building =
         el('select', {name: 'building', id: 'filter-building'},
@@ -80,7 +80,7 @@ export class ArrearsPage extends Page {
         el('input', {type: 'date', name: 'as_of', id: 'filter-as-of', value: this.params.as_of});
     const apply = () => {
       const filters = {
-        min_years: years.value,
+        more_than_years: years.value,
         building: building.value,
         collector: collector.value,
         as_of: asOf.value,

@@ -12,7 +12,6 @@
 // Route: #/refused?state=open|all (open when left out).
 import {query} from '/console/api.js';
 import {el, table} from '/console/dom.js';
-import {fieldText} from '/console/field_text.js';
 import {choice, kNone} from '/console/format.js';
 import {text} from '/console/i18n.js';
 import {MorePager} from '/console/more_pager.js';
@@ -21,11 +20,9 @@ import {Page} from '/console/page.js';
 const kStates = ['open', 'all'];
 const kPageSize = 50;
 
-// The fields of a refused change as people write them: name -> text.
-function sentTexts(r) {
-  return Object.fromEntries(
-      Object.entries(r.fields || {}).map(([name, value]) => [name, fieldText(name, value)]));
-}
+// The fields of a refused change as people write them (name -> text), as the server
+// writes them from the collection's declaration.
+function sentTexts(r) { return {...(r.fields_text || {})}; }
 
 export class RefusedPage extends Page {
   titleKey = 'refused.title';

@@ -304,8 +304,8 @@ function arrearsByAge(lang, r) {
                   [el('a', {
                      href: `#/arrears${
                          query(
-                             {min_years: a.more_than_years, as_of: r.as_of},
-                             ['min_years', 'as_of'])}`,
+                             {more_than_years: a.more_than_years, as_of: r.as_of},
+                             ['more_than_years', 'as_of'])}`,
                    },
                       ageText(lang, a.more_than_years)),
                    count(a.households), money(a.amount)]),

@@ -2,7 +2,7 @@
 // (usually one collector's), every page of GET /v1/office/arrears?order=door, grouped by
 // building in door order, with a blank column for what happened at each door. Made to
 // be printed: console.css hides the navigation and buttons in print.
-// Route: #/worklist?collector=NAME&building=NAME&min_years=N&as_of=YYYY-MM-DD.
+// Route: #/worklist?collector=NAME&building=NAME&more_than_years=N&as_of=YYYY-MM-DD.
 import {load, query} from '/console/api.js';
 import {filtersOf, kFilterNames} from '/console/arrears.js';
 import {el, table} from '/console/dom.js';
@@ -65,7 +65,8 @@ export class WorklistPage extends Page {
       el('p', {class: 'summary'}, textParts(lang, 'worklist.for', {
            collector: p.collector || text(lang, 'arrears.all_collectors'),
            building: p.building || text(lang, 'arrears.all_buildings'),
-           age: p.min_years ? ageText(lang, p.min_years) : text(lang, 'arrears.any_age'),
+           age: p.more_than_years ? ageText(lang, p.more_than_years) :
+                                    text(lang, 'arrears.any_age'),
          })),
       el('p', {class: 'summary'}, textParts(lang, 'arrears.summary', {
            total: figure('worklist-total', String(d.total), d.total),

@@ -440,7 +440,7 @@ Result<Record> OfficeAdmin::resolve_conflict(const std::string& conflict_text,
   Json typed;
   if (choice == ConflictChoice::kNewValue) {
     auto parsed = parse_field_text(*field, value_text);
-    if (!parsed.ok()) return parsed.status().with_context(field_name);
+    if (!parsed.ok()) return parsed.status();
     typed = std::move(parsed).value();
   }
   auto chosen = conflict_resolution(found, choice, typed);

@@ -2,7 +2,7 @@
 //   GET /v1/office/today     ?period=YYYY-MM&as_of=YYYY-MM-DD (this month and today in
 //                            the server's zone when left out): {"report": the office
 //                            report's JSON (`report --json`), "devices_not_synced_today"}
-//   GET /v1/office/arrears   ?min_years=0..3&building=NAME&collector=NAME&order=age|door
+//   GET /v1/office/arrears   ?more_than_years=0..3&building=NAME&collector=NAME&order=age|door
 //                            &as_of=YYYY-MM-DD&limit=1..500&cursor=C: households in
 //                            arrears, in pages ({"items", "total", "next_cursor"}, with
 //                            "total_balance", "as_of" and the "buildings" and
@@ -90,7 +90,7 @@ Result<Json> arrears_key_of_cursor(const std::string& cursor, const std::string&
 
 struct ArrearsQuery {
   std::string as_of;  // as asked; "" for today
-  int64_t min_years = 0;
+  int64_t more_than_years = 0;
   std::string building, collector;
   std::string order = "age";
   int64_t limit = kDefaultPageSize;
@@ -98,15 +98,15 @@ struct ArrearsQuery {
 };
 
 Result<ArrearsQuery> arrears_query(const std::string& query, bool paged) {
-  std::set<std::string> allowed = {"as_of", "min_years", "building", "collector", "order"};
+  std::set<std::string> allowed = {"as_of", "more_than_years", "building", "collector", "order"};
   if (paged) allowed.insert({"limit", "cursor"});
   auto params = query_params(query, allowed);
   if (!params.ok()) return params.status();
   ArrearsQuery q;
   q.as_of = param(*params, "as_of");
-  auto years = number_param(*params, "min_years", 0, 3, 0);
+  auto years = number_param(*params, "more_than_years", 0, 3, 0);
   if (!years.ok()) return years.status();
-  q.min_years = *years;
+  q.more_than_years = *years;
   q.building = param(*params, "building");
   q.collector = param(*params, "collector");
   if (!q.collector.empty()) q.collector = user_key(q.collector);
@@ -253,7 +253,7 @@ HttpResponse SyncService::route_office_pages(const HttpRequest& request, const s
   for (const ArrearsEntry& e : *list) {
     buildings.insert(e.building);
     if (!e.collector.empty()) collectors.insert(e.collector);
-    if (e.account.years_overdue() < q->min_years) continue;
+    if (!owed_for_more_than(e.account, q->more_than_years)) continue;
     if (!q->building.empty() && e.building != q->building) continue;
     if (!q->collector.empty() && e.collector != q->collector) continue;
     chosen.push_back(&e);

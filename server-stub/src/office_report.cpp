@@ -175,7 +175,7 @@ Result<OfficeReport> report_figures(const ServerFigures& figures, const Schema& 
   for (int64_t years = 1; years <= 3; ++years) {
     ArrearsAge age{years, 0, 0};
     for (const ArrearsEntry& e : arrears) {
-      if (e.account.months_overdue <= years * 12) continue;
+      if (!owed_for_more_than(e.account, years)) continue;
       ++age.households;
       age.amount += e.account.balance();
     }
@@ -231,19 +231,19 @@ Result<OfficeReport> build_office_report(const ServerFigures& figures, ServerSto
 
 Result<std::vector<ArrearsEntry>> build_arrears_list(ServerStore& store, const Schema& schema,
                                                      const std::string& as_of_text,
-                                                     int64_t min_years) {
+                                                     int64_t more_than_years) {
   auto figures = load_server_figures(store);
   if (!figures.ok()) return figures.status();
-  return build_arrears_list(*figures, schema, as_of_text, min_years);
+  return build_arrears_list(*figures, schema, as_of_text, more_than_years);
 }
 
 Result<std::vector<ArrearsEntry>> build_arrears_list(const ServerFigures& figures,
                                                      const Schema& schema,
                                                      const std::string& as_of_text,
-                                                     int64_t min_years) {
+                                                     int64_t more_than_years) {
   auto as_of = day_or_today(as_of_text, figures.zone);
   if (!as_of.ok()) return as_of.status();
-  return arrears_list(figures.calendar(schema), *as_of, min_years);
+  return arrears_list(figures.calendar(schema), *as_of, more_than_years);
 }
 
 }  // namespace fieldsync::server

@@ -50,6 +50,23 @@ std::string refused_what(ServerTransaction& txn, const RefusedChange& r) {
   return out;
 }
 
+namespace {
+
+// The fields a refused change carried, as people write them (format_field_value), for
+// the fields its collection declares.
+Json fields_text(const RefusedChange& r) {
+  Json out = Json::object();
+  const CollectionDef* c = Schema::property_management().find(r.collection);
+  const Json fields = r.change.value("fields", Json::object());
+  if (c == nullptr || !fields.is_object()) return out;
+  for (const auto& [name, value] : fields.items()) {
+    if (const FieldDef* f = c->field(name)) out[name] = format_field_value(*f, value);
+  }
+  return out;
+}
+
+}  // namespace
+
 Json refused_change_json(ServerTransaction& txn, const TimeZone& zone, const RefusedChange& r) {
   Json out = {{"id", r.id},
               {"device", r.device_code},
@@ -61,6 +78,7 @@ Json refused_change_json(ServerTransaction& txn, const TimeZone& zone, const Ref
               {"kind", r.kind},
               {"what", refused_what(txn, r)},
               {"fields", r.change.value("fields", Json::object())},
+              {"fields_text", fields_text(r)},
               {"reason", r.reason},
               {"refused_at", zone.format(r.refused_ms)},
               {"state", r.state}};
@@ -321,7 +339,7 @@ HttpResponse SyncService::route_office_settle(const HttpRequest& request, const 
           auto parsed = text.get<std::string>().empty()
                             ? Result<Json>(Json())
                             : parse_field_text(*field, text.get<std::string>());
-          if (!parsed.ok()) return console_error(parsed.status().with_context(name));
+          if (!parsed.ok()) return console_error(parsed.status());
           corrections[name] = std::move(parsed).value();
         }
       }

@@ -40,16 +40,19 @@ Outcome run_report(CommandContext& context) {
 
 Outcome run_arrears(CommandContext& context) {
   FIELDSYNC_SERVER_RETURN_IF_FAILED(expect_positional(context, 0, 0, "no arguments"));
-  int64_t min_years = 0;
-  FIELDSYNC_SERVER_RETURN_IF_FAILED(read_number(context.args, "min-years", 0, 100, min_years));
+  int64_t more_than_years = 0;
+  FIELDSYNC_SERVER_RETURN_IF_FAILED(
+      read_number(context.args, "more-than-years", 0, 100, more_than_years));
   auto list = build_arrears_list(*context.store, Schema::property_management(),
-                                 context.args.value("as-of").value_or(""), min_years);
+                                 context.args.value("as-of").value_or(""), more_than_years);
   if (!list.ok()) return list.status();
   if (context.args.has("json")) {
     Json all = Json::array();
     for (const ArrearsEntry& e : *list) all.push_back(to_json(e));
-    context.out << Json{{"min_years", min_years}, {"count", all.size()}, {"households", all}}.dump(
-                       2)
+    context.out << Json{{"more_than_years", more_than_years},
+                        {"count", all.size()},
+                        {"households", all}}
+                       .dump(2)
                 << "\n";
     return Outcome();
   }
@@ -132,13 +135,13 @@ std::vector<CommandDef> report_commands() {
            run_report,
            "report --period 2026-11 --as-of 2026-11-30 --json"},
           {"arrears",
-           "[--min-years N] [--as-of YYYY-MM-DD] [--json]",
+           "[--more-than-years N] [--as-of YYYY-MM-DD] [--json]",
            "every household in arrears with owner, phones, building, door, amount and how long, "
            "most overdue first",
-           {{"min-years", true, "N"}, {"as-of", true, "YYYY-MM-DD"}, {"json", false, ""}},
+           {{"more-than-years", true, "N"}, {"as-of", true, "YYYY-MM-DD"}, {"json", false, ""}},
            Database::kExisting,
            run_arrears,
-           "arrears --min-years 3"},
+           "arrears --more-than-years 2"},
           {"close-period",
            "YYYY-MM",
            "close a billing month: later events dated into it are late entries, shown apart",

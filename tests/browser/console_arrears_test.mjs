@@ -103,17 +103,17 @@ browserTest(async (t) => {
   assert.equal(await page.evaluate(() => window.pwned), undefined);
 
   // The filters: more than 3 years, then also in Block B; then bob's households.
-  await filter(page, '#filter-min-years', '3');
+  await filter(page, '#filter-more-than-years', '3');
   assert.deepEqual(
       (await tableRows(page)).map((r) => r[0]),
-      (await arrears('--min-years', '3')).map((h) => h.owner));
+      (await arrears('--more-than-years', '3')).map((h) => h.owner));
   assert.equal((await tableRows(page)).length, 2);
   await filter(page, '#filter-building', 'Block B');
   assert.deepEqual((await tableRows(page)).map((r) => r[0]), ['Wu Fang']);
   assert.equal(
       await page.evaluate(() => window.location.hash),
-      `#/arrears?min_years=3&building=Block+B&as_of=${kAsOf}`);
-  await filter(page, '#filter-min-years', '');
+      `#/arrears?more_than_years=3&building=Block+B&as_of=${kAsOf}`);
+  await filter(page, '#filter-more-than-years', '');
   await filter(page, '#filter-building', '');
   await filter(page, '#filter-collector', 'bob');
   assert.deepEqual(

@@ -305,9 +305,10 @@ TEST_F(ConsoleTest, TheArrearsListPagesFiltersAndDownloads) {
   EXPECT_EQ(request("GET", "/v1/office/arrears?building=Block%20A&" + as_of, "", {as_olga})
                 .json()["total"],
             2);
-  EXPECT_EQ(
-      request("GET", "/v1/office/arrears?min_years=1&" + as_of, "", {as_olga}).json()["total"], 0);
-  EXPECT_EQ(request("GET", "/v1/office/arrears?min_years=1&as_of=2028-01-01", "", {as_olga})
+  EXPECT_EQ(request("GET", "/v1/office/arrears?more_than_years=1&" + as_of, "", {as_olga})
+                .json()["total"],
+            0);
+  EXPECT_EQ(request("GET", "/v1/office/arrears?more_than_years=1&as_of=2028-01-01", "", {as_olga})
                 .json()["total"],
             3);
   EXPECT_EQ(
@@ -334,8 +335,9 @@ TEST_F(ConsoleTest, TheArrearsListPagesFiltersAndDownloads) {
 
   EXPECT_EQ(request("GET", "/v1/office/arrears").status, 401);
   EXPECT_EQ(request("GET", "/v1/office/arrears.csv").status, 401);
-  for (const char* bad : {"limit=0", "limit=501", "min_years=4", "min_years=-1", "order=name",
-                          "cursor=zz", "cursor=5b5d", "sort=age", "as_of=2027-02-30"}) {
+  for (const char* bad :
+       {"limit=0", "limit=501", "more_than_years=4", "more_than_years=-1", "order=name",
+        "cursor=zz", "cursor=5b5d", "sort=age", "as_of=2027-02-30"}) {
     EXPECT_EQ(request("GET", std::string("/v1/office/arrears?") + bad, "", {as_olga}).status, 400)
         << bad;
   }

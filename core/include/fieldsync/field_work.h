@@ -164,7 +164,7 @@ class FieldWork {
   Result<HouseholdArrears> arrears(const std::string& household,
                                    const std::string& as_of = "") const;
   Result<std::vector<ArrearsEntry>> arrears_list(const std::string& as_of = "",
-                                                 int64_t min_years = 0) const;
+                                                 int64_t more_than_years = 0) const;
   // Promises due on or before `as_of` and not kept; all collectors when `collector` is empty.
   Result<std::vector<PromiseDue>> promises_due(const std::string& as_of,
                                                const std::string& collector = "") const;

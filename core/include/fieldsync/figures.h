@@ -141,15 +141,21 @@ struct HouseholdArrears {
 HouseholdArrears household_arrears(const Calendar& calendar, const std::string& household,
                                    const std::string& as_of);
 
-// Every household with a positive balance as of the day whose oldest unpaid period is at
-// least `min_years` old (0: all), most overdue first, with what a collector needs.
+// Whether a household owes, and has owed for more than `years` years: its oldest unpaid
+// period is more than 12 × years billing months before the as-of month (years 0: it
+// owes). "In arrears for more than 1, 2, 3 years" everywhere: the report, the console's
+// filter and the command lines.
+bool owed_for_more_than(const HouseholdArrears& account, int64_t years);
+
+// Every household owing for more than `more_than_years` years as of the day (0: every
+// household with a positive balance), most overdue first, with what a collector needs.
 struct ArrearsEntry {
   HouseholdArrears account;
   std::string owner, building, unit, collector;
   std::vector<std::string> phones;
 };
 std::vector<ArrearsEntry> arrears_list(const Calendar& calendar, const std::string& as_of,
-                                       int64_t min_years = 0);
+                                       int64_t more_than_years = 0);
 
 // Money due and the part of it collected; the rate is collected / due.
 struct CollectionFigures {

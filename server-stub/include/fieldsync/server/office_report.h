@@ -100,12 +100,14 @@ Result<OfficeReport> report_figures(const ServerFigures& figures, const Schema& 
 Status add_office_state(OfficeReport& report, ServerStore& store, const Schema& schema,
                         BlobStore* blobs = nullptr);
 
-// Every household in arrears as of `as_of` (empty: today) for `min_years` years or more.
+// Every household in arrears as of `as_of` (empty: today) for more than
+// `more_than_years` years (0: all; owed_for_more_than).
 Result<std::vector<ArrearsEntry>> build_arrears_list(ServerStore& store, const Schema& schema,
-                                                     const std::string& as_of, int64_t min_years);
+                                                     const std::string& as_of,
+                                                     int64_t more_than_years);
 Result<std::vector<ArrearsEntry>> build_arrears_list(const ServerFigures& figures,
                                                      const Schema& schema, const std::string& as_of,
-                                                     int64_t min_years);
+                                                     int64_t more_than_years);
 
 // The server's records the figures read, and the calendar over them (the server's zone
 // for estates that name none). For the report, the office console and tests.
