@@ -53,25 +53,40 @@ bool natural_less(const std::string& a, const std::string& b) {
   return a.size() - i < b.size() - j;
 }
 
-// The place of an entry in the order asked for: the key a cursor carries. Every key
-// ends with the household id, so no two entries share one.
-Json order_key(const ArrearsEntry& e, const std::string& order) {
-  if (order == "door") return Json::array({e.building, e.unit, e.account.household});
+// Whether entry `a` comes before `b`: by building, then door, then household for a walk
+// (`door`); otherwise most overdue first, then the larger amount, then household.
+bool entry_less(const ArrearsEntry& a, const ArrearsEntry& b, bool door) {
+  if (door) {
+    if (a.building != b.building) return a.building < b.building;
+    if (a.unit != b.unit) return natural_less(a.unit, b.unit);
+    return a.account.household < b.account.household;
+  }
+  if (a.account.months_overdue != b.account.months_overdue) {
+    return a.account.months_overdue > b.account.months_overdue;
+  }
+  if (a.account.balance() != b.account.balance()) return a.account.balance() > b.account.balance();
+  return a.account.household < b.account.household;
+}
+
+// The place of an entry in its order, the key a cursor carries: every key ends with the
+// household, so no two entries share one.
+Json order_key(const ArrearsEntry& e, bool door) {
+  if (door) return Json::array({e.building, e.unit, e.account.household});
   return Json::array({e.account.months_overdue, e.account.balance(), e.account.household});
 }
 
-// Whether key `a` comes before key `b` in `order` (most overdue first; or by building,
-// then door, for a walk).
-bool key_less(const Json& a, const Json& b, const std::string& order) {
-  if (order == "door") {
-    const std::string ab = a[0], bb = b[0], au = a[1], bu = b[1], ah = a[2], bh = b[2];
-    if (ab != bb) return ab < bb;
-    if (au != bu) return natural_less(au, bu);
-    return ah < bh;
+// An entry standing at a cursor's key, to compare with entry_less.
+ArrearsEntry entry_at(const Json& key, bool door) {
+  ArrearsEntry probe;
+  probe.account.household = key[2].get<std::string>();
+  if (door) {
+    probe.building = key[0].get<std::string>();
+    probe.unit = key[1].get<std::string>();
+  } else {
+    probe.account.months_overdue = key[0].get<int64_t>();
+    probe.account.charged = key[1].get<int64_t>();  // so that balance() is the key's
   }
-  const int64_t am = a[0], bm = b[0], ab = a[1], bb = b[1];
-  const std::string ah = a[2], bh = b[2];
-  return std::make_tuple(-am, -ab, ah) < std::make_tuple(-bm, -bb, bh);
+  return probe;
 }
 
 // An arrears cursor's key: three parts, in the order's kinds, ending with a household.
@@ -259,10 +274,9 @@ HttpResponse SyncService::route_office_pages(const HttpRequest& request, const s
     chosen.push_back(&e);
     total_balance += e.account.balance();
   }
-  const std::string order = q->order;
-  std::sort(chosen.begin(), chosen.end(), [&](const ArrearsEntry* a, const ArrearsEntry* b) {
-    return key_less(order_key(*a, order), order_key(*b, order), order);
-  });
+  const bool door = q->order == "door";
+  std::sort(chosen.begin(), chosen.end(),
+            [&](const ArrearsEntry* a, const ArrearsEntry* b) { return entry_less(*a, *b, door); });
   if (csv || xlsx) {
     const ExportTable table = arrears_table(chosen, as_of);
     const std::string name = "arrears-" + as_of;
@@ -275,10 +289,10 @@ HttpResponse SyncService::route_office_pages(const HttpRequest& request, const s
   }
   auto begin = chosen.begin();
   if (q->after) {
-    begin = std::upper_bound(chosen.begin(), chosen.end(), *q->after,
-                             [&](const Json& key, const ArrearsEntry* e) {
-                               return key_less(key, order_key(*e, order), order);
-                             });
+    const ArrearsEntry probe = entry_at(*q->after, door);
+    begin = std::upper_bound(
+        chosen.begin(), chosen.end(), &probe,
+        [&](const ArrearsEntry* a, const ArrearsEntry* b) { return entry_less(*a, *b, door); });
   }
   Json items = Json::array();
   const ArrearsEntry* last = nullptr;
@@ -291,7 +305,7 @@ HttpResponse SyncService::route_office_pages(const HttpRequest& request, const s
       200, {{"items", items},
             {"total", chosen.size()},
             {"total_balance", format_money(total_balance)},
-            {"next_cursor", more ? Json(cursor_of(order_key(*last, order))) : Json(nullptr)},
+            {"next_cursor", more ? Json(cursor_of(order_key(*last, door))) : Json(nullptr)},
             {"as_of", as_of},
             {"buildings", buildings},
             {"collectors", collectors}});
