@@ -125,25 +125,37 @@ std::string field_names(const CollectionDef& c) {
   return out;
 }
 
-Result<std::vector<Column>> read_header(const CollectionDef& c, const CsvRecord& header) {
-  const std::string at = "line " + std::to_string(header.line) + ": ";
-  std::vector<std::string> problems;
+// "line N: message" for each problem, as details() of a refused import hold them.
+std::vector<std::string> problem_lines(const std::vector<ImportProblem>& problems) {
+  std::vector<std::string> lines;
+  for (const ImportProblem& p : problems)
+    lines.push_back("line " + std::to_string(p.line) + ": " + p.message);
+  return lines;
+}
+
+// The columns of the header line; otherwise invalid_argument, with the header's
+// problems appended to `problems`.
+Result<std::vector<Column>> read_header(const CollectionDef& c, const CsvRecord& header,
+                                        std::vector<ImportProblem>& problems) {
+  const auto problem = [&](std::string message) {
+    problems.push_back({header.line, std::move(message)});
+  };
   std::vector<Column> columns;
   std::map<std::string, size_t> seen;
-  if (!header.problem.empty()) problems.push_back(at + header.problem);
+  if (!header.problem.empty()) problem(header.problem);
   for (size_t i = 0; i < header.cells.size() && header.problem.empty(); ++i) {
     const std::string name = trimmed(header.cells[i]);
     const FieldDef* field = c.field(name);
     if (name.empty()) {
-      problems.push_back(at + "column " + std::to_string(i + 1) + " has no name");
+      problem("column " + std::to_string(i + 1) + " has no name");
     } else if (name == kLabelColumn && field == nullptr) {
       // What `export` adds for people; not a field, so not read.
     } else if (name != "id" && (field == nullptr || field->is_managed())) {
-      problems.push_back(at + "unknown column '" + utf8_prefix(name, 60) + "'; " + c.name +
-                         " has: " + field_names(c));
+      problem("unknown column '" + utf8_prefix(name, 60) + "'; " + c.name +
+              " has: " + field_names(c));
     } else if (seen.count(name)) {
-      problems.push_back(at + "column '" + name + "' is named twice (columns " +
-                         std::to_string(seen[name] + 1) + " and " + std::to_string(i + 1) + ")");
+      problem("column '" + name + "' is named twice (columns " + std::to_string(seen[name] + 1) +
+              " and " + std::to_string(i + 1) + ")");
     }
     seen.emplace(name, i);
     columns.push_back({name, name == "id" ? nullptr : field});
@@ -151,12 +163,13 @@ Result<std::vector<Column>> read_header(const CollectionDef& c, const CsvRecord&
   for (const auto& f : c.fields) {
     if (header.problem.empty() && f.required && !f.is_status() && !f.is_managed() &&
         !seen.count(f.name)) {
-      problems.push_back(at + "no column for the required field '" + f.name + "'");
+      problem("no column for the required field '" + f.name + "'");
     }
   }
   if (problems.empty()) return columns;
   return Status::invalid_argument(
-      "the first line must name the fields of " + c.name + " (" + field_names(c) + ")", problems);
+      "the first line must name the fields of " + c.name + " (" + field_names(c) + ")",
+      problem_lines(problems));
 }
 
 // A list cell: entries separated by ';', each read as one value of the list's type.
@@ -184,15 +197,17 @@ Result<Json> parse_list_cell(const FieldDef& field, const std::string& cell) {
 
 // The fields (and id) of one row; false with `problems` appended when a cell is bad.
 bool row_fields(const std::vector<Column>& columns, const CsvRecord& row, Json& fields,
-                std::string& id, std::vector<std::string>& problems) {
-  const std::string at = "line " + std::to_string(row.line) + ": ";
+                std::string& id, std::vector<ImportProblem>& problems) {
+  const auto problem = [&](std::string message) {
+    problems.push_back({row.line, std::move(message)});
+  };
   if (!row.problem.empty()) {
-    problems.push_back(at + row.problem);
+    problem(row.problem);
     return false;
   }
   if (row.cells.size() != columns.size()) {
-    problems.push_back(at + std::to_string(row.cells.size()) + " values for " +
-                       std::to_string(columns.size()) + " columns");
+    problem(std::to_string(row.cells.size()) + " values for " + std::to_string(columns.size()) +
+            " columns");
     return false;
   }
   bool ok = true;
@@ -203,7 +218,7 @@ bool row_fields(const std::vector<Column>& columns, const CsvRecord& row, Json& 
     if (columns[i].field == nullptr) {
       auto parsed = parse_id(trimmed(cell));
       if (parsed.ok()) id = *parsed;
-      if (!parsed.ok()) problems.push_back(at + "id: " + parsed.status().message());
+      if (!parsed.ok()) problem("id: " + parsed.status().message());
       ok = ok && parsed.ok();
       continue;
     }
@@ -211,16 +226,18 @@ bool row_fields(const std::vector<Column>& columns, const CsvRecord& row, Json& 
     const bool list = field.type == FieldType::kTextList || field.type == FieldType::kReferenceList;
     auto value = list ? parse_list_cell(field, cell) : parse_field_text(field, cell);
     if (value.ok()) fields[field.name] = *value;
-    if (!value.ok()) problems.push_back(at + value.status().message());
+    if (!value.ok()) problem(value.status().message());
     ok = ok && value.ok();
   }
   return ok;
 }
 
-// "line N: ..." for each problem of a refused create, from its details when it has any.
-void add_problems(const std::string& at, const Status& status, std::vector<std::string>& problems) {
-  if (status.details().empty()) problems.push_back(at + status.message());
-  for (const auto& detail : status.details()) problems.push_back(at + detail);
+// A problem of line `line` for each of a refused create's details (or its message when
+// it has none), each after `prefix`.
+void add_problems(int64_t line, const std::string& prefix, const Status& status,
+                  std::vector<ImportProblem>& problems) {
+  if (status.details().empty()) problems.push_back({line, prefix + status.message()});
+  for (const auto& detail : status.details()) problems.push_back({line, prefix + detail});
 }
 
 // The refusals a row can get; anything else is the store failing, which ends the import.
@@ -232,14 +249,14 @@ bool is_row_refusal(const Status& status) {
 // Creates one row in `txn`; false with problems appended when the row is refused.
 Result<bool> import_row(ServerTransaction& txn, OfficeAdmin& admin, const Schema& schema,
                         const CollectionDef& c, Json fields, const std::string& id, int64_t line,
-                        std::vector<std::string>& created_ids, std::vector<std::string>& problems) {
-  const std::string at = "line " + std::to_string(line) + ": ";
+                        std::vector<std::string>& created_ids,
+                        std::vector<ImportProblem>& problems) {
   Json checked = fields;
   for (const auto& f : c.fields) {
     if (f.is_status() && !checked.contains(f.name)) checked[f.name] = f.choices.front();
   }
   if (Status valid = schema.validate_create(c, checked); !valid.ok()) {
-    add_problems(at, valid, problems);
+    add_problems(line, "", valid, problems);
     return false;
   }
   auto created = admin.create_record_in(txn, c.name, fields, id);
@@ -249,20 +266,23 @@ Result<bool> import_row(ServerTransaction& txn, OfficeAdmin& admin, const Schema
   }
   if (!is_row_refusal(created.status())) return created.status();
   const bool exists = created.status().code() == StatusCode::kAlreadyExists;
-  add_problems(exists ? at + "id: " : at, created.status(), problems);
+  add_problems(line, exists ? "id: " : "", created.status(), problems);
   return false;
 }
 
-Status bad_rows(const std::string& collection, int64_t bad, std::vector<std::string> problems) {
+// The refusal of an import with `bad` rows; `problems` is cut to kMaxImportProblems.
+Status bad_rows(const std::string& collection, int64_t bad, std::vector<ImportProblem>& problems) {
+  size_t more = 0;
   if (problems.size() > kMaxImportProblems) {
-    const size_t more = problems.size() - kMaxImportProblems;
+    more = problems.size() - kMaxImportProblems;
     problems.resize(kMaxImportProblems);
-    problems.push_back("... and " + std::to_string(more) + " more problems");
   }
+  std::vector<std::string> details = problem_lines(problems);
+  if (more > 0) details.push_back("... and " + std::to_string(more) + " more problems");
   return Status::invalid_argument("cannot import " + collection + ": " + std::to_string(bad) +
                                       (bad == 1 ? " bad row" : " bad rows") +
                                       "; nothing was imported",
-                                  std::move(problems));
+                                  std::move(details));
 }
 
 }  // namespace
@@ -275,8 +295,22 @@ std::vector<CsvRecord> parse_csv(std::string_view text) {
   return records;
 }
 
+std::vector<std::string> importable_collections(const Schema& schema) {
+  std::vector<std::string> names;
+  for (const CollectionDef& c : schema.collections()) {
+    if (!c.append_only && !c.server_created) names.push_back(c.name);
+  }
+  return names;
+}
+
 Result<ImportSummary> import_csv(ServerStore& store, const Schema& schema, const Clock& clock,
-                                 const std::string& collection, std::string_view csv_text) {
+                                 const std::string& collection, std::string_view csv_text,
+                                 std::vector<ImportProblem>* problems_out) {
+  std::vector<ImportProblem> problems;
+  const auto refused = [&](Status status) {
+    if (problems_out != nullptr) *problems_out = problems;
+    return status;
+  };
   auto c = schema.require(collection);
   if (!c.ok()) return c.status();
   if ((*c)->append_only || (*c)->server_created) {
@@ -289,8 +323,8 @@ Result<ImportSummary> import_csv(ServerStore& store, const Schema& schema, const
     return Status::invalid_argument("the file is empty: its first line names the fields of " +
                                     collection + " (" + field_names(**c) + ")");
   }
-  auto columns = read_header(**c, records.front());
-  if (!columns.ok()) return columns.status();
+  auto columns = read_header(**c, records.front(), problems);
+  if (!columns.ok()) return refused(columns.status());
   if (records.size() == 1) {
     return Status::invalid_argument("the file has a header but no rows; nothing to import");
   }
@@ -298,7 +332,6 @@ Result<ImportSummary> import_csv(ServerStore& store, const Schema& schema, const
   if (!txn.ok()) return txn.status();
   OfficeAdmin admin(store, schema, clock);
   ImportSummary summary{collection, {}, {}};
-  std::vector<std::string> problems;
   std::map<std::string, int64_t> id_lines;
   int64_t bad = 0;
   for (size_t i = 1; i < records.size(); ++i) {
@@ -307,8 +340,8 @@ Result<ImportSummary> import_csv(ServerStore& store, const Schema& schema, const
     std::string id;
     bool ok = row_fields(*columns, row, fields, id, problems);
     if (ok && !id.empty() && !id_lines.emplace(id, row.line).second) {
-      problems.push_back("line " + std::to_string(row.line) + ": id: " + id + " is also on line " +
-                         std::to_string(id_lines[id]));
+      problems.push_back(
+          {row.line, "id: " + id + " is also on line " + std::to_string(id_lines[id])});
       ok = false;
     }
     if (ok) {
@@ -320,7 +353,10 @@ Result<ImportSummary> import_csv(ServerStore& store, const Schema& schema, const
     }
     if (!ok) ++bad;
   }
-  if (bad > 0) return bad_rows(collection, bad, std::move(problems));
+  if (bad > 0) {
+    Status status = bad_rows(collection, bad, problems);
+    return refused(std::move(status));
+  }
   FIELDSYNC_RETURN_IF_ERROR((*txn)->commit());
   return summary;
 }

@@ -436,8 +436,9 @@ class Connection final : public std::enable_shared_from_this<Connection<Stream>>
         continue;
       request_.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
-    Admission admission =
-        state_->service.admit_headers(request_.method, request_.path, request_.bearer_token);
+    Admission admission = state_->service.admit_headers(
+        request_.method, request_.path, request_.bearer_token,
+        header_value(request_.headers, "Cookie"));
     if (admission.refusal) return answer_and_close(*admission.refusal);
     admission.max_body_bytes = std::min(admission.max_body_bytes, state_->options.max_body_bytes);
     device_ = admission.device;

@@ -186,6 +186,12 @@ HttpResponse SyncService::route_office(const HttpRequest& request, const std::st
     return audit_page(**txn, query_of(request));
   }
   if (auto people = route_office_people(request, path)) return *people;
+  if (path == "/v1/office/import") {
+    HttpResponse refusal;
+    auto session = office_session_of(request, refusal);
+    if (!session) return refusal;
+    return office_import(request, *session);
+  }
   if (path.rfind("/v1/office/conflicts", 0) == 0 || path.rfind("/v1/office/refused", 0) == 0) {
     HttpResponse refusal;
     auto session = office_session_of(request, refusal);

@@ -166,14 +166,16 @@ HttpResponse SyncService::handle(const HttpRequest& request) {
 }
 
 Admission SyncService::admit_headers(const std::string& method, const std::string& path,
-                                     const std::string& token) {
-  (void)method;  // every method of a device's path needs its token
+                                     const std::string& token, const std::string& cookie) {
   const std::string bare = path.substr(0, path.find('?'));
   const bool needs_token =
       bare == "/v1/push" || bare == "/v1/pull" || bare.rfind("/v1/blobs/", 0) == 0;
   Admission admission;
   if (!needs_token) {
-    admission.max_body_bytes = std::min(kAnonymousBodyBytes, options_.max_body_bytes);
+    const bool import = options_.console && method == "POST" && bare == "/v1/office/import";
+    const size_t limit =
+        import && manager_session_in(cookie) ? kConsoleImportBodyBytes : kAnonymousBodyBytes;
+    admission.max_body_bytes = std::min(limit, options_.max_body_bytes);
     return admission;
   }
   if (token.empty()) {

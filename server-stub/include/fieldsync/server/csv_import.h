@@ -43,6 +43,17 @@ struct CsvRecord {
 // LF and CRLF both end a line, and lines with nothing on them are skipped.
 std::vector<CsvRecord> parse_csv(std::string_view text);
 
+// One problem of a refused import: the line it is on (1-based; the header's line for a
+// problem with the columns) and what is wrong there, without the "line N: " prefix.
+struct ImportProblem {
+  int64_t line = 0;
+  std::string message;
+};
+
+// The collections the office imports, in declaration order: those neither recorded in
+// the field (append-only) nor made by the server.
+std::vector<std::string> importable_collections(const Schema& schema);
+
 struct ImportSummary {
   std::string collection;
   std::vector<std::string> ids;  // the records created, in file order
@@ -53,7 +64,11 @@ struct ImportSummary {
 //   invalid_argument  the collection cannot be imported, the file is empty, the header
 //                     is wrong, or rows are bad; details() holds one "line N: ..." each;
 //   other codes       the store failed.
+// When `problems` is given, it receives the same line-numbered problems as details(),
+// one ImportProblem each (the first kMaxImportProblems), for callers that show them as
+// a table; it is left empty when the import succeeds or fails for the file as a whole.
 Result<ImportSummary> import_csv(ServerStore& store, const Schema& schema, const Clock& clock,
-                                 const std::string& collection, std::string_view csv_text);
+                                 const std::string& collection, std::string_view csv_text,
+                                 std::vector<ImportProblem>* problems = nullptr);
 
 }  // namespace fieldsync::server

@@ -72,8 +72,11 @@ class SyncService {
   // case, when tokens no longer in the store, such as one rotated away, go), so a
   // flood of made-up tokens costs one hash each. When the store cannot be read the gate answers
   // 503. handle() still checks the token in full: the map may be a moment behind the office.
+  // A console import (POST /v1/office/import) whose `cookie` header (Cookie) names a live
+  // session of an office manager may bring kConsoleImportBodyBytes; that costs one read
+  // of the store, and only such a request asks it.
   Admission admit_headers(const std::string& method, const std::string& path,
-                          const std::string& token);
+                          const std::string& token, const std::string& cookie = "");
 
   const SyncServiceOptions& options() const { return options_; }
 
@@ -98,6 +101,10 @@ class SyncService {
   // devices, enrollment codes); nullopt when `path` is none of its calls.
   std::optional<HttpResponse> route_office_people(const HttpRequest& request,
                                                   const std::string& path);
+  // office_import.cpp: the console's CSV import, for a signed-in session; and whether a
+  // Cookie header names a live session of an office manager, the one who imports.
+  HttpResponse office_import(const HttpRequest& request, const OfficeSession& session);
+  bool manager_session_in(const std::string& cookie_header);
   // sync_service_blobs.cpp: `path` without its query string.
   HttpResponse route_blobs(const HttpRequest& request, const std::string& path,
                            const std::string& query);
@@ -142,6 +149,11 @@ class SyncService {
 
 // A body that needs no device token (enroll, health) is at most this long.
 constexpr size_t kAnonymousBodyBytes = 64 * 1024;
+// A console import's CSV file (POST /v1/office/import) is at most this long when the
+// request's session cookie names a live session of an office manager (a few thousand
+// households' rows fit many times over); any other request without a device token keeps
+// kAnonymousBodyBytes. Also bounded by SyncServiceOptions::max_body_bytes.
+constexpr size_t kConsoleImportBodyBytes = 8 * 1024 * 1024;
 
 // An error response: {"error": {"code", "message", "retryable"}} with the code's HTTP
 // status; retryable as the code has it unless told.
