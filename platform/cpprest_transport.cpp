@@ -36,6 +36,7 @@ http::http_request to_cpprest(const HttpRequest& request) {
   if (!request.bearer_token.empty()) {
     out.headers().add(http::header_names::authorization, "Bearer " + request.bearer_token);
   }
+  for (const auto& [name, value] : request.headers) out.headers().add(name, value);
   // Bytes as they are: a chunk of a photo must not meet a charset conversion.
   out.set_body(std::vector<unsigned char>(request.body.begin(), request.body.end()));
   out.headers().set_content_type(request.content_type);
@@ -129,11 +130,17 @@ class CpprestTransport::Impl {
                 retry_after_s = std::stoll(text);
               }
             }
+            HttpHeaders headers;
+            for (const auto& [name, value] : response.headers()) {
+              headers.emplace_back(utility::conversions::to_utf8string(name),
+                                   utility::conversions::to_utf8string(value));
+            }
             return response.extract_vector().then(
                 [status = response.status_code(), type = response.headers().content_type(),
-                 retry_after_s](std::vector<unsigned char> body) {
+                 retry_after_s, headers](std::vector<unsigned char> body) {
                   HttpResponse r{status, std::string(body.begin(), body.end()), type};
                   r.retry_after_s = retry_after_s;
+                  r.headers = headers;
                   return r;
                 });
           })

@@ -38,7 +38,9 @@ struct HttpRequest {
   std::string bearer_token;  // empty for enrollment
   std::string body;          // JSON, or raw bytes (a chunk of an attachment)
   std::string content_type = "application/json";
-  HttpHeaders headers = {};   // on the server: what the client sent besides the above
+  // Besides the above: on the server, what the client sent; from a client, more to send
+  // (CpprestTransport sends them; the office console's Cookie and X-CSRF-Token).
+  HttpHeaders headers = {};
   std::string peer_address = "";  // on the server: the client's IP address, as the front saw it
   bool tls = false;               // on the server: the request came over TLS
 };
@@ -47,7 +49,9 @@ struct HttpResponse {
   int status = 0;
   std::string body;
   std::string content_type = "application/json";
-  HttpHeaders headers = {};     // sent as they are (Set-Cookie, Cache-Control, ...)
+  // From the server: sent as they are (Set-Cookie, Cache-Control, ...); at a client,
+  // what came (CpprestTransport: each name once, repeated ones joined with ", ").
+  HttpHeaders headers = {};
   int64_t retry_after_s = 0;    // > 0: sent as Retry-After (429, 503); read by the phone
 };
 
