@@ -590,7 +590,7 @@ std::vector<RoleDef> property_management_roles() {
   return {{"office", "the office: reads and writes everything, resolves conflicts", true},
           {"office_manager",
            "an office manager: the office's work, and its users, devices, imports and API tokens",
-           true},
+           true, true},
           {"collector", "a fee collector: visits households in arrears, takes payments", false},
           {"patrol", "patrol staff: check in at checkpoints, report hazards and violations", false},
           {"technician", "a repair technician: works orders, writes notes, visits the owner after",

@@ -77,7 +77,8 @@ Outcome run_user(CommandContext& context) {
   }
   auto role = context.args.value("role");
   if (!role) return Outcome::usage("user add needs --role (" + roles_text() + ")");
-  if (*role == "office_manager") {
+  const RoleDef* declared = Schema::property_management().role(*role);
+  if (declared != nullptr && declared->manages) {
     // A manager signs in to the console: the first one's password is set here.
     auto password = read_new_password(user_key(words[1]), context.out);
     if (!password.ok()) return password.status();

@@ -57,6 +57,15 @@ HttpResponse console_error(const Status& status) {
   return response;
 }
 
+Result<bool> manages_office(ServerStore& store, const Schema& schema, const std::string& user) {
+  auto txn = store.begin(false);
+  if (!txn.ok()) return txn.status();
+  auto found = (*txn)->get_user(user);
+  if (!found.ok()) return found.status();
+  const RoleDef* role = *found ? schema.role((*found)->role) : nullptr;
+  return *found && (*found)->active && role != nullptr && role->manages;
+}
+
 bool same_secret(const std::string& a, const std::string& b) {
   if (a.size() != b.size() || a.empty()) return false;
   unsigned char diff = 0;

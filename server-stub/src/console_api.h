@@ -12,6 +12,8 @@
 #include "fieldsync/error_code.h"
 #include "fieldsync/http_transport.h"
 #include "fieldsync/record.h"
+#include "fieldsync/schema.h"
+#include "fieldsync/server/server_store.h"
 #include "fieldsync/status.h"
 
 namespace fieldsync::server {
@@ -21,6 +23,10 @@ namespace fieldsync::server {
 HttpResponse console_json(int status, const Json& body);
 HttpResponse console_error(ErrorCode code, const std::string& message);
 HttpResponse console_error(const Status& status);
+
+// Whether `user` manages the office (their role's RoleDef::manages): users,
+// assignments, devices and imports. False for an unknown or inactive user.
+Result<bool> manages_office(ServerStore& store, const Schema& schema, const std::string& user);
 
 // Whether two secrets are equal, in time that does not depend on where they differ.
 bool same_secret(const std::string& a, const std::string& b);

@@ -22,15 +22,6 @@
 namespace fieldsync::server {
 namespace {
 
-// Whether `user` is an office manager, the one role that imports.
-Result<bool> is_manager(ServerStore& store, const std::string& user) {
-  auto txn = store.begin(false);
-  if (!txn.ok()) return txn.status();
-  auto found = (*txn)->get_user(user);
-  if (!found.ok()) return found.status();
-  return *found && (*found)->role == "office_manager";
-}
-
 // The collection named, when the office imports it; otherwise invalid_argument naming
 // those it does.
 Status check_importable(const Schema& schema, const std::string& collection) {
@@ -93,7 +84,7 @@ bool SyncService::manager_session_in(const std::string& cookie_header) {
   HttpResponse refusal;
   auto session = office_session_of(head, refusal);
   if (!session) return false;
-  auto manager = is_manager(store_, session->user);
+  auto manager = manages_office(store_, schema_, session->user);
   return manager.ok() && *manager;
 }
 
@@ -110,7 +101,7 @@ HttpResponse SyncService::office_import(const HttpRequest& request, const Office
   if (!carries_csrf_token(request, session.csrf)) {
     return console_error(ErrorCode::kForbidden, "the request lacks this session's CSRF token");
   }
-  auto manager = is_manager(store_, session.user);
+  auto manager = manages_office(store_, schema_, session.user);
   if (!manager.ok()) return console_error(manager.status());
   if (!*manager) return console_error(ErrorCode::kForbidden, "imports are made by office managers");
   auto params = query_params(query_of(request), {"collection", "encoding"});

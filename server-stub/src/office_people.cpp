@@ -329,15 +329,11 @@ std::optional<HttpResponse> SyncService::route_office_people(const HttpRequest& 
   if (!carries_csrf_token(request, session->csrf)) {
     return console_error(ErrorCode::kForbidden, "the request lacks this session's CSRF token");
   }
-  {
-    auto txn = store_.begin(false);
-    if (!txn.ok()) return console_error(txn.status());
-    auto user = (*txn)->get_user(session->user);
-    if (!user.ok()) return console_error(user.status());
-    if (!*user || (*user)->role != "office_manager") {
-      return console_error(ErrorCode::kForbidden,
-                           "users, assignments and devices are changed by office managers");
-    }
+  auto manager = manages_office(store_, schema_, session->user);
+  if (!manager.ok()) return console_error(manager.status());
+  if (!*manager) {
+    return console_error(ErrorCode::kForbidden,
+                         "users, assignments and devices are changed by office managers");
   }
   auto fields = body_fields(request.body, write->second);
   if (!fields.ok()) return console_error(fields.status());

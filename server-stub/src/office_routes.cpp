@@ -139,15 +139,9 @@ HttpResponse SyncService::route_office(const HttpRequest& request, const std::st
     if (!carries_csrf_token(request, session->csrf)) {
       return console_error(ErrorCode::kForbidden, "the request lacks this session's CSRF token");
     }
-    {
-      auto txn = store_.begin(false);
-      if (!txn.ok()) return from_status(txn.status());
-      auto user = (*txn)->get_user(session->user);
-      if (!user.ok()) return from_status(user.status());
-      if (!*user || (*user)->role != "office_manager") {
-        return console_error(ErrorCode::kForbidden, "passwords are set by office managers");
-      }
-    }
+    auto manager = manages_office(store_, schema_, session->user);
+    if (!manager.ok()) return console_error(manager.status());
+    if (!*manager) return console_error(ErrorCode::kForbidden, "passwords are set by office managers");
     const Json body = Json::parse(request.body, nullptr, false);
     if (!body.is_object() || !body.contains("user") || !body["user"].is_string() ||
         !body.contains("password") || !body["password"].is_string()) {
@@ -176,13 +170,11 @@ HttpResponse SyncService::route_office(const HttpRequest& request, const std::st
     HttpResponse refusal;
     auto session = office_session_of(request, refusal);
     if (!session) return refusal;
+    auto manager = manages_office(store_, schema_, session->user);
+    if (!manager.ok()) return console_error(manager.status());
+    if (!*manager) return console_error(ErrorCode::kForbidden, "the audit log is for office managers");
     auto txn = store_.begin(false);
-    if (!txn.ok()) return from_status(txn.status());
-    auto user = (*txn)->get_user(session->user);
-    if (!user.ok()) return from_status(user.status());
-    if (!*user || (*user)->role != "office_manager") {
-      return console_error(ErrorCode::kForbidden, "the audit log is for office managers");
-    }
+    if (!txn.ok()) return console_error(txn.status());
     return audit_page(**txn, query_of(request));
   }
   if (auto people = route_office_people(request, path)) return *people;

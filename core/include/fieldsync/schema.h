@@ -129,6 +129,9 @@ struct RoleDef {
   std::string name;  // "collector"
   std::string description;
   bool office = false;
+  // Also manages the office: its users, assignments, devices, imports (the console's
+  // writes that only managers make).
+  bool manages = false;
 };
 
 // A kind of data and the field roles that receive it. Buckets carry their kind, so a
