@@ -1,13 +1,14 @@
 // The console's one way to call the server's API: JSON in and out, the session cookie
 // sent by the browser, and the CSRF token in its header when one is given (every request
-// that changes something needs it; GETs do not).
-export async function call(method, path, {body, csrf} = {}) {
-  const headers = {'Content-Type': 'application/json'};
+// that changes something needs it; GETs do not). With `contentType`, `body` is sent as it
+// is (a file's bytes, say) instead of as JSON.
+export async function call(method, path, {body, csrf, contentType} = {}) {
+  const headers = {'Content-Type': contentType ?? 'application/json'};
   if (csrf) headers['X-CSRF-Token'] = csrf;
   const response = await fetch(path, {
     method,
     headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined || contentType ? body : JSON.stringify(body),
     credentials: 'same-origin',
   });
   let answer = null;

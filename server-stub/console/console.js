@@ -7,6 +7,7 @@ import {call} from '/console/api.js';
 import {ArrearsPage} from '/console/arrears.js';
 import {ConflictsPage} from '/console/conflicts.js';
 import {chosenLanguage, text} from '/console/i18n.js';
+import {ImportPage} from '/console/import.js';
 import {showCounts} from '/console/nav_counts.js';
 import {PeoplePage} from '/console/people.js';
 import {RefusedPage} from '/console/refused.js';
@@ -36,6 +37,7 @@ const pages = {
   conflicts: new ConflictsPage($('page-conflicts'), host),
   refused: new RefusedPage($('page-refused'), host),
   people: new PeoplePage($('page-people'), host),
+  import: new ImportPage($('page-import'), host),
 };
 
 // The page and parameters of the hash: #/arrears?min_years=1 is arrears, {min_years: 1}.

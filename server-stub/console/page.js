@@ -42,12 +42,14 @@ export class Page {
   }
 
   // A write with the session's CSRF token: resolves with {answer} on 200, otherwise with
-  // {error} (the server's message, or the status when it sent none); when the session
-  // has ended the console signs out and it resolves with {signedOut: true}.
-  async send(method, path, body) {
+  // {error, problems} (the server's message, or the status when it sent none, and the
+  // problems its error lists, [] when none); when the session has ended the console signs
+  // out and it resolves with {signedOut: true}. With `contentType`, `body` is sent as it
+  // is (a file's bytes) instead of as JSON.
+  async send(method, path, body, {contentType} = {}) {
     let result;
     try {
-      result = await call(method, path, {body, csrf: this.host.session()?.csrf});
+      result = await call(method, path, {body, contentType, csrf: this.host.session()?.csrf});
     } catch (error) {
       return {error: String(error.message || error)};
     }
@@ -56,7 +58,8 @@ export class Page {
       return {signedOut: true};
     }
     if (result.status !== 200) {
-      return {error: result.answer?.error?.message ?? `HTTP ${result.status}`};
+      const error = result.answer?.error;
+      return {error: error?.message ?? `HTTP ${result.status}`, problems: error?.problems ?? []};
     }
     return {answer: result.answer};
   }
