@@ -40,7 +40,7 @@ const pages = {
   import: new ImportPage($('page-import'), host),
 };
 
-// The page and parameters of the hash: #/arrears?min_years=1 is arrears, {min_years: 1}.
+// The page and parameters of the hash: #/arrears?more_than_years=1 is arrears, {more_than_years: 1}.
 function route() {
   const [path, search = ''] = window.location.hash.replace(/^#\/?/, '').split('?');
   const name = Object.hasOwn(pages, path) ? path : 'today';
