@@ -288,14 +288,14 @@ TEST_F(CliFieldWorkTest, ArrearsListTheHouseholdsOwingAndHowLong) {
   EXPECT_EQ(all["households"][0]["household"], e.other_household);  // most overdue first
   EXPECT_EQ(all["households"][0]["years_overdue"], 4);
   EXPECT_EQ(all["households"][0]["owner"], "Chen Jing");
-  Json old = json({"arrears", "--min-years", "3", "--as-of", "2026-12-31"});
+  Json old = json({"arrears", "--more-than-years", "3", "--as-of", "2026-12-31"});
   ASSERT_EQ(old["households"].size(), 1u);
-  ProcessResult table = cli({"arrears", "--min-years", "3"});
+  ProcessResult table = cli({"arrears", "--more-than-years", "3"});
   ASSERT_EQ(table.exit_code, 0) << table.err;
   EXPECT_NE(table.out.find("Chen Jing"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("2022-05"), std::string::npos) << table.out;
   EXPECT_EQ(table.out.find("Wang Li"), std::string::npos) << table.out;
-  expect_refused({"arrears", "--min-years", "x"}, 3, "--min-years");
+  expect_refused({"arrears", "--more-than-years", "x"}, 3, "--more-than-years");
 }
 
 TEST_F(CliFieldWorkTest, AHouseholdsRepairsAreOneFileAndAReturnVisitClosesTheLoop) {
