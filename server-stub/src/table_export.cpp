@@ -66,7 +66,11 @@ Result<std::string> to_xlsx(const ExportTable& table) {
   options.constant_memory = LXW_TRUE;  // rows are written in order: little memory
   lxw_workbook* book = workbook_new_opt(file.path.c_str(), &options);
   if (book == nullptr) return Status::internal("could not start an XLSX workbook");
-  lxw_worksheet* sheet = workbook_add_worksheet(book, table.title.substr(0, 31).c_str());
+  lxw_worksheet* sheet = workbook_add_worksheet(book, utf8_prefix(table.title, 31).c_str());
+  if (sheet == nullptr) {
+    workbook_close(book);
+    return Status::internal("could not name the XLSX sheet '" + table.title + "'");
+  }
   lxw_format* bold = workbook_add_format(book);
   format_set_bold(bold);
   lxw_format* money = workbook_add_format(book);
