@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
-#include <regex>
 #include <tuple>
 
 #include "console_client.h"
@@ -20,16 +19,32 @@ namespace {
 // What a QR code of `svg` (the server's drawing) says, decoded by zbar from a grey image
 // drawn from its rectangles, 4 pixels a module; "" when zbar finds no code.
 std::string qr_decoded(const std::string& svg, int& modules) {
-  std::smatch m;
-  if (!std::regex_search(svg, m, std::regex("data-modules=\"(\\d+)\""))) return "";
-  modules = std::stoi(m[1]);
+  // The number after `name="` at `from`, or -1 (plain parsing: std::regex trips GCC 12's
+  // -Wmaybe-uninitialized in optimised sanitizer builds).
+  const auto number_after = [&svg](const std::string& name, size_t& from) {
+    const std::string key = name + "=\"";
+    const size_t at = svg.find(key, from);
+    if (at == std::string::npos) return -1;
+    size_t end = at + key.size();
+    int value = 0;
+    bool any = false;
+    for (; end < svg.size() && svg[end] >= '0' && svg[end] <= '9'; ++end, any = true) {
+      value = value * 10 + (svg[end] - '0');
+    }
+    from = end;
+    return any ? value : -1;
+  };
+  size_t at = 0;
+  modules = number_after("data-modules", at);
+  if (modules <= 0) return "";
   constexpr int kScale = 4;
   const int side = (modules + 8) * kScale;
   std::string pixels(static_cast<size_t>(side * side), static_cast<char>(255));
-  const std::regex rect("<rect class=\"m\" x=\"(\\d+)\" y=\"(\\d+)\" width=\"1\" height=\"1\"/>");
-  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), rect); it != std::sregex_iterator();
-       ++it) {
-    const int x = std::stoi((*it)[1]), y = std::stoi((*it)[2]);
+  const std::string kModule = "<rect class=\"m\" ";
+  for (at = svg.find(kModule); at != std::string::npos; at = svg.find(kModule, at)) {
+    at += kModule.size();
+    const int x = number_after("x", at), y = number_after("y", at);
+    if (x < 0 || y < 0 || x >= modules + 8 || y >= modules + 8) return "";
     for (int dy = 0; dy < kScale; ++dy) {
       for (int dx = 0; dx < kScale; ++dx) pixels[(y * kScale + dy) * side + x * kScale + dx] = 0;
     }
