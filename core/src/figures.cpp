@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "fieldsync/hlc.h"
+#include "fieldsync/text_values.h"
 
 namespace fieldsync {
 namespace {
@@ -261,10 +262,10 @@ int64_t stamp_ms(const Record& r, const char* field) {
 
 const std::vector<std::string>& RecordSet::collections_read() {
   static const std::vector<std::string> kRead = {
-      "estates",          "buildings",     "units",         "households",
-      "charges",          "payments",      "payment_voids", "fee_visits",
-      "collection_plans", "findings",      "work_orders",   "work_order_notes",
-      "complaints",       "return_visits", "patrol_routes", "checkpoints"};
+      "estates",     "buildings",        "units",      "households",       "charges",
+      "payments",    "payment_voids",    "fee_visits", "collection_plans", "findings",
+      "work_orders", "work_order_notes", "complaints", "return_visits",    "patrol_routes",
+      "checkpoints", "checkins"};
   return kRead;
 }
 
@@ -635,6 +636,95 @@ FindingFigures finding_figures(const Calendar& calendar, const std::string& as_o
   std::sort(out.overdue.begin(), out.overdue.end(), [](const auto& a, const auto& b) {
     return std::tie(a.deadline, a.id) < std::tie(b.deadline, b.id);
   });
+  return out;
+}
+
+namespace {
+
+bool archived(const Record& r) {
+  return r.fields.value("archived", false) == true;
+}
+
+// A route's checkpoints in the order walked: by sequence (those without one last),
+// then name, then id.
+std::vector<const Record*> walking_order(std::vector<const Record*> checkpoints) {
+  auto key = [](const Record* p) {
+    const std::optional<int64_t> sequence = optional_int(p->fields, "sequence");
+    return std::make_tuple(!sequence.has_value(), sequence.value_or(0), text_of(p->fields, "name"),
+                           p->id);
+  };
+  std::sort(checkpoints.begin(), checkpoints.end(),
+            [&](const Record* a, const Record* b) { return key(a) < key(b); });
+  return checkpoints;
+}
+
+using CheckInsByCheckpoint = std::map<std::string, std::vector<PatrolCheckIn>>;
+
+PatrolRound round_of(const Record& route, const std::string& date,
+                     const std::vector<const Record*>& checkpoints,
+                     const CheckInsByCheckpoint& checked) {
+  PatrolRound round{
+      route.id, text_of(route.fields, "name"), text_of(route.fields, "estate"), date, {}, 0, 0};
+  std::set<std::string> listed;
+  for (const Record* p : checkpoints) {
+    auto it = checked.find(p->id);
+    if (archived(*p) && it == checked.end()) continue;
+    listed.insert(p->id);
+    round.checkpoints.push_back({p->id, text_of(p->fields, "name"),
+                                 optional_int(p->fields, "sequence"),
+                                 it == checked.end() ? std::vector<PatrolCheckIn>() : it->second});
+  }
+  for (const auto& [checkpoint, checkins] : checked) {  // at a checkpoint not held
+    if (!listed.count(checkpoint))
+      round.checkpoints.push_back({checkpoint, "", std::nullopt, checkins});
+  }
+  for (const RoundCheckpoint& p : round.checkpoints) {
+    round.checkins += static_cast<int64_t>(p.checkins.size());
+    round.missed += p.missed();
+  }
+  return round;
+}
+
+}  // namespace
+
+std::vector<PatrolRound> patrol_rounds(const Calendar& calendar, const std::string& from,
+                                       const std::string& to) {
+  auto first = parse_date(from), last = parse_date(to);
+  if (!first.ok() || !last.ok() || from > to) return {};
+  const RecordSet& records = calendar.records();
+  // route -> local date -> checkpoint -> its check-ins, in time order
+  std::map<std::string, std::map<std::string, CheckInsByCheckpoint>> checked;
+  for (const Record* c : in_time_order(calendar, records.of("checkins"))) {
+    const std::string date = calendar.event_date(*c);
+    if (date < from || date > to) continue;
+    const Json& x = c->fields;
+    checked[text_of(x, "route")][date][text_of(x, "checkpoint")].push_back(
+        {c->id, text_of(x, "patroller"), text_of(x, "method"), text_of(x, "condition"),
+         text_of(x, "note"), event_time(calendar, *c)});
+  }
+  std::map<std::string, std::vector<const Record*>> checkpoints;
+  for (const Record* p : records.of("checkpoints")) {
+    checkpoints[text_of(p->fields, "route")].push_back(p);
+  }
+  std::vector<const Record*> routes;
+  for (const Record* r : records.of("patrol_routes")) {
+    if (!archived(*r) || checked.count(r->id)) routes.push_back(r);
+  }
+  std::sort(routes.begin(), routes.end(), [](const Record* a, const Record* b) {
+    return std::make_tuple(text_of(a->fields, "name"), a->id) <
+           std::make_tuple(text_of(b->fields, "name"), b->id);
+  });
+  static const CheckInsByCheckpoint kNone;
+  std::vector<PatrolRound> out;
+  for (const Record* route : routes) {
+    const std::vector<const Record*> walk = walking_order(checkpoints[route->id]);
+    const auto& days = checked[route->id];
+    for (int64_t day = days_from_civil(*first); day <= days_from_civil(*last); ++day) {
+      const std::string date = format_date(civil_from_days(day));
+      auto it = days.find(date);
+      out.push_back(round_of(*route, date, walk, it == days.end() ? kNone : it->second));
+    }
+  }
   return out;
 }
 

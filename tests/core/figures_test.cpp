@@ -1,6 +1,7 @@
 // The figures as pure functions over records: local days, the void's own time, a
 // duplicate void, arrears by age, collectors' days around a month's end, return visits
-// closing the loop, late entries counted when they arrive.
+// closing the loop, late entries counted when they arrive, patrol rounds and the
+// checkpoints they missed.
 #include "fieldsync/figures.h"
 
 #include <gtest/gtest.h>
@@ -254,6 +255,70 @@ TEST_F(FiguresTest, TheServersTimeWinsAndALateEntryCountsWhenItArrived) {
   ASSERT_EQ(notes.size(), 1u);
   EXPECT_EQ(notes[0].id, "p2");
   EXPECT_EQ(notes[0].late_for, "2026-10");
+}
+
+TEST_F(FiguresTest, APatrolRoundListsEachCheckpointOfTheLocalDayAndThoseMissed) {
+  add("patrol_routes", "r-night", {{"estate", "e1"}, {"name", "Night round"}});
+  add("patrol_routes", "r-old", {{"estate", "e1"}, {"name", "Old round"}, {"archived", true}});
+  add("patrol_routes", "r-closed",
+      {{"estate", "e1"}, {"name", "Closed round"}, {"archived", true}});
+  add("checkpoints", "cp-roof", {{"route", "r-night"}, {"name", "Roof"}});
+  add("checkpoints", "cp-car", {{"route", "r-night"}, {"name", "Car park"}, {"sequence", 2}});
+  add("checkpoints", "cp-gate", {{"route", "r-night"}, {"name", "Gate"}, {"sequence", 1}});
+  add("checkpoints", "cp-shed",
+      {{"route", "r-night"}, {"name", "Shed"}, {"sequence", 3}, {"archived", true}});
+  add("checkpoints", "cp-pond", {{"route", "r-closed"}, {"name", "Pond"}});
+  auto check_in = [&](const std::string& id, const std::string& route,
+                      const std::string& checkpoint, const std::string& who, const char* when) {
+    add("checkins", id,
+        {{"route", route},
+         {"checkpoint", checkpoint},
+         {"patroller", who},
+         {"checked_at", at(when)},
+         {"method", "qr"},
+         {"condition", "normal"}});
+  };
+  check_in("k-car-2", "r-night", "cp-car", "sam", "2026-11-30T13:00:00Z");
+  check_in("k-gate", "r-night", "cp-gate", "pat", "2026-11-29T23:30:00Z");  // 07:30 on the 30th
+  check_in("k-car-1", "r-night", "cp-car", "pat", "2026-11-30T00:10:00Z");
+  check_in("k-late", "r-night", "cp-gate", "pat", "2026-12-01T16:30:00Z");  // the 2nd there
+  check_in("k-pond", "r-closed", "cp-pond", "pat", "2026-11-30T02:00:00Z");
+
+  const auto rounds = patrol_rounds(calendar(), "2026-11-30", "2026-12-01");
+  ASSERT_EQ(rounds.size(), 4u);  // two days each of Closed round and Night round, not Old round
+  EXPECT_EQ(rounds[0].route_name, "Closed round");
+  EXPECT_EQ(rounds[0].date, "2026-11-30");
+  EXPECT_EQ(rounds[0].missed, 0);
+  EXPECT_EQ(rounds[1].missed, 1);  // its pond on 1 December
+
+  const PatrolRound& night = rounds[2];
+  EXPECT_EQ(night.route, "r-night");
+  EXPECT_EQ(night.estate, "e1");
+  EXPECT_EQ(night.date, "2026-11-30");
+  ASSERT_EQ(night.checkpoints.size(), 3u);  // the archived shed, never checked, is left out
+  EXPECT_EQ(night.checkpoints[0].name, "Gate");
+  EXPECT_EQ(night.checkpoints[1].name, "Car park");
+  EXPECT_EQ(night.checkpoints[2].name, "Roof");  // no sequence: last
+  ASSERT_EQ(night.checkpoints[0].checkins.size(), 1u);
+  EXPECT_EQ(night.checkpoints[0].checkins[0].patroller, "pat");
+  EXPECT_EQ(night.checkpoints[0].checkins[0].at_ms, at("2026-11-29T23:30:00Z"));
+  ASSERT_EQ(night.checkpoints[1].checkins.size(), 2u);
+  EXPECT_EQ(night.checkpoints[1].checkins[0].id, "k-car-1");  // in time order
+  EXPECT_EQ(night.checkpoints[1].checkins[1].patroller, "sam");
+  EXPECT_TRUE(night.checkpoints[2].missed());
+  EXPECT_EQ(night.checkins, 3);
+  EXPECT_EQ(night.missed, 1);
+
+  const PatrolRound& next = rounds[3];  // 1 December: nobody came; 00:30 on the 2nd is not it
+  EXPECT_EQ(next.date, "2026-12-01");
+  EXPECT_EQ(next.checkins, 0);
+  EXPECT_EQ(next.missed, 3);
+
+  EXPECT_TRUE(patrol_rounds(calendar(), "2026-12-02", "2026-11-30").empty());
+  EXPECT_TRUE(patrol_rounds(calendar(), "2026-11-31", "2026-12-01").empty());
+  const auto second = patrol_rounds(calendar(), "2026-12-02", "2026-12-02");
+  ASSERT_EQ(second.size(), 1u);  // the archived route had no check-in that day
+  EXPECT_EQ(second[0].checkins, 1);
 }
 
 }  // namespace

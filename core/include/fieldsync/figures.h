@@ -259,6 +259,32 @@ struct FindingFigures {
 // Findings by their current status; `as_of` decides which deadlines have passed.
 FindingFigures finding_figures(const Calendar& calendar, const std::string& as_of);
 
+struct PatrolCheckIn {
+  std::string id, patroller, method, condition, note;
+  int64_t at_ms = 0;  // event_time_of
+};
+struct RoundCheckpoint {
+  std::string checkpoint, name;  // name "" when the checkpoint is not held
+  std::optional<int64_t> sequence;
+  std::vector<PatrolCheckIn> checkins;  // that day, in time order; none: missed
+  bool missed() const { return checkins.empty(); }
+};
+// One route on one local day of its estate.
+struct PatrolRound {
+  std::string route, route_name, estate, date;
+  std::vector<RoundCheckpoint> checkpoints;  // by sequence (none last), name, id
+  int64_t checkins = 0;                      // of the route that day
+  int64_t missed = 0;                        // checkpoints with no check-in that day
+};
+// Each route's round on every local day from `from` to `to` (YYYY-MM-DD, inclusive):
+// its checkpoints, who checked in at each and when, and those missed. Routes carry no
+// schedule, so every day of the range counts: a day with no check-in is a round with
+// every checkpoint missed. Routes and checkpoints not archived take part, and archived
+// ones only where they were checked in. By route name, route id, then date; none when
+// a date is not a day or `from` is after `to` (the caller bounds the range).
+std::vector<PatrolRound> patrol_rounds(const Calendar& calendar, const std::string& from,
+                                       const std::string& to);
+
 // ---- Service ----
 
 // A completed work order or a resolved complaint with no return visit yet.
