@@ -122,8 +122,9 @@ TEST_F(ConsoleImportTest, BadRowsAreListedByLineAndNothingIsImported) {
   ConsoleAnswer header =
       upload("?collection=households", "unit,owner,phones\r\nx,y,z\r\n", {mei_.cookie, mei_.csrf});
   ASSERT_EQ(header.status, 400) << header.body;
-  ASSERT_EQ(header.json()["error"]["problems"].size(), 2u) << header.body;
-  for (const Json& problem : header.json()["error"]["problems"]) EXPECT_EQ(problem["line"], 1);
+  const Json problems = header.json()["error"]["problems"];  // kept: json() is a temporary
+  ASSERT_EQ(problems.size(), 2u) << header.body;
+  for (const Json& problem : problems) EXPECT_EQ(problem["line"], 1);
   EXPECT_EQ(households(), before);
 }
 
