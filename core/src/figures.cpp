@@ -728,6 +728,30 @@ std::vector<PatrolRound> patrol_rounds(const Calendar& calendar, const std::stri
   return out;
 }
 
+// ---- Statuses ----
+
+std::vector<StatusCount> status_counts(const Calendar& calendar, const std::string& collection) {
+  const CollectionDef* c = calendar.schema().find(collection);
+  if (c == nullptr) return {};
+  auto status = std::find_if(c->fields.begin(), c->fields.end(),
+                             [](const FieldDef& f) { return f.is_status(); });
+  if (status == c->fields.end()) return {};
+  std::vector<StatusCount> out;
+  for (const std::string& stage : status->choices) out.push_back({stage, 0});
+  std::map<std::string, int64_t> others;
+  for (const Record* r : calendar.records().of(collection)) {
+    const std::string now = text_of(r->fields, status->name.c_str());
+    const int index = status->stage_index(now);
+    if (index >= 0) {
+      ++out[static_cast<size_t>(index)].count;
+    } else {
+      ++others[now];
+    }
+  }
+  for (const auto& [name, count] : others) out.push_back({name, count});
+  return out;
+}
+
 // ---- Service ----
 
 std::vector<AwaitingReturnVisit> awaiting_return_visit(const Calendar& calendar) {

@@ -1,7 +1,7 @@
 // The figures as pure functions over records: local days, the void's own time, a
 // duplicate void, arrears by age, collectors' days around a month's end, return visits
-// closing the loop, late entries counted when they arrive, patrol rounds and the
-// checkpoints they missed.
+// closing the loop, records by status, late entries counted when they arrive, patrol
+// rounds and the checkpoints they missed.
 #include "fieldsync/figures.h"
 
 #include <gtest/gtest.h>
@@ -232,6 +232,29 @@ TEST_F(FiguresTest, ReturnVisitsCloseTheLoopAndFillTheMaintenanceFile) {
   EXPECT_TRUE(file.work_orders[1].return_visits.empty());
   ASSERT_EQ(file.complaints.size(), 1u);
   EXPECT_EQ(file.complaints[0].return_visits[0].id, "r2");
+}
+
+TEST_F(FiguresTest, StatusCountsListEveryStageInLifecycleOrderThenOthers) {
+  add("work_orders", "w1", {{"household", "h1"}, {"status", "completed"}});
+  add("work_orders", "w2", {{"household", "h1"}, {"status", "reported"}});
+  add("work_orders", "w3", {{"household", "h1"}, {"status", "completed"}});
+  add("work_orders", "w4", {{"household", "h1"}, {"status", "lost"}});  // an older schema's
+  add("complaints", "k1", {{"household", "h1"}, {"status", "resolved"}});
+  const auto orders = status_counts(calendar(), "work_orders");
+  std::vector<std::pair<std::string, int64_t>> got;
+  for (const StatusCount& s : orders) got.emplace_back(s.status, s.count);
+  const std::vector<std::pair<std::string, int64_t>> want = {
+      {"reported", 1},       {"dispatched", 0}, {"in_progress", 0}, {"completed", 2},
+      {"return_visited", 0}, {"closed", 0},     {"lost", 1}};
+  EXPECT_EQ(got, want);
+  const auto complaints = status_counts(calendar(), "complaints");
+  ASSERT_EQ(complaints.size(), 5u);
+  EXPECT_EQ(complaints[0].status, "open");
+  EXPECT_EQ(complaints[0].count, 0);
+  EXPECT_EQ(complaints[2].status, "resolved");
+  EXPECT_EQ(complaints[2].count, 1);
+  EXPECT_TRUE(status_counts(calendar(), "payments").empty());  // no status
+  EXPECT_TRUE(status_counts(calendar(), "no_such").empty());
 }
 
 TEST_F(FiguresTest, TheServersTimeWinsAndALateEntryCountsWhenItArrived) {

@@ -285,6 +285,18 @@ struct PatrolRound {
 std::vector<PatrolRound> patrol_rounds(const Calendar& calendar, const std::string& from,
                                        const std::string& to);
 
+// ---- Statuses ----
+
+// How many records of a collection with a status lifecycle (work orders, complaints,
+// findings) stand at each status now: every stage the lifecycle declares, in its
+// order, then any other status a record holds, by name. Empty when `collection` has no
+// status field.
+struct StatusCount {
+  std::string status;
+  int64_t count = 0;
+};
+std::vector<StatusCount> status_counts(const Calendar& calendar, const std::string& collection);
+
 // ---- Service ----
 
 // A completed work order or a resolved complaint with no return visit yet.
