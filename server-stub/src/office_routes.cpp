@@ -178,6 +178,7 @@ HttpResponse SyncService::route_office(const HttpRequest& request, const std::st
     return audit_page(**txn, query_of(request));
   }
   if (auto people = route_office_people(request, path)) return *people;
+  if (auto records = route_office_records(request, path)) return *records;
   if (path == "/v1/office/import") {
     HttpResponse refusal;
     auto session = office_session_of(request, refusal);

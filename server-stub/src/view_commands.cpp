@@ -16,6 +16,7 @@
 #include "fieldsync/server/office_report.h"
 #include "fieldsync/text_values.h"
 #include "fieldsync/time_zone.h"
+#include "record_views.h"
 #include "server_cli.h"
 #include "table_export.h"
 #include "text/text.h"
@@ -26,91 +27,51 @@ namespace {
 constexpr int64_t kDefaultLimit = 100;
 constexpr size_t kCellColumns = 40;
 
-// Which records `list` and `export` take: one field's value (a list field: one of its
-// entries) and a time from which on.
-struct Selection {
-  const FieldDef* where = nullptr;
-  Json value;
-  const FieldDef* time = nullptr;  // the event time, or arrived_at
-  std::string since;               // "YYYY-MM-DD" (the record's local day) or a time
-};
-
-Result<Selection> read_selection(const CollectionDef& c, const Arguments& args) {
-  Selection s;
-  if (auto where = args.value("where")) {
-    const size_t equals = where->find('=');
+// Which records `list` and `export` take: --where field=value (each one must hold),
+// --since a local day or a time, --until a local day (record_views.h, as the console).
+Result<RecordSelection> read_selection(const CollectionDef& c, const Arguments& args) {
+  RecordSelection s;
+  for (const std::string& where : args.values("where")) {
+    const size_t equals = where.find('=');
     if (equals == std::string::npos || equals == 0) {
       return Status::invalid_argument("--where wants field=value, as --where status=open");
     }
-    const std::string name = where->substr(0, equals);
-    s.where = c.field(name);
-    if (s.where == nullptr) {
-      std::vector<std::string> names;
-      for (const FieldDef& f : c.fields) names.push_back(f.name);
-      return Status::invalid_argument("--where: " + c.name + " have no field '" +
-                                      utf8_prefix(name, 60) + "'" + did_you_mean(name, names));
-    }
-    FieldDef entry = *s.where;
-    if (entry.type == FieldType::kReferenceList) entry.type = FieldType::kReference;
-    if (entry.type == FieldType::kTextList) entry.type = FieldType::kText;
-    auto value = parse_field_text(entry, where->substr(equals + 1));
-    if (!value.ok()) return value.status().with_context("--where");
-    s.value = std::move(value).value();
+    auto match = field_match(c, where.substr(0, equals), where.substr(equals + 1));
+    if (!match.ok()) return match.status().with_context("--where");
+    s.where.push_back(std::move(match).value());
   }
   if (auto since = args.value("since")) {
-    s.time = c.event_time() != nullptr ? c.event_time() : c.field("arrived_at");
-    if (s.time == nullptr) {
-      return Status::invalid_argument(c.name +
-                                      " have no time to pick by; --since works on "
-                                      "records of events (payments, fee_visits, ...)");
-    }
-    if (!parse_date(*since).ok() && !parse_timestamp(*since).ok()) {
+    FIELDSYNC_RETURN_IF_ERROR(selects_by_time(c, "--since"));
+    if (auto day = parse_date(*since); day.ok()) {
+      s.from = *day;
+    } else if (auto at = parse_timestamp(*since); at.ok()) {
+      s.since_ms = *at;
+    } else {
       return Status::invalid_argument(
           "--since wants a day (2026-11-28) or a time "
           "(2026-11-28T09:30+08:00), not '" +
           utf8_prefix(*since, 60) + "'");
     }
-    s.since = *since;
+  }
+  if (auto until = args.value("until")) {
+    FIELDSYNC_RETURN_IF_ERROR(selects_by_time(c, "--until"));
+    auto day = parse_date(*until);
+    if (!day.ok()) return day.status().with_context("--until");
+    s.to = *day;
   }
   return s;
 }
 
-Result<bool> selected(ServerTransaction& txn, const CollectionDef& c, const Selection& s,
-                      const Record& record) {
-  if (s.where != nullptr) {
-    const Json& value = record.fields.value(s.where->name, Json());
-    const bool hit = value.is_array()
-                         ? std::find(value.begin(), value.end(), s.value) != value.end()
-                         : value == s.value;
-    if (!hit) return false;
-  }
-  if (s.time != nullptr) {
-    const Json& at = record.fields.value(s.time->name, Json());
-    if (!at.is_number_integer()) return false;
-    int64_t from = 0;
-    if (auto day = parse_date(s.since); day.ok()) {
-      // The record's own local day: an estate's records by its zone.
-      auto zone = zone_of_event(txn, Schema::property_management(), c, record.id, record.fields);
-      if (!zone.ok()) return zone.status();
-      from = zone->start_of_day(*day);
-    } else {
-      from = *parse_timestamp(s.since);
-    }
-    if (at.get<int64_t>() < from) return false;
-  }
-  return true;
-}
-
 // The records of `c` that `s` selects, in id (for events, creation) order, from
 // `offset` on, at most `limit` (0: all); `total` counts every selected record.
-Result<std::vector<Record>> select_records(ServerTransaction& txn, const CollectionDef& c,
-                                           const Selection& s, int64_t offset, int64_t limit,
-                                           int64_t& total) {
+Result<std::vector<Record>> select_records(RecordViews& views, ServerTransaction& txn,
+                                           const CollectionDef& c, const RecordSelection& s,
+                                           int64_t offset, int64_t limit, int64_t& total) {
   std::vector<Record> out;
   total = 0;
   Status failed;
   FIELDSYNC_RETURN_IF_ERROR(txn.for_each_record(c.name, [&](const StoredRecord& r) {
-    auto hit = selected(txn, c, s, r.record);
+    auto hit = views.selected(c, s, r);
     if (!hit.ok()) failed = hit.status();
     if (!hit.ok()) return false;
     if (*hit && total++ >= offset && (limit == 0 || static_cast<int64_t>(out.size()) < limit)) {
@@ -120,21 +81,6 @@ Result<std::vector<Record>> select_records(ServerTransaction& txn, const Collect
   }));
   if (!failed.ok()) return failed;
   return out;
-}
-
-// A value as the office reads it: references by their label, times in `zone`.
-std::string value_text(const Schema& schema, const FieldDef& field, const Json& value,
-                       const TimeZone& zone, const RecordReader& names) {
-  if (field.type == FieldType::kReference) return reference_text(schema, field, value, names);
-  if (field.type == FieldType::kTimestamp && value.is_number_integer()) {
-    return zone.format(value.get<int64_t>());
-  }
-  return format_field_value(field, value);
-}
-
-std::string label_text(ServerTransaction& txn, const CollectionDef& c, const Record& r) {
-  auto label = label_of(Schema::property_management(), c, r.id, r.fields, ServerRecords(txn));
-  return label.ok() ? *label : r.id;
 }
 
 Outcome run_list(CommandContext& context) {
@@ -149,13 +95,14 @@ Outcome run_list(CommandContext& context) {
   auto txn = context.store->begin(false);
   if (!txn.ok()) return txn.status();
   int64_t total = 0;
-  auto records = select_records(**txn, **c, *selection, offset, limit, total);
+  RecordViews views(**txn, Schema::property_management());
+  auto records = select_records(views, **txn, **c, *selection, offset, limit, total);
   if (!records.ok()) return records.status();
   if (context.args.has("json")) {
     Json list = Json::array();
     for (const Record& r : *records) {
       list.push_back({{"id", r.id},
-                      {"label", label_text(**txn, **c, r)},
+                      {"label", views.label(**c, r)},
                       {"bucket", r.bucket},
                       {"fields", r.fields}});
     }
@@ -170,8 +117,6 @@ Outcome run_list(CommandContext& context) {
   }
   auto zone = server_zone(**txn);
   if (!zone.ok()) return zone.status();
-  const Schema& schema = Schema::property_management();
-  const ServerRecords names(**txn);
   std::vector<const FieldDef*> shown;
   for (const FieldDef& f : (*c)->fields) {
     for (const Record& r : *records) {
@@ -191,10 +136,10 @@ Outcome run_list(CommandContext& context) {
   headers.push_back("id");
   std::vector<std::vector<std::string>> rows;
   for (const Record& r : *records) {
-    std::vector<std::string> row = {text::cut_to_width(label_text(**txn, **c, r), kCellColumns)};
+    std::vector<std::string> row = {text::cut_to_width(views.label(**c, r), kCellColumns)};
     for (const FieldDef* f : shown) {
-      row.push_back(text::cut_to_width(
-          value_text(schema, *f, r.fields.value(f->name, Json()), *zone, names), kCellColumns));
+      row.push_back(text::cut_to_width(views.value_text(*f, r.fields.value(f->name, Json()), *zone),
+                                       kCellColumns));
     }
     row.push_back(r.id);
     rows.push_back(std::move(row));
@@ -243,6 +188,7 @@ Outcome run_show(CommandContext& context) {
 
   const Schema& schema = Schema::property_management();
   const CollectionDef* c = *found ? schema.find((*found)->record.collection) : nullptr;
+  RecordViews views(**txn, schema);
   if (context.args.has("json")) {
     Json out = {{"id", *id}};
     if (*found) {
@@ -256,7 +202,7 @@ Outcome run_show(CommandContext& context) {
       }
       out.update({{"collection", r.collection},
                   {"bucket", r.bucket},
-                  {"label", c != nullptr ? label_text(**txn, *c, r) : r.id},
+                  {"label", c != nullptr ? views.label(*c, r) : r.id},
                   {"fields", r.fields},
                   {"set", set}});
     }
@@ -291,17 +237,16 @@ Outcome run_show(CommandContext& context) {
 
   if (*found) {
     const Record& r = (*found)->record;
-    context.out << (c != nullptr ? label_text(**txn, *c, r) : r.id) << "\n";
+    context.out << (c != nullptr ? views.label(*c, r) : r.id) << "\n";
     std::vector<std::vector<std::string>> rows = {
         {"id", r.id, "", ""}, {"collection", r.collection, "", ""}, {"bucket", r.bucket, "", ""}};
-    const ServerRecords names(**txn);
     if (c != nullptr) {
       for (const FieldDef& f : c->fields) {
         const Json& value = r.fields.value(f.name, Json());
         if (value.is_null()) continue;
         const std::string stamp = r.stamps.value(f.name, std::string());
         auto decoded = Stamp::decode(stamp);
-        rows.push_back({f.name, text::cut_to_width(value_text(schema, f, value, *zone, names), 60),
+        rows.push_back({f.name, text::cut_to_width(views.value_text(f, value, *zone), 60),
                         decoded.ok() ? zone->format(decoded->wall_ms) : "",
                         writer_of(**txn, stamp)});
       }
@@ -372,7 +317,8 @@ Outcome run_export(CommandContext& context) {
   auto txn = context.store->begin(false);
   if (!txn.ok()) return txn.status();
   int64_t total = 0;
-  auto records = select_records(**txn, **c, *selection, 0, 0, total);
+  RecordViews views(**txn, Schema::property_management());
+  auto records = select_records(views, **txn, **c, *selection, 0, 0, total);
   if (!records.ok()) return records.status();
   // Written beside the target and renamed over it: a reader never sees half a file.
   const std::string partial = *path + ".partial";
@@ -386,7 +332,7 @@ Outcome run_export(CommandContext& context) {
       out << r.id;
       for (const FieldDef& f : (*c)->fields)
         out << "," << csv_field(csv_cell(f, r.fields.value(f.name, Json())));
-      out << "," << csv_field(label_text(**txn, **c, r)) << "\r\n";
+      out << "," << csv_field(views.label(**c, r)) << "\r\n";
     }
     out.close();
     if (!out) {
@@ -417,13 +363,16 @@ std::vector<CommandDef> view_commands() {
   const std::string collections = collection_names();
   return {
       {"list",
-       "COLLECTION [--where field=value] [--since DAY|TIME] [--limit N] [--offset N] [--json]",
+       "COLLECTION [--where field=value ...] [--since DAY|TIME] [--until DAY] [--limit N] "
+       "[--offset N] [--json]",
        "list the server's records of a collection, named as people name them, 100 at a time; "
-       "--where keeps those with a value (a list field: holding it), --since those from a "
-       "local day or time on; collections: " +
+       "--where keeps those with a value (a list field: holding it; building: those in that "
+       "building), each one given, --since those from a local day or time on, --until those "
+       "up to a local day; collections: " +
            collections,
-       {{"where", true, "FIELD=VALUE"},
+       {{"where", true, "FIELD=VALUE", true},
         {"since", true, "DAY|TIME"},
+        {"until", true, "DAY"},
         {"limit", true, "N"},
         {"offset", true, "N"},
         {"json", false, ""}},
@@ -439,12 +388,14 @@ std::vector<CommandDef> view_commands() {
        run_show,
        "show 0193a6f2-0000-7000-8000-00000000a001"},
       {"export",
-       "COLLECTION --csv FILE [--where field=value] [--since DAY|TIME] [--force]",
+       "COLLECTION --csv FILE [--where field=value ...] [--since DAY|TIME] [--until DAY] "
+       "[--force]",
        "write a collection's records to a CSV file (UTF-8 with a byte-order mark, so a "
        "spreadsheet reads Chinese; the columns `import` reads back, and a label)",
        {{"csv", true, "FILE"},
-        {"where", true, "FIELD=VALUE"},
+        {"where", true, "FIELD=VALUE", true},
         {"since", true, "DAY|TIME"},
+        {"until", true, "DAY"},
         {"force", false, ""}},
        Database::kExisting,
        run_export,

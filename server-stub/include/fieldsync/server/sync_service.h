@@ -101,6 +101,10 @@ class SyncService {
   // devices, enrollment codes); nullopt when `path` is none of its calls.
   std::optional<HttpResponse> route_office_people(const HttpRequest& request,
                                                   const std::string& path);
+  // office_records.cpp: the records of any declared collection, listed and one by one;
+  // nullopt when `path` is none of its calls.
+  std::optional<HttpResponse> route_office_records(const HttpRequest& request,
+                                                   const std::string& path);
   // office_import.cpp: the console's CSV import, for a signed-in session; and whether a
   // Cookie header names a live session of an office manager, the one who imports.
   HttpResponse office_import(const HttpRequest& request, const OfficeSession& session);
