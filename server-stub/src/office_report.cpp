@@ -115,6 +115,19 @@ Result<ServerFigures> load_server_figures(ServerStore& store) {
   return out;
 }
 
+void add_place_labels(const Schema& schema, const RecordReader& records,
+                      const std::vector<AwaitingReturnVisit>& awaiting,
+                      const std::vector<OverdueFinding>& findings, PlaceLabels& labels) {
+  auto name = [&](const char* collection, const std::string& id) {
+    if (!id.empty() && !labels.count(id)) labels[id] = record_text(schema, collection, id, records);
+  };
+  for (const AwaitingReturnVisit& w : awaiting) {
+    name("households", w.household);
+    name("buildings", w.building);
+  }
+  for (const OverdueFinding& f : findings) name("buildings", f.building);
+}
+
 int64_t OfficeReport::promises_broken() const {
   return std::count_if(promises.begin(), promises.end(), [](const auto& p) { return p.broken; });
 }
@@ -183,6 +196,8 @@ Result<OfficeReport> report_figures(const ServerFigures& figures, const Schema& 
   }
   report.findings = finding_figures(calendar, report.as_of);
   report.awaiting_return_visit = awaiting_return_visit(calendar);
+  add_place_labels(schema, figures.records, report.awaiting_return_visit, report.findings.overdue,
+                   report.place_labels);
   report.satisfaction = return_visit_satisfaction(calendar, report.period, report.as_of);
   report.duplicate_voids = duplicate_voids(calendar);
   report.time_notes = time_notes(calendar, report.period, report.as_of);

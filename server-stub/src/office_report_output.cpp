@@ -34,11 +34,20 @@ Json text_or_null(const std::string& text) {
 std::string or_dash(const std::string& text) {
   return text.empty() ? "-" : text;
 }
+// A time with its offset, in the zone named `time_zone`.
+std::string time_text(const std::string& time_zone, int64_t ms) {
+  if (ms <= 0) return "-";
+  auto zone = TimeZone::named(time_zone);
+  return zone.ok() ? zone->format(ms) : format_timestamp(ms);
+}
 // A time with its offset, in the report's zone.
 std::string time_text(const OfficeReport& r, int64_t ms) {
-  if (ms <= 0) return "-";
-  auto zone = TimeZone::named(r.time_zone);
-  return zone.ok() ? zone->format(ms) : format_timestamp(ms);
+  return time_text(r.time_zone, ms);
+}
+// The label of the household or building `id` names, null when it names none.
+Json label_or_null(const PlaceLabels& labels, const std::string& id) {
+  auto it = labels.find(id);
+  return id.empty() ? Json() : Json(it != labels.end() ? it->second : id);
 }
 // A conflict value is stored as JSON text; it reads back as JSON when it parses.
 Json stored_value(const std::string& text) {
@@ -95,6 +104,7 @@ Json findings_json(const OfficeReport& r) {
     list.push_back({{"id", f.id},
                     {"estate", f.estate},
                     {"building", text_or_null(f.building)},
+                    {"building_label", label_or_null(r.place_labels, f.building)},
                     {"category", f.category},
                     {"severity", f.severity},
                     {"deadline", f.deadline},
@@ -108,14 +118,7 @@ Json findings_json(const OfficeReport& r) {
 void add_lifecycle_json(const OfficeReport& r, Json& out) {
   Json orders = Json::array();
   for (const auto& w : r.awaiting_return_visit) {
-    orders.push_back({{"id", w.id},
-                      {"category", w.category},
-                      {"household", text_or_null(w.household)},
-                      {"building", text_or_null(w.building)},
-                      {"area", text_or_null(w.area)},
-                      {"assignee", text_or_null(w.assignee)},
-                      {"collection", w.collection},
-                      {"done_at", w.done_ms > 0 ? Json(time_text(r, w.done_ms)) : Json()}});
+    orders.push_back(awaiting_json(w, r.place_labels, r.time_zone));
   }
   Json conflicts = Json::array();
   for (const auto& c : r.conflicts) {
@@ -204,8 +207,12 @@ void findings_table(const OfficeReport& r, std::ostream& out) {
 void lifecycle_tables(const OfficeReport& r, std::ostream& out) {
   std::vector<std::vector<std::string>> orders, conflicts;
   for (const auto& w : r.awaiting_return_visit) {
+    const Json household = label_or_null(r.place_labels, w.household);
+    const Json building = label_or_null(r.place_labels, w.building);
     const std::string where =
-        !w.household.empty() ? "household " + w.household : "building " + w.building + " " + w.area;
+        !w.household.empty()
+            ? household.get<std::string>()
+            : (building.is_string() ? building.get<std::string>() + " " : "") + w.area;
     orders.push_back({time_text(r, w.done_ms),
                       w.collection == "complaints" ? "complaint" : w.category, or_dash(w.assignee),
                       where, w.id});
@@ -232,8 +239,6 @@ Json checks_json(const OfficeReport& r) {
                     {"households", a.households},
                     {"amount", format_money(a.amount)}});
   }
-  Json scores = Json::array();
-  for (int64_t n : r.satisfaction.by_score) scores.push_back(n);
   Json duplicates = Json::array();
   for (const DuplicateVoid& d : r.duplicate_voids) {
     duplicates.push_back(
@@ -251,10 +256,7 @@ Json checks_json(const OfficeReport& r) {
                      {"counted_at", time_text(r, n.counted_at)}});
   }
   return {{"arrears_by_age", ages},
-          {"return_visits",
-           {{"visits", r.satisfaction.visits},
-            {"average_satisfaction", rate_or_null(r.satisfaction.average())},
-            {"by_score", scores}}},
+          {"return_visits", satisfaction_json(r.satisfaction)},
           {"duplicate_voids", duplicates},
           {"time_notes", notes}};
 }
@@ -312,6 +314,28 @@ void attachments_table(const OfficeReport& r, std::ostream& out) {
 }
 
 }  // namespace
+
+Json awaiting_json(const AwaitingReturnVisit& w, const PlaceLabels& labels,
+                   const std::string& time_zone) {
+  return {{"id", w.id},
+          {"category", w.category},
+          {"household", text_or_null(w.household)},
+          {"household_label", label_or_null(labels, w.household)},
+          {"building", text_or_null(w.building)},
+          {"building_label", label_or_null(labels, w.building)},
+          {"area", text_or_null(w.area)},
+          {"assignee", text_or_null(w.assignee)},
+          {"collection", w.collection},
+          {"done_at", w.done_ms > 0 ? Json(time_text(time_zone, w.done_ms)) : Json()}};
+}
+
+Json satisfaction_json(const Satisfaction& s) {
+  Json scores = Json::array();
+  for (int64_t n : s.by_score) scores.push_back(n);
+  return {{"visits", s.visits},
+          {"average_satisfaction", rate_or_null(s.average())},
+          {"by_score", scores}};
+}
 
 std::string format_table(const std::vector<std::string>& headers,
                          const std::vector<std::vector<std::string>>& rows,

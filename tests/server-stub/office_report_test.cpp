@@ -320,7 +320,13 @@ TEST_F(OfficeReportTest, JsonAndTableShowTheSameFigures) {
   EXPECT_EQ(j["promises"]["broken"], 1);
   EXPECT_EQ(j["promises"]["list"][0]["promise_amount"], "80.00");
   EXPECT_EQ(j["findings"]["overdue"], 1) << j["findings"].dump();
-  EXPECT_EQ(j["work_orders_awaiting_return_visit"].size(), 1u);
+  ASSERT_EQ(j["work_orders_awaiting_return_visit"].size(), 1u);
+  // Households and buildings are named by their labels beside their ids.
+  const Json& awaiting = j["work_orders_awaiting_return_visit"][0];
+  EXPECT_EQ(awaiting["household"], world_.household_a);
+  EXPECT_EQ(awaiting["household_label"], "Block A · A-101 · Wang");
+  EXPECT_EQ(awaiting["building_label"], nullptr);
+  EXPECT_EQ(j["findings"]["overdue_list"][0]["building_label"], nullptr);  // an estate's
   EXPECT_EQ(j["open_conflicts"][0]["winner_value"], Json({"333"}));
 
   const std::string table = to_table(r);
@@ -329,6 +335,7 @@ TEST_F(OfficeReportTest, JsonAndTableShowTheSameFigures) {
   EXPECT_NE(table.find("36.0%"), std::string::npos);
   EXPECT_NE(table.find("broken"), std::string::npos);
   EXPECT_NE(table.find(completed_), std::string::npos);
+  EXPECT_NE(table.find("Block A · A-101 · Wang"), std::string::npos);
   EXPECT_NE(table.find("phones"), std::string::npos);
 }
 

@@ -51,6 +51,25 @@ struct WaitingAttachment {
   int64_t attached_ms = 0;
 };
 
+// How people name the households and buildings a figure refers to by id (their labels,
+// record_text: "Block A · 2-102 · Zhao Min"), by id. The report and the console's pages
+// show a label beside each id, never the id alone.
+using PlaceLabels = std::map<std::string, std::string>;
+// Adds to `labels` those of the households and buildings that `awaiting` and `findings`
+// name; an id `records` does not hold is named by itself.
+void add_place_labels(const Schema& schema, const RecordReader& records,
+                      const std::vector<AwaitingReturnVisit>& awaiting,
+                      const std::vector<OverdueFinding>& findings, PlaceLabels& labels);
+// A repair or complaint awaiting its return visit as the report and the console give it:
+// {"id", "collection", "category", "household", "household_label", "building",
+// "building_label", "area", "assignee", "done_at"} (null for what it has not; done_at
+// written in the zone named `time_zone`).
+Json awaiting_json(const AwaitingReturnVisit& awaiting, const PlaceLabels& labels,
+                   const std::string& time_zone);
+// Return visits and their satisfaction as the report and the console give them:
+// {"visits", "average_satisfaction" (null when none), "by_score": [n1, ..., n5]}.
+Json satisfaction_json(const Satisfaction& satisfaction);
+
 struct OfficeReport {
   std::string period;     // YYYY-MM
   std::string as_of;      // YYYY-MM-DD
@@ -65,6 +84,8 @@ struct OfficeReport {
   FindingFigures findings;
   std::vector<AwaitingReturnVisit> awaiting_return_visit;  // by completion time
   Satisfaction satisfaction;                               // return visits of the period
+  // The labels of the households and buildings the findings and repairs above name.
+  PlaceLabels place_labels;
   std::vector<DuplicateVoid> duplicate_voids;
   std::vector<TimeNote> time_notes;     // late entries and unexplained times, by arrival
   std::vector<OpenConflict> conflicts;  // by detection time
