@@ -179,6 +179,7 @@ HttpResponse SyncService::route_office(const HttpRequest& request, const std::st
   }
   if (auto people = route_office_people(request, path)) return *people;
   if (auto records = route_office_records(request, path)) return *records;
+  if (auto repairs = route_office_repairs(request, path)) return *repairs;
   if (path == "/v1/office/import") {
     HttpResponse refusal;
     auto session = office_session_of(request, refusal);

@@ -105,6 +105,11 @@ class SyncService {
   // nullopt when `path` is none of its calls.
   std::optional<HttpResponse> route_office_records(const HttpRequest& request,
                                                    const std::string& path);
+  // office_repairs.cpp: the page Repairs and complaints (by status, awaiting a return
+  // visit, satisfaction) and a household's maintenance file; nullopt when `path` is none
+  // of its calls.
+  std::optional<HttpResponse> route_office_repairs(const HttpRequest& request,
+                                                   const std::string& path);
   // office_import.cpp: the console's CSV import, for a signed-in session; and whether a
   // Cookie header names a live session of an office manager, the one who imports.
   HttpResponse office_import(const HttpRequest& request, const OfficeSession& session);
