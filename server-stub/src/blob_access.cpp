@@ -51,6 +51,17 @@ Result<Author> author_of(ServerTransaction& txn, const StoredRecord& stored) {
   return Author{true, std::string()};
 }
 
+Result<bool> vouched_for(ServerTransaction& txn, BlobStore& blobs, const StoredRecord& attachment) {
+  auto author = author_of(txn, attachment);
+  if (!author.ok()) return author.status();
+  if (author->office) return true;
+  const Json& sha256 = attachment.record.fields.value("sha256", Json());
+  if (author->device_id.empty() || !sha256.is_string()) return false;
+  auto holders = holders_of(txn, blobs, sha256.get<std::string>());
+  if (!holders.ok()) return holders.status();
+  return holders->count(author->device_id) > 0;
+}
+
 Result<std::set<std::string>> proven_attachments(BlobStore& blobs,
                                                  const std::vector<WireChange>& changes) {
   std::set<std::string> proven;

@@ -36,6 +36,11 @@ struct Author {
 // the office.
 Result<Author> author_of(ServerTransaction& txn, const StoredRecord& stored);
 
+// Whether the writer of the attachment record `attachment` vouches for its bytes: it is
+// the office, or a device that has shown it holds them (holders_of). Only then may the
+// record's readers, phones or the office, be given the bytes.
+Result<bool> vouched_for(ServerTransaction& txn, BlobStore& blobs, const StoredRecord& attachment);
+
 // What the attachment records naming one blob let one device do with it.
 struct BlobNaming {
   std::set<int64_t> sizes;     // given by the records it may touch: in its scope, or its own

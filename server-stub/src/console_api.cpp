@@ -128,6 +128,15 @@ Result<int64_t> number_param(const std::map<std::string, std::string>& params,
   return std::stoll(text);
 }
 
+Result<std::string> date_param(const std::map<std::string, std::string>& params,
+                               const std::string& name) {
+  const std::string text = param(params, name);
+  if (text.empty()) return text;
+  auto day = parse_date(text);
+  if (!day.ok()) return day.status().with_context(name);
+  return format_date(*day);
+}
+
 std::string cursor_of(const Json& key) {
   static const char kHex[] = "0123456789abcdef";
   std::string out;

@@ -44,6 +44,10 @@ std::string param(const std::map<std::string, std::string>& params, const std::s
 // A whole number from `low` to `high`, or `fallback` when the parameter is absent.
 Result<int64_t> number_param(const std::map<std::string, std::string>& params,
                              const std::string& name, int64_t low, int64_t high, int64_t fallback);
+// A day, YYYY-MM-DD, as written back (format_date); "" when the parameter is absent;
+// invalid_argument naming the parameter when it is no day.
+Result<std::string> date_param(const std::map<std::string, std::string>& params,
+                               const std::string& name);
 
 // The paging contract: ?limit=1..500 (default 100) and ?cursor=C, answered with
 // {"items", "total", "next_cursor"}. A cursor is the sort key of a page's last item, as

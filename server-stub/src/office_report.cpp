@@ -65,13 +65,12 @@ Result<std::vector<WaitingAttachment>> waiting_attachments(ServerStore& store, B
                         int_of(x, "attached_at")};
     auto author = author_of(**txn, r);
     auto held = blobs.holding(a.sha256, author.ok() ? author->device_id : std::string());
-    auto holders = holders_of(**txn, blobs, a.sha256);
-    if (!held.ok() || !author.ok() || !holders.ok()) {
-      failed = !held.ok() ? held.status() : !author.ok() ? author.status() : holders.status();
+    auto vouched = vouched_for(**txn, blobs, r);
+    if (!held.ok() || !author.ok() || !vouched.ok()) {
+      failed = !held.ok() ? held.status() : !author.ok() ? author.status() : vouched.status();
       return false;
     }
-    const bool vouched = author->office || holders->count(author->device_id) > 0;
-    if (held->complete && vouched) return true;
+    if (held->complete && *vouched) return true;
     a.received = held->complete ? 0 : held->received;  // of its writer's own upload
     missing.push_back(std::move(a));
     return true;

@@ -178,6 +178,8 @@ HttpResponse SyncService::route_office(const HttpRequest& request, const std::st
     return audit_page(**txn, query_of(request));
   }
   if (auto people = route_office_people(request, path)) return *people;
+  if (auto patrol = route_office_patrol(request, path)) return *patrol;
+  if (auto attachment = route_office_attachments(request, path)) return *attachment;
   if (auto records = route_office_records(request, path)) return *records;
   if (auto repairs = route_office_repairs(request, path)) return *repairs;
   if (path == "/v1/office/import") {

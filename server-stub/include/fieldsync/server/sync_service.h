@@ -110,6 +110,13 @@ class SyncService {
   // of its calls.
   std::optional<HttpResponse> route_office_repairs(const HttpRequest& request,
                                                    const std::string& path);
+  // office_patrol.cpp: the page Patrol (rounds per route and day, the checkpoints
+  // missed, findings overdue); office_attachments.cpp: an attachment's bytes. Each
+  // nullopt when `path` is none of its calls.
+  std::optional<HttpResponse> route_office_patrol(const HttpRequest& request,
+                                                  const std::string& path);
+  std::optional<HttpResponse> route_office_attachments(const HttpRequest& request,
+                                                       const std::string& path);
   // office_import.cpp: the console's CSV import, for a signed-in session; and whether a
   // Cookie header names a live session of an office manager, the one who imports.
   HttpResponse office_import(const HttpRequest& request, const OfficeSession& session);
