@@ -9,6 +9,7 @@ import {ConflictsPage} from '/console/conflicts.js';
 import {chosenLanguage, text} from '/console/i18n.js';
 import {ImportPage} from '/console/import.js';
 import {showCounts} from '/console/nav_counts.js';
+import {PatrolPage} from '/console/patrol.js';
 import {PeoplePage} from '/console/people.js';
 import {RefusedPage} from '/console/refused.js';
 import {TodayPage} from '/console/today.js';
@@ -34,6 +35,7 @@ const pages = {
   today: new TodayPage($('page-today'), host),
   arrears: new ArrearsPage($('page-arrears'), host),
   worklist: new WorklistPage($('page-worklist'), host),
+  patrol: new PatrolPage($('page-patrol'), host),
   conflicts: new ConflictsPage($('page-conflicts'), host),
   refused: new RefusedPage($('page-refused'), host),
   people: new PeoplePage($('page-people'), host),
