@@ -6,6 +6,7 @@
 import {call} from '/console/api.js';
 import {ArrearsPage} from '/console/arrears.js';
 import {ConflictsPage} from '/console/conflicts.js';
+import {FieldworkPage} from '/console/fieldwork.js';
 import {chosenLanguage, text} from '/console/i18n.js';
 import {ImportPage} from '/console/import.js';
 import {showCounts} from '/console/nav_counts.js';
@@ -35,6 +36,7 @@ const pages = {
   today: new TodayPage($('page-today'), host),
   arrears: new ArrearsPage($('page-arrears'), host),
   worklist: new WorklistPage($('page-worklist'), host),
+  fieldwork: new FieldworkPage($('page-fieldwork'), host),
   patrol: new PatrolPage($('page-patrol'), host),
   conflicts: new ConflictsPage($('page-conflicts'), host),
   refused: new RefusedPage($('page-refused'), host),

@@ -46,3 +46,11 @@ export function monthsOverdue(lang, months) {
 export function ageText(lang, years) {
   return text(lang, Number(years) === 1 ? 'age.more_than_one' : 'age.more_than', {years});
 }
+
+// A time the server wrote in the estate's zone ("2026-11-28T09:35:00+08:00") as people
+// read it there: "2026-11-28 09:35". The server chose the zone; nothing is converted.
+export function localTime(iso) {
+  if (!iso) return kNone;
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(String(iso));
+  return match ? `${match[1]} ${match[2]}` : String(iso);
+}
