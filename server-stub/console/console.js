@@ -1,18 +1,21 @@
 // The office console's page script: sign-in, the language, and the pages after sign-in
 // (Today, Arrears, the door-by-door worklist, Conflicts, Refused changes, Devices and
-// people), one per hash route (#/today, the default, #/arrears, #/worklist, #/conflicts,
-// #/refused, #/people). Every value from the server is put in the page as text
+// people, Repairs and complaints, a household's maintenance file), one per hash route
+// (#/today, the default, #/arrears, #/worklist, #/conflicts, #/refused, #/people,
+// #/repairs, #/household). Every value from the server is put in the page as text
 // (textContent, dom.js), never as markup: names and notes are typed by people.
 import {call} from '/console/api.js';
 import {ArrearsPage} from '/console/arrears.js';
 import {ConflictsPage} from '/console/conflicts.js';
 import {FieldworkPage} from '/console/fieldwork.js';
+import {HouseholdFilePage} from '/console/household_file.js';
 import {chosenLanguage, text} from '/console/i18n.js';
 import {ImportPage} from '/console/import.js';
 import {showCounts} from '/console/nav_counts.js';
 import {PatrolPage} from '/console/patrol.js';
 import {PeoplePage} from '/console/people.js';
 import {RefusedPage} from '/console/refused.js';
+import {RepairsPage} from '/console/repairs.js';
 import {TodayPage} from '/console/today.js';
 import {WorklistPage} from '/console/worklist.js';
 
@@ -42,6 +45,8 @@ const pages = {
   refused: new RefusedPage($('page-refused'), host),
   people: new PeoplePage($('page-people'), host),
   import: new ImportPage($('page-import'), host),
+  repairs: new RepairsPage($('page-repairs'), host),
+  household: new HouseholdFilePage($('page-household'), host),
 };
 
 // The page and parameters of the hash: #/arrears?more_than_years=1 is arrears, {more_than_years: 1}.
@@ -73,8 +78,9 @@ function renderPages() {
     page.container.hidden = session === null || pageName !== name;
   }
   for (const link of document.querySelectorAll('#nav a')) {
-    const current =
-        link.dataset.route === name || (name === 'worklist' && link.dataset.route === 'arrears');
+    const current = link.dataset.route === name ||
+        (name === 'worklist' && link.dataset.route === 'arrears') ||
+        (name === 'household' && link.dataset.route === 'repairs');
     if (current) {
       link.setAttribute('aria-current', 'page');
     } else {

@@ -7,6 +7,7 @@ import {el, table} from '/console/dom.js';
 import {ageText, choice, count, kNone, money, rate} from '/console/format.js';
 import {text, textParts} from '/console/i18n.js';
 import {figure, Page, section} from '/console/page.js';
+import {awaitingTable} from '/console/repairs.js';
 
 export class TodayPage extends Page {
   titleKey = 'today.title';
@@ -211,43 +212,25 @@ function findings(lang, r) {
           table(
               [
                 text(lang, 'finding.deadline'), text(lang, 'finding.severity'),
-                text(lang, 'finding.category'), text(lang, 'finding.status'),
-                text(lang, 'finding.assignee')
+                text(lang, 'finding.category'), text(lang, 'finding.building'),
+                text(lang, 'finding.status'), text(lang, 'finding.assignee')
               ],
-              f.overdue_list.map((o) => ({
-                                   attributes: {dataset: {finding: o.id}},
-                                   cells: [
-                                     o.deadline, choice(lang, 'severity', o.severity),
-                                     choice(lang, 'finding_category', o.category),
-                                     choice(lang, 'finding_status', o.status), o.assignee || kNone
-                                   ],
-                                 })),
+              f.overdue_list.map(
+                  (o) => ({
+                    attributes: {dataset: {finding: o.id}},
+                    cells: [
+                      o.deadline, choice(lang, 'severity', o.severity),
+                      choice(lang, 'finding_category', o.category), o.building_label || kNone,
+                      choice(lang, 'finding_status', o.status), o.assignee || kNone
+                    ],
+                  })),
               {attributes: {id: 'findings-overdue-table'}}));
 }
 
 function repairs(lang, r) {
-  const list = r.work_orders_awaiting_return_visit;
-  const where = (w) => w.household ? text(lang, 'repair.household', {id: w.household}) :
-                                     [w.building, w.area].filter((x) => x).join(' · ') || kNone;
   return section(
       text(lang, 'today.awaiting_return'),
-      list.length === 0 ? el('p', {}, text(lang, 'today.none')) :
-                          table(
-                              [
-                                text(lang, 'repair.done_at'), text(lang, 'repair.kind'),
-                                text(lang, 'repair.assignee'), text(lang, 'repair.where')
-                              ],
-                              list.map((w) => ({
-                                         attributes: {dataset: {record: w.id}},
-                                         cells: [
-                                           w.done_at || kNone,
-                                           w.collection === 'complaints' ?
-                                               text(lang, 'repair.complaint') :
-                                               choice(lang, 'repair_category', w.category),
-                                           w.assignee || kNone, where(w)
-                                         ],
-                                       })),
-                              {attributes: {id: 'repairs-table'}}));
+      awaitingTable(lang, r.work_orders_awaiting_return_visit, 'repairs-table'));
 }
 
 // Refused changes and conflicts: the office's to settle.

@@ -1,8 +1,9 @@
 // The console's Today page in a real Chromium, against a world made with the real
 // command lines (office_world.mjs): every figure it shows is the one of
 // `fieldsync-server report --json` for the same period and day, in Chinese and, after
-// the language switch, in English; each collector's charts draw their days; an owner
-// named as markup is shown as text.
+// the language switch, in English; each collector's charts draw their days; repairs and
+// findings name households and buildings by label; an owner named as markup is shown as
+// text.
 import assert from 'node:assert/strict';
 
 import {browserTest} from './harness.mjs';
@@ -110,6 +111,14 @@ async function assertFiguresAre(page, report) {
   const owners = await page.$$eval(
       '#promises-table tbody tr td:nth-child(3)', (list) => list.map((e) => e.textContent));
   assert.deepEqual(owners, report.promises.list.map((p) => p.owner_name || '–'));
+
+  // Repairs and findings name households and buildings by their labels, not their ids.
+  const places = await page.$$eval(
+      '#repairs-table tbody tr td:nth-child(4)', (list) => list.map((e) => e.textContent));
+  assert.deepEqual(places, report.work_orders_awaiting_return_visit.map((w) => w.household_label));
+  const buildings = await page.$$eval(
+      '#findings-overdue-table tbody tr td:nth-child(4)', (list) => list.map((e) => e.textContent));
+  assert.deepEqual(buildings, report.findings.overdue_list.map((f) => f.building_label));
 }
 
 async function textOf(page, selector) { return page.$eval(selector, (e) => e.textContent.trim()); }
@@ -125,6 +134,9 @@ browserTest(async (t) => {
   assert.equal(report.open_conflicts.length, 1);
   assert.equal(report.findings.overdue, 1);
   assert.equal(report.work_orders_awaiting_return_visit.length, 1);
+  assert.equal(
+      report.work_orders_awaiting_return_visit[0].household_label, 'Block B · 2-102 · Zhao Min');
+  assert.equal(report.findings.overdue_list[0].building_label, 'Block A');
   assert.deepEqual(report.collectors.map((c) => c.collector), ['ann', 'bob']);
   assert.ok(report.promises.list.some((p) => p.owner_name === kHostileOwner));
 
