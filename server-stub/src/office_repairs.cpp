@@ -83,16 +83,6 @@ Json status_json(const std::vector<StatusCount>& counts) {
   return out;
 }
 
-// `text` as a day ("" stays ""), or invalid_argument naming `name`.
-Result<std::string> day_param(const std::map<std::string, std::string>& params,
-                              const std::string& name) {
-  const std::string text = param(params, name);
-  if (text.empty()) return text;
-  auto day = parse_date(text);
-  if (!day.ok()) return day.status().with_context(name);
-  return format_date(*day);
-}
-
 std::string text_of(const Record& r, const char* field) {
   auto it = r.fields.find(field);
   return it != r.fields.end() && it->is_string() ? it->get<std::string>() : std::string();
@@ -223,7 +213,7 @@ std::optional<HttpResponse> SyncService::route_office_repairs(const HttpRequest&
     if (!status.ok()) return console_error(status);
     return console_json(200, answer);
   }
-  auto as_of = day_param(*params, "as_of");
+  auto as_of = date_param(*params, "as_of");
   if (!as_of.ok()) return console_error(as_of.status());
   std::string period = param(*params, "period");
   if (!period.empty()) {
