@@ -4,6 +4,7 @@
 // (#/today, the default, #/arrears, #/worklist, #/conflicts, #/refused, #/people,
 // #/repairs, #/household). Every value from the server is put in the page as text
 // (textContent, dom.js), never as markup: names and notes are typed by people.
+import {AccessPage} from '/console/access.js';
 import {call} from '/console/api.js';
 import {ArrearsPage} from '/console/arrears.js';
 import {ConflictsPage} from '/console/conflicts.js';
@@ -45,6 +46,7 @@ const pages = {
   refused: new RefusedPage($('page-refused'), host),
   people: new PeoplePage($('page-people'), host),
   import: new ImportPage($('page-import'), host),
+  access: new AccessPage($('page-access'), host),
   repairs: new RepairsPage($('page-repairs'), host),
   household: new HouseholdFilePage($('page-household'), host),
 };
@@ -70,6 +72,32 @@ function render() {
       text(lang, 'whoami', {user: session.user, role: text(lang, `role.${session.role}`)}) :
       '';
   renderPages();
+  followChanges();
+}
+
+// While signed in, the server's event stream (GET /v1/office/events) says when something
+// was written: the counts beside the navigation and a live page (Today) load again, a
+// second after the first change of a burst (one update for all of them). The browser
+// opens the stream again by itself when it drops.
+let changes = null;
+let changeTimer = null;
+function followChanges() {
+  if (session === null) {
+    changes?.close();
+    changes = null;
+    return;
+  }
+  if (changes !== null) return;
+  changes = new EventSource('/v1/office/events');
+  changes.addEventListener('change', () => {
+    if (changeTimer !== null) return;  // one update covers the changes of its second
+    changeTimer = setTimeout(() => {
+      changeTimer = null;
+      showCounts();
+      const page = pages[route().name];
+      if (page.live) page.refresh();
+    }, 1000);
+  });
 }
 
 function renderPages() {

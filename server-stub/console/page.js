@@ -29,6 +29,7 @@ export class Page {
     this.container.dataset.state = 'loading';
     this.render();
     const loader = typeof pathOrLoader === 'string' ? () => load(pathOrLoader) : pathOrLoader;
+    this.loader = loader;
     const result = await loader();
     if (generation !== this.generation) return null;
     if (result.status === 401) {
@@ -41,7 +42,21 @@ export class Page {
     return this.data;
   }
 
-  // A write with the session's CSRF token: resolves with {answer} on 200, otherwise with
+  // Loads what the page shows again and draws it when it comes, showing what it holds
+  // meanwhile: a live update, after the server said something changed (console.js). A
+  // page that is loading, an answer that comes after a later show(), and a failed one
+  // change nothing. Each update counts in data-updates.
+  async refresh() {
+    if (!this.loader || !this.data) return;
+    const generation = this.generation;
+    const result = await this.loader();
+    if (generation !== this.generation || result.status !== 200 || !result.data) return;
+    this.data = result.data;
+    this.render();
+    this.container.dataset.updates = String(Number(this.container.dataset.updates ?? 0) + 1);
+  }
+
+  // A write with the session's CSRF token: resolves with {answer} on 2xx, otherwise with
   // {error, problems} (the server's message, or the status when it sent none, and the
   // problems its error lists, [] when none); when the session has ended the console signs
   // out and it resolves with {signedOut: true}. With `contentType`, `body` is sent as it
@@ -57,7 +72,7 @@ export class Page {
       this.host.signedOut();
       return {signedOut: true};
     }
-    if (result.status !== 200) {
+    if (result.status < 200 || result.status > 299) {
       const error = result.answer?.error;
       return {error: error?.message ?? `HTTP ${result.status}`, problems: error?.problems ?? []};
     }

@@ -10,6 +10,8 @@ import {figure, Page, section} from '/console/page.js';
 import {awaitingTable} from '/console/repairs.js';
 
 export class TodayPage extends Page {
+  // Drawn again when phones sync or the office changes something (console.js).
+  live = true;
   titleKey = 'today.title';
 
   show(params) {

@@ -73,8 +73,42 @@ bool same_secret(const std::string& a, const std::string& b) {
   return diff == 0;
 }
 
-bool carries_csrf_token(const HttpRequest& request, const std::string& session_csrf) {
-  return same_secret(header_value(request.headers, "X-CSRF-Token"), session_csrf);
+bool carries_csrf_token(const HttpRequest& request, const std::string& expected) {
+  return same_secret(header_value(request.headers, "X-CSRF-Token"), expected);
+}
+
+bool carries_csrf_token(const HttpRequest& request, const OfficeSession& session) {
+  return !session.api_token_id.empty() || carries_csrf_token(request, session.csrf);
+}
+
+Result<std::map<std::string, std::string>> body_fields(const std::string& body,
+                                                       const std::vector<std::string>& names,
+                                                       size_t max_bytes) {
+  std::string shape;
+  for (const std::string& n : names)
+    shape += (shape.empty() ? "" : ", ") + ("\"" + n + "\": \"...\"");
+  shape = "{" + shape + "}";
+  const Json json = Json::parse(body, nullptr, false);
+  if (!json.is_object()) return Status::invalid_argument("the body must be a JSON object " + shape);
+  for (const auto& [key, value] : json.items()) {
+    if (std::find(names.begin(), names.end(), key) == names.end()) {
+      return Status::invalid_argument("unknown field '" + utf8_prefix(key, 40) +
+                                      "': this call takes " + shape);
+    }
+  }
+  std::map<std::string, std::string> out;
+  for (const std::string& name : names) {
+    auto it = json.find(name);
+    if (it == json.end()) return Status::invalid_argument("'" + name + "' is missing: " + shape);
+    if (!it->is_string()) return Status::invalid_argument("'" + name + "' must be a string");
+    const std::string value = it->get<std::string>();
+    if (value.empty() || value.size() > max_bytes) {
+      return Status::invalid_argument("'" + name + "' must have 1 to " + std::to_string(max_bytes) +
+                                      " bytes");
+    }
+    out[name] = value;
+  }
+  return out;
 }
 
 std::string query_of(const HttpRequest& request) {

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "fieldsync/error_code.h"
 #include "fieldsync/http_transport.h"
@@ -30,8 +31,18 @@ Result<bool> manages_office(ServerStore& store, const Schema& schema, const std:
 
 // Whether two secrets are equal, in time that does not depend on where they differ.
 bool same_secret(const std::string& a, const std::string& b);
-// Whether a state-changing request carries the session's CSRF token (X-CSRF-Token).
-bool carries_csrf_token(const HttpRequest& request, const std::string& session_csrf);
+// Whether a state-changing request carries the CSRF token `expected` (X-CSRF-Token).
+bool carries_csrf_token(const HttpRequest& request, const std::string& expected);
+// Whether a state-changing request of `session` may go on: a browser's carries its
+// session's CSRF token; a script's API token is sent by the script alone, never by a
+// browser on another site's behalf, so it needs none.
+bool carries_csrf_token(const HttpRequest& request, const OfficeSession& session);
+
+// The string fields of a JSON object body: exactly `names`, each a string of 1 to
+// `max_bytes` bytes; otherwise invalid_argument saying what is wrong and the shape.
+Result<std::map<std::string, std::string>> body_fields(const std::string& body,
+                                                       const std::vector<std::string>& names,
+                                                       size_t max_bytes = 200);
 
 // The query string of a request's path ("" when none).
 std::string query_of(const HttpRequest& request);

@@ -63,6 +63,16 @@ constexpr auto kLingerTime = std::chrono::seconds(5);
 constexpr size_t kLingerBytes = 9 * 1024 * 1024;
 // Room for unparsed bytes beyond the headers' limit (see Connection::buffer_).
 constexpr size_t kUnparsedBytes = 64 * 1024;
+// Event streams (GET /v1/office/events): how often one looks for changes, how often it
+// sends a comment when there were none (so a gone peer or a proxy's idle cut shows
+// itself), how long one lasts before the browser is made to ask again (showing its
+// session again: a signed-out or deactivated user's stream ends within this), and how
+// many may be open, in all and from one address: each holds a connection.
+constexpr auto kEventTick = std::chrono::seconds(1);
+constexpr int kEventHeartbeatTicks = 15;
+constexpr int kEventStreamTicks = 10 * 60;
+constexpr size_t kMaxEventStreams = 64;
+constexpr size_t kMaxEventStreamsPerAddress = 8;
 
 std::string bearer_token(std::string_view value) {
   constexpr std::string_view scheme = "bearer ";
@@ -229,6 +239,24 @@ class FrontState {
     if (--connections_by_address_[address] == 0) connections_by_address_.erase(address);
   }
 
+  // Event streams: false when a new one is over a limit.
+  bool event_stream_opened(const std::string& address) {
+    std::lock_guard lock(mutex_);
+    size_t& of_address = event_streams_by_address_[address];
+    if (event_streams_ >= kMaxEventStreams || of_address >= kMaxEventStreamsPerAddress) {
+      if (of_address == 0) event_streams_by_address_.erase(address);
+      return false;
+    }
+    ++event_streams_;
+    ++of_address;
+    return true;
+  }
+  void event_stream_closed(const std::string& address) {
+    std::lock_guard lock(mutex_);
+    --event_streams_;
+    if (--event_streams_by_address_[address] == 0) event_streams_by_address_.erase(address);
+  }
+
   // Requests read whose answer is not yet written.
   void request_started() {
     std::lock_guard lock(mutex_);
@@ -312,8 +340,8 @@ class FrontState {
   std::deque<Job> device_jobs_, anonymous_jobs_;
   bool queue_closed_ = false;
   std::atomic<bool> refusing_{false};
-  size_t connections_ = 0;
-  std::map<std::string, size_t> connections_by_address_;
+  size_t connections_ = 0, event_streams_ = 0;
+  std::map<std::string, size_t> connections_by_address_, event_streams_by_address_;
   int64_t unanswered_ = 0;
 };
 
@@ -353,6 +381,7 @@ class Connection final : public std::enable_shared_from_this<Connection<Stream>>
 
   ~Connection() {
     if (awaiting_answer_) state_->request_answered();
+    if (streaming_) state_->event_stream_closed(client_);
     state_->connection_closed(peer_);
   }
 
@@ -427,6 +456,7 @@ class Connection final : public std::enable_shared_from_this<Connection<Stream>>
     request_.method = std::string(head.method_string());
     request_.path = std::string(head.target());
     request_.peer_address = *client;
+    client_ = *client;
     request_.tls = kTls;
     const auto authorization = head[http::field::authorization];
     request_.bearer_token = bearer_token({authorization.data(), authorization.size()});
@@ -530,6 +560,11 @@ class Connection final : public std::enable_shared_from_this<Connection<Stream>>
   }
 
   void answer(HttpResponse r) {
+    if constexpr (!std::is_same_v<Stream, MemoryStream>) {  // in memory: answered whole
+      if (r.status == 200 && r.content_type == kEventStreamType && !head_request_) {
+        return open_event_stream(std::move(r));
+      }
+    }
     auto out = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(r.status), 11);
     out->set(http::field::server, "fieldsync");
@@ -557,6 +592,75 @@ class Connection final : public std::enable_shared_from_this<Connection<Stream>>
     if (ec) return close_now();
     if (!keep_alive) return close_gracefully();
     read_header();
+  }
+
+  // A stream of server-sent events: the header with no length (the stream ends when the
+  // connection does), the answer's body, then "event: change" when the service's
+  // changes() has grown since the last one, a comment line after kEventHeartbeatTicks
+  // quiet ticks, until a write fails (the client is gone or too slow), the server stops,
+  // or kEventStreamTicks have passed.
+  void open_event_stream(HttpResponse r) {
+    if (!state_->event_stream_opened(client_)) {
+      return answer_and_close(
+          busy("too many open event streams; the page updates when it is loaded again"));
+    }
+    streaming_ = true;
+    seen_changes_ = state_->service.changes();
+    auto head = std::make_shared<http::response<http::empty_body>>(http::status::ok, 11);
+    head->set(http::field::server, "fieldsync");
+    head->set(http::field::content_type, r.content_type);
+    for (const auto& [name, value] : r.headers) head->insert(name, value);
+    head->keep_alive(false);
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*head);
+    expire_after(stream_, state_->options.write_timeout);
+    http::async_write_header(stream_, *serializer,
+                             [self = this->shared_from_this(), head, serializer,
+                              first = std::move(r.body)](beast::error_code ec, size_t) mutable {
+                               self->awaiting_answer_ = false;
+                               self->state_->request_answered();
+                               if (ec) return self->end_event_stream();
+                               self->ticker_.emplace(self->stream_.get_executor());
+                               self->send_event(std::move(first));
+                               self->tick();
+                             });
+  }
+
+  void tick() {
+    ticker_->expires_after(kEventTick);
+    ticker_->async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (ec || self->stream_ended_) return;
+      if (self->state_->refusing() || ++self->ticks_ >= kEventStreamTicks) {
+        return self->end_event_stream();
+      }
+      const int64_t changes = self->state_->service.changes();
+      if (changes != self->seen_changes_ && !self->event_writing_) {
+        self->seen_changes_ = changes;
+        self->quiet_ticks_ = 0;
+        self->send_event("event: change\ndata: " + std::to_string(changes) + "\n\n");
+      } else if (++self->quiet_ticks_ >= kEventHeartbeatTicks && !self->event_writing_) {
+        self->quiet_ticks_ = 0;
+        self->send_event(":\n\n");
+      }
+      self->tick();
+    });
+  }
+
+  void send_event(std::string text) {
+    event_writing_ = true;
+    auto out = std::make_shared<std::string>(std::move(text));
+    expire_after(stream_, state_->options.write_timeout);
+    net::async_write(stream_, net::buffer(*out),
+                     [self = this->shared_from_this(), out](beast::error_code ec, size_t) {
+                       self->event_writing_ = false;
+                       if (ec) self->end_event_stream();
+                     });
+  }
+
+  void end_event_stream() {
+    if (stream_ended_) return;
+    stream_ended_ = true;
+    if (ticker_) ticker_->cancel();
+    close_now();
   }
 
   void close_gracefully() {
@@ -599,6 +703,12 @@ class Connection final : public std::enable_shared_from_this<Connection<Stream>>
   bool unread_body_ = false;
   std::vector<char> linger_;
   size_t lingered_ = 0;
+  std::string client_;  // the client's address (a trusted proxy's X-Forwarded-For)
+  // An event stream's state, on the connection's strand.
+  bool streaming_ = false, stream_ended_ = false, event_writing_ = false;
+  int64_t seen_changes_ = 0;
+  int ticks_ = 0, quiet_ticks_ = 0;
+  std::optional<net::steady_timer> ticker_;
 };
 
 class BeastHttpFront final : public HttpFront {

@@ -21,7 +21,10 @@
 //   queue: a phone's request (a live token) and an anonymous one (enroll, health)
 //     wait in separate bounded queues, phones' first, so a flood of anonymous requests
 //     cannot take an enrolled phone's place (503 when a queue is full);
-//   worker: SyncService::handle, then the reply (to a HEAD, its headers alone).
+//   worker: SyncService::handle, then the reply (to a HEAD, its headers alone). A reply
+//     of type kEventStreamType (GET /v1/office/events) opens a stream of server-sent
+//     events instead: an event each time SyncService::changes() grows, until the client
+//     goes, the server stops or ten minutes have passed; at most 64 open, 8 an address.
 // Failed enrollments and console sign-ins are counted per client address and overall;
 // over either budget, those paths answer 429 until it refills (guessing codes and
 // passwords costs time).

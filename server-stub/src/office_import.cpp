@@ -8,8 +8,9 @@
 //        and nothing imported.
 // For office managers, with the session's CSRF token; each import is written to the audit
 // log (who, the collection, how many). The body may be up to kConsoleImportBodyBytes for
-// a live manager's session: the gate (SyncService::admit_headers) asks manager_session_in()
-// before the front reads a byte of it; anyone else is held to kAnonymousBodyBytes.
+// a live manager's session or API token: the gate (SyncService::admit_headers) asks
+// manager_caller_in() before the front reads a byte of it; anyone else is held to
+// kAnonymousBodyBytes.
 #include <algorithm>
 #include <cctype>
 
@@ -77,9 +78,11 @@ HttpResponse refused_import(const Status& status, const std::vector<ImportProble
 
 }  // namespace
 
-bool SyncService::manager_session_in(const std::string& cookie_header) {
-  if (cookie_header.empty()) return false;
+bool SyncService::manager_caller_in(const std::string& bearer_token,
+                                    const std::string& cookie_header) {
+  if (bearer_token.empty() && cookie_header.empty()) return false;
   HttpRequest head;
+  head.bearer_token = bearer_token;
   head.headers.emplace_back("Cookie", cookie_header);
   HttpResponse refusal;
   auto session = office_session_of(head, refusal);
@@ -98,7 +101,7 @@ HttpResponse SyncService::office_import(const HttpRequest& request, const Office
   if (request.method != "POST") {
     return console_error(ErrorCode::kMethodNotAllowed, "/v1/office/import takes GET or POST");
   }
-  if (!carries_csrf_token(request, session.csrf)) {
+  if (!carries_csrf_token(request, session)) {
     return console_error(ErrorCode::kForbidden, "the request lacks this session's CSRF token");
   }
   auto manager = manages_office(store_, schema_, session.user);

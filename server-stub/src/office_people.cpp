@@ -31,38 +31,6 @@ namespace {
 
 // A one-time code (enrollment or readmission) is valid this long, as at the command line.
 constexpr int64_t kCodeTtlMs = 7LL * 24 * 3600 * 1000;
-constexpr size_t kMaxFieldBytes = 200;
-
-// The string fields of a JSON object body: exactly `names`, each a string of 1 to
-// kMaxFieldBytes bytes; otherwise invalid_argument naming what is wrong.
-Result<std::map<std::string, std::string>> body_fields(const std::string& body,
-                                                       const std::vector<std::string>& names) {
-  std::string shape;
-  for (const std::string& n : names)
-    shape += (shape.empty() ? "" : ", ") + ("\"" + n + "\": \"...\"");
-  shape = "{" + shape + "}";
-  const Json json = Json::parse(body, nullptr, false);
-  if (!json.is_object()) return Status::invalid_argument("the body must be a JSON object " + shape);
-  for (const auto& [key, value] : json.items()) {
-    if (std::find(names.begin(), names.end(), key) == names.end()) {
-      return Status::invalid_argument("unknown field '" + utf8_prefix(key, 40) +
-                                      "': this call takes " + shape);
-    }
-  }
-  std::map<std::string, std::string> out;
-  for (const std::string& name : names) {
-    auto it = json.find(name);
-    if (it == json.end()) return Status::invalid_argument("'" + name + "' is missing: " + shape);
-    if (!it->is_string()) return Status::invalid_argument("'" + name + "' must be a string");
-    const std::string value = it->get<std::string>();
-    if (value.empty() || value.size() > kMaxFieldBytes) {
-      return Status::invalid_argument("'" + name + "' must have 1 to " +
-                                      std::to_string(kMaxFieldBytes) + " bytes");
-    }
-    out[name] = value;
-  }
-  return out;
-}
 
 bool unreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -326,7 +294,7 @@ std::optional<HttpResponse> SyncService::route_office_people(const HttpRequest& 
     return console_error(ErrorCode::kMethodNotAllowed,
                          path + (assignments ? " takes POST or DELETE" : " takes POST"));
   }
-  if (!carries_csrf_token(request, session->csrf)) {
+  if (!carries_csrf_token(request, *session)) {
     return console_error(ErrorCode::kForbidden, "the request lacks this session's CSRF token");
   }
   auto manager = manages_office(store_, schema_, session->user);

@@ -9,13 +9,16 @@
 //                               pages: ?limit=N (1 to 500, default 100)&cursor=C;
 //   POST   /v1/office/passwords a manager sets a console user's password {user,
 //                               password}, with the session's X-CSRF-Token; that user's
-//                               sessions end.
+//                               sessions end;
+//   GET    /v1/office/events    server-sent events for any office session: "change" when
+//                               something was written (docs/console.md, "Live updates").
 // Only users of an office role sign in. Five failed sign-ins in a row lock the user
 // for fifteen minutes (429 with Retry-After); each is written to the audit log, as is
 // every sign-in and sign-out.
 #include <algorithm>
 
 #include "console_api.h"
+#include "event_times.h"
 #include "fieldsync/id.h"
 #include "fieldsync/server/office_admin.h"
 #include "fieldsync/server/secrets.h"
@@ -61,6 +64,7 @@ std::string set_cookie(const HttpRequest& request, const std::string& name,
 
 std::optional<OfficeSession> SyncService::office_session_of(const HttpRequest& request,
                                                             HttpResponse& refusal) {
+  if (!request.bearer_token.empty()) return api_token_session(request, refusal);
   const std::string token = cookie(request, kSessionCookie);
   if (token.empty()) {
     refusal = console_error(ErrorCode::kUnauthenticated, "sign in first");
@@ -80,17 +84,22 @@ std::optional<OfficeSession> SyncService::office_session_of(const HttpRequest& r
     refusal = console_error(ErrorCode::kUnauthenticated, "the session has ended: sign in again");
     return std::nullopt;
   }
-  auto user = (*txn)->get_user((*session)->user);
-  if (!user.ok()) {
-    refusal = from_status(user.status());
-    return std::nullopt;
-  }
-  const RoleDef* role = *user ? schema_.role((*user)->role) : nullptr;
-  if (!*user || !(*user)->active || role == nullptr || !role->office) {
-    refusal = console_error(ErrorCode::kUnauthenticated, "this user may no longer sign in");
+  if (auto refused = office_user_refusal(**txn, (*session)->user)) {
+    refusal = std::move(*refused);
     return std::nullopt;
   }
   return **session;
+}
+
+std::optional<HttpResponse> SyncService::office_user_refusal(ServerTransaction& txn,
+                                                             const std::string& name) {
+  auto user = txn.get_user(name);
+  if (!user.ok()) return from_status(user.status());
+  const RoleDef* role = *user ? schema_.role((*user)->role) : nullptr;
+  if (!*user || !(*user)->active || role == nullptr || !role->office) {
+    return console_error(ErrorCode::kUnauthenticated, "this user may no longer sign in");
+  }
+  return std::nullopt;
 }
 
 namespace {
@@ -109,11 +118,14 @@ HttpResponse audit_page(ServerTransaction& txn, const std::string& query) {
   if (!entries.ok()) return from_status(entries.status());
   auto total = txn.audit_count();
   if (!total.ok()) return from_status(total.status());
+  auto zone = server_zone(txn);
+  if (!zone.ok()) return from_status(zone.status());
   Json items = Json::array();
   for (size_t i = 0; i < entries->size() && static_cast<int64_t>(i) < *limit; ++i) {
     const AuditEntry& e = (*entries)[i];
     items.push_back({{"id", e.id},
                      {"at_ms", e.at_ms},
+                     {"at", zone->format(e.at_ms)},
                      {"user", e.user},
                      {"address", e.address},
                      {"action", e.action},
@@ -136,12 +148,16 @@ HttpResponse SyncService::route_office(const HttpRequest& request, const std::st
     HttpResponse refusal;
     auto session = office_session_of(request, refusal);
     if (!session) return refusal;
-    if (!carries_csrf_token(request, session->csrf)) {
+    if (!carries_csrf_token(request, *session)) {
       return console_error(ErrorCode::kForbidden, "the request lacks this session's CSRF token");
     }
     auto manager = manages_office(store_, schema_, session->user);
     if (!manager.ok()) return console_error(manager.status());
     if (!*manager) return console_error(ErrorCode::kForbidden, "passwords are set by office managers");
+    if (!session->api_token_id.empty()) {
+      return console_error(ErrorCode::kForbidden,
+                           "passwords are set in a signed-in browser, not with an API token");
+    }
     const Json body = Json::parse(request.body, nullptr, false);
     if (!body.is_object() || !body.contains("user") || !body["user"].is_string() ||
         !body.contains("password") || !body["password"].is_string()) {
@@ -178,10 +194,11 @@ HttpResponse SyncService::route_office(const HttpRequest& request, const std::st
     return audit_page(**txn, query_of(request));
   }
   if (auto people = route_office_people(request, path)) return *people;
+  if (auto records = route_office_records(request, path)) return *records;
   if (auto patrol = route_office_patrol(request, path)) return *patrol;
   if (auto attachment = route_office_attachments(request, path)) return *attachment;
-  if (auto records = route_office_records(request, path)) return *records;
   if (auto repairs = route_office_repairs(request, path)) return *repairs;
+  if (auto tokens = route_office_tokens(request, path)) return *tokens;
   if (path == "/v1/office/import") {
     HttpResponse refusal;
     auto session = office_session_of(request, refusal);
@@ -199,6 +216,20 @@ HttpResponse SyncService::route_office(const HttpRequest& request, const std::st
     auto session = office_session_of(request, refusal);
     if (!session) return refusal;
     return route_office_pages(request, path, *session);
+  }
+  if (path == "/v1/office/events") {
+    if (request.method != "GET")
+      return console_error(ErrorCode::kMethodNotAllowed, path + " takes GET");
+    HttpResponse refusal;
+    auto session = office_session_of(request, refusal);
+    if (!session) return refusal;
+    // The stream's start: the HTTP front keeps it open and sends an event "change" each
+    // time changes() grows (http_front.cpp, EventStream). A browser that loses it asks
+    // again after `retry` ms, and so shows its session again: an ended one is refused.
+    HttpResponse stream{200, "retry: 5000\n\n", std::string(kEventStreamType)};
+    stream.headers.emplace_back("X-Accel-Buffering", "no");  // nginx: pass events on at once
+    add_console_headers(stream);
+    return stream;
   }
   if (path != "/v1/office/session") {
     return console_error(ErrorCode::kNotFound, "no such endpoint: " + path.substr(0, 100));
@@ -230,7 +261,11 @@ HttpResponse SyncService::route_office(const HttpRequest& request, const std::st
     HttpResponse refusal;
     auto session = office_session_of(request, refusal);
     if (!session) return refusal;
-    if (!carries_csrf_token(request, session->csrf)) {
+    if (!session->api_token_id.empty()) {
+      return console_error(ErrorCode::kFailedPrecondition,
+                           "an API token does not sign out: a manager revokes it");
+    }
+    if (!carries_csrf_token(request, *session)) {
       return console_error(ErrorCode::kForbidden, "the request lacks this session's CSRF token");
     }
     auto txn = store_.begin(true);
@@ -314,8 +349,8 @@ HttpResponse SyncService::route_office(const HttpRequest& request, const std::st
   good.failed = 0;
   good.locked_until_ms = 0;
   const std::string token = random_token();
-  const OfficeSession session{secret_hash(token),   name, random_token(),
-                              request.peer_address, now,  now + kSessionMs};
+  const OfficeSession session{secret_hash(token), name, random_token(), request.peer_address, now,
+                              now + kSessionMs,   ""};
   for (Status s : {(*txn)->put_office_password(good), (*txn)->put_office_session(session),
                    audit("sign_in", "")}) {
     if (!s.ok()) return from_status(s);

@@ -264,7 +264,7 @@ HttpResponse SyncService::route_office_settle(const HttpRequest& request, const 
     return path == "/v1/office/conflicts" ? conflicts_page(**txn, schema_, query_of(request))
                                           : refused_page(**txn, query_of(request));
   }
-  if (!carries_csrf_token(request, session.csrf)) {
+  if (!carries_csrf_token(request, session)) {
     return console_error(ErrorCode::kForbidden, "the request lacks this session's CSRF token");
   }
   OfficeAdmin admin(store_, schema_, clock_);

@@ -78,11 +78,15 @@ const char* kLayout =
     "CREATE TABLE audit_log ("
     "  id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, user TEXT NOT NULL,"
     "  address TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);"
-    "PRAGMA user_version = 9;";
+    "CREATE TABLE api_tokens ("
+    "  id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, user TEXT NOT NULL,"
+    "  name TEXT NOT NULL, issued_by TEXT NOT NULL, issued_ms INTEGER NOT NULL,"
+    "  last_used_ms INTEGER NOT NULL, revoked_ms INTEGER NOT NULL);"
+    "PRAGMA user_version = 10;";
 
 // The layout this build writes, and how each earlier one is brought to it: each
 // migration takes layout `to - 1` to `to`, in its own transaction, run in order on open.
-constexpr int64_t kLayoutVersion = 9;
+constexpr int64_t kLayoutVersion = 10;
 
 // Layout 1 to 2 (schema 1 kept buckets without a kind of data, "building:<id>"; layout
 // 2 gives each its kind, "building:<id>:fees"): every record's bucket derived again by
@@ -221,6 +225,15 @@ Status add_office_console(SqliteDb& db) {
       "  address TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);");
 }
 
+// Layout 9 to 10: the console's API tokens for scripts.
+Status add_api_tokens(SqliteDb& db) {
+  return db.exec(
+      "CREATE TABLE api_tokens ("
+      "  id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, user TEXT NOT NULL,"
+      "  name TEXT NOT NULL, issued_by TEXT NOT NULL, issued_ms INTEGER NOT NULL,"
+      "  last_used_ms INTEGER NOT NULL, revoked_ms INTEGER NOT NULL);");
+}
+
 struct Migration {
   int64_t to;
   Status (*run)(SqliteDb& db);
@@ -233,7 +246,8 @@ const Migration kMigrations[] = {{2, migrate_buckets},
                                  {6, add_change_count_indexes},
                                  {7, add_token_rotation},
                                  {8, add_blob_holders},
-                                 {9, add_office_console}};
+                                 {9, add_office_console},
+                                 {10, add_api_tokens}};
 // clang-format on
 
 Status migrate(SqliteDb& db, int64_t from) {
@@ -296,6 +310,15 @@ bool is_plain_name(const std::string& name) {
 constexpr const char* kDeviceColumns =
     "SELECT id, user, device_code, revoked, last_seq, created_ms, last_seen_ms, node_id,"
     " token_issued_ms FROM devices";
+
+constexpr const char* kApiTokenColumns =
+    "SELECT id, token_hash, user, name, issued_by, issued_ms, last_used_ms, revoked_ms"
+    " FROM api_tokens";
+
+ApiToken read_api_token(const SqliteStatement& s) {
+  return ApiToken{s.column_text(0), s.column_text(1), s.column_text(2), s.column_text(3),
+                  s.column_text(4), s.column_int(5),  s.column_int(6),  s.column_int(7)};
+}
 
 class SqliteServerTransaction final : public ServerTransaction {
  public:
@@ -594,9 +617,9 @@ class SqliteServerTransaction final : public ServerTransaction {
     auto row = (*s)->step();
     if (!row.ok()) return row.status();
     if (!*row) return std::optional<OfficeSession>();
-    return std::optional<OfficeSession>(OfficeSession{(*s)->column_text(0), (*s)->column_text(1),
-                                                      (*s)->column_text(2), (*s)->column_text(3),
-                                                      (*s)->column_int(4), (*s)->column_int(5)});
+    return std::optional<OfficeSession>(
+        OfficeSession{(*s)->column_text(0), (*s)->column_text(1), (*s)->column_text(2),
+                      (*s)->column_text(3), (*s)->column_int(4), (*s)->column_int(5), ""});
   }
 
   Status delete_office_session(const std::string& token_hash) override {
@@ -611,6 +634,34 @@ class SqliteServerTransaction final : public ServerTransaction {
     if (!s.ok()) return s.status();
     (*s)->bind(1, user);
     return (*s)->run();
+  }
+
+  Status put_api_token(const ApiToken& t) override {
+    auto s = db_.cached("INSERT OR REPLACE INTO api_tokens VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, t.id).bind(2, t.token_hash).bind(3, t.user).bind(4, t.name);
+    (*s)->bind(5, t.issued_by).bind(6, t.issued_ms).bind(7, t.last_used_ms).bind(8, t.revoked_ms);
+    return (*s)->run();
+  }
+
+  Result<std::optional<ApiToken>> api_token(const std::string& id) override {
+    return one_api_token("id", id);
+  }
+
+  Result<std::optional<ApiToken>> api_token_by_hash(const std::string& token_hash) override {
+    return one_api_token("token_hash", token_hash);
+  }
+
+  Result<std::vector<ApiToken>> api_tokens() override {
+    auto s = db_.cached(std::string(kApiTokenColumns) + " ORDER BY issued_ms DESC, id");
+    if (!s.ok()) return s.status();
+    std::vector<ApiToken> out;
+    while (true) {
+      auto row = (*s)->step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      out.push_back(read_api_token(**s));
+    }
   }
 
   Result<int64_t> append_audit(const AuditEntry& e) override {
@@ -943,6 +994,17 @@ class SqliteServerTransaction final : public ServerTransaction {
   }
 
  private:
+  // The token whose `column` (id or token_hash) is `value`.
+  Result<std::optional<ApiToken>> one_api_token(const char* column, const std::string& value) {
+    auto s = db_.cached(std::string(kApiTokenColumns) + " WHERE " + column + " = ?");
+    if (!s.ok()) return s.status();
+    (*s)->bind(1, value);
+    auto row = (*s)->step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::optional<ApiToken>();
+    return std::optional<ApiToken>(read_api_token(**s));
+  }
+
   SqliteDb& db_;
   std::unique_lock<std::mutex> lock_;
   bool done_ = false;

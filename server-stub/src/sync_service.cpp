@@ -158,7 +158,14 @@ SyncService::SyncService(ServerStore& store, const Schema& schema, const Clock& 
 
 HttpResponse SyncService::handle(const HttpRequest& request) {
   try {
-    return route(request);
+    HttpResponse answer = route(request);
+    // Whatever a request may have written (a push, a pull's note of the phone's sync, an
+    // office change): the console's event streams tell their pages to look again.
+    if (request.method != "GET" && request.method != "HEAD" && answer.status >= 200 &&
+        answer.status < 300) {
+      changes_.fetch_add(1);
+    }
+    return answer;
   } catch (const std::exception& e) {
     return error_response(ErrorCode::kInternal, std::string("the server failed: ") + e.what(),
                           true);
@@ -174,7 +181,7 @@ Admission SyncService::admit_headers(const std::string& method, const std::strin
   if (!needs_token) {
     const bool import = options_.console && method == "POST" && bare == "/v1/office/import";
     const size_t limit =
-        import && manager_session_in(cookie) ? kConsoleImportBodyBytes : kAnonymousBodyBytes;
+        import && manager_caller_in(token, cookie) ? kConsoleImportBodyBytes : kAnonymousBodyBytes;
     admission.max_body_bytes = std::min(limit, options_.max_body_bytes);
     return admission;
   }

@@ -3,11 +3,12 @@
 // `fieldsync-server report --json` for the same period and day, in Chinese and, after
 // the language switch, in English; each collector's charts draw their days; repairs and
 // findings name households and buildings by label; an owner named as markup is shown as
-// text.
+// text; a payment a phone syncs while the page is open shows by itself (server-sent
+// events).
 import assert from 'node:assert/strict';
 
 import {browserTest} from './harness.mjs';
-import {buildWorld, kAsOf, kHostileOwner, kManager, kPassword, kPeriod} from './office_world.mjs';
+import {buildWorld, kAsOf, kHostileOwner, kHouseholds, kManager, kPassword, kPeriod} from './office_world.mjs';
 
 // Money as the page must show it, written here apart from the page's own code:
 // "1200.00" is "¥1,200.00".
@@ -170,6 +171,26 @@ browserTest(async (t) => {
       await textOf(page, '#page-today .tile .tile-label'), `Collection rate, ${kPeriod} charges`);
   await assertFiguresAre(page, report);
   await t.screenshot(page, 'today-en');
+
+  // Live: bob's phone syncs a payment while the page is open; the server's event stream
+  // says so and the page draws the new report by itself, without being loaded again.
+  const before = await page.$eval('[data-figure="collected-in-period"]', (e) => e.dataset.value);
+  await page.evaluate(() => {
+    window.notReloaded = true;
+  });
+  await t.fieldCommand(
+      'bob', ['pay', '--household', kHouseholds.wu[0], '--amount', '60.00', '--at', '2026-11-29T10:00']);
+  await t.fieldCommand('bob', ['sync']);
+  const after = JSON.parse(
+      await t.serverCommand(['report', '--json', '--period', kPeriod, '--as-of', kAsOf]));
+  assert.notEqual(after.collection.collected_in_period, before);
+  await page.waitForFunction(
+      (value) => document.querySelector('[data-figure="collected-in-period"]')?.dataset.value ===
+          value,
+      {timeout: 20_000}, after.collection.collected_in_period);
+  assert.equal(await page.evaluate(() => window.notReloaded), true, 'the page was not loaded again');
+  assert.ok(Number(await page.$eval('#page-today', (e) => e.dataset.updates)) >= 1);
+  await assertFiguresAre(page, after);
 
   // Another day from the form: the route changes and the page is the report of that day.
   const earlier = JSON.parse(

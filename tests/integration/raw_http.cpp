@@ -90,6 +90,16 @@ RawAnswer RawConnection::read_answer(milliseconds deadline) {
   return answer;
 }
 
+bool RawConnection::read_until(const std::string& needle, std::string& text,
+                               milliseconds deadline) {
+  const auto until = steady_clock::now() + deadline;
+  bool open = true;
+  while (text.find(needle) == std::string::npos) {
+    if (!read_some(fd_, until, text, open)) break;
+  }
+  return text.find(needle) != std::string::npos;
+}
+
 bool RawConnection::closed_within(milliseconds deadline) {
   const auto until = steady_clock::now() + deadline;
   std::string dropped;

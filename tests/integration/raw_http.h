@@ -33,6 +33,9 @@ class RawConnection {
   void finish_sending();
   // Reads until a whole response arrived, the server closed, or `deadline` passed.
   RawAnswer read_answer(std::chrono::milliseconds deadline);
+  // Reads, adding to `text`, until `text` holds `needle` (true), or the server closed or
+  // `deadline` passed (false): for a stream that never ends, such as server-sent events.
+  bool read_until(const std::string& needle, std::string& text, std::chrono::milliseconds deadline);
   // Whether the server closes the connection within `deadline`, reading and
   // dropping whatever it sends first.
   bool closed_within(std::chrono::milliseconds deadline);

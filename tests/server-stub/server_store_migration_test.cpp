@@ -22,8 +22,15 @@ namespace {
 using testing::must;
 using testing::SyncWorld;
 
+// Takes a database of this build back to layout 9.
+void back_to_layout_9(SqliteDb& db) {
+  ASSERT_TRUE(db.exec("DROP TABLE api_tokens").ok());
+  ASSERT_TRUE(db.exec("PRAGMA user_version = 9").ok());
+}
+
 // Takes a database of this build back to layout 8.
 void back_to_layout_8(SqliteDb& db) {
+  back_to_layout_9(db);
   for (const char* table : {"office_passwords", "office_sessions", "audit_log"}) {
     ASSERT_TRUE(db.exec(std::string("DROP TABLE ") + table).ok());
   }
@@ -88,7 +95,7 @@ void reopen_after(SyncWorld& world, testing::TestDevice& device, void (*downgrad
                                                       Schema::property_management(), world.clock);
   {
     auto db = must(SqliteDb::open(path, /*create=*/false));
-    EXPECT_EQ(must(db->pragma_int("user_version")), 9);
+    EXPECT_EQ(must(db->pragma_int("user_version")), 10);
   }
   device.transport = std::make_unique<testing::LoopbackTransport>(*world.service);
   ReplicatorOptions options;
@@ -132,7 +139,7 @@ TEST(ServerStoreMigration, ALayoutOneDatabaseGetsBucketsByKindOfData) {
   EXPECT_EQ(migrated.at(paid.id).bucket, "building:" + world.building_a + ":fees");
   {
     auto db = must(SqliteDb::open(path, /*create=*/false));
-    EXPECT_EQ(must(db->pragma_int("user_version")), 9);
+    EXPECT_EQ(must(db->pragma_int("user_version")), 10);
   }
   // A phone of this build syncs on the migrated server and holds what it held.
   alice.transport = std::make_unique<testing::LoopbackTransport>(*world.service);
@@ -173,7 +180,7 @@ TEST(ServerStoreMigration, ALayoutTwoDatabaseGainsClosedPeriods) {
   ASSERT_EQ(closed.size(), 1u);
   EXPECT_EQ(closed.at("2026-11"), 1000);
   auto db = must(SqliteDb::open(path, /*create=*/false));
-  EXPECT_EQ(must(db->pragma_int("user_version")), 9);
+  EXPECT_EQ(must(db->pragma_int("user_version")), 10);
 }
 
 TEST(ServerStoreMigration, ALayoutThreeDatabaseKeepsRefusedChangesFromThenOn) {
@@ -258,18 +265,40 @@ TEST(ServerStoreMigration, ALayoutSevenDatabaseTakesTheWritersOfAttachmentsAsHol
   EXPECT_EQ(must(txn->blob_holders(attached.sha256)), expected);
 }
 
+TEST(ServerStoreMigration, ALayoutNineDatabaseGainsApiTokens) {
+  SyncWorld world;
+  auto& alice = world.enroll("alice", "collector", {world.building_a});
+  alice.sync();
+  reopen_after(world, alice, back_to_layout_9);
+  const server::ApiToken token{"t1", "hash", "mei", "nightly export", "mei", 1000, 0, 0};
+  {
+    auto txn = must(world.server_store->begin(true));
+    ASSERT_TRUE(txn->put_api_token(token).ok());
+    ASSERT_TRUE(txn->commit().ok());
+  }
+  {
+    auto txn = must(world.server_store->begin(false));
+    auto read = must(txn->api_token_by_hash("hash"));
+    ASSERT_TRUE(read.has_value());
+    EXPECT_EQ(read->name, "nightly export");
+    EXPECT_EQ(must(txn->api_tokens()).size(), 1u);
+  }
+  EXPECT_EQ(alice.sync().pulled, 0) << "the phone syncs on after the migration";
+}
+
 TEST(ServerStoreMigration, ALayoutThisBuildDoesNotKnowIsRefusedUntouched) {
   testing::TempDir dir;
   const std::string path = dir.file("server.db");
   must(server::open_sqlite_server_store(path)).reset();
   {
     auto db = must(SqliteDb::open(path, /*create=*/false));
-    ASSERT_TRUE(db->exec("PRAGMA user_version = 10").ok());
+    ASSERT_TRUE(db->exec("PRAGMA user_version = 11").ok());
   }
   auto opened = server::open_sqlite_server_store(path);
   ASSERT_FALSE(opened.ok());
-  EXPECT_NE(opened.status().message().find("has server layout 10; this build knows layouts 1 to 9"),
-            std::string::npos)
+  EXPECT_NE(
+      opened.status().message().find("has server layout 11; this build knows layouts 1 to 10"),
+      std::string::npos)
       << opened.status().to_string();
 }
 

@@ -51,6 +51,24 @@ struct OfficeSession {
   std::string address;  // where it signed in from
   int64_t created_ms = 0;
   int64_t expires_ms = 0;
+  // Not stored: the API token the caller showed instead of a cookie ("" for a browser's
+  // session). A script's token is sent by the script alone, so it needs no CSRF token.
+  std::string api_token_id;
+};
+
+// A script's key to the console's API (docs/console.md, "API tokens"): a manager issues
+// it for a console user, and it acts as that user (with their role, while they are
+// active) until revoked. Only its hash is kept; its id names it in lists and the audit
+// log.
+struct ApiToken {
+  std::string id;
+  std::string token_hash;
+  std::string user;
+  std::string name;  // what it is for, as the manager wrote it
+  std::string issued_by;
+  int64_t issued_ms = 0;
+  int64_t last_used_ms = 0;  // 0: never; brought up to date at most once a minute
+  int64_t revoked_ms = 0;    // 0: live
 };
 
 // One action of a console user that changed something (or tried to sign in): who,
@@ -244,6 +262,12 @@ class ServerTransaction {
   virtual Status delete_office_session(const std::string& token_hash) = 0;
   // Ends every session of `user` (deactivated, or a new password).
   virtual Status end_office_sessions(const std::string& user) = 0;
+  // API tokens: put() inserts one or replaces the one of its id.
+  virtual Status put_api_token(const ApiToken& token) = 0;
+  virtual Result<std::optional<ApiToken>> api_token(const std::string& id) = 0;
+  virtual Result<std::optional<ApiToken>> api_token_by_hash(const std::string& token_hash) = 0;
+  // Every token, newest first.
+  virtual Result<std::vector<ApiToken>> api_tokens() = 0;
   virtual Result<int64_t> append_audit(const AuditEntry& entry) = 0;
   // The newest `limit` entries before id `before` (0: the newest), newest first.
   virtual Result<std::vector<AuditEntry>> audit_entries(int64_t before, int64_t limit) = 0;

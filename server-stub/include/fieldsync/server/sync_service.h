@@ -11,6 +11,7 @@
 // handle() never throws and is thread-safe; requests are serialised by the store.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -55,6 +56,10 @@ struct Admission {
 
 struct Caller;  // the device and user behind a token (request_checks.h)
 
+// The content type of an answer that opens a stream of server-sent events: its body is
+// the stream's first bytes, and the HTTP front keeps the connection open after them.
+inline constexpr const char* kEventStreamType = "text/event-stream";
+
 class SyncService {
  public:
   // `blobs` may be null (no blob endpoints); otherwise it must outlive the service.
@@ -80,6 +85,11 @@ class SyncService {
 
   const SyncServiceOptions& options() const { return options_; }
 
+  // How many requests have changed something (pushes, pulls, office writes) since the
+  // service started: the HTTP front's event streams (GET /v1/office/events) send an
+  // event when it grows. Thread-safe.
+  int64_t changes() const { return changes_.load(); }
+
  private:
   HttpResponse route(const HttpRequest& request);
   HttpResponse enroll(const std::string& body);
@@ -87,9 +97,18 @@ class SyncService {
   HttpResponse pull(const std::string& token, const std::string& body);
   // office_routes.cpp: the console's API under /v1/office/.
   HttpResponse route_office(const HttpRequest& request, const std::string& path);
-  // The session the request's cookie names, or nullopt with `refusal` set (401 when
-  // there is none or it ended).
+  // The session the request's cookie names, or the one its API token stands for
+  // (Authorization: Bearer), or nullopt with `refusal` set (401 when there is none, it
+  // ended or was revoked, or its user may no longer sign in).
   std::optional<OfficeSession> office_session_of(const HttpRequest& request, HttpResponse& refusal);
+  // Why user `name` may not act in the console now (unknown, inactive, not of an office
+  // role), or nullopt when they may.
+  std::optional<HttpResponse> office_user_refusal(ServerTransaction& txn, const std::string& name);
+  // office_tokens.cpp: API tokens for scripts: the session a token stands for, and the
+  // calls by which managers issue, list and revoke them; nullopt when `path` is none.
+  std::optional<OfficeSession> api_token_session(const HttpRequest& request, HttpResponse& refusal);
+  std::optional<HttpResponse> route_office_tokens(const HttpRequest& request,
+                                                  const std::string& path);
   // office_pages.cpp: the data of the console's pages (today, arrears and its
   // downloads), for a signed-in session; `path` without its query string.
   HttpResponse route_office_pages(const HttpRequest& request, const std::string& path,
@@ -105,11 +124,6 @@ class SyncService {
   // nullopt when `path` is none of its calls.
   std::optional<HttpResponse> route_office_records(const HttpRequest& request,
                                                    const std::string& path);
-  // office_repairs.cpp: the page Repairs and complaints (by status, awaiting a return
-  // visit, satisfaction) and a household's maintenance file; nullopt when `path` is none
-  // of its calls.
-  std::optional<HttpResponse> route_office_repairs(const HttpRequest& request,
-                                                   const std::string& path);
   // office_patrol.cpp: the page Patrol (rounds per route and day, the checkpoints
   // missed, findings overdue); office_attachments.cpp: an attachment's bytes. Each
   // nullopt when `path` is none of its calls.
@@ -117,10 +131,15 @@ class SyncService {
                                                   const std::string& path);
   std::optional<HttpResponse> route_office_attachments(const HttpRequest& request,
                                                        const std::string& path);
+  // office_repairs.cpp: the page Repairs and complaints (by status, awaiting a return
+  // visit, satisfaction) and a household's maintenance file; nullopt when `path` is none
+  // of its calls.
+  std::optional<HttpResponse> route_office_repairs(const HttpRequest& request,
+                                                   const std::string& path);
   // office_import.cpp: the console's CSV import, for a signed-in session; and whether a
-  // Cookie header names a live session of an office manager, the one who imports.
+  // bearer token or a Cookie header names a live office manager, the one who imports.
   HttpResponse office_import(const HttpRequest& request, const OfficeSession& session);
-  bool manager_session_in(const std::string& cookie_header);
+  bool manager_caller_in(const std::string& bearer_token, const std::string& cookie_header);
   // sync_service_blobs.cpp: `path` without its query string.
   HttpResponse route_blobs(const HttpRequest& request, const std::string& path,
                            const std::string& query);
@@ -138,6 +157,7 @@ class SyncService {
   std::optional<HttpResponse> token_refusal(const std::string& token_hash);
   void add_known_token(const std::string& token_hash);
 
+  std::atomic<int64_t> changes_{0};
   ServerStore& store_;
   const Schema& schema_;
   const Clock& clock_;
